@@ -1,0 +1,92 @@
+using System.CommandLine;
+using Candor.Collector;
+using Candor.Collector.Hosting;
+using Candor.Collector.Registry;
+using Candor.Collector.Storage.Sqlite;
+using Candor.Registry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace Candor.Cli.Commands;
+
+/// <summary><c>candor serve</c>: run a collector, SQLite by default, like <c>goatcounter serve</c>.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var db = new Option<string?>("--db") { Description = "SQLite database file (default: data/candor.db)." };
+        var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5080).", AllowMultipleArgumentsPerToken = true };
+        var registries = new Option<string[]>("--registry") { Description = "Registry YAML files to serve (default: the example registries shipped with Candor).", AllowMultipleArgumentsPerToken = true };
+        var config = new Option<string?>("--config") { Description = "A JSON settings file with a \"Candor\" section (see docs/operations.md)." };
+
+        var command = new Command("serve", "Run a collector.") { db, urls, registries, config };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            CollectorOptions options;
+            try
+            {
+                options = LoadOptions(parse.GetValue(config));
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"candor serve: {e.Message}");
+                return 1;
+            }
+            if (parse.GetValue(db) is { } d) options.Database = d;
+            if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
+            if (parse.GetValue(registries) is { Length: > 0 } r) options.RegistryFiles = [.. r];
+            if (options.RegistryFiles.Count == 0) options.RegistryFiles = [.. DefaultRegistries()];
+            return await RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    internal static CollectorOptions LoadOptions(string? configFile)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+                throw new FileNotFoundException($"settings file {configFile} does not exist.");
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.AddEnvironmentVariables("CANDOR_");
+        var options = new CollectorOptions();
+        builder.Build().GetSection("Candor").Bind(options);
+        return options;
+    }
+
+    /// <summary>The example registries copied next to the tool, so that a bare <c>candor serve</c> works.</summary>
+    internal static IEnumerable<string> DefaultRegistries()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "registries");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.yaml").Order(StringComparer.Ordinal) : [];
+    }
+
+    private static async Task<int> RunAsync(CollectorOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
+            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} (SQLite: {Path.GetFullPath(options.Database)})");
+            foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
+                Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
+            await app.StartAsync(cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        }
+        catch (RegistryException e)
+        {
+            Console.Error.WriteLine("candor serve: a registry is invalid:");
+            foreach (var p in e.Problems)
+                Console.Error.WriteLine("  " + p);
+            return 1;
+        }
+        catch (Exception e) when (e is CollectorConfigurationException or RegistryConflictException or StoreSchemaException or IOException
+                                      or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"candor serve: {e.Message}");
+            return 1;
+        }
+    }
+}

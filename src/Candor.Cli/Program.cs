@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Candor.Cli.Commands;
+
+var root = new RootCommand("Candor: opt-in, anonymous, transparent application metrics.");
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(RegistryCommands.Create());
+return await root.Parse(args).InvokeAsync();

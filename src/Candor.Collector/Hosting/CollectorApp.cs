@@ -1,0 +1,107 @@
+using Candor.Collector.Ingest;
+using Candor.Collector.Registry;
+using Candor.Collector.Storage;
+using Candor.Collector.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Candor.Collector.Hosting;
+
+/// <summary>
+/// Builds the collector web application: Kestrel, the privacy-preserving logging set-up, the store,
+/// the registry catalog and every endpoint. <c>candor serve</c> and the integration tests both use
+/// this, so tests exercise exactly what operators run.
+/// </summary>
+public static class CollectorApp
+{
+    /// <summary>
+    /// Creates, migrates and loads everything; the returned app is ready to <c>RunAsync</c>/<c>StartAsync</c>.
+    /// </summary>
+    /// <param name="configureLogging">Extra logging providers (tests capture output this way); the privacy filters still apply.</param>
+    public static async Task<WebApplication> BuildAsync(CollectorOptions options, string[]? args = null,
+        TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+            throw new CollectorConfigurationException("Invalid collector settings:\n  " + string.Join("\n  ", problems));
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // The ingest endpoint enforces its own (smaller) limits with precise answers; this is a backstop.
+            k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes, 1024 * 1024);
+        });
+
+        ConfigurePrivateLogging(builder.Logging);
+        configureLogging?.Invoke(builder.Logging);
+
+        IReportStore store = new SqliteReportStore(options.Database);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+            var catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
+
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton(time ?? TimeProvider.System);
+            builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
+            builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton<IngestQueue>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
+            builder.Services.AddHostedService<IdempotencyKeyJanitor>();
+            builder.Services.AddProblemDetails();
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        var apps = app.MapGroup("/v1/apps/{app}");
+        apps.MapIngest();
+        apps.MapRegistry();
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        Api.OpenApiDocument.Map(app);
+        return app;
+    }
+
+    /// <summary>
+    /// Privacy invariant 5 at the edge: nothing that logs requests is installed, and the framework's
+    /// categories that can mention connections (Kestrel, hosting diagnostics) are held at Warning or
+    /// above even when configuration asks for more.
+    /// </summary>
+    public static void ConfigurePrivateLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = false; // scopes carry connection and request ids
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.Services.PostConfigure<LoggerFilterOptions>(o =>
+        {
+            foreach (var rule in o.Rules.Where(IsChattyFrameworkRule).ToList())
+                o.Rules.Remove(rule);
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore", LogLevel.Warning, null));
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.Extensions.Http", LogLevel.Warning, null));
+        });
+    }
+
+    private static bool IsChattyFrameworkRule(LoggerFilterRule rule) =>
+        rule.CategoryName is { } c
+        && (c.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || c.StartsWith("Microsoft.Extensions.Http", StringComparison.Ordinal))
+        && rule.LogLevel is < LogLevel.Warning;
+}
+
+public sealed class CollectorConfigurationException(string message) : Exception(message);

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Text;
+using Candor.Collector.Api;
+using Candor.Collector.Registry;
+using Candor.Collector.Storage;
+using Candor.Protocol;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Candor.Collector.Ingest;
+
+/// <summary>
+/// <c>POST /v1/apps/{app}/reports</c>: where a report enters the collector. The order of checks is
+/// the order of the answers a client can get: 404 app, 415 media type or encoding, 413 size,
+/// 400 idempotency key, 400 malformed JSON, 409 unknown registry version, 400 invalid reports,
+/// 503 overload or store failure, 422 reused key, and only then 202, after the commit.
+/// Nothing here reads the client's address or headers other than those named above.
+/// </summary>
+public static class IngestEndpoints
+{
+    private const int MaxIdempotencyKeyLength = 255;
+
+    public static RouteHandlerBuilder MapIngest(this RouteGroupBuilder apps) =>
+        apps.MapPost("/reports", PostReportsAsync);
+
+    private static async Task<IResult> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
+        CollectorOptions options, TimeProvider time)
+    {
+        var registries = catalog.Find(app);
+        if (registries is null)
+            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{Truncate(app)}'.");
+
+        var (body, failure) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, options.MaxDecodedBodyBytes, http.RequestAborted);
+        if (body is null)
+            return BodyProblem(http, failure, options);
+        using (body)
+        {
+            byte[]? keyHash = null;
+            var keys = http.Request.Headers["Idempotency-Key"];
+            if (keys.Count > 1 || (keys.Count == 1 && !IsValidKey(keys[0])))
+                return ProblemTypes.Problem(http, 400, "bad-idempotency-key", "Bad Idempotency-Key",
+                    $"Idempotency-Key must appear once and hold 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+            if (keys.Count == 1)
+                keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(app + "\n" + keys[0]));
+
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            var result = ReportBatchReader.Read(body.Span, registries.Version,
+                new BatchRules(today, options.RetentionDays, options.MaxReportsPerBatch));
+
+            switch (result.Status)
+            {
+                case BatchStatus.Malformed:
+                    return ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch", result.Problems[0].Reason);
+                case BatchStatus.UnknownSchema:
+                    return ProblemTypes.Problem(http, 409, "unknown-schema", "Unknown registry version",
+                        $"Registry version {result.Schema} of {app} is not known to this collector; it knows {string.Join(", ", registries.Versions.Keys.Order())}.",
+                        new Dictionary<string, object?> { ["known_versions"] = registries.Versions.Keys.Order().ToArray() });
+                case BatchStatus.Invalid:
+                    return ProblemTypes.Problem(http, 400, "invalid-reports", "Invalid reports",
+                        $"{result.Problems.Count} problem(s) found; nothing from this batch was stored.",
+                        new Dictionary<string, object?> { ["errors"] = result.Problems });
+            }
+
+            var (min, max) = options.NextReportWindow(app);
+            var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
+            var request = new AppendRequest(app, result.Reports, keyHash, keyHash is null ? null : SHA256.HashData(body.Span), response, today);
+
+            AppendOutcome outcome;
+            try
+            {
+                outcome = await queue.SubmitAsync(request);
+            }
+            catch (IngestOverloadedException)
+            {
+                return ProblemTypes.Problem(http, 503, "overloaded", "Collector overloaded",
+                    "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+            }
+            catch (StoreUnavailableException)
+            {
+                return ProblemTypes.Problem(http, 503, "store-unavailable", "Store unavailable",
+                    "The batch could not be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+            }
+
+            switch (outcome.Kind)
+            {
+                case AppendOutcomeKind.KeyReused:
+                    return ProblemTypes.Problem(http, 422, "idempotency-key-reused", "Idempotency-Key reused",
+                        "This Idempotency-Key was used before for a different batch; nothing was stored. Use a new key for each batch.");
+                case AppendOutcomeKind.Replayed:
+                    http.Response.Headers["Idempotent-Replayed"] = "true";
+                    break;
+            }
+            return TypedResults.Json(new AcceptedAnswer(outcome.Response.Accepted, outcome.Response.NextReportAfterSeconds),
+                ApiJsonContext.Default.AcceptedAnswer, statusCode: StatusCodes.Status202Accepted);
+        }
+    }
+
+    private static IResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
+    {
+        RequestBody.Failure.UnsupportedMediaType => ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
+            "Send the batch as Content-Type: application/json (UTF-8)."),
+        RequestBody.Failure.UnsupportedEncoding => ProblemTypes.Problem(http, 415, "unsupported-encoding", "Unsupported content encoding",
+            "The only content encodings accepted are gzip and identity."),
+        RequestBody.Failure.TooLarge => ProblemTypes.Problem(http, 413, "body-too-large", "Body too large",
+            $"A batch may be at most {options.MaxBodyBytes} bytes on the wire."),
+        RequestBody.Failure.DecodedTooLarge => ProblemTypes.Problem(http, 413, "body-too-large", "Body too large",
+            $"A batch may be at most {options.MaxDecodedBodyBytes} bytes once decompressed."),
+        RequestBody.Failure.BadGzip => ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch",
+            "The body is not valid gzip."),
+        _ => ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch", "The body could not be read completely."),
+    };
+
+    private static bool IsValidKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > MaxIdempotencyKeyLength)
+            return false;
+        foreach (char c in key)
+            if (c is < '!' or > '~')
+                return false;
+        return true;
+    }
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}

@@ -1,0 +1,115 @@
+using System.Threading.Channels;
+using Candor.Collector.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Collector.Ingest;
+
+/// <summary>
+/// The bounded queue between the HTTP edge and the store. One consumer drains whatever has arrived
+/// (up to <see cref="CollectorOptions.MaxGroupSize"/> batches) and hands it to the store as one
+/// transaction: many requests share one commit and one fsync, and each request is answered only after
+/// the commit that holds it. When the queue is full the caller is told at once (503), instead of
+/// the queue growing until memory runs out.
+/// </summary>
+public sealed class IngestQueue : IHostedService, IAsyncDisposable
+{
+    private readonly IReportStore _store;
+    private readonly ILogger<IngestQueue> _log;
+    private readonly int _maxGroup;
+    private readonly Channel<Pending> _channel;
+    private Task? _consumer;
+
+    public IngestQueue(IReportStore store, CollectorOptions options, ILogger<IngestQueue> log)
+    {
+        _store = store;
+        _log = log;
+        _maxGroup = options.MaxGroupSize;
+        _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.IngestQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait, // only TryWrite is used: full means "refuse", never "wait"
+        });
+    }
+
+    /// <summary>Batches waiting for their commit, for /metrics.</summary>
+    public int Depth => _channel.Reader.Count;
+
+    /// <summary>Groups committed and batches stored, for /metrics.</summary>
+    public long GroupsCommitted => Interlocked.Read(ref _groups);
+    public long BatchesCommitted => Interlocked.Read(ref _batches);
+    private long _groups, _batches;
+
+    /// <summary>Queues a batch; completes after its group is durably committed.</summary>
+    /// <exception cref="IngestOverloadedException">The queue is full or closed.</exception>
+    public Task<AppendOutcome> SubmitAsync(AppendRequest request)
+    {
+        var pending = new Pending(request);
+        if (!_channel.Writer.TryWrite(pending))
+            throw new IngestOverloadedException();
+        return pending.Completion.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _consumer = Task.Run(ConsumeAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task ConsumeAsync()
+    {
+        var reader = _channel.Reader;
+        var group = new List<Pending>(_maxGroup);
+        var requests = new List<AppendRequest>(_maxGroup);
+        while (await reader.WaitToReadAsync())
+        {
+            group.Clear();
+            requests.Clear();
+            while (group.Count < _maxGroup && reader.TryRead(out var p))
+            {
+                group.Add(p);
+                requests.Add(p.Request);
+            }
+            if (group.Count == 0)
+                continue; // another wake-up raced us; the queue may or may not be empty by now
+            try
+            {
+                var outcomes = await _store.AppendGroupAsync(requests);
+                Interlocked.Increment(ref _groups);
+                Interlocked.Add(ref _batches, group.Count);
+                for (int i = 0; i < group.Count; i++)
+                    group[i].Completion.TrySetResult(outcomes[i]);
+            }
+            catch (Exception e)
+            {
+                // The whole group rolled back: nobody was acknowledged, every client retries later.
+                _log.LogError("Storing a group of {Count} batches failed: {Error}", group.Count, e.Message);
+                var failure = new StoreUnavailableException("The store could not commit the batch.", e);
+                foreach (var p in group)
+                    p.Completion.TrySetException(failure);
+            }
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Requests already queued are still committed: the server has stopped taking new ones by now.
+        _channel.Writer.TryComplete();
+        if (_consumer is not null)
+            await _consumer.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private sealed class Pending(AppendRequest request)
+    {
+        public AppendRequest Request { get; } = request;
+        public TaskCompletionSource<AppendOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The ingest queue is full: answer 503 with Retry-After.</summary>
+public sealed class IngestOverloadedException() : Exception("The ingest queue is full.");
+
+/// <summary>The store failed to commit: answer 503 with Retry-After; nothing was stored.</summary>
+public sealed class StoreUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Candor.Collector.Api;
+using Candor.Protocol;
+using Candor.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Candor.Collector.Registry;
+
+/// <summary><c>GET /v1/apps/{app}/registry</c>: what this collector accepts for an app, and why.</summary>
+public static class RegistryEndpoints
+{
+    public static RouteHandlerBuilder MapRegistry(this RouteGroupBuilder apps) =>
+        apps.MapGet("/registry", GetRegistry);
+
+    private static IResult GetRegistry(string app, int? version, HttpContext http, RegistryCatalog catalog)
+    {
+        var registries = catalog.Find(app);
+        if (registries is null)
+            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
+        var compiled = version is { } v ? registries.Version(v) : registries.Latest;
+        if (compiled is null)
+            return ProblemTypes.Problem(http, 404, "unknown-schema", "Unknown registry version",
+                $"Registry version {version} of {app} is not known; known versions: {string.Join(", ", registries.Versions.Keys.Order())}.");
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.Json(ToDocument(compiled.Registry, registries), ApiJsonContext.Default.RegistryDocument);
+    }
+
+    public static RegistryDocument ToDocument(MetricRegistry r, AppRegistries all) => new(
+        r.App, r.Version, all.Versions.Keys.Order().ToArray(),
+        r.Categories.Select(c => new CategoryDocument(c.Name, c.Description)).ToArray(),
+        r.Metrics.Select(m => new MetricDocument(
+            m.Name,
+            m.Type.ToString().ToLowerInvariant(),
+            m.Category,
+            m.Period.ToString().ToLowerInvariant(),
+            m.Buckets.IsDefaultOrEmpty ? null : m.Buckets,
+            m.Values.IsDefaultOrEmpty ? null : m.Values,
+            m.Transform == NumberTransform.None ? null : m.Transform.ToString().ToLowerInvariant(),
+            m.Description,
+            m.Purpose,
+            m.Expires?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never",
+            m.BuiltIn)).ToArray());
+}

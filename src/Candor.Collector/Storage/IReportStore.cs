@@ -1,0 +1,76 @@
+using Candor.Protocol;
+
+namespace Candor.Collector.Storage;
+
+/// <summary>
+/// Where accepted reports live. One contract, several engines (SQLite now, PostgreSQL next), one shared
+/// contract test suite (tests/Candor.Tests/Storage/ReportStoreContract.cs) that every engine must pass.
+///
+/// Privacy rules every engine keeps (DESIGN.md invariants 4 and 5):
+/// - a raw row holds app, metric, period and value, nothing else: no batch id, no receive time, no
+///   address, and a random key so that storage order does not show which rows arrived together;
+/// - idempotency keys live in their own table and are never linked to rows.
+/// </summary>
+public interface IReportStore : IAsyncDisposable
+{
+    /// <summary>Engine name for messages and metrics ("sqlite", "postgres").</summary>
+    string Engine { get; }
+
+    /// <summary>Creates or upgrades the schema. Refuses a database written by a newer Candor.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a group of batches in one transaction (group commit) and returns one outcome per batch,
+    /// in order. When the task completes, every <see cref="AppendOutcomeKind.Stored"/> batch is durable.
+    /// If the task throws, nothing of the group was stored.
+    /// </summary>
+    Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default);
+
+    /// <summary>Remembers a registry version, so that clients on older versions keep validating after restarts.</summary>
+    Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Rollup cells of one app (optionally one metric), ordered by metric, period, value.</summary>
+    Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Raw rows of one app, in storage order (used by tests and the retention job).</summary>
+    Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets idempotency keys first seen before <paramref name="firstSeenBefore"/>.</summary>
+    Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One batch to store: its canonical reports and, if the client sent one, its idempotency key.</summary>
+/// <param name="IdempotencyKey">SHA-256 of app and the client's key; null when the client sent none.</param>
+/// <param name="BodyHash">SHA-256 of the decoded body, to tell a true retry from a reused key.</param>
+/// <param name="Response">The answer to give now and to every retry with the same key.</param>
+/// <param name="Today">The UTC day the key is first seen, the only time kept with it.</param>
+public sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
+    byte[]? BodyHash, IngestResponse Response, DateOnly Today);
+
+/// <summary>The 202 answer: how many reports were accepted and when to report next.</summary>
+public sealed record IngestResponse(int Accepted, long NextReportAfterSeconds);
+
+public enum AppendOutcomeKind
+{
+    /// <summary>Stored now; durable.</summary>
+    Stored,
+    /// <summary>A retry of a batch stored before with the same key and body: nothing new was stored.</summary>
+    Replayed,
+    /// <summary>The key was used before with a different body: nothing was stored.</summary>
+    KeyReused,
+}
+
+public readonly record struct AppendOutcome(AppendOutcomeKind Kind, IngestResponse Response);
+
+public sealed record StoredRegistry(string App, int Version, string Yaml, string Sha256);
+
+/// <summary>
+/// Counts for one (app, metric, period, value). <see cref="Reports"/> is how many reports carried the
+/// value (for a histogram: had this bucket); <see cref="Total"/> is the observations (equal to
+/// Reports for every type but histograms, where it is the sum of the bucket's counts).
+/// </summary>
+public sealed record RollupCell(string App, string Metric, string Period, string Value, long Reports, long Total);
+
+public sealed record RawRow(string App, string Metric, string Period, string Value);

@@ -1,0 +1,320 @@
+using System.Security.Cryptography;
+using Candor.Protocol;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Collector.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default engine: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a commit
+/// is on disk before it returns and an acknowledged report survives a crash or power cut. One writer
+/// connection takes whole groups of batches (group commit); readers use their own pooled connections.
+/// </summary>
+public sealed class SqliteReportStore : IReportStore
+{
+    /// <summary>Schema version this code writes (PRAGMA user_version).</summary>
+    public const int SchemaVersion = 1;
+
+    private const int SqliteConstraint = 19;
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+    private SqliteCommand? _insertRaw, _upsertRollup, _findKey, _insertKey;
+
+    public SqliteReportStore(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Engine => "sqlite";
+
+    /// <summary>Full path of the database file (its -wal and -shm files sit beside it).</summary>
+    public string Path { get; }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var writer = new SqliteConnection(_connectionString);
+        await writer.OpenAsync(cancellationToken);
+        try
+        {
+            long version = (long)(await Scalar(writer, "PRAGMA user_version;"))!;
+            if (version > SchemaVersion)
+                throw new StoreSchemaException($"The database {Path} has schema version {version}, newer than this Candor knows ({SchemaVersion}). Upgrade Candor before serving this database.");
+
+            await Exec(writer, "PRAGMA journal_mode=WAL;");
+            using (var tx = writer.BeginTransaction())
+            {
+                await Exec(writer, """
+                    CREATE TABLE IF NOT EXISTS raw_reports (
+                        id     INTEGER PRIMARY KEY,   -- random, never insertion-ordered
+                        app    TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        period TEXT NOT NULL,
+                        value  TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS rollups (
+                        app     TEXT NOT NULL,
+                        metric  TEXT NOT NULL,
+                        period  TEXT NOT NULL,
+                        value   TEXT NOT NULL,
+                        reports INTEGER NOT NULL,
+                        total   INTEGER NOT NULL,
+                        PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS idempotency_keys (
+                        key_hash   BLOB PRIMARY KEY,
+                        body_hash  BLOB NOT NULL,
+                        accepted   INTEGER NOT NULL,
+                        next_after INTEGER NOT NULL,
+                        first_seen TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS registries (
+                        app     TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        yaml    TEXT NOT NULL,
+                        sha256  TEXT NOT NULL,
+                        PRIMARY KEY (app, version)) WITHOUT ROWID;
+                    """, tx);
+                await Exec(writer, $"PRAGMA user_version = {SchemaVersion};", tx);
+                tx.Commit();
+            }
+            // FULL: the WAL is synced at every commit, so "acknowledged" means "on disk".
+            await Exec(writer, "PRAGMA synchronous=FULL;");
+            PrepareWriter(writer);
+            _writer = writer;
+        }
+        catch
+        {
+            await writer.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void PrepareWriter(SqliteConnection c)
+    {
+        _insertRaw = Command(c, "INSERT INTO raw_reports (id, app, metric, period, value) VALUES ($id, $app, $metric, $period, $value);",
+            "$id", "$app", "$metric", "$period", "$value");
+        _upsertRollup = Command(c, """
+            INSERT INTO rollups (app, metric, period, value, reports, total) VALUES ($app, $metric, $period, $value, $reports, $total)
+            ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports, total = total + excluded.total;
+            """, "$app", "$metric", "$period", "$value", "$reports", "$total");
+        _findKey = Command(c, "SELECT body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
+        _insertKey = Command(c, "INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
+            "$key", "$body", "$accepted", "$next", "$day");
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, string sql, params string[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var p in parameters)
+            cmd.Parameters.Add(new SqliteParameter { ParameterName = p });
+        cmd.Prepare();
+        return cmd;
+    }
+
+    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            _insertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
+            var outcomes = new AppendOutcome[group.Count];
+            var stored = new List<(string, IReadOnlyList<ValidatedReport>)>(group.Count);
+            for (int i = 0; i < group.Count; i++)
+            {
+                var request = group[i];
+                if (request.IdempotencyKey is { } key && FindKey(key) is { } previous)
+                {
+                    outcomes[i] = previous.BodyHash.AsSpan().SequenceEqual(request.BodyHash)
+                        ? new(AppendOutcomeKind.Replayed, previous.Response)
+                        : new(AppendOutcomeKind.KeyReused, previous.Response);
+                    continue;
+                }
+                foreach (var r in request.Reports)
+                    InsertRaw(request.App, r);
+                if (request.IdempotencyKey is { } newKey)
+                    InsertKey(newKey, request);
+                stored.Add((request.App, request.Reports));
+                outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
+            }
+            foreach (var (cell, counts) in RollupDelta.Sum(stored))
+            {
+                var p = _upsertRollup.Parameters;
+                p[0].Value = cell.App; p[1].Value = cell.Metric; p[2].Value = cell.Period; p[3].Value = cell.Value;
+                p[4].Value = counts.Reports; p[5].Value = counts.Total;
+                _upsertRollup.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return outcomes;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void InsertRaw(string app, in ValidatedReport r)
+    {
+        var p = _insertRaw!.Parameters;
+        p[1].Value = app; p[2].Value = r.Metric; p[3].Value = r.Period; p[4].Value = r.Value;
+        for (int attempt = 0; ; attempt++)
+        {
+            // A random key, so that row order says nothing about which reports came together.
+            p[0].Value = RandomKey();
+            try
+            {
+                _insertRaw.ExecuteNonQuery();
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint && attempt < 8)
+            {
+                // Key collision (about 1 in 10^9 at a billion rows): a failed statement rolls back alone; draw again.
+            }
+        }
+    }
+
+    internal static long RandomKey()
+    {
+        Span<byte> b = stackalloc byte[8];
+        RandomNumberGenerator.Fill(b);
+        return (long)(BitConverter.ToUInt64(b) >> 1);
+    }
+
+    private (byte[] BodyHash, IngestResponse Response)? FindKey(byte[] key)
+    {
+        _findKey!.Parameters[0].Value = key;
+        using var reader = _findKey.ExecuteReader();
+        if (!reader.Read())
+            return null;
+        return ((byte[])reader.GetValue(0), new IngestResponse(reader.GetInt32(1), reader.GetInt64(2)));
+    }
+
+    private void InsertKey(byte[] key, AppendRequest request)
+    {
+        var p = _insertKey!.Parameters;
+        p[0].Value = key; p[1].Value = request.BodyHash ?? []; p[2].Value = request.Response.Accepted;
+        p[3].Value = request.Response.NextReportAfterSeconds; p[4].Value = request.Today.ToString("yyyy-MM-dd");
+        _insertKey.ExecuteNonQuery();
+    }
+
+    public async Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO registries (app, version, yaml, sha256) VALUES ($app, $version, $yaml, $sha) ON CONFLICT (app, version) DO NOTHING;";
+        cmd.Parameters.AddWithValue("$app", registry.App);
+        cmd.Parameters.AddWithValue("$version", registry.Version);
+        cmd.Parameters.AddWithValue("$yaml", registry.Yaml);
+        cmd.Parameters.AddWithValue("$sha", registry.Sha256);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;";
+        var list = new List<StoredRegistry>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = $app AND ($metric IS NULL OR metric = $metric) ORDER BY metric, period, value;";
+        cmd.Parameters.AddWithValue("$app", app);
+        cmd.Parameters.AddWithValue("$metric", (object?)metric ?? DBNull.Value);
+        var list = new List<RollupCell>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, metric, period, value FROM raw_reports WHERE app = $app ORDER BY id;";
+        cmd.Parameters.AddWithValue("$app", app);
+        var list = new List<RawRow>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+        return list;
+    }
+
+    public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _writer!.CreateCommand();
+            cmd.CommandText = "DELETE FROM idempotency_keys WHERE first_seen < $day;";
+            cmd.Parameters.AddWithValue("$day", firstSeenBefore.ToString("yyyy-MM-dd"));
+            return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(cancellationToken);
+        return c;
+    }
+
+    private static async Task Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<object?> Scalar(SqliteConnection c, string sql)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            foreach (var cmd in new[] { _insertRaw, _upsertRollup, _findKey, _insertKey })
+                cmd?.Dispose();
+            if (_writer is not null)
+            {
+                // Fold the WAL back into the main file so a stopped collector leaves one tidy file.
+                try { await Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);"); } catch (SqliteException) { }
+                await _writer.DisposeAsync();
+                _writer = null;
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}
+
+/// <summary>The database's schema is one this Candor cannot serve.</summary>
+public sealed class StoreSchemaException(string message) : Exception(message);

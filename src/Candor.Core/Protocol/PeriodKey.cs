@@ -1,0 +1,61 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Candor.Registry;
+
+namespace Candor.Protocol;
+
+/// <summary>
+/// A report period: a UTC day (<c>2026-11-22</c>) or an ISO 8601 week (<c>2026-W47</c>). Times never
+/// leave a device or enter the store at a finer grain than this (privacy invariant 4).
+/// </summary>
+public readonly record struct PeriodKey(MetricPeriod Kind, DateOnly Start)
+{
+    /// <summary>First day after the period.</summary>
+    public DateOnly End => Kind == MetricPeriod.Day ? Start.AddDays(1) : Start.AddDays(7);
+
+    public static PeriodKey Day(DateOnly day) => new(MetricPeriod.Day, day);
+
+    /// <summary>The ISO week that contains <paramref name="day"/>.</summary>
+    public static PeriodKey WeekOf(DateOnly day)
+    {
+        int dow = ((int)day.DayOfWeek + 6) % 7; // Monday = 0
+        return new(MetricPeriod.Week, day.AddDays(-dow));
+    }
+
+    public static PeriodKey For(MetricPeriod kind, DateOnly day) => kind == MetricPeriod.Day ? Day(day) : WeekOf(day);
+
+    public override string ToString()
+    {
+        if (Kind == MetricPeriod.Day)
+            return Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var dt = Start.ToDateTime(TimeOnly.MinValue);
+        return string.Create(CultureInfo.InvariantCulture, $"{ISOWeek.GetYear(dt):D4}-W{ISOWeek.GetWeekOfYear(dt):D2}");
+    }
+
+    /// <summary>Parses <c>YYYY-MM-DD</c> or <c>YYYY-Www</c>; nothing else (no times, no offsets).</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, [NotNullWhen(true)] out PeriodKey? period)
+    {
+        period = null;
+        if (text.Length == 10 && text[4] == '-' && text[7] == '-')
+        {
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            {
+                period = Day(d);
+                return true;
+            }
+            return false;
+        }
+        if (text.Length == 8 && text[4] == '-' && text[5] == 'W'
+            && int.TryParse(text[..4], NumberStyles.None, CultureInfo.InvariantCulture, out int year)
+            && int.TryParse(text[6..], NumberStyles.None, CultureInfo.InvariantCulture, out int week)
+            && year is >= 1 and <= 9998 && week >= 1 && week <= ISOWeek.GetWeeksInYear(year))
+        {
+            period = new PeriodKey(MetricPeriod.Week, DateOnly.FromDateTime(ISOWeek.ToDateTime(year, week, DayOfWeek.Monday)));
+            return true;
+        }
+        return false;
+    }
+
+    public static PeriodKey Parse(string text) =>
+        TryParse(text, out var p) ? p.Value : throw new FormatException($"'{text}' is neither a day (YYYY-MM-DD) nor an ISO week (YYYY-Www).");
+}

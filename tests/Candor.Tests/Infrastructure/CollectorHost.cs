@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Candor.Collector;
+using Candor.Collector.Hosting;
+using Candor.Collector.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Tests.Infrastructure;
+
+/// <summary>
+/// A real collector: Kestrel on 127.0.0.1 (a free port), a real SQLite file in a temporary folder,
+/// the same <see cref="CollectorApp"/> that <c>candor serve</c> runs.
+/// </summary>
+public sealed class CollectorHost : IAsyncDisposable
+{
+    private CollectorHost(WebApplication app, string directory, CollectorOptions options, ManualClock clock, CapturingLoggerProvider logs)
+    {
+        App = app;
+        Directory = directory;
+        Options = options;
+        Clock = clock;
+        Logs = logs;
+        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Client = new HttpClient { BaseAddress = BaseAddress };
+    }
+
+    public WebApplication App { get; }
+    public string Directory { get; }
+    public CollectorOptions Options { get; }
+    public ManualClock Clock { get; }
+    public CapturingLoggerProvider Logs { get; }
+    public Uri BaseAddress { get; }
+    public HttpClient Client { get; }
+    public IReportStore Store => App.Services.GetRequiredService<IReportStore>();
+    public string DatabasePath => Path.Combine(Directory, "candor.db");
+
+    public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
+        var registries = TestRegistries.WriteFiles(Path.Combine(directory, "registries"));
+        var options = new CollectorOptions
+        {
+            Database = Path.Combine(directory, "candor.db"),
+            Urls = ["http://127.0.0.1:0"],
+            RegistryFiles = [Path.Combine(registries, "test-v1.yaml"), Path.Combine(registries, "test-v2.yaml")],
+        };
+        configure?.Invoke(options);
+        var clock = new ManualClock(TestRegistries.Now);
+        var logs = new CapturingLoggerProvider();
+        var app = await CollectorApp.BuildAsync(options, time: clock, configureLogging: l => l.AddProvider(logs));
+        await app.StartAsync();
+        return new CollectorHost(app, directory, options, clock, logs);
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string json, string app = TestRegistries.App, string? idempotencyKey = null, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/apps/{app}/reports")
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(json)),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (idempotencyKey is not null)
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        return Client.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+}

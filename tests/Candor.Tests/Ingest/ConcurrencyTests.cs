@@ -1,0 +1,52 @@
+using System.Net;
+using Candor.Tests.Infrastructure;
+
+namespace Candor.Tests.Ingest;
+
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public async Task Concurrent_posts_from_many_tasks_are_all_counted_exactly()
+    {
+        await using var host = await CollectorHost.StartAsync();
+        const int Tasks = 32, BatchesPerTask = 25;
+        string[] oses = ["linux", "windows", "macos"];
+        var expected = new int[oses.Length];
+        for (int t = 0; t < Tasks; t++)
+            for (int b = 0; b < BatchesPerTask; b++)
+                expected[(t + b) % oses.Length]++;
+
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < BatchesPerTask; b++)
+            {
+                var os = oses[(t + b) % oses.Length];
+                var body = $$"""{ "schema": 1, "period": "2026-W47", "reports": [ { "metric": "system.os", "value": "{{os}}" }, { "metric": "app.launches", "value": 5 } ] }""";
+                var response = await host.PostAsync(body, idempotencyKey: $"t{t}-b{b}");
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            }
+        })));
+
+        var cells = await host.Store.ReadRollupsAsync(TestRegistries.App);
+        for (int i = 0; i < oses.Length; i++)
+            Assert.Equal(expected[i], cells.Single(c => c.Metric == "system.os" && c.Value == oses[i]).Reports);
+        Assert.Equal(Tasks * BatchesPerTask, cells.Single(c => c.Metric == "app.launches").Reports);
+        Assert.Equal(2 * Tasks * BatchesPerTask, (await host.Store.ReadRawAsync(TestRegistries.App)).Count);
+    }
+
+    [Fact]
+    public async Task A_full_ingest_queue_answers_503_with_retry_after()
+    {
+        // A queue of one batch and a store held busy: the second concurrent batch cannot wait.
+        await using var host = await CollectorHost.StartAsync(o => { o.IngestQueueCapacity = 1; o.MaxGroupSize = 1; o.RetryAfterSeconds = 7; });
+        var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => host.PostAsync(TestRegistries.FullBatch)));
+        var refused = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
+        int accepted = responses.Count(r => r.StatusCode == HttpStatusCode.Accepted);
+        Assert.Equal(64, accepted + refused.Count);
+        Assert.NotEmpty(refused);
+        await Problem.AssertAsync(refused[0], HttpStatusCode.ServiceUnavailable, "overloaded");
+        Assert.Equal(TimeSpan.FromSeconds(7), refused[0].Headers.RetryAfter!.Delta);
+        // Exactly the acknowledged batches were stored.
+        Assert.Equal(accepted * 6, (await host.Store.ReadRawAsync(TestRegistries.App)).Count);
+    }
+}
