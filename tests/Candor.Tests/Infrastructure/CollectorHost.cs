@@ -39,7 +39,7 @@ public sealed class CollectorHost : IAsyncDisposable
     public IReportStore Store => App.Services.GetRequiredService<IReportStore>();
     public string DatabasePath => Path.Combine(Directory, "candor.db");
 
-    public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null)
+    public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null, string[]? args = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
         var registries = TestRegistries.WriteFiles(Path.Combine(directory, "registries"));
@@ -52,7 +52,7 @@ public sealed class CollectorHost : IAsyncDisposable
         configure?.Invoke(options);
         var clock = new ManualClock(TestRegistries.Now);
         var logs = new CapturingLoggerProvider();
-        var app = await CollectorApp.BuildAsync(options, time: clock, configureLogging: l => l.AddProvider(logs));
+        var app = await CollectorApp.BuildAsync(options, args, time: clock, configureLogging: l => l.AddProvider(logs));
         await app.StartAsync();
         return new CollectorHost(app, directory, options, clock, logs);
     }

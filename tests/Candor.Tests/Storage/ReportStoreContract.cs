@@ -1,0 +1,138 @@
+using Candor.Collector.Storage;
+using Candor.Protocol;
+
+namespace Candor.Tests.Storage;
+
+/// <summary>
+/// What every <see cref="IReportStore"/> engine must do. An engine's test class derives from this and
+/// says how to open a fresh store and how to reopen the same one; every test here then runs against it.
+/// </summary>
+public abstract class ReportStoreContract : IAsyncLifetime
+{
+    protected IReportStore Store { get; set; } = null!;
+
+    /// <summary>A new, empty store (not yet migrated).</summary>
+    protected abstract IReportStore CreateStore();
+
+    /// <summary>A second store object on the same data as the last <see cref="CreateStore"/>.</summary>
+    protected abstract IReportStore ReopenStore();
+
+    public async Task InitializeAsync()
+    {
+        Store = CreateStore();
+        await Store.MigrateAsync();
+    }
+
+    public virtual async Task DisposeAsync() => await Store.DisposeAsync();
+
+    private static readonly DateOnly Today = new(2026, 11, 22);
+
+    protected static AppendRequest Request(string app, byte[]? key = null, byte[]? body = null, int accepted = 2, params ValidatedReport[] reports) =>
+        new(app, reports.Length > 0 ? reports : [Report("system.os", "linux"), Report("app.launches", "10")], key, body ?? (key is null ? null : [1, 2, 3]),
+            new IngestResponse(reports.Length > 0 ? reports.Length : accepted, 86400), Today);
+
+    protected static ValidatedReport Report(string metric, string value, string period = "2026-W47") => new(metric, period, value, null);
+
+    [Fact]
+    public async Task Appending_a_group_stores_each_batch_and_answers_in_order()
+    {
+        var outcomes = await Store.AppendGroupAsync([Request("app.a"), Request("app.b"), Request("app.a")]);
+        Assert.Equal(3, outcomes.Length);
+        Assert.All(outcomes, o => Assert.Equal(AppendOutcomeKind.Stored, o.Kind));
+        Assert.Equal(4, (await Store.ReadRawAsync("app.a")).Count);
+        Assert.Equal(2, (await Store.ReadRawAsync("app.b")).Count);
+    }
+
+    [Fact]
+    public async Task Rollups_add_up_across_groups()
+    {
+        await Store.AppendGroupAsync([Request("app.a"), Request("app.a")]);
+        await Store.AppendGroupAsync([Request("app.a")]);
+        var cells = await Store.ReadRollupsAsync("app.a");
+        Assert.Equal(2, cells.Count);
+        Assert.All(cells, c => Assert.Equal((3L, 3L), (c.Reports, c.Total)));
+        Assert.Single(await Store.ReadRollupsAsync("app.a", "system.os"));
+    }
+
+    [Fact]
+    public async Task Histogram_rollups_keep_reports_and_observations_per_bucket()
+    {
+        var h = new ValidatedReport("startup.ms", "2026-W47", """{"100":3,"250":1}""", [new("100", 3), new("250", 1)]);
+        await Store.AppendGroupAsync([Request("app.a", reports: h), Request("app.a", reports: h)]);
+        var cells = await Store.ReadRollupsAsync("app.a", "startup.ms");
+        Assert.Equal([("100", 2L, 6L), ("250", 2L, 2L)], cells.Select(c => (c.Value, c.Reports, c.Total)));
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Count);
+    }
+
+    [Fact]
+    public async Task A_known_key_with_the_same_body_is_replayed_and_stores_nothing()
+    {
+        byte[] key = [9, 9, 9];
+        var first = await Store.AppendGroupAsync([Request("app.a", key, accepted: 2)]);
+        var again = await Store.AppendGroupAsync([Request("app.a", key) with { Response = new IngestResponse(2, 999) }]);
+        Assert.Equal(AppendOutcomeKind.Replayed, again[0].Kind);
+        Assert.Equal(first[0].Response, again[0].Response); // the first answer, not the new one
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Count);
+    }
+
+    [Fact]
+    public async Task A_key_seen_twice_in_one_group_is_stored_once()
+    {
+        byte[] key = [7];
+        var outcomes = await Store.AppendGroupAsync([Request("app.a", key), Request("app.a", key)]);
+        Assert.Equal([AppendOutcomeKind.Stored, AppendOutcomeKind.Replayed], outcomes.Select(o => o.Kind));
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Count);
+    }
+
+    [Fact]
+    public async Task A_known_key_with_another_body_is_refused_and_stores_nothing()
+    {
+        byte[] key = [5];
+        await Store.AppendGroupAsync([Request("app.a", key, body: [1])]);
+        var outcomes = await Store.AppendGroupAsync([Request("app.a", key, body: [2])]);
+        Assert.Equal(AppendOutcomeKind.KeyReused, outcomes[0].Kind);
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Count);
+    }
+
+    [Fact]
+    public async Task Old_keys_are_purged_and_then_count_as_new()
+    {
+        byte[] key = [4];
+        await Store.AppendGroupAsync([Request("app.a", key)]);
+        Assert.Equal(0, await Store.PurgeIdempotencyKeysAsync(Today));
+        Assert.Equal(1, await Store.PurgeIdempotencyKeysAsync(Today.AddDays(1)));
+        var outcomes = await Store.AppendGroupAsync([Request("app.a", key)]);
+        Assert.Equal(AppendOutcomeKind.Stored, outcomes[0].Kind);
+    }
+
+    [Fact]
+    public async Task Registries_are_kept_once_per_app_and_version()
+    {
+        await Store.SaveRegistryAsync(new("app.a", 1, "yaml-1", "sha-1"));
+        await Store.SaveRegistryAsync(new("app.a", 1, "yaml-1", "sha-1"));
+        await Store.SaveRegistryAsync(new("app.a", 2, "yaml-2", "sha-2"));
+        var all = await Store.LoadRegistriesAsync();
+        Assert.Equal([("app.a", 1), ("app.a", 2)], all.Select(r => (r.App, r.Version)));
+    }
+
+    [Fact]
+    public async Task Stored_data_survives_closing_and_reopening()
+    {
+        await Store.AppendGroupAsync([Request("app.a", [1])]);
+        await Store.DisposeAsync();
+        Store = ReopenStore();
+        await Store.MigrateAsync();
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Count);
+        Assert.Equal(AppendOutcomeKind.Replayed, (await Store.AppendGroupAsync([Request("app.a", [1])]))[0].Kind);
+    }
+
+    [Fact]
+    public async Task Raw_rows_are_not_kept_in_arrival_order()
+    {
+        var group = Enumerable.Range(0, 200).Select(i => Request("app.a", reports: Report("m.x", i.ToString("D3")))).ToList();
+        await Store.AppendGroupAsync(group);
+        var values = (await Store.ReadRawAsync("app.a")).Select(r => r.Value).ToList();
+        Assert.Equal(200, values.Count);
+        Assert.NotEqual(values.Order(), values);
+    }
+}
