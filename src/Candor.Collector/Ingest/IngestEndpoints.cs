@@ -64,7 +64,7 @@ public static class IngestEndpoints
 
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
-            var request = new AppendRequest(app, result.Reports, keyHash, keyHash is null ? null : SHA256.HashData(body.Span), response, today);
+            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : SHA256.HashData(body.Span), response, today);
 
             AppendOutcome outcome;
             try

@@ -7,8 +7,10 @@ namespace Candor.Collector.Storage;
 /// contract test suite (tests/Candor.Tests/Storage/ReportStoreContract.cs) that every engine must pass.
 ///
 /// Privacy rules every engine keeps (DESIGN.md invariants 4 and 5):
-/// - a raw row holds app, metric, period and value, nothing else: no batch id, no receive time, no
-///   address, and a random key so that storage order does not show which rows arrived together;
+/// - a raw row is one distinct report, (app, metric, period, value), with the number of times it was
+///   received: no batch id, no receive time, no address, and no per-report key or position at all,
+///   so nothing in storage order can show which reports arrived together (docs/privacy.md explains
+///   why counts replace the random-keyed rows DESIGN.md suggested);
 /// - idempotency keys live in their own table and are never linked to rows.
 /// </summary>
 public interface IReportStore : IAsyncDisposable
@@ -34,7 +36,7 @@ public interface IReportStore : IAsyncDisposable
     /// <summary>Rollup cells of one app (optionally one metric), ordered by metric, period, value.</summary>
     Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Raw rows of one app, in storage order (used by tests and the retention job).</summary>
+    /// <summary>Raw rows of one app, ordered by metric, period, value.</summary>
     Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default);
 
     /// <summary>Forgets idempotency keys first seen before <paramref name="firstSeenBefore"/>.</summary>
@@ -73,4 +75,5 @@ public sealed record StoredRegistry(string App, int Version, string Yaml, string
 /// </summary>
 public sealed record RollupCell(string App, string Metric, string Period, string Value, long Reports, long Total);
 
-public sealed record RawRow(string App, string Metric, string Period, string Value);
+/// <summary>One distinct report and how many times it was received.</summary>
+public sealed record RawRow(string App, string Metric, string Period, string Value, long Reports);

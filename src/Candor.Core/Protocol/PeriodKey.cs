@@ -24,7 +24,24 @@ public readonly record struct PeriodKey(MetricPeriod Kind, DateOnly Start)
 
     public static PeriodKey For(MetricPeriod kind, DateOnly day) => kind == MetricPeriod.Day ? Day(day) : WeekOf(day);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PeriodKey, string> Texts = new();
+
+    /// <summary>
+    /// The canonical text. Interned: the few periods in use are formatted once, and equal periods
+    /// share one string (the ingest path compares and hashes them often).
+    /// </summary>
     public override string ToString()
+    {
+        if (Texts.TryGetValue(this, out var text))
+            return text;
+        text = Format();
+        // Bounded: periods outside the accepted window never reach here more than a few thousand times.
+        if (Texts.Count < 100_000)
+            Texts.TryAdd(this, text);
+        return text;
+    }
+
+    private string Format()
     {
         if (Kind == MetricPeriod.Day)
             return Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -129,8 +129,7 @@ public static class ReportBatchReader
 
         // Pass 2: every report, checked against that registry version.
         reader = reportsStart;
-        var reports = new List<ValidatedReport>();
-        var seen = new HashSet<(string, string)>();
+        var reports = new List<ValidatedReport>(16);
         int index = -1;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -144,7 +143,7 @@ public static class ReportBatchReader
             var report = ReadReport(ref reader, index, registry, batchPeriod, rules, problems);
             if (report is { } r && problems.Count == before)
             {
-                if (seen.Add((r.Metric, r.Period)))
+                if (!Contains(reports, r))
                     reports.Add(r);
                 else
                     problems.Add(new(index, r.Metric, "metric", $"Another report in this batch already carries {r.Metric} for {r.Period}."));
@@ -158,6 +157,15 @@ public static class ReportBatchReader
         return problems.Count > 0
             ? new() { Status = BatchStatus.Invalid, Schema = schema, Problems = problems.Take(MaxProblems).ToList() }
             : new() { Status = BatchStatus.Valid, Schema = schema, Reports = reports };
+    }
+
+    /// <summary>Whether a report for the same metric and period is already in the batch (metric names are the registry's instances).</summary>
+    private static bool Contains(List<ValidatedReport> reports, in ValidatedReport r)
+    {
+        foreach (var x in reports)
+            if (ReferenceEquals(x.Metric, r.Metric) && x.Period == r.Period)
+                return true;
+        return false;
     }
 
     private static bool Duplicate(ref bool seen, string field, List<ReportProblem> problems)

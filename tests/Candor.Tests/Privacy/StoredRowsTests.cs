@@ -8,43 +8,54 @@ namespace Candor.Tests.Privacy;
 public sealed class StoredRowsTests
 {
     [Fact]
-    public async Task A_raw_row_holds_app_metric_period_and_value_and_a_random_key_only()
+    public async Task A_raw_row_holds_app_metric_period_value_and_a_count_only()
     {
         await using var host = await CollectorHost.StartAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-        Assert.Equal(["id", "app", "metric", "period", "value"], DatabaseContent.Columns(host.DatabasePath, "raw_reports"));
+        Assert.Equal(["app", "metric", "period", "value", "reports"], DatabaseContent.Columns(host.DatabasePath, "raw_reports"));
         Assert.Equal(["app", "metric", "period", "value", "reports", "total"], DatabaseContent.Columns(host.DatabasePath, "rollups"));
     }
 
     [Fact]
-    public async Task Storage_order_does_not_reveal_which_reports_arrived_together()
+    public async Task No_table_keeps_rows_in_arrival_order()
     {
         await using var host = await CollectorHost.StartAsync();
-        const int Batches = 20;
-        for (int i = 0; i < Batches; i++)
-            Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-
-        // In arrival order the metrics would cycle app.launches, system.os, ... six at a time. In key
-        // order, count how often a row is followed by the metric that followed it in its batch.
-        string[] order = ["app.launches", "system.os", "feature.spellcheck", "install.age_days", "startup.ms", "candor.active"];
-        var rows = await host.Store.ReadRawAsync(TestRegistries.App);
-        Assert.Equal(Batches * order.Length, rows.Count);
-        int followsBatchOrder = 0;
-        for (int i = 1; i < rows.Count; i++)
-            if (Array.IndexOf(order, rows[i].Metric) == (Array.IndexOf(order, rows[i - 1].Metric) + 1) % order.Length)
-                followsBatchOrder++;
-        // Random keys give about 1 in 6 (about 20 of 119); insertion order would give all 119.
-        Assert.InRange(followsBatchOrder, 0, 60);
-
         using var c = new SqliteConnection($"Data Source={host.DatabasePath};Mode=ReadOnly;Pooling=False");
         c.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id FROM raw_reports;";
+        // A rowid table stores rows in insertion order; every Candor table is keyed by its content instead.
+        cmd.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'table';";
         using var r = cmd.ExecuteReader();
-        var ids = new List<long>();
-        while (r.Read()) ids.Add(r.GetInt64(0));
-        // Keys spread over the whole 63-bit range, not 1, 2, 3...
-        Assert.True(ids.Max() > 1L << 40, "keys look sequential");
+        int tables = 0;
+        while (r.Read())
+        {
+            tables++;
+            Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
+        }
+        Assert.Equal(4, tables);
+    }
+
+    [Fact]
+    public async Task Reports_sent_together_or_apart_leave_the_same_database_content()
+    {
+        // Two collectors receive the same reports: one as one batch per install, the other split and
+        // interleaved differently. If their stored content is equal, nothing stored links a submission.
+        await using var together = await CollectorHost.StartAsync();
+        await using var apart = await CollectorHost.StartAsync();
+        string[] reports = [
+            """{ "metric": "system.os", "value": "linux" }""", """{ "metric": "app.launches", "value": 5 }""",
+            """{ "metric": "system.os", "value": "macos" }""", """{ "metric": "app.launches", "value": 20 }""" ];
+        static string Batch(params string[] r) => $$"""{ "schema": 1, "period": "2026-W47", "reports": [ {{string.Join(",", r)}} ] }""";
+
+        // Install A: linux, 5 launches. Install B: macos, 20 launches.
+        Assert.Equal(HttpStatusCode.Accepted, (await together.PostAsync(Batch(reports[0], reports[1]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await together.PostAsync(Batch(reports[2], reports[3]))).StatusCode);
+        // The other pairing: linux with 20 launches, macos with 5.
+        Assert.Equal(HttpStatusCode.Accepted, (await apart.PostAsync(Batch(reports[3], reports[0]))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await apart.PostAsync(Batch(reports[1], reports[2]))).StatusCode);
+
+        Assert.Equal(DatabaseContent.Dump(together.DatabasePath).Replace(together.Directory, ""),
+                     DatabaseContent.Dump(apart.DatabasePath).Replace(apart.Directory, ""));
     }
 
     [Fact]
@@ -59,7 +70,7 @@ public sealed class StoredRowsTests
         var columns = new List<string>();
         while (r.Read()) columns.Add($"{r.GetString(0)}.{r.GetString(1)}");
         Assert.NotEmpty(columns);
-        string[] forbidden = ["ip", "addr", "agent", "host", "client", "device", "install", "user", "time", "created", "received", "batch", "session"];
+        string[] forbidden = ["ip", "addr", "agent", "host", "client", "device", "install", "user", "time", "created", "received", "batch", "session", "id"];
         foreach (var column in columns)
             foreach (var word in forbidden)
                 Assert.False(column.Split('.')[1].Contains(word, StringComparison.OrdinalIgnoreCase), $"{column} looks like identifying or fine-grained metadata");

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Candor.Protocol;
 using Microsoft.Data.Sqlite;
 
@@ -14,12 +13,10 @@ public sealed class SqliteReportStore : IReportStore
     /// <summary>Schema version this code writes (PRAGMA user_version).</summary>
     public const int SchemaVersion = 1;
 
-    private const int SqliteConstraint = 19;
-
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _insertRaw, _upsertRollup, _findKey, _insertKey;
+    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey;
 
     public SqliteReportStore(string path)
     {
@@ -54,11 +51,12 @@ public sealed class SqliteReportStore : IReportStore
             {
                 await Exec(writer, """
                     CREATE TABLE IF NOT EXISTS raw_reports (
-                        id     INTEGER PRIMARY KEY,   -- random, never insertion-ordered
-                        app    TEXT NOT NULL,
-                        metric TEXT NOT NULL,
-                        period TEXT NOT NULL,
-                        value  TEXT NOT NULL);
+                        app     TEXT NOT NULL,
+                        metric  TEXT NOT NULL,
+                        period  TEXT NOT NULL,
+                        value   TEXT NOT NULL,   -- canonical; a histogram whole
+                        reports INTEGER NOT NULL,
+                        PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
                     CREATE TABLE IF NOT EXISTS rollups (
                         app     TEXT NOT NULL,
                         metric  TEXT NOT NULL,
@@ -85,6 +83,9 @@ public sealed class SqliteReportStore : IReportStore
             }
             // FULL: the WAL is synced at every commit, so "acknowledged" means "on disk".
             await Exec(writer, "PRAGMA synchronous=FULL;");
+            // Fewer, larger checkpoints (each one syncs the main file); the WAL is cut back to 64 MiB after each.
+            await Exec(writer, "PRAGMA wal_autocheckpoint=16384;");
+            await Exec(writer, "PRAGMA journal_size_limit=67108864;");
             PrepareWriter(writer);
             _writer = writer;
         }
@@ -97,8 +98,10 @@ public sealed class SqliteReportStore : IReportStore
 
     private void PrepareWriter(SqliteConnection c)
     {
-        _insertRaw = Command(c, "INSERT INTO raw_reports (id, app, metric, period, value) VALUES ($id, $app, $metric, $period, $value);",
-            "$id", "$app", "$metric", "$period", "$value");
+        _upsertRaw = Command(c, """
+            INSERT INTO raw_reports (app, metric, period, value, reports) VALUES ($app, $metric, $period, $value, $reports)
+            ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports;
+            """, "$app", "$metric", "$period", "$value", "$reports");
         _upsertRollup = Command(c, """
             INSERT INTO rollups (app, metric, period, value, reports, total) VALUES ($app, $metric, $period, $value, $reports, $total)
             ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports, total = total + excluded.total;
@@ -125,9 +128,9 @@ public sealed class SqliteReportStore : IReportStore
         try
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            _insertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
+            _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
             var outcomes = new AppendOutcome[group.Count];
-            var stored = new List<(string, IReadOnlyList<ValidatedReport>)>(group.Count);
+            var delta = new GroupDelta();
             for (int i = 0; i < group.Count; i++)
             {
                 var request = group[i];
@@ -138,14 +141,18 @@ public sealed class SqliteReportStore : IReportStore
                         : new(AppendOutcomeKind.KeyReused, previous.Response);
                     continue;
                 }
-                foreach (var r in request.Reports)
-                    InsertRaw(request.App, r);
                 if (request.IdempotencyKey is { } newKey)
                     InsertKey(newKey, request);
-                stored.Add((request.App, request.Reports));
+                delta.Add(request.App, request.Reports);
                 outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
             }
-            foreach (var (cell, counts) in RollupDelta.Sum(stored))
+            foreach (var (cell, reports) in delta.Raw)
+            {
+                var p = _upsertRaw.Parameters;
+                p[0].Value = cell.App; p[1].Value = cell.Metric; p[2].Value = cell.Period; p[3].Value = cell.Value; p[4].Value = reports;
+                _upsertRaw.ExecuteNonQuery();
+            }
+            foreach (var (cell, counts) in delta.Rollups)
             {
                 var p = _upsertRollup.Parameters;
                 p[0].Value = cell.App; p[1].Value = cell.Metric; p[2].Value = cell.Period; p[3].Value = cell.Value;
@@ -159,33 +166,6 @@ public sealed class SqliteReportStore : IReportStore
         {
             _writeLock.Release();
         }
-    }
-
-    private void InsertRaw(string app, in ValidatedReport r)
-    {
-        var p = _insertRaw!.Parameters;
-        p[1].Value = app; p[2].Value = r.Metric; p[3].Value = r.Period; p[4].Value = r.Value;
-        for (int attempt = 0; ; attempt++)
-        {
-            // A random key, so that row order says nothing about which reports came together.
-            p[0].Value = RandomKey();
-            try
-            {
-                _insertRaw.ExecuteNonQuery();
-                return;
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint && attempt < 8)
-            {
-                // Key collision (about 1 in 10^9 at a billion rows): a failed statement rolls back alone; draw again.
-            }
-        }
-    }
-
-    internal static long RandomKey()
-    {
-        Span<byte> b = stackalloc byte[8];
-        RandomNumberGenerator.Fill(b);
-        return (long)(BitConverter.ToUInt64(b) >> 1);
     }
 
     private (byte[] BodyHash, IngestResponse Response)? FindKey(byte[] key)
@@ -247,12 +227,12 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value FROM raw_reports WHERE app = $app ORDER BY id;";
+        cmd.CommandText = "SELECT app, metric, period, value, reports FROM raw_reports WHERE app = $app ORDER BY metric, period, value;";
         cmd.Parameters.AddWithValue("$app", app);
         var list = new List<RawRow>();
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)));
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
         return list;
     }
 
@@ -299,7 +279,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _insertRaw, _upsertRollup, _findKey, _insertKey })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey })
                 cmd?.Dispose();
             if (_writer is not null)
             {

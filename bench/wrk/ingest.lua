@@ -1,0 +1,64 @@
+-- wrk script: POST batches of 16 reports for org.example.editor (examples/registries/desktop-editor.yaml, v3).
+-- Bodies are prebuilt (256 of them, random allowed values) so that wrk's Lua costs little per request.
+-- Counts answers by status and prints them at the end, so a run proves what was acknowledged.
+local week = os.date("!%G-W%V")
+local day = os.date("!%Y-%m-%d")
+
+local function pick(t) return t[math.random(#t)] end
+
+local function body()
+  local r = {
+    string.format('{"metric":"system.os","value":"%s"}', pick({"linux", "windows", "macos", "other"})),
+    string.format('{"metric":"system.desktop","value":"%s"}', pick({"gnome", "kde", "xfce", "windows", "macos"})),
+    string.format('{"metric":"system.arch","value":"%s"}', pick({"x86_64", "aarch64"})),
+    string.format('{"metric":"system.ram_gb","value":%d}', pick({2, 4, 8, 16, 32})),
+    string.format('{"metric":"system.displays","value":%d}', pick({1, 2, 3})),
+    string.format('{"metric":"install.age_days","value":%d}', pick({0, 1, 2, 3})),
+    string.format('{"metric":"app.launches","value":%d}', pick({1, 2, 5, 10, 20})),
+    string.format('{"metric":"files.opened","period":"%s","value":%d}', day, pick({1, 2, 5, 10})),
+    string.format('{"metric":"files.type_opened","value":"%s"}', pick({"text", "markdown", "python", "rust", "json"})),
+    string.format('{"metric":"feature.spellcheck","value":%s}', pick({"true", "false"})),
+    string.format('{"metric":"feature.split_view","value":%s}', pick({"true", "false"})),
+    string.format('{"metric":"feature.dark_theme","value":%s}', pick({"true", "false"})),
+    string.format('{"metric":"startup.ms","period":"%s","value":{"100":%d,"250":%d}}', day, math.random(1, 5), math.random(1, 3)),
+    string.format('{"metric":"search.ms","value":{"10":%d,"50":%d}}', math.random(1, 9), math.random(1, 4)),
+    string.format('{"metric":"app.crashes","value":%d}', pick({0, 1, 2})),
+    string.format('{"metric":"candor.active","period":"%s","value":true}', day),
+  }
+  return string.format('{"schema":3,"period":"%s","reports":[%s]}', week, table.concat(r, ","))
+end
+
+local bodies = {}
+local threads = {}
+local counts = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  for i = 1, 256 do bodies[i] = body() end
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  status_202, status_other = 0, 0
+end
+
+function request()
+  return wrk.format(nil, "/v1/apps/org.example.editor/reports", nil, bodies[math.random(#bodies)])
+end
+
+function response(status, headers, body)
+  if status == 202 then status_202 = status_202 + 1 else status_other = status_other + 1 end
+end
+
+function done(summary, latency, requests)
+  local ok, other = 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + t:get("status_202")
+    other = other + t:get("status_other")
+  end
+  local seconds = summary.duration / 1e6
+  io.write(string.format("answers: %d x 202, %d other\n", ok, other))
+  io.write(string.format("reports acknowledged: %d (%.0f reports/s)\n", ok * 16, ok * 16 / seconds))
+end

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using Candor.Protocol;
+
+namespace Candor.Collector.Storage;
+
+/// <summary>
+/// What a group of batches adds to the store, summed in memory first so that each engine issues one
+/// upsert per distinct cell rather than one write per report:
+/// <see cref="Raw"/> counts each distinct report (histograms whole), <see cref="Rollups"/> counts
+/// reports per value and, for histograms, per bucket with the observations summed.
+/// </summary>
+public sealed class GroupDelta
+{
+    public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; } = new(CellComparer.Instance);
+    public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; } = new(CellComparer.Instance);
+
+    public void Add(string app, IReadOnlyList<ValidatedReport> reports)
+    {
+        foreach (var r in reports)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(Raw, (app, r.Metric, r.Period, r.Value), out _)++;
+            if (r.Histogram is { } buckets)
+            {
+                foreach (var b in buckets)
+                    AddRollup((app, r.Metric, r.Period, b.Bucket), b.Count);
+            }
+            else
+            {
+                AddRollup((app, r.Metric, r.Period, r.Value), 1);
+            }
+        }
+    }
+
+    private void AddRollup((string, string, string, string) key, long total)
+    {
+        ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Rollups, key, out _);
+        cell = (cell.Reports + 1, cell.Total + total);
+    }
+}
+
+/// <summary>
+/// Cell identity for the in-memory sums, cheap on the writer's serial path: app, metric and period
+/// are shared instances (the registry's names, interned periods), so they compare by reference. Equal
+/// text in a different instance only makes a second cell, upserted separately, which adds up the same.
+/// </summary>
+internal sealed class CellComparer : IEqualityComparer<(string App, string Metric, string Period, string Value)>
+{
+    public static readonly CellComparer Instance = new();
+
+    public bool Equals((string App, string Metric, string Period, string Value) x, (string App, string Metric, string Period, string Value) y) =>
+        ReferenceEquals(x.Metric, y.Metric) && ReferenceEquals(x.Period, y.Period) && ReferenceEquals(x.App, y.App) && string.Equals(x.Value, y.Value);
+
+    public int GetHashCode((string App, string Metric, string Period, string Value) c) => HashCode.Combine(
+        System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(c.App),
+        System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(c.Metric),
+        System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(c.Period),
+        c.Value.GetHashCode());
+}
