@@ -1,10 +1,10 @@
 namespace Candor.Collector;
 
 /// <summary>
-/// Everything an operator can set on a collector. Bound from the "Candor" configuration section
-/// (appsettings.json, CANDOR__* environment variables) and from <c>candor serve</c>'s flags, then
-/// validated at start-up (<see cref="Validate"/>): a bad setting stops the collector with a message
-/// rather than surfacing later as odd behaviour.
+/// Everything an operator can set on a collector. <c>candor serve</c> reads them from the "Candor"
+/// section of its <c>--config</c> JSON file, CANDOR_* environment variables and its flags
+/// (docs/api.md, "Settings"); they are validated at start-up (<see cref="Validate"/>): a bad
+/// setting stops the collector with a message rather than surfacing later as odd behaviour.
 /// </summary>
 public sealed class CollectorOptions
 {

@@ -41,18 +41,36 @@ public static class ServeCommand
         return command;
     }
 
-    internal static CollectorOptions LoadOptions(string? configFile)
+    /// <summary>
+    /// Settings in order of precedence, lowest first: defaults, the "Candor" section of the JSON file,
+    /// CANDOR_* environment variables (CANDOR_RetentionDays, CANDOR_Apps__org.example.editor__NextReportMinSeconds),
+    /// then the command-line flags. A list given by a source replaces the default list rather than adding to it.
+    /// </summary>
+    internal static CollectorOptions LoadOptions(string? configFile, IDictionary<string, string?>? environment = null)
     {
-        var builder = new ConfigurationBuilder();
+        var options = new CollectorOptions();
+        var defaultUrls = options.Urls.ToList();
+        options.Urls.Clear();
         if (configFile is not null)
         {
             if (!File.Exists(configFile))
                 throw new FileNotFoundException($"settings file {configFile} does not exist.");
-            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+            new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build().GetSection("Candor").Bind(options);
         }
-        builder.AddEnvironmentVariables("CANDOR_");
-        var options = new CollectorOptions();
-        builder.Build().GetSection("Candor").Bind(options);
+        var env = new ConfigurationBuilder();
+        if (environment is null)
+            env.AddEnvironmentVariables("CANDOR_");
+        else
+            env.AddInMemoryCollection(environment.Where(kv => kv.Key.StartsWith("CANDOR_", StringComparison.Ordinal))
+                .Select(kv => KeyValuePair.Create(kv.Key["CANDOR_".Length..].Replace("__", ":"), kv.Value)));
+        var fromEnvironment = env.Build();
+        if (fromEnvironment.GetSection(nameof(CollectorOptions.Urls)).GetChildren().Any())
+            options.Urls.Clear();
+        if (fromEnvironment.GetSection(nameof(CollectorOptions.RegistryFiles)).GetChildren().Any())
+            options.RegistryFiles.Clear();
+        fromEnvironment.Bind(options);
+        if (options.Urls.Count == 0)
+            options.Urls.AddRange(defaultUrls);
         return options;
     }
 
