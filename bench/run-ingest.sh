@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Ingest benchmark on SQLite: GET /healthz (the no-op baseline) and POST batches of 16 reports, in one
 # run against one Release collector on 127.0.0.1, then a count of the rows actually stored.
-# Usage: bench/run-ingest.sh [seconds=20] [connections=256] [wrk threads=1]
+# Usage: bench/run-ingest.sh [seconds=20] [connections=512] [wrk threads=1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-20}; connections=${2:-256}; threads=${3:-1}
+seconds=${1:-20}; connections=${2:-512}; threads=${3:-1}
 port=5181
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "needs sqlite3 (apt-get install sqlite3)" >&2; exit 1; }

@@ -91,8 +91,7 @@ public static class IngestEndpoints
                     http.Response.Headers["Idempotent-Replayed"] = "true";
                     break;
             }
-            return TypedResults.Json(new AcceptedAnswer(outcome.Response.Accepted, outcome.Response.NextReportAfterSeconds),
-                ApiJsonContext.Default.AcceptedAnswer, statusCode: StatusCodes.Status202Accepted);
+            return new AcceptedResult(new AcceptedAnswer(outcome.Response.Accepted, outcome.Response.NextReportAfterSeconds));
         }
     }
 

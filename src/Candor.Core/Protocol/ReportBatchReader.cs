@@ -68,11 +68,17 @@ public static class ReportBatchReader
         var problems = new List<ReportProblem>();
         int? schema = null;
         PeriodKey? batchPeriod = null;
-        bool seenSchema = false, seenPeriod = false, seenReports = false;
+        bool seenSchema = false, seenPeriod = false, seenReports = false, envelopeChangedAfterReports = false;
         Utf8JsonReader reportsStart = default;
+        // Clients put schema and period before reports (ours always do): then the reports are checked
+        // in this same pass. Otherwise, or if the envelope changes after them, they are read again below.
+        List<ValidatedReport>? early = null;
+        List<ReportProblem>? earlyProblems = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            if (seenReports && (reader.ValueTextEquals("schema"u8) || reader.ValueTextEquals("period"u8)))
+                envelopeChangedAfterReports = true;
             if (reader.ValueTextEquals("schema"u8))
             {
                 if (Duplicate(ref seenSchema, "schema", problems)) { reader.Read(); reader.Skip(); continue; }
@@ -102,6 +108,12 @@ public static class ReportBatchReader
                 reportsStart = reader;
                 if (reader.TokenType != JsonTokenType.StartArray)
                     problems.Add(new(-1, null, "reports", "reports must be an array of reports."));
+                else if (schema is { } known && problems.Count == 0 && registryForSchema(known) is { } early1)
+                {
+                    earlyProblems = [];
+                    early = ReadReports(ref reader, early1, batchPeriod, rules, earlyProblems);
+                    continue;
+                }
                 reader.Skip();
             }
             else
@@ -116,19 +128,43 @@ public static class ReportBatchReader
         if (reader.Read())
             return Malformed(new ReportProblem(-1, null, "(body)", "Unexpected content after the batch object."));
 
+        bool useEarly = early is not null && !envelopeChangedAfterReports;
+        if (useEarly)
+            problems.AddRange(earlyProblems!);
         if (!seenSchema)
             problems.Add(new(-1, null, "schema", "schema is required: the registry version the reports follow."));
         if (!seenReports)
             problems.Add(new(-1, null, "reports", "reports is required."));
         if (problems.Count > 0 || schema is null)
-            return new() { Status = BatchStatus.Invalid, Schema = schema, Problems = problems };
+            return new() { Status = BatchStatus.Invalid, Schema = schema, Problems = problems.Take(MaxProblems).ToList() };
 
         var registry = registryForSchema(schema.Value);
         if (registry is null)
             return new() { Status = BatchStatus.UnknownSchema, Schema = schema, Problems = [new(-1, null, "schema", $"Registry version {schema} is not known to this collector.")] };
 
-        // Pass 2: every report, checked against that registry version.
-        reader = reportsStart;
+        List<ValidatedReport> reports;
+        if (useEarly)
+        {
+            reports = early!;
+        }
+        else
+        {
+            // Pass 2: every report, checked against that registry version.
+            reader = reportsStart;
+            reports = ReadReports(ref reader, registry, batchPeriod, rules, problems);
+        }
+        if (problems.Count == 0 && reports.Count == 0)
+            problems.Add(new(-1, null, "reports", "A batch must carry at least one report."));
+
+        return problems.Count > 0
+            ? new() { Status = BatchStatus.Invalid, Schema = schema, Problems = problems.Take(MaxProblems).ToList() }
+            : new() { Status = BatchStatus.Valid, Schema = schema, Reports = reports };
+    }
+
+    /// <summary>Reads the reports array (the reader on its StartArray) to its end, or until too many problems.</summary>
+    private static List<ValidatedReport> ReadReports(ref Utf8JsonReader reader, CompiledRegistry registry, PeriodKey? batchPeriod,
+        BatchRules rules, List<ReportProblem> problems)
+    {
         var reports = new List<ValidatedReport>(16);
         int index = -1;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -137,6 +173,7 @@ public static class ReportBatchReader
             if (index >= rules.MaxReports)
             {
                 problems.Add(new(-1, null, "reports", $"A batch may carry at most {rules.MaxReports} reports."));
+                reader.Skip();
                 break;
             }
             int before = problems.Count;
@@ -151,12 +188,15 @@ public static class ReportBatchReader
             if (problems.Count >= MaxProblems)
                 break;
         }
-        if (problems.Count == 0 && reports.Count == 0)
-            problems.Add(new(-1, null, "reports", "A batch must carry at least one report."));
-
-        return problems.Count > 0
-            ? new() { Status = BatchStatus.Invalid, Schema = schema, Problems = problems.Take(MaxProblems).ToList() }
-            : new() { Status = BatchStatus.Valid, Schema = schema, Reports = reports };
+        // Leave the reader on the array's end, whatever stopped the loop, so the envelope can go on.
+        while (reader.TokenType != JsonTokenType.EndArray || reader.CurrentDepth != 1)
+        {
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > 1)
+                reader.Skip();
+            if (!reader.Read())
+                break;
+        }
+        return reports;
     }
 
     /// <summary>Whether a report for the same metric and period is already in the batch (metric names are the registry's instances).</summary>

@@ -215,3 +215,53 @@ public sealed class RejectingBatchesTests : IAsyncLifetime
         await Problem.AssertAsync(await _host.Client.SendAsync(AcceptingReportsTests.GzipRequest(notGzip)), HttpStatusCode.BadRequest, "malformed-batch");
     }
 }
+
+/// <summary>The envelope's fields may come in any order; the answer must not depend on it.</summary>
+public sealed class EnvelopeOrderTests : IAsyncLifetime
+{
+    private CollectorHost _host = null!;
+    public async Task InitializeAsync() => _host = await CollectorHost.StartAsync();
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private const string Reports = """[ { "metric": "app.launches", "value": 10 }, { "metric": "candor.active", "period": "2026-11-21", "value": true } ]""";
+
+    [Theory]
+    [InlineData("""{ "schema": 1, "period": "2026-W47", "reports": REPORTS }""")]
+    [InlineData("""{ "reports": REPORTS, "schema": 1, "period": "2026-W47" }""")]
+    [InlineData("""{ "schema": 1, "reports": REPORTS, "period": "2026-W47" }""")]
+    [InlineData("""{ "period": "2026-W47", "reports": REPORTS, "schema": 1 }""")]
+    public async Task A_valid_batch_is_accepted_whatever_the_order_of_its_fields(string body)
+    {
+        var response = await _host.PostAsync(body.Replace("REPORTS", Reports));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(2, (await _host.Store.ReadRawAsync(TestRegistries.App)).Sum(r => r.Reports));
+    }
+
+    [Theory]
+    [InlineData("""{ "schema": 1, "period": "2026-W47", "reports": REPORTS }""")]
+    [InlineData("""{ "schema": 1, "reports": REPORTS, "period": "2026-W47" }""")]
+    [InlineData("""{ "reports": REPORTS, "period": "2026-W47", "schema": 1 }""")]
+    public async Task The_same_bad_reports_get_the_same_problems_whatever_the_order(string body)
+    {
+        const string bad = """[ { "metric": "app.launches", "value": 7 }, { "metric": "system.os", "value": "beos" }, { "metric": "app.launches", "value": 10 } ]""";
+        var problem = await Problem.AssertAsync(await _host.PostAsync(body.Replace("REPORTS", bad)), HttpStatusCode.BadRequest, "invalid-reports");
+        Assert.Equal([0, 1], Problem.Errors(problem).Select(e => e.Index));
+    }
+
+    [Fact]
+    public async Task Fields_after_a_long_invalid_reports_array_are_still_read()
+    {
+        var many = "[" + string.Join(",", Enumerable.Range(0, 150).Select(_ => """{ "metric": "nope.nope", "value": 1 }""")) + "]";
+        var problem = await Problem.AssertAsync(await _host.PostAsync($$"""{ "schema": 1, "period": "2026-W47", "reports": {{many}}, "extra": 1 }"""), HttpStatusCode.BadRequest, "invalid-reports");
+        Assert.Equal(Candor.Protocol.ReportBatchReader.MaxProblems, Problem.Errors(problem).Count);
+    }
+
+    [Fact]
+    public async Task The_202_answer_is_json_with_accepted_and_next_report_after_seconds()
+    {
+        var response = await _host.PostAsync(TestRegistries.FullBatch);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(["accepted", "next_report_after_seconds"], json.EnumerateObject().Select(p => p.Name));
+    }
+}
