@@ -1,4 +1,5 @@
 using Candor.Collector.Ingest;
+using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Sqlite;
@@ -51,6 +52,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton<Publishing.Publisher>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
@@ -69,6 +71,7 @@ public static class CollectorApp
         var apps = app.MapGroup("/v1/apps/{app}");
         apps.MapIngest();
         apps.MapRegistry();
+        app.MapPublic();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         Api.OpenApiDocument.Map(app);
         return app;
