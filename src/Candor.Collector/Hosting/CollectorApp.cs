@@ -1,3 +1,4 @@
+using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
@@ -72,6 +73,7 @@ public static class CollectorApp
         apps.MapIngest();
         apps.MapRegistry();
         app.MapPublic();
+        app.MapDashboard();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         Api.OpenApiDocument.Map(app);
         return app;
