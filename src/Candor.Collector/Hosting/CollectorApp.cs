@@ -1,7 +1,6 @@
 using Candor.Collector.Ingest;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
-using Candor.Collector.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -41,7 +40,15 @@ public static class CollectorApp
         ConfigurePrivateLogging(builder.Logging);
         configureLogging?.Invoke(builder.Logging);
 
-        IReportStore store = new SqliteReportStore(options.Database);
+        IReportStore store;
+        try
+        {
+            store = ReportStores.Open(options.Database);
+        }
+        catch (FormatException e)
+        {
+            throw new CollectorConfigurationException($"Invalid collector settings:\n  Database: {e.Message}");
+        }
         try
         {
             await store.MigrateAsync(cancellationToken);
