@@ -120,3 +120,57 @@ public sealed class StoreTestCase : XunitTestCase
         base.GetSkipReason(factAttribute)
         ?? (TestMethod.TestClass.Class.GetCustomAttributes(typeof(RequiresPostgresAttribute)).Any() ? TestPostgres.SkipReason : null);
 }
+
+/// <summary>A PostgreSQL database's whole content (every table of the public schema, every row, in key order) as text.</summary>
+public static class PostgresContent
+{
+    public static async Task<string> DumpAsync(string connectionString)
+    {
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        var tables = new List<string>();
+        // Partitions are read through their parent, so a row is dumped once.
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname;
+            """, c))
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync()) tables.Add(r.GetString(0));
+        var sb = new System.Text.StringBuilder();
+        foreach (var t in tables)
+        {
+            sb.Append("## ").AppendLine(t);
+            await using var cmd = new NpgsqlCommand($"SELECT * FROM \"{t}\" ORDER BY 1;", c);
+            var rows = new List<string>();
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                var row = new System.Text.StringBuilder();
+                for (int i = 0; i < r.FieldCount; i++)
+                {
+                    var v = r.GetValue(i);
+                    row.Append(v is byte[] b ? Convert.ToHexString(b) : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+                }
+                rows.Add(row.ToString());
+            }
+            rows.Sort(StringComparer.Ordinal);
+            foreach (var row in rows) sb.AppendLine(row);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>"table.column" for every column of every Candor table.</summary>
+    public static async Task<List<string>> ColumnsAsync(string connectionString)
+    {
+        await using var c = new NpgsqlConnection(connectionString);
+        await c.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1;
+            """, c);
+        var list = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        return list;
+    }
+}
