@@ -5,26 +5,20 @@ using Candor.Tests.Infrastructure;
 
 namespace Candor.Tests.Storage;
 
-/// <summary>The storage contract on PostgreSQL, each test class on its own fresh database.</summary>
+/// <summary>The storage contract on PostgreSQL: the class has its own fresh database, emptied before each test.</summary>
 [RequiresPostgres]
-public sealed class PostgresReportStoreTests : ReportStoreContract
+public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : ReportStoreContract, IClassFixture<TestDatabaseFixture>
 {
     private TestDatabase? _database;
 
     protected override IReportStore CreateStore()
     {
-        _database = TestDatabase.CreateAsync().GetAwaiter().GetResult();
+        _database = fixture.Database;
+        fixture.ResetAsync().GetAwaiter().GetResult();
         return new PostgresReportStore(_database.ConnectionString);
     }
 
     protected override IReportStore ReopenStore() => new PostgresReportStore(_database!.ConnectionString);
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        if (_database is not null)
-            await _database.DisposeAsync();
-    }
 
     [PostgresFact]
     public async Task Raw_rows_are_partitioned_by_the_month_their_period_starts_in()
