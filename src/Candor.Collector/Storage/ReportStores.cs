@@ -14,6 +14,14 @@ public static class ReportStores
     public static IReportStore Open(string database) =>
         PostgresConnectionString.IsPostgres(database) ? new PostgresReportStore(database) : new SqliteReportStore(database);
 
+    /// <summary>The schema version the store's database is at (0: empty) and the newest this Candor knows.</summary>
+    public static async Task<(int Current, int Known)> SchemaVersionsAsync(IReportStore store, CancellationToken cancellationToken = default) => store switch
+    {
+        SqliteReportStore s => (await s.ReadVersionAsync(cancellationToken), SqliteReportStore.SchemaVersion),
+        PostgresReportStore p => (await p.ReadVersionAsync(cancellationToken), PostgresReportStore.SchemaVersion),
+        _ => throw new NotSupportedException(store.Engine),
+    };
+
     /// <summary>What the store is, without credentials: "SQLite: /path" or "PostgreSQL: host:port/db".</summary>
     public static string Describe(IReportStore store) => store switch
     {

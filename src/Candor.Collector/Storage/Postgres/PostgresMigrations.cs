@@ -55,6 +55,17 @@ internal static class PostgresMigrations
                 sha256  text NOT NULL,
                 PRIMARY KEY (app, version));
             """),
+        (2, """
+            -- What retention removed, per app and UTC day: public, so anyone can see raw data is really deleted.
+            -- purged_before: rows of periods that ended on or before this day were removed.
+            CREATE TABLE purge_log (
+                app           text COLLATE "C" NOT NULL,
+                day           date NOT NULL,
+                purged_before date NOT NULL,
+                raw_rows      bigint NOT NULL,
+                reports       bigint NOT NULL,
+                PRIMARY KEY (app, day, purged_before));
+            """),
     ];
 
     public static int Latest => All[^1].Version;
