@@ -8,7 +8,10 @@ namespace Candor.Collector;
 /// </summary>
 public sealed class CollectorOptions
 {
-    /// <summary>SQLite file path (the embedded default).</summary>
+    /// <summary>
+    /// A SQLite file path (the embedded default), or a PostgreSQL connection string (<c>Host=...;Database=...</c>)
+    /// or <c>postgres://</c> URL (<see cref="Storage.ReportStores"/> picks the engine).
+    /// </summary>
     public string Database { get; set; } = Path.Combine("data", "candor.db");
 
     /// <summary>Addresses to listen on.</summary>
@@ -61,7 +64,7 @@ public sealed class CollectorOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(Database)) errors.Add("Database: give a SQLite file path.");
+        if (string.IsNullOrWhiteSpace(Database)) errors.Add("Database: give a SQLite file path or a PostgreSQL connection string.");
         if (Urls.Count == 0) errors.Add("Urls: give at least one address to listen on.");
         if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..67108864.");
         if (MaxDecodedBodyBytes < MaxBodyBytes) errors.Add("MaxDecodedBodyBytes must be at least MaxBodyBytes.");

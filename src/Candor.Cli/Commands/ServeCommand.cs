@@ -14,7 +14,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var db = new Option<string?>("--db") { Description = "SQLite database file (default: data/candor.db)." };
+        var db = new Option<string?>("--db") { Description = "SQLite database file (default: data/candor.db), or a PostgreSQL connection string (Host=...;Database=...) or postgres:// URL." };
         var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5080).", AllowMultipleArgumentsPerToken = true };
         var registries = new Option<string[]>("--registry") { Description = "Registry YAML files to serve (default: the example registries shipped with Candor).", AllowMultipleArgumentsPerToken = true };
         var config = new Option<string?>("--config") { Description = "A JSON settings file with a \"Candor\" section (see docs/operations.md)." };
@@ -86,7 +86,8 @@ public static class ServeCommand
         try
         {
             await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
-            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} (SQLite: {Path.GetFullPath(options.Database)})");
+            var store = (Candor.Collector.Storage.IReportStore)app.Services.GetService(typeof(Candor.Collector.Storage.IReportStore))!;
+            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({Candor.Collector.Storage.ReportStores.Describe(store)})");
             foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
                 Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
             await app.StartAsync(cancellationToken);
@@ -101,7 +102,7 @@ public static class ServeCommand
             return 1;
         }
         catch (Exception e) when (e is CollectorConfigurationException or RegistryConflictException or StoreSchemaException or IOException
-                                      or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+                                      or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException or Npgsql.NpgsqlException)
         {
             Console.Error.WriteLine($"candor serve: {e.Message}");
             return 1;

@@ -3,7 +3,6 @@ using Candor.Collector.Ingest;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
-using Candor.Collector.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -43,7 +42,15 @@ public static class CollectorApp
         ConfigurePrivateLogging(builder.Logging);
         configureLogging?.Invoke(builder.Logging);
 
-        IReportStore store = new SqliteReportStore(options.Database);
+        IReportStore store;
+        try
+        {
+            store = ReportStores.Open(options.Database);
+        }
+        catch (FormatException e)
+        {
+            throw new CollectorConfigurationException($"Invalid collector settings:\n  Database: {e.Message}");
+        }
         try
         {
             await store.MigrateAsync(cancellationToken);

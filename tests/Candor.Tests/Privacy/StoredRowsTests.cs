@@ -32,7 +32,7 @@ public sealed class StoredRowsTests
             tables++;
             Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
         }
-        Assert.Equal(4, tables);
+        Assert.Equal(5, tables);
     }
 
     [Fact]

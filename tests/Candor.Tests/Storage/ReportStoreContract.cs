@@ -1,5 +1,6 @@
 using Candor.Collector.Storage;
 using Candor.Protocol;
+using Candor.Tests.Infrastructure;
 
 namespace Candor.Tests.Storage;
 
@@ -33,7 +34,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
 
     protected static ValidatedReport Report(string metric, string value, string period = "2026-W47") => new(metric, period, value, null);
 
-    [Fact]
+    [StoreFact]
     public async Task Appending_a_group_stores_each_batch_and_answers_in_order()
     {
         var outcomes = await Store.AppendGroupAsync([Request("app.a"), Request("app.b"), Request("app.a")]);
@@ -43,7 +44,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.ReadRawAsync("app.b")).Sum(r => r.Reports));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rollups_add_up_across_groups()
     {
         await Store.AppendGroupAsync([Request("app.a"), Request("app.a")]);
@@ -54,7 +55,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Single(await Store.ReadRollupsAsync("app.a", "system.os"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Histogram_rollups_keep_reports_and_observations_per_bucket()
     {
         var h = new ValidatedReport("startup.ms", "2026-W47", """{"100":3,"250":1}""", [new("100", 3), new("250", 1)]);
@@ -64,7 +65,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_known_key_with_the_same_body_is_replayed_and_stores_nothing()
     {
         byte[] key = [9, 9, 9];
@@ -75,7 +76,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_key_seen_twice_in_one_group_is_stored_once()
     {
         byte[] key = [7];
@@ -84,7 +85,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_known_key_with_another_body_is_refused_and_stores_nothing()
     {
         byte[] key = [5];
@@ -94,7 +95,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Old_keys_are_purged_and_then_count_as_new()
     {
         byte[] key = [4];
@@ -105,7 +106,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(AppendOutcomeKind.Stored, outcomes[0].Kind);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Registries_are_kept_once_per_app_and_version()
     {
         await Store.SaveRegistryAsync(new("app.a", 1, "yaml-1", "sha-1"));
@@ -115,7 +116,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal([("app.a", 1), ("app.a", 2)], all.Select(r => (r.App, r.Version)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Stored_data_survives_closing_and_reopening()
     {
         await Store.AppendGroupAsync([Request("app.a", [1])]);
@@ -126,7 +127,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(AppendOutcomeKind.Replayed, (await Store.AppendGroupAsync([Request("app.a", [1])]))[0].Kind);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Identical_reports_share_one_raw_row_whatever_batch_or_group_they_came_in()
     {
         await Store.AppendGroupAsync([Request("app.a"), Request("app.a", reports: [Report("system.os", "linux"), Report("m.z", "1")])]);
@@ -135,7 +136,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal([("app.launches", 2L), ("m.z", 1L), ("system.os", 3L)], raw.Select(r => (r.Metric, r.Reports)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task The_stored_content_depends_only_on_which_reports_arrived_not_on_their_order_or_grouping()
     {
         // Arrival order and batching are what would link reports of one submission; if the content

@@ -10,8 +10,8 @@ namespace Candor.Collector.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteReportStore : IReportStore
 {
-    /// <summary>Schema version this code writes (PRAGMA user_version).</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>Schema version this code writes (PRAGMA user_version); the versions are in <see cref="SqliteMigrations"/>.</summary>
+    public static int SchemaVersion => SqliteMigrations.Latest;
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -35,7 +35,10 @@ public sealed class SqliteReportStore : IReportStore
     /// <summary>Full path of the database file (its -wal and -shm files sit beside it).</summary>
     public string Path { get; }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
+
+    /// <summary>Applies the migrations up to <paramref name="targetVersion"/> (tests build older schemas with it).</summary>
+    internal async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var writer = new SqliteConnection(_connectionString);
@@ -47,38 +50,14 @@ public sealed class SqliteReportStore : IReportStore
                 throw new StoreSchemaException($"The database {Path} has schema version {version}, newer than this Candor knows ({SchemaVersion}). Upgrade Candor before serving this database.");
 
             await Exec(writer, "PRAGMA journal_mode=WAL;");
-            using (var tx = writer.BeginTransaction())
+            foreach (var (v, sql) in SqliteMigrations.All)
             {
-                await Exec(writer, """
-                    CREATE TABLE IF NOT EXISTS raw_reports (
-                        app     TEXT NOT NULL,
-                        metric  TEXT NOT NULL,
-                        period  TEXT NOT NULL,
-                        value   TEXT NOT NULL,   -- canonical; a histogram whole
-                        reports INTEGER NOT NULL,
-                        PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS rollups (
-                        app     TEXT NOT NULL,
-                        metric  TEXT NOT NULL,
-                        period  TEXT NOT NULL,
-                        value   TEXT NOT NULL,
-                        reports INTEGER NOT NULL,
-                        total   INTEGER NOT NULL,
-                        PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS idempotency_keys (
-                        key_hash   BLOB PRIMARY KEY,
-                        body_hash  BLOB NOT NULL,
-                        accepted   INTEGER NOT NULL,
-                        next_after INTEGER NOT NULL,
-                        first_seen TEXT NOT NULL) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS registries (
-                        app     TEXT NOT NULL,
-                        version INTEGER NOT NULL,
-                        yaml    TEXT NOT NULL,
-                        sha256  TEXT NOT NULL,
-                        PRIMARY KEY (app, version)) WITHOUT ROWID;
-                    """, tx);
-                await Exec(writer, $"PRAGMA user_version = {SchemaVersion};", tx);
+                if (v <= version || v > targetVersion)
+                    continue;
+                // One transaction per version, the version bump inside it: a crash leaves a whole version or none.
+                using var tx = writer.BeginTransaction();
+                await Exec(writer, sql, tx);
+                await Exec(writer, $"PRAGMA user_version = {v};", tx);
                 tx.Commit();
             }
             // FULL: the WAL is synced at every commit, so "acknowledged" means "on disk".
@@ -94,6 +73,15 @@ public sealed class SqliteReportStore : IReportStore
             await writer.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
+    public async Task<int> ReadVersionAsync(CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(Path))
+            return 0;
+        await using var c = await OpenAsync(cancellationToken);
+        return (int)(long)(await Scalar(c, "PRAGMA user_version;"))!;
     }
 
     private void PrepareWriter(SqliteConnection c)

@@ -1,0 +1,72 @@
+namespace Candor.Collector.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema as an ordered list of versions. A database records the last version applied
+/// in <c>schema_version</c>; start-up applies the missing ones in one transaction under an advisory lock,
+/// so several collectors starting together migrate once. Versions are only ever appended, and each one
+/// keeps the previous version's collectors working (add tables and columns, never rename or drop), so a
+/// rolling upgrade can run old and new collectors side by side.
+/// </summary>
+internal static class PostgresMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> All =
+    [
+        (1, """
+            CREATE TABLE schema_version (version integer NOT NULL);
+            INSERT INTO schema_version (version) VALUES (0);
+
+            -- One row per distinct report with its count (docs/privacy.md). period_start is derived from
+            -- period (it adds nothing to it) and exists to partition the table by month, so retention
+            -- and time-bounded reads touch only the partitions they need. Partitions are created on
+            -- demand by the collectors (PostgresReportStore.EnsurePartitionsAsync).
+            CREATE TABLE raw_reports (
+                app          text COLLATE "C" NOT NULL,
+                metric       text COLLATE "C" NOT NULL,
+                period       text COLLATE "C" NOT NULL,
+                value        text COLLATE "C" NOT NULL,   -- canonical; a histogram whole
+                reports      bigint NOT NULL,
+                period_start date NOT NULL,
+                PRIMARY KEY (app, metric, period, value, period_start)
+            ) PARTITION BY RANGE (period_start);
+
+            -- Small and kept forever; the primary key serves every public read (app, metric, period range),
+            -- so reading rollups costs the same whatever the number of raw rows.
+            CREATE TABLE rollups (
+                app     text COLLATE "C" NOT NULL,
+                metric  text COLLATE "C" NOT NULL,
+                period  text COLLATE "C" NOT NULL,
+                value   text COLLATE "C" NOT NULL,
+                reports bigint NOT NULL,
+                total   bigint NOT NULL,
+                PRIMARY KEY (app, metric, period, value));
+
+            CREATE TABLE idempotency_keys (
+                key_hash   bytea PRIMARY KEY,
+                body_hash  bytea NOT NULL,
+                accepted   integer NOT NULL,
+                next_after bigint NOT NULL,
+                first_seen date NOT NULL);
+            CREATE INDEX idempotency_keys_first_seen ON idempotency_keys (first_seen);
+
+            CREATE TABLE registries (
+                app     text COLLATE "C" NOT NULL,
+                version integer NOT NULL,
+                yaml    text NOT NULL,
+                sha256  text NOT NULL,
+                PRIMARY KEY (app, version));
+            """),
+        (2, """
+            -- What retention removed, per app and UTC day: public, so anyone can see raw data is really deleted.
+            -- purged_before: rows of periods that ended on or before this day were removed.
+            CREATE TABLE purge_log (
+                app           text COLLATE "C" NOT NULL,
+                day           date NOT NULL,
+                purged_before date NOT NULL,
+                raw_rows      bigint NOT NULL,
+                reports       bigint NOT NULL,
+                PRIMARY KEY (app, day, purged_before));
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+}

@@ -1,0 +1,361 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Candor.Collector.Storage.Sqlite; // StoreSchemaException
+using Candor.Protocol;
+using Npgsql;
+
+namespace Candor.Collector.Storage.Postgres;
+
+/// <summary>
+/// The engine for more than one machine: several collector processes share one PostgreSQL. Each group
+/// of batches is one transaction of three statements whatever its size (array parameters unnested
+/// server-side): the idempotency keys, then the raw counts and the rollups. Concurrency between
+/// collectors is left to PostgreSQL: upserts add to counts atomically, and a key inserted by another
+/// collector's open transaction makes ours wait for it and then see it (read committed), so the same
+/// Idempotency-Key arriving at two collectors at once is stored once.
+/// </summary>
+public sealed class PostgresReportStore : IReportStore
+{
+    /// <summary>Schema version this code writes (the <c>schema_version</c> table).</summary>
+    public static int SchemaVersion => PostgresMigrations.Latest;
+
+    /// <summary>Serialises schema changes and partition creation across every collector on the database.</summary>
+    private const long SchemaLock = 0x43616E646F72; // "Candor"
+
+    /// <summary>A group is retried this many times when PostgreSQL picks it as a deadlock victim.</summary>
+    private const int MaxAttempts = 5;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ConcurrentDictionary<DateOnly, bool> _partitions = new();
+
+    /// <param name="database">An Npgsql connection string or a postgres:// URL.</param>
+    public PostgresReportStore(string database)
+    {
+        ConnectionString = PostgresConnectionString.ToNpgsql(database);
+        _dataSource = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    public string Engine => "postgres";
+
+    public string ConnectionString { get; }
+
+    /// <summary>host:port/database, without credentials, for messages.</summary>
+    public string Description => PostgresConnectionString.Describe(ConnectionString);
+
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
+
+    /// <summary>Applies the migrations up to <paramref name="targetVersion"/> (tests build older schemas with it).</summary>
+    internal async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await Exec(c, $"SELECT pg_advisory_xact_lock({SchemaLock});", cancellationToken);
+        int version = await ReadVersionAsync(c, cancellationToken);
+        if (version > SchemaVersion)
+            throw new StoreSchemaException($"The PostgreSQL database {Description} has schema version {version}, newer than this Candor knows ({SchemaVersion}). Upgrade Candor before serving this database.");
+        foreach (var (v, sql) in PostgresMigrations.All)
+        {
+            if (v <= version || v > targetVersion)
+                continue;
+            await Exec(c, sql, cancellationToken);
+            await Exec(c, $"UPDATE schema_version SET version = {v};", cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
+    public async Task<int> ReadVersionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await ReadVersionAsync(c, cancellationToken);
+    }
+
+    private static async Task<int> ReadVersionAsync(NpgsqlConnection c, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL;", c);
+        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            return 0;
+        await using var read = new NpgsqlCommand("SELECT max(version) FROM schema_version;", c);
+        return await read.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
+    }
+
+    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
+    {
+        await EnsurePartitionsAsync(group, cancellationToken);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await AppendOnceAsync(group, cancellationToken);
+            }
+            // Two collectors whose groups touch the same keys or cells can still deadlock on index pages
+            // or key waits; PostgreSQL rolls one back whole, and running it again is always correct.
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<AppendOutcome[]> AppendOnceAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var outcomes = new AppendOutcome[group.Count];
+        var previous = await ClaimKeysAsync(c, group, cancellationToken);
+
+        var delta = new GroupDelta();
+        var firstClaim = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        for (int i = 0; i < group.Count; i++)
+        {
+            var request = group[i];
+            if (request.IdempotencyKey is { } key)
+            {
+                // The key was claimed by this transaction for its first batch only; later batches with the
+                // same key in this group, and any key someone claimed before, are answered from the claim.
+                var (bodyHash, response, ours) = previous[key];
+                if (!ours || !firstClaim.Add(key))
+                {
+                    outcomes[i] = bodyHash.AsSpan().SequenceEqual(request.BodyHash)
+                        ? new(AppendOutcomeKind.Replayed, response)
+                        : new(AppendOutcomeKind.KeyReused, response);
+                    continue;
+                }
+            }
+            delta.Add(request.App, request.Reports);
+            outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
+        }
+
+        await using var batch = new NpgsqlBatch(c);
+        AddRawUpsert(batch, delta);
+        AddRollupUpsert(batch, delta);
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Inserts every new idempotency key of the group (each key once, its first batch's answer) and
+    /// returns, per key, the claim that stands: ours, or the one stored before by anyone.
+    /// </summary>
+    private static async Task<Dictionary<byte[], (byte[] BodyHash, IngestResponse Response, bool Ours)>> ClaimKeysAsync(
+        NpgsqlConnection c, IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    {
+        var claims = new Dictionary<byte[], (byte[] BodyHash, IngestResponse Response, bool Ours)>(ByteArrayComparer.Instance);
+        var first = new SortedDictionary<byte[], AppendRequest>(ByteArrayComparer.Instance);
+        foreach (var r in group)
+            if (r.IdempotencyKey is { } key)
+                first.TryAdd(key, r);
+        if (first.Count == 0)
+            return claims;
+
+        // Sorted, so that two collectors claiming overlapping keys wait on each other in the same order.
+        var requests = first.Values.ToArray();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen)
+            SELECT * FROM unnest(@key::bytea[], @body::bytea[], @accepted::integer[], @next::bigint[], @day::date[])
+            ON CONFLICT (key_hash) DO NOTHING
+            RETURNING key_hash;
+            """, c))
+        {
+            insert.Parameters.AddWithValue("key", requests.Select(r => r.IdempotencyKey!).ToArray());
+            insert.Parameters.AddWithValue("body", requests.Select(r => r.BodyHash ?? []).ToArray());
+            insert.Parameters.AddWithValue("accepted", requests.Select(r => r.Response.Accepted).ToArray());
+            insert.Parameters.AddWithValue("next", requests.Select(r => r.Response.NextReportAfterSeconds).ToArray());
+            insert.Parameters.AddWithValue("day", requests.Select(r => r.Today).ToArray());
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var r = first[(byte[])reader.GetValue(0)];
+                claims[r.IdempotencyKey!] = (r.BodyHash ?? [], r.Response, true);
+            }
+        }
+        if (claims.Count == first.Count)
+            return claims;
+
+        var taken = first.Keys.Where(k => !claims.ContainsKey(k)).ToArray();
+        await using (var select = new NpgsqlCommand("SELECT key_hash, body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = ANY(@keys);", c))
+        {
+            select.Parameters.AddWithValue("keys", taken);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                claims[(byte[])reader.GetValue(0)] = ((byte[])reader.GetValue(1), new IngestResponse(reader.GetInt32(2), reader.GetInt64(3)), false);
+        }
+        // A key that conflicted and then vanished was purged in between: let the caller's retry decide again.
+        if (claims.Count != first.Count)
+            throw new PostgresException("An idempotency key was purged while a group used it.", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
+        return claims;
+    }
+
+    private static void AddRawUpsert(NpgsqlBatch batch, GroupDelta delta)
+    {
+        // GroupDelta may hold equal cells twice (it compares names by reference); one statement may
+        // update a row only once, so merge by value, then sort so that concurrent groups lock in one order.
+        var cells = new SortedDictionary<(string App, string Metric, string Period, string Value), long>(CellOrder.Instance);
+        foreach (var (cell, reports) in delta.Raw)
+            cells[cell] = cells.GetValueOrDefault(cell) + reports;
+        if (cells.Count == 0)
+            return;
+        var cmd = new NpgsqlBatchCommand("""
+            INSERT INTO raw_reports AS r (app, metric, period, value, reports, period_start)
+            SELECT * FROM unnest(@app::text[], @metric::text[], @period::text[], @value::text[], @reports::bigint[], @start::date[])
+            ON CONFLICT (app, metric, period, value, period_start) DO UPDATE SET reports = r.reports + excluded.reports;
+            """);
+        cmd.Parameters.AddWithValue("app", cells.Keys.Select(k => k.App).ToArray());
+        cmd.Parameters.AddWithValue("metric", cells.Keys.Select(k => k.Metric).ToArray());
+        cmd.Parameters.AddWithValue("period", cells.Keys.Select(k => k.Period).ToArray());
+        cmd.Parameters.AddWithValue("value", cells.Keys.Select(k => k.Value).ToArray());
+        cmd.Parameters.AddWithValue("reports", cells.Values.ToArray());
+        cmd.Parameters.AddWithValue("start", cells.Keys.Select(k => PeriodStart(k.Period)).ToArray());
+        batch.BatchCommands.Add(cmd);
+    }
+
+    private static void AddRollupUpsert(NpgsqlBatch batch, GroupDelta delta)
+    {
+        var cells = new SortedDictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)>(CellOrder.Instance);
+        foreach (var (cell, counts) in delta.Rollups)
+        {
+            var sum = cells.GetValueOrDefault(cell);
+            cells[cell] = (sum.Reports + counts.Reports, sum.Total + counts.Total);
+        }
+        if (cells.Count == 0)
+            return;
+        var cmd = new NpgsqlBatchCommand("""
+            INSERT INTO rollups AS r (app, metric, period, value, reports, total)
+            SELECT * FROM unnest(@app::text[], @metric::text[], @period::text[], @value::text[], @reports::bigint[], @total::bigint[])
+            ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = r.reports + excluded.reports, total = r.total + excluded.total;
+            """);
+        cmd.Parameters.AddWithValue("app", cells.Keys.Select(k => k.App).ToArray());
+        cmd.Parameters.AddWithValue("metric", cells.Keys.Select(k => k.Metric).ToArray());
+        cmd.Parameters.AddWithValue("period", cells.Keys.Select(k => k.Period).ToArray());
+        cmd.Parameters.AddWithValue("value", cells.Keys.Select(k => k.Value).ToArray());
+        cmd.Parameters.AddWithValue("reports", cells.Values.Select(v => v.Reports).ToArray());
+        cmd.Parameters.AddWithValue("total", cells.Values.Select(v => v.Total).ToArray());
+        batch.BatchCommands.Add(cmd);
+    }
+
+    /// <summary>The first day of a period; the store only ever receives validated periods.</summary>
+    internal static DateOnly PeriodStart(string period) =>
+        PeriodKey.TryParse(period, out var p) ? p.Value.Start : throw new FormatException($"'{period}' is not a period.");
+
+    /// <summary>
+    /// Creates the monthly raw_reports partitions a group needs and no collector has created yet. Under
+    /// the schema lock, because two collectors creating the same partition at once would otherwise fail.
+    /// </summary>
+    private async Task EnsurePartitionsAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    {
+        List<DateOnly>? missing = null;
+        foreach (var request in group)
+            foreach (var report in request.Reports)
+            {
+                var start = PeriodStart(report.Period);
+                var month = new DateOnly(start.Year, start.Month, 1);
+                if (!_partitions.ContainsKey(month) && !(missing ??= []).Contains(month))
+                    missing.Add(month);
+            }
+        if (missing is null)
+            return;
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await Exec(c, $"SELECT pg_advisory_xact_lock({SchemaLock});", cancellationToken);
+        foreach (var month in missing)
+            await Exec(c, $"""
+                CREATE TABLE IF NOT EXISTS raw_reports_{month:yyyy_MM} PARTITION OF raw_reports
+                FOR VALUES FROM ('{month:yyyy-MM-dd}') TO ('{month.AddMonths(1):yyyy-MM-dd}');
+                """, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        foreach (var month in missing)
+            _partitions.TryAdd(month, true);
+    }
+
+    public async Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "INSERT INTO registries (app, version, yaml, sha256) VALUES (@app, @version, @yaml, @sha) ON CONFLICT (app, version) DO NOTHING;");
+        cmd.Parameters.AddWithValue("app", registry.App);
+        cmd.Parameters.AddWithValue("version", registry.Version);
+        cmd.Parameters.AddWithValue("yaml", registry.Yaml);
+        cmd.Parameters.AddWithValue("sha", registry.Sha256);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;");
+        var list = new List<StoredRegistry>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
+    {
+        // Two statements rather than "(@metric IS NULL OR metric = @metric)", so each uses the primary key fully.
+        await using var cmd = _dataSource.CreateCommand(metric is null
+            ? "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app ORDER BY metric, period, value;"
+            : "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app AND metric = @metric ORDER BY period, value;");
+        cmd.Parameters.AddWithValue("app", app);
+        if (metric is not null)
+            cmd.Parameters.AddWithValue("metric", metric);
+        var list = new List<RollupCell>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT app, metric, period, value, reports FROM raw_reports WHERE app = @app ORDER BY metric, period, value;");
+        cmd.Parameters.AddWithValue("app", app);
+        var list = new List<RawRow>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
+        return list;
+    }
+
+    public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("DELETE FROM idempotency_keys WHERE first_seen < @day;");
+        cmd.Parameters.AddWithValue("day", firstSeenBefore);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task Exec(NpgsqlConnection c, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+        public int GetHashCode(byte[] b)
+        {
+            var h = new HashCode();
+            h.AddBytes(b);
+            return h.ToHashCode();
+        }
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+
+    /// <summary>Ordinal order of cells: the order PostgreSQL's "C" collation keeps them in.</summary>
+    private sealed class CellOrder : IComparer<(string App, string Metric, string Period, string Value)>
+    {
+        public static readonly CellOrder Instance = new();
+        public int Compare((string App, string Metric, string Period, string Value) x, (string App, string Metric, string Period, string Value) y)
+        {
+            int c = string.CompareOrdinal(x.App, y.App);
+            if (c == 0) c = string.CompareOrdinal(x.Metric, y.Metric);
+            if (c == 0) c = string.CompareOrdinal(x.Period, y.Period);
+            if (c == 0) c = string.CompareOrdinal(x.Value, y.Value);
+            return c;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+namespace Candor.Collector.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite schema as an ordered list of versions; the database records the last one applied in
+/// <c>PRAGMA user_version</c>. Versions are only appended, never edited: version 1 is the schema the
+/// first Candor release wrote, and a database from any release is brought forward step by step.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<(int Version, string Sql)> All =
+    [
+        (1, """
+            CREATE TABLE IF NOT EXISTS raw_reports (
+                app     TEXT NOT NULL,
+                metric  TEXT NOT NULL,
+                period  TEXT NOT NULL,
+                value   TEXT NOT NULL,   -- canonical; a histogram whole
+                reports INTEGER NOT NULL,
+                PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS rollups (
+                app     TEXT NOT NULL,
+                metric  TEXT NOT NULL,
+                period  TEXT NOT NULL,
+                value   TEXT NOT NULL,
+                reports INTEGER NOT NULL,
+                total   INTEGER NOT NULL,
+                PRIMARY KEY (app, metric, period, value)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS idempotency_keys (
+                key_hash   BLOB PRIMARY KEY,
+                body_hash  BLOB NOT NULL,
+                accepted   INTEGER NOT NULL,
+                next_after INTEGER NOT NULL,
+                first_seen TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS registries (
+                app     TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                yaml    TEXT NOT NULL,
+                sha256  TEXT NOT NULL,
+                PRIMARY KEY (app, version)) WITHOUT ROWID;
+            """),
+        (2, """
+            -- What retention removed, per app and UTC day: public, so anyone can see raw data is really deleted.
+            -- purged_before: rows of periods that ended on or before this day were removed.
+            CREATE TABLE purge_log (
+                app           TEXT NOT NULL,
+                day           TEXT NOT NULL,
+                purged_before TEXT NOT NULL,
+                raw_rows      INTEGER NOT NULL,
+                reports       INTEGER NOT NULL,
+                PRIMARY KEY (app, day, purged_before)) WITHOUT ROWID;
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+}
