@@ -52,6 +52,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _record = ConsentRecord.Load(options.DataDirectory);
         _consent = ConsentResolver.Resolve(_record, _policyPath, _environment);
         ApplyConsent();
+        // A policy installed since the last run, or a damaged consent file, must not leave collected data behind.
+        if (!_consent.IsGranted)
+            _store.EraseUnsent();
         _bridge = new MeterBridge(_recorder);
         if (options.CollectorUrl is { } url)
         {
