@@ -4,4 +4,5 @@ using Candor.Cli.Commands;
 var root = new RootCommand("Candor: opt-in, anonymous, transparent application metrics.");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
+root.Subcommands.Add(ClientCommands.Create());
 return await root.Parse(args).InvokeAsync();
