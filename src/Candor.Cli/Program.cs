@@ -5,4 +5,5 @@ var root = new RootCommand("Candor: opt-in, anonymous, transparent application m
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(DbCommands.Create());
+root.Subcommands.Add(ClientCommands.Create());
 return await root.Parse(args).InvokeAsync();
