@@ -48,6 +48,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     private async Task<(IPage Page, List<string> Errors)> OpenAsync()
     {
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 900 } });
+        // Generous bounds: CI runs this beside every other test class on two cores. They bound a hang; they assert no speed.
+        page.SetDefaultTimeout(120_000);
+        page.SetDefaultNavigationTimeout(120_000);
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") errors.Add($"{m.Type}: {m.Text}"); };
         page.PageError += (_, e) => errors.Add("page error: " + e);
