@@ -2,6 +2,7 @@ using System.CommandLine;
 using Candor.Cli.Commands;
 
 var root = new RootCommand("Candor: opt-in, anonymous, transparent application metrics.");
+root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(DbCommands.Create());
