@@ -99,6 +99,10 @@ public static class DashboardEndpoints
         var days = await publisher.SeriesAsync(registries.App, active.Name, PeriodKey.Day(start.Start), PeriodKey.Day(end.End.AddDays(-1)));
         var prevDays = await publisher.SeriesAsync(registries.App, active.Name, PeriodKey.Day(prevStart.Start), PeriodKey.Day(prevEnd.End.AddDays(-1)));
         ActiveSection(sb, days!, prevDays!);
+        var weekly = await publisher.SeriesAsync(registries.App, MetricRegistry.ActiveWeekMetricName, start, end);
+        var prevWeekly = await publisher.SeriesAsync(registries.App, MetricRegistry.ActiveWeekMetricName, prevStart, prevEnd);
+        if (weekly is not null)
+            WeeklyActiveSection(sb, weekly, prevWeekly!);
 
         foreach (var category in registry.Categories)
         {
@@ -144,6 +148,27 @@ public static class DashboardEndpoints
         foreach (var (day, n) in points)
             sb.Append($"<tr><td>{day}</td><td class=\"num\">{N(n)}</td></tr>");
         sb.Append("</tbody></table></details>");
+    }
+
+    private static void WeeklyActiveSection(StringBuilder sb, PublishedSeries weeks, PublishedSeries previous)
+    {
+        sb.Append("<h3 id=\"weekly-actives\">Active installations per week</h3><p class=\"purpose\">Installations that ran at least once in an ISO week, ")
+          .Append("from one anonymous report per week. Not the sum of the days: an installation used on five days counts once.</p>");
+        var points = weeks.Periods.Select(p => (p.Period.ToString(), p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0)).ToList();
+        if (points.Count == 0)
+        {
+            sb.Append("<p class=\"empty\">Not enough reports in this range to publish weekly actives.</p>");
+            return;
+        }
+        var prev = previous.Periods.Select(p => p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0).ToList();
+        sb.Append(SvgChart.Bars("Active installations per week", points.Select(p => (p.Item1, p.Item2, (long?)null)).ToList()));
+        sb.Append(points.Count > 14 ? "<details>" : "<details open>");
+        sb.Append("<summary>Data</summary><table><thead><tr><th>Week</th><th class=\"num\">Active installations</th></tr></thead><tbody>");
+        foreach (var (week, n) in points)
+            sb.Append($"<tr><td>{week}</td><td class=\"num\">{N(n)}</td></tr>");
+        sb.Append("</tbody></table></details>");
+        if (prev.Count > 0)
+            sb.Append($"<p class=\"muted\">Average per published week: {N((long)points.Average(p => p.Item2))} (previous range: {N((long)prev.Average())}).</p>");
     }
 
     private static void MetricSection(StringBuilder sb, string app, MetricDefinition m, PublishedSeries current, PublishedSeries previous)

@@ -25,7 +25,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             for (int i = 0; i < 30 + 10 * w; i++)
             {
                 var days = string.Join(",", Enumerable.Range(0, 5).Select(d => $$"""{ "metric": "candor.active", "period": "{{monday.AddDays(d):yyyy-MM-dd}}", "value": true }"""));
-                var body = $$"""{ "schema": 2, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "{{oses[i % 3]}}" }, { "metric": "app.launches", "value": {{(i % 2 == 0 ? 5 : 10)}} }, { "metric": "feature.spellcheck", "value": {{(i % 4 == 0 ? "true" : "false")}} }, { "metric": "startup.ms", "value": { "100": 2, "250": 1 } }, {{days}} ] }""";
+                var body = $$"""{ "schema": 2, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "{{oses[i % 3]}}" }, { "metric": "app.launches", "value": {{(i % 2 == 0 ? 5 : 10)}} }, { "metric": "feature.spellcheck", "value": {{(i % 4 == 0 ? "true" : "false")}} }, { "metric": "startup.ms", "value": { "100": 2, "250": 1 } }, { "metric": "candor.active_week", "value": true }, {{days}} ] }""";
                 Assert.Equal(HttpStatusCode.Accepted, (await _host.PostAsync(body)).StatusCode);
             }
         }
@@ -73,6 +73,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(await page.Locator("svg.chart").CountAsync(), await page.Locator("svg.chart + details table").CountAsync());
         Assert.Contains("Last 12 weeks", await page.InnerTextAsync("nav.ranges a[aria-current='page']"));
         Assert.Contains("linux", await page.InnerTextAsync("#metric-system\\.os table"));
+        // Weekly actives come from the weekly flag: 30 to 60 installs a week, published floored.
+        Assert.Contains("2026-W47", await page.InnerTextAsync("#weekly-actives + p + svg + details table"));
 
         Directory.CreateDirectory(ArtifactsDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "dashboard.png"), FullPage = true });
