@@ -1,5 +1,6 @@
 using Candor.Collector.Ingest;
 using Candor.Collector.Registry;
+using Candor.Collector.Retention;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,6 +62,8 @@ public static class CollectorApp
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
+            builder.Services.AddSingleton<RetentionJanitor>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
         }
         catch
@@ -76,6 +79,7 @@ public static class CollectorApp
         var apps = app.MapGroup("/v1/apps/{app}");
         apps.MapIngest();
         apps.MapRegistry();
+        apps.MapPurges();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         Api.OpenApiDocument.Map(app);
         return app;

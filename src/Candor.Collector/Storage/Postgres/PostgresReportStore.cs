@@ -324,6 +324,44 @@ public sealed class PostgresReportStore : IReportStore
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
+    {
+        // One statement: delete, count what this statement deleted, log it. A second collector purging at
+        // the same moment waits on the row locks, then finds the rows gone and logs nothing.
+        // period_start < @before lets PostgreSQL skip every partition that starts later.
+        await using var cmd = _dataSource.CreateCommand("""
+            WITH gone AS (
+                DELETE FROM raw_reports
+                WHERE app = @app AND period_start < @before
+                  AND period_start + CASE WHEN length(period) = 8 THEN 7 ELSE 1 END <= @before
+                RETURNING reports),
+            purged AS (SELECT count(*) AS raw_rows, coalesce(sum(reports), 0)::bigint AS reports FROM gone),
+            logged AS (
+                INSERT INTO purge_log (app, day, purged_before, raw_rows, reports)
+                SELECT @app, @day, @before, raw_rows, reports FROM purged WHERE raw_rows > 0
+                ON CONFLICT (app, day, purged_before) DO UPDATE
+                SET raw_rows = purge_log.raw_rows + excluded.raw_rows, reports = purge_log.reports + excluded.reports)
+            SELECT raw_rows, reports FROM purged;
+            """);
+        cmd.Parameters.AddWithValue("app", app);
+        cmd.Parameters.AddWithValue("before", purgedBefore);
+        cmd.Parameters.AddWithValue("day", today);
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        await r.ReadAsync(cancellationToken);
+        return new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
+    }
+
+    public async Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = @app ORDER BY day, purged_before;");
+        cmd.Parameters.AddWithValue("app", app);
+        var list = new List<PurgeRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetFieldValue<DateOnly>(2), r.GetInt64(3), r.GetInt64(4)));
+        return list;
+    }
+
     private static async Task Exec(NpgsqlConnection c, string sql, CancellationToken cancellationToken)
     {
         await using var cmd = new NpgsqlCommand(sql, c);
