@@ -37,6 +37,9 @@ public sealed class PostgresReportStore : IReportStore
 
     public string Engine => "postgres";
 
+    /// <summary>For bulk work beside the store (<see cref="StoreCopier"/>).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     public string ConnectionString { get; }
 
     /// <summary>host:port/database, without credentials, for messages.</summary>
@@ -243,17 +246,18 @@ public sealed class PostgresReportStore : IReportStore
     /// Creates the monthly raw_reports partitions a group needs and no collector has created yet. Under
     /// the schema lock, because two collectors creating the same partition at once would otherwise fail.
     /// </summary>
-    private async Task EnsurePartitionsAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    private Task EnsurePartitionsAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken) =>
+        EnsurePartitionsAsync(group.SelectMany(r => r.Reports).Select(r => PeriodStart(r.Period)), cancellationToken);
+
+    internal async Task EnsurePartitionsAsync(IEnumerable<DateOnly> periodStarts, CancellationToken cancellationToken)
     {
         List<DateOnly>? missing = null;
-        foreach (var request in group)
-            foreach (var report in request.Reports)
-            {
-                var start = PeriodStart(report.Period);
-                var month = new DateOnly(start.Year, start.Month, 1);
-                if (!_partitions.ContainsKey(month) && !(missing ??= []).Contains(month))
-                    missing.Add(month);
-            }
+        foreach (var start in periodStarts)
+        {
+            var month = new DateOnly(start.Year, start.Month, 1);
+            if (!_partitions.ContainsKey(month) && !(missing ??= []).Contains(month))
+                missing.Add(month);
+        }
         if (missing is null)
             return;
         await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
