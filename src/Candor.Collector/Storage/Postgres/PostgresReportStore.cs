@@ -238,9 +238,21 @@ public sealed class PostgresReportStore : IReportStore
         batch.BatchCommands.Add(cmd);
     }
 
-    /// <summary>The first day of a period; the store only ever receives validated periods.</summary>
-    internal static DateOnly PeriodStart(string period) =>
-        PeriodKey.TryParse(period, out var p) ? p.Value.Start : throw new FormatException($"'{period}' is not a period.");
+    private static readonly ConcurrentDictionary<string, DateOnly> PeriodStarts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The first day of a period; the store only ever receives validated periods. Remembered, because
+    /// every report of a group passes here and only a few periods are ever in use.
+    /// </summary>
+    internal static DateOnly PeriodStart(string period)
+    {
+        if (PeriodStarts.TryGetValue(period, out var start))
+            return start;
+        start = PeriodKey.TryParse(period, out var p) ? p.Value.Start : throw new FormatException($"'{period}' is not a period.");
+        if (PeriodStarts.Count < 100_000) // bounded: the accepted window holds a few hundred periods
+            PeriodStarts.TryAdd(period, start);
+        return start;
+    }
 
     /// <summary>
     /// Creates the monthly raw_reports partitions a group needs and no collector has created yet. Under
