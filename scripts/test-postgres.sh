@@ -7,12 +7,14 @@
 #   scripts/test-postgres.sh stop    # stops the cluster and deletes its directory
 #
 # Settings: CANDOR_TEST_PG_PORT (default 54329), CANDOR_TEST_PG_DIR (default /tmp/candor-test-postgres),
-# CANDOR_TEST_PG_BIN (default: the newest /usr/lib/postgresql/*/bin).
+# CANDOR_TEST_PG_BIN (default: the newest /usr/lib/postgresql/*/bin), CANDOR_TEST_PG_FSYNC (default off;
+# "on" for benchmarks, where commits must really reach the disk).
 set -euo pipefail
 
 port=${CANDOR_TEST_PG_PORT:-54329}
 dir=${CANDOR_TEST_PG_DIR:-/tmp/candor-test-postgres}
 bin=${CANDOR_TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+fsync=${CANDOR_TEST_PG_FSYNC:-off}
 connection="Host=127.0.0.1;Port=${port};Username=postgres;Database=postgres"
 
 if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
@@ -36,10 +38,10 @@ case "${1:-}" in
     [ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    # fsync off: the cluster is thrown away after the run and no test simulates a power cut, while each
+    # fsync off unless asked: the cluster is thrown away after the run and no test simulates a power cut, while each
     # test class creates and drops its own database, which with fsync on costs about a second each.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=$dir -c max_connections=300 -c fsync=off -c full_page_writes=off" >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=$dir -c max_connections=300 -c fsync=${fsync} -c full_page_writes=${fsync}" >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "$connection"
     ;;

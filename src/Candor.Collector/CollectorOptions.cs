@@ -28,7 +28,10 @@ public sealed class CollectorOptions
 
     public int MaxReportsPerBatch { get; set; } = 1000;
 
-    /// <summary>Days raw rows are kept; reports for periods that ended earlier are refused.</summary>
+    /// <summary>
+    /// Days raw rows are kept after their period ended; the retention job then deletes them (rollups stay),
+    /// and reports for periods that ended earlier are refused. An app may set its own (<see cref="AppOptions.RetentionDays"/>).
+    /// </summary>
     public int RetentionDays { get; set; } = 90;
 
     /// <summary>How long a retry with the same Idempotency-Key returns the first answer.</summary>
@@ -60,6 +63,9 @@ public sealed class CollectorOptions
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
 
+    public int RetentionFor(string app) =>
+        Apps.TryGetValue(app, out var a) && a.RetentionDays is { } days ? days : RetentionDays;
+
     /// <summary>Every problem with these settings, as messages naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -81,6 +87,7 @@ public sealed class CollectorOptions
         {
             var (min, max) = NextReportWindow(app);
             CheckWindow($"Apps:{app}:", min, max, errors);
+            if (a.RetentionDays is < 1) errors.Add($"Apps:{app}:RetentionDays must be positive.");
         }
         return errors;
     }
@@ -96,4 +103,7 @@ public sealed class AppOptions
 {
     public long? NextReportMinSeconds { get; set; }
     public long? NextReportMaxSeconds { get; set; }
+
+    /// <summary>This app's retention in days, instead of <see cref="CollectorOptions.RetentionDays"/>.</summary>
+    public int? RetentionDays { get; set; }
 }

@@ -11,6 +11,7 @@ public static class DbCommands
     {
         var command = new Command("db", "Manage the collector's database.");
         command.Subcommands.Add(Migrate());
+        command.Subcommands.Add(DbCopyCommand.Create());
         return command;
     }
 

@@ -2,9 +2,11 @@ using System.CommandLine;
 using Candor.Collector;
 using Candor.Collector.Hosting;
 using Candor.Collector.Registry;
+using Candor.Collector.Storage;
 using Candor.Collector.Storage.Sqlite;
 using Candor.Registry;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Candor.Cli.Commands;
@@ -86,8 +88,8 @@ public static class ServeCommand
         try
         {
             await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
-            var store = (Candor.Collector.Storage.IReportStore)app.Services.GetService(typeof(Candor.Collector.Storage.IReportStore))!;
-            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({Candor.Collector.Storage.ReportStores.Describe(store)})");
+            var store = app.Services.GetRequiredService<IReportStore>();
+            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({ReportStores.Describe(store)})");
             foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
                 Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
             await app.StartAsync(cancellationToken);

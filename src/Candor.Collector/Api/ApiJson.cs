@@ -32,6 +32,20 @@ public sealed record MetricDocument(
     [property: JsonPropertyName("expires")] string Expires,
     [property: JsonPropertyName("built_in")] bool BuiltIn);
 
+/// <summary>The purge log of an app, as published on <c>GET /v1/apps/{app}/purges</c>.</summary>
+public sealed record PurgeLogDocument(
+    [property: JsonPropertyName("app")] string App,
+    [property: JsonPropertyName("retention_days")] int RetentionDays,
+    [property: JsonPropertyName("purges")] IReadOnlyList<PurgeDocument> Purges);
+
+public sealed record PurgeDocument(
+    [property: JsonPropertyName("day")] string Day,
+    [property: JsonPropertyName("purged_before")] string PurgedBefore,
+    [property: JsonPropertyName("raw_rows")] long RawRows,
+    [property: JsonPropertyName("reports")] long Reports);
+
 [JsonSerializable(typeof(AcceptedAnswer))]
+[JsonSerializable(typeof(PurgeLogDocument))]
+[JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(RegistryDocument))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
+using Candor.Collector.Retention;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -64,6 +65,8 @@ public static class CollectorApp
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
+            builder.Services.AddSingleton<RetentionJanitor>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
         }
         catch
@@ -79,6 +82,7 @@ public static class CollectorApp
         var apps = app.MapGroup("/v1/apps/{app}");
         apps.MapIngest();
         apps.MapRegistry();
+        apps.MapPurges();
         app.MapPublic();
         app.MapDashboard();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));

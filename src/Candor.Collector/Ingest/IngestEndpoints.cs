@@ -46,7 +46,7 @@ public static class IngestEndpoints
 
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             var result = ReportBatchReader.Read(body.Span, registries.Version,
-                new BatchRules(today, options.RetentionDays, options.MaxReportsPerBatch));
+                new BatchRules(today, options.RetentionFor(app), options.MaxReportsPerBatch));
 
             switch (result.Status)
             {

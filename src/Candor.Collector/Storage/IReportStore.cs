@@ -41,7 +41,22 @@ public interface IReportStore : IAsyncDisposable
 
     /// <summary>Forgets idempotency keys first seen before <paramref name="firstSeenBefore"/>.</summary>
     Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention (privacy invariant 8): deletes the raw rows of <paramref name="app"/> whose period lies
+    /// entirely before <paramref name="purgedBefore"/> (the period's end is on or before that day); rollups
+    /// stay. When rows were deleted, the purge is added to the purge log under <paramref name="today"/>.
+    /// Safe to run from several collectors at once: each row is counted by the one purge that deleted it.
+    /// </summary>
+    Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default);
+
+    /// <summary>The purge log of one app, oldest first.</summary>
+    Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One line of the purge log: on <paramref name="Day"/> (UTC), the raw rows of periods before
+/// <paramref name="PurgedBefore"/> were deleted: <paramref name="RawRows"/> rows holding <paramref name="Reports"/> reports.</summary>
+public sealed record PurgeRecord(string App, DateOnly Day, DateOnly PurgedBefore, long RawRows, long Reports);
 
 /// <summary>One batch to store: its canonical reports and, if the client sent one, its idempotency key.</summary>
 /// <param name="IdempotencyKey">SHA-256 of app and the client's key; null when the client sent none.</param>

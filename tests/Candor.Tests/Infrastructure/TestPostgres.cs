@@ -73,7 +73,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
+        // Only this database's pool: other test classes run in parallel with their own pools.
+        await using (var mine = new NpgsqlConnection(ConnectionString))
+            NpgsqlConnection.ClearPool(mine);
         await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_server) { Pooling = false }.ConnectionString);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE);", c);
@@ -195,7 +197,6 @@ public sealed class TestDatabaseFixture : IAsyncLifetime
     /// <summary>Drops every table Candor created, so the next store starts from an empty database.</summary>
     public async Task ResetAsync()
     {
-        Npgsql.NpgsqlConnection.ClearAllPools();
         await Database.ExecAsync("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
     }
 

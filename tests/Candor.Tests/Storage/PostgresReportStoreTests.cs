@@ -73,6 +73,21 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
     }
 
     [PostgresFact]
+    public async Task Two_collectors_purging_at_once_delete_and_log_each_row_once()
+    {
+        await using var other = new PostgresReportStore(_database!.ConnectionString);
+        await other.MigrateAsync();
+        var group = Enumerable.Range(0, 200).Select(i => Request("app.a", reports: [Report("m.a", i.ToString(), "2026-10-01"), Report("m.a", i.ToString(), "2026-W47")])).ToList();
+        await Store.AppendGroupAsync(group);
+        var cutoff = new DateOnly(2026, 11, 1);
+        var both = await Task.WhenAll(Task.Run(() => Store.PurgeRawAsync("app.a", cutoff, new DateOnly(2027, 1, 30))),
+                                      Task.Run(() => other.PurgeRawAsync("app.a", cutoff, new DateOnly(2027, 1, 30))));
+        Assert.Equal(200, both.Sum(p => p.RawRows));
+        Assert.Equal(200, Assert.Single(await Store.ReadPurgesAsync("app.a")).RawRows);
+        Assert.Equal(200, (await Store.ReadRawAsync("app.a")).Count);
+    }
+
+    [PostgresFact]
     public async Task Reading_rollups_uses_the_primary_key_not_a_scan_of_raw_rows()
     {
         await Store.AppendGroupAsync([Request("app.a")]);

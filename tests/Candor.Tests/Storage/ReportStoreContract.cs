@@ -156,4 +156,24 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(oneByOne.Select(r => r with { App = "" }), grouped.Select(r => r with { App = "" }));
         Assert.Equal(rollupsOneByOne.Select(r => r with { App = "" }), (await Store.ReadRollupsAsync("app.b")).Select(r => r with { App = "" }));
     }
+
+    [StoreFact]
+    public async Task Raw_rows_of_periods_past_retention_are_purged_rollups_stay_and_the_purge_is_logged()
+    {
+        // Ends: 2026-W47 on 2026-11-23, day 2026-11-20 on 2026-11-21, day 2026-11-23 on 2026-11-24.
+        ValidatedReport[] reports = [Report("system.os", "linux", "2026-W47"), Report("candor.active", "true", "2026-11-20"), Report("candor.active", "true", "2026-11-23")];
+        await Store.AppendGroupAsync([Request("app.a", reports: reports), Request("app.a", reports: reports), Request("app.b", reports: reports)]);
+        var rollupsBefore = await Store.ReadRollupsAsync("app.a");
+
+        var purged = await Store.PurgeRawAsync("app.a", new DateOnly(2026, 11, 23), Today);
+        Assert.Equal(("app.a", 2L, 4L), (purged.App, purged.RawRows, purged.Reports));
+        Assert.Equal([("2026-11-23", 2L)], (await Store.ReadRawAsync("app.a")).Select(r => (r.Period, r.Reports)));
+        Assert.Equal(rollupsBefore, await Store.ReadRollupsAsync("app.a"));
+        Assert.Equal(3, (await Store.ReadRawAsync("app.b")).Count);
+
+        // Nothing left to purge: no new line in the log.
+        Assert.Equal(0, (await Store.PurgeRawAsync("app.a", new DateOnly(2026, 11, 23), Today)).RawRows);
+        Assert.Equal([new PurgeRecord("app.a", Today, new DateOnly(2026, 11, 23), 2, 4)], await Store.ReadPurgesAsync("app.a"));
+        Assert.Empty(await Store.ReadPurgesAsync("app.b"));
+    }
 }

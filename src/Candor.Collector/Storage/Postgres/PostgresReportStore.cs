@@ -37,6 +37,9 @@ public sealed class PostgresReportStore : IReportStore
 
     public string Engine => "postgres";
 
+    /// <summary>For bulk work beside the store (<see cref="StoreCopier"/>).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     public string ConnectionString { get; }
 
     /// <summary>host:port/database, without credentials, for messages.</summary>
@@ -235,25 +238,38 @@ public sealed class PostgresReportStore : IReportStore
         batch.BatchCommands.Add(cmd);
     }
 
-    /// <summary>The first day of a period; the store only ever receives validated periods.</summary>
-    internal static DateOnly PeriodStart(string period) =>
-        PeriodKey.TryParse(period, out var p) ? p.Value.Start : throw new FormatException($"'{period}' is not a period.");
+    private static readonly ConcurrentDictionary<string, DateOnly> PeriodStarts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The first day of a period; the store only ever receives validated periods. Remembered, because
+    /// every report of a group passes here and only a few periods are ever in use.
+    /// </summary>
+    internal static DateOnly PeriodStart(string period)
+    {
+        if (PeriodStarts.TryGetValue(period, out var start))
+            return start;
+        start = PeriodKey.TryParse(period, out var p) ? p.Value.Start : throw new FormatException($"'{period}' is not a period.");
+        if (PeriodStarts.Count < 100_000) // bounded: the accepted window holds a few hundred periods
+            PeriodStarts.TryAdd(period, start);
+        return start;
+    }
 
     /// <summary>
     /// Creates the monthly raw_reports partitions a group needs and no collector has created yet. Under
     /// the schema lock, because two collectors creating the same partition at once would otherwise fail.
     /// </summary>
-    private async Task EnsurePartitionsAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    private Task EnsurePartitionsAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken) =>
+        EnsurePartitionsAsync(group.SelectMany(r => r.Reports).Select(r => PeriodStart(r.Period)), cancellationToken);
+
+    internal async Task EnsurePartitionsAsync(IEnumerable<DateOnly> periodStarts, CancellationToken cancellationToken)
     {
         List<DateOnly>? missing = null;
-        foreach (var request in group)
-            foreach (var report in request.Reports)
-            {
-                var start = PeriodStart(report.Period);
-                var month = new DateOnly(start.Year, start.Month, 1);
-                if (!_partitions.ContainsKey(month) && !(missing ??= []).Contains(month))
-                    missing.Add(month);
-            }
+        foreach (var start in periodStarts)
+        {
+            var month = new DateOnly(start.Year, start.Month, 1);
+            if (!_partitions.ContainsKey(month) && !(missing ??= []).Contains(month))
+                missing.Add(month);
+        }
         if (missing is null)
             return;
         await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -322,6 +338,44 @@ public sealed class PostgresReportStore : IReportStore
         await using var cmd = _dataSource.CreateCommand("DELETE FROM idempotency_keys WHERE first_seen < @day;");
         cmd.Parameters.AddWithValue("day", firstSeenBefore);
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
+    {
+        // One statement: delete, count what this statement deleted, log it. A second collector purging at
+        // the same moment waits on the row locks, then finds the rows gone and logs nothing.
+        // period_start < @before lets PostgreSQL skip every partition that starts later.
+        await using var cmd = _dataSource.CreateCommand("""
+            WITH gone AS (
+                DELETE FROM raw_reports
+                WHERE app = @app AND period_start < @before
+                  AND period_start + CASE WHEN length(period) = 8 THEN 7 ELSE 1 END <= @before
+                RETURNING reports),
+            purged AS (SELECT count(*) AS raw_rows, coalesce(sum(reports), 0)::bigint AS reports FROM gone),
+            logged AS (
+                INSERT INTO purge_log (app, day, purged_before, raw_rows, reports)
+                SELECT @app, @day, @before, raw_rows, reports FROM purged WHERE raw_rows > 0
+                ON CONFLICT (app, day, purged_before) DO UPDATE
+                SET raw_rows = purge_log.raw_rows + excluded.raw_rows, reports = purge_log.reports + excluded.reports)
+            SELECT raw_rows, reports FROM purged;
+            """);
+        cmd.Parameters.AddWithValue("app", app);
+        cmd.Parameters.AddWithValue("before", purgedBefore);
+        cmd.Parameters.AddWithValue("day", today);
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        await r.ReadAsync(cancellationToken);
+        return new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
+    }
+
+    public async Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = @app ORDER BY day, purged_before;");
+        cmd.Parameters.AddWithValue("app", app);
+        var list = new List<PurgeRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetFieldValue<DateOnly>(2), r.GetInt64(3), r.GetInt64(4)));
+        return list;
     }
 
     private static async Task Exec(NpgsqlConnection c, string sql, CancellationToken cancellationToken)

@@ -240,6 +240,77 @@ public sealed class SqliteReportStore : IReportStore
         }
     }
 
+    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            // Periods are text here (no derived date column, as in PostgreSQL): find the app's periods, decide in code.
+            var expired = new List<string>();
+            await using (var periods = writer.CreateCommand())
+            {
+                periods.Transaction = tx;
+                periods.CommandText = "SELECT DISTINCT period FROM raw_reports WHERE app = $app;";
+                periods.Parameters.AddWithValue("$app", app);
+                await using var r = await periods.ExecuteReaderAsync(cancellationToken);
+                while (await r.ReadAsync(cancellationToken))
+                    if (PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore)
+                        expired.Add(r.GetString(0));
+            }
+            long rows = 0, reports = 0;
+            if (expired.Count > 0)
+            {
+                await using var delete = writer.CreateCommand();
+                delete.Transaction = tx;
+                delete.CommandText = "DELETE FROM raw_reports WHERE app = $app AND period IN (SELECT value FROM json_each($periods)) RETURNING reports;";
+                delete.Parameters.AddWithValue("$app", app);
+                delete.Parameters.AddWithValue("$periods", System.Text.Json.JsonSerializer.Serialize(expired, Api.ApiJsonContext.Default.ListString));
+                await using var r = await delete.ExecuteReaderAsync(cancellationToken);
+                while (await r.ReadAsync(cancellationToken))
+                {
+                    rows++;
+                    reports += r.GetInt64(0);
+                }
+            }
+            if (rows > 0)
+            {
+                await using var log = writer.CreateCommand();
+                log.Transaction = tx;
+                log.CommandText = """
+                    INSERT INTO purge_log (app, day, purged_before, raw_rows, reports) VALUES ($app, $day, $before, $rows, $reports)
+                    ON CONFLICT (app, day, purged_before) DO UPDATE SET raw_rows = raw_rows + excluded.raw_rows, reports = reports + excluded.reports;
+                    """;
+                log.Parameters.AddWithValue("$app", app);
+                log.Parameters.AddWithValue("$day", today.ToString("yyyy-MM-dd"));
+                log.Parameters.AddWithValue("$before", purgedBefore.ToString("yyyy-MM-dd"));
+                log.Parameters.AddWithValue("$rows", rows);
+                log.Parameters.AddWithValue("$reports", reports);
+                await log.ExecuteNonQueryAsync(cancellationToken);
+            }
+            tx.Commit();
+            return new PurgeRecord(app, today, purgedBefore, rows, reports);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = $app ORDER BY day, purged_before;";
+        cmd.Parameters.AddWithValue("$app", app);
+        var list = new List<PurgeRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), DateOnly.ParseExact(r.GetString(1), "yyyy-MM-dd"), DateOnly.ParseExact(r.GetString(2), "yyyy-MM-dd"), r.GetInt64(3), r.GetInt64(4)));
+        return list;
+    }
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var c = new SqliteConnection(_connectionString);

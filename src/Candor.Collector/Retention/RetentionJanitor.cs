@@ -1,0 +1,50 @@
+using Candor.Collector.Registry;
+using Candor.Collector.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Collector.Retention;
+
+/// <summary>
+/// Privacy invariant 8: hourly, and once at start-up, deletes every app's raw rows whose period ended
+/// more than its retention ago (<see cref="CollectorOptions.RetentionFor"/>); rollups stay. Each
+/// collector runs it; on a shared PostgreSQL the purges do not double count (see
+/// <see cref="IReportStore.PurgeRawAsync"/>), so no leader election is needed.
+/// </summary>
+public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Purging raw reports past retention failed: {Error}", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass over every app; returns what it purged (apps with nothing to purge included).</summary>
+    public async Task<IReadOnlyList<PurgeRecord>> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var purged = new List<PurgeRecord>();
+        foreach (var app in catalog.Apps)
+        {
+            // The same boundary as ingest: a period that ended RetentionDays ago or earlier is refused there.
+            var record = await store.PurgeRawAsync(app.App, today.AddDays(-options.RetentionFor(app.App)), today, cancellationToken);
+            if (record.RawRows > 0)
+                log.LogInformation("Retention: deleted {Rows} raw rows ({Reports} reports) of {App} for periods before {Before}.",
+                    record.RawRows, record.Reports, app.App, record.PurgedBefore);
+            purged.Add(record);
+        }
+        return purged;
+    }
+}

@@ -1,0 +1,81 @@
+using Candor.Collector.Storage;
+using Candor.Collector.Storage.Postgres;
+using Candor.Collector.Storage.Sqlite;
+using Candor.Protocol;
+using Candor.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Tests.Cli;
+
+/// <summary><c>candor db copy</c>: moving a collector from SQLite to PostgreSQL keeps everything, retries included.</summary>
+public sealed class DbCopyTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("candor-copy-").FullName;
+    private string Sqlite => Path.Combine(_dir, "candor.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private static AppendRequest Batch(string app, byte[] key, string os, string period = "2026-W47") =>
+        new(app, [new ValidatedReport("system.os", period, os, null), new ValidatedReport("startup.ms", period, """{"100":3}""", [new("100", 3)])],
+            key, [7, 7], new IngestResponse(2, 3600), new DateOnly(2026, 11, 22));
+
+    [PostgresFact]
+    public async Task Copy_moves_every_table_and_a_retry_after_the_move_is_still_a_replay()
+    {
+        var today = new DateOnly(2026, 11, 22);
+        await using (var sqlite = new SqliteReportStore(Sqlite))
+        {
+            await sqlite.MigrateAsync();
+            await sqlite.SaveRegistryAsync(new("app.a", 1, "yaml", "sha"));
+            await sqlite.AppendGroupAsync([Batch("app.a", [1], "linux"), Batch("app.a", [2], "macos"), Batch("app.b", [3], "linux", "2026-09-01")]);
+            await sqlite.PurgeRawAsync("app.b", new DateOnly(2026, 9, 2), today);
+        }
+        SqliteConnection.ClearAllPools();
+        await using var database = await TestDatabase.CreateAsync();
+
+        var (exit, stdout, stderr) = await CandorProcess.RunAsync(_dir, "db", "copy", "--from", Sqlite, "--to", database.ConnectionString);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Copied 3 raw rows, 5 rollup cells, 3 idempotency keys, 1 registry versions and 1 purge log lines", stdout);
+
+        await using var from = new SqliteReportStore(Sqlite);
+        await from.MigrateAsync();
+        await using var to = new PostgresReportStore(database.ConnectionString);
+        await to.MigrateAsync();
+        foreach (var app in new[] { "app.a", "app.b" })
+        {
+            Assert.Equal(await from.ReadRawAsync(app), await to.ReadRawAsync(app));
+            Assert.Equal(await from.ReadRollupsAsync(app), await to.ReadRollupsAsync(app));
+            Assert.Equal(await from.ReadPurgesAsync(app), await to.ReadPurgesAsync(app));
+        }
+        Assert.Equal(await from.LoadRegistriesAsync(), await to.LoadRegistriesAsync());
+        Assert.Equal(AppendOutcomeKind.Replayed, (await to.AppendGroupAsync([Batch("app.a", [1], "linux")]))[0].Kind);
+
+        // Twice would count everything twice: the second copy is refused.
+        (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "db", "copy", "--from", Sqlite, "--to", database.ConnectionString);
+        Assert.Equal(1, exit);
+        Assert.Contains("is not empty", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Copy_from_a_missing_file_says_so_in_one_line()
+    {
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "db", "copy", "--from", Path.Combine(_dir, "nope.db"), "--to", "Host=127.0.0.1;Port=1;Database=x");
+        Assert.Equal(1, exit);
+        Assert.Contains("candor db copy: The SQLite database", stderr);
+        Assert.Contains("does not exist", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Copy_to_something_that_is_not_postgres_is_refused()
+    {
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "db", "copy", "--from", Sqlite, "--to", Path.Combine(_dir, "other.db"));
+        Assert.Equal(1, exit);
+        Assert.Contains("--to must be a PostgreSQL connection string", stderr);
+    }
+}
