@@ -19,6 +19,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 {
     private const string NextAttemptKey = "next_attempt_at";
     private const string FailuresKey = "failures";
+    private const string NoiseSecretKey = "noise_secret";
 
     private readonly CandorClientOptions _options;
     private readonly TimeProvider _time;
@@ -266,7 +267,17 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
     }
 
-    private ReportBuilder Builder() => new(Registry, Allowed, _options.RetentionDays);
+    private ReportBuilder Builder()
+    {
+        var secret = _store.GetState(NoiseSecretKey) is { } text ? Convert.FromBase64String(text) : null;
+        if (secret is null)
+        {
+            // Local only, never sent; erasing the local data forgets it too.
+            secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            _store.SetState(NoiseSecretKey, Convert.ToBase64String(secret));
+        }
+        return new(Registry, Allowed, _options.RetentionDays, (metric, period) => RandomizedResponse.For(secret, metric, period));
+    }
 
     // ---- Upload ----
 

@@ -57,7 +57,7 @@ public sealed class ReportBuilderTests : IDisposable
             observations.Add(new("system.os", week, "macos", 5));
         }
         observations.Add(new("app.launches", PeriodKey.WeekOf(today).ToString(), "", 3)); // still open
-        var built = new ReportBuilder(registry, _ => true, 90).Build(observations, today);
+        var built = new ReportBuilder(registry, _ => true, 90, (_, _) => new Random(1)).Build(observations, today);
 
         Assert.DoesNotContain(built.Consumed, o => o.Period == PeriodKey.WeekOf(today).ToString());
         var compiled = new CompiledRegistry(registry);
