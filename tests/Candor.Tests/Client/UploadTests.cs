@@ -120,7 +120,7 @@ public sealed class UploadTests : IDisposable
             Assert.InRange(wait, cap / 2, cap);
             _kit.Clock.Set(cycle.NextUploadAt.Value);
         }
-        Assert.Equal(1, client.Pending().Count);
+        Assert.Single(client.Pending());
         Assert.Equal(8, client.Status().ConsecutiveFailures);
     }
 
