@@ -128,4 +128,15 @@ public sealed class RecordingTests : IDisposable
         var client = provider.GetRequiredService<CandorClient>();
         Assert.Same(client, provider.GetRequiredService<CandorClient>());
     }
+    [Fact]
+    public void The_bridge_records_nothing_before_consent()
+    {
+        using var client = _kit.Create();
+        using var meter = new Meter("Candor.Tests.Bridge." + Guid.NewGuid().ToString("n"));
+        meter.CreateCounter<long>("app.launches").Add(2);
+        Assert.Empty(client.Show());
+        client.GrantConsent();
+        meter.CreateCounter<long>("app.launches").Add(1);
+        Assert.Equal("1 time(s)", Assert.Single(client.Show(), i => i.Metric == "app.launches").Summary);
+    }
 }
