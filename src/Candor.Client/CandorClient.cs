@@ -266,6 +266,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (_options.RecordActivity && _activeDay != today && Registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && Allowed(active))
         {
             deltas.Add(new Observation(active.Name, Candor.Protocol.PeriodKey.Day(today).ToString(), "", 1));
+            // Weekly actives need their own flag: counting them from the daily ones would link the days.
+            if (Registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } week && Allowed(week))
+                deltas.Add(new Observation(week.Name, Candor.Protocol.PeriodKey.WeekOf(today).ToString(), "", 1));
             _activeDay = today;
         }
         _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
