@@ -152,6 +152,10 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private void ChangeConsent(Func<ConsentRecord, ConsentRecord> change, string logLine)
     {
+        // A "no" stops recording before waiting for an upload in flight to finish, not after.
+        if (change(_record).State != ConsentState.Granted)
+            foreach (var s in _recorder.All)
+                s.Enabled = false;
         _gate.Wait();
         try
         {
