@@ -1,5 +1,6 @@
 using Candor.Client.Consent;
 using Candor.Client;
+using Candor.Tests.Infrastructure;
 
 namespace Candor.Tests.Client;
 
@@ -190,5 +191,28 @@ public sealed class ConsentTests : IDisposable
         File.WriteAllText(Path.Combine(_kit.DataDirectory, ConsentRecord.FileName), "{ \"state\": ");
         using var client = _kit.Create();
         Assert.Equal(ConsentState.Unset, client.Consent.State);
+    }
+    [Fact]
+    public void Status_shows_categories_new_since_the_users_answer_as_not_asked()
+    {
+        var withNewCategory = Candor.Registry.RegistryParser.Parse(TestRegistries.V2
+            .Replace("version: 2", "version: 3")
+            .Replace("  performance: { description: How fast the application is }", "  performance: { description: How fast the application is }\n  problems: { description: Crashes }")
+            .Replace("    category: usage\n    period: week\n    description: Dark mode", "    category: problems\n    period: week\n    description: Dark mode"), "v3.yaml");
+        using (var v1 = _kit.Create())
+        {
+            v1.GrantConsent();
+            v1.DisableCategory("system");
+        }
+        using var v3 = _kit.Create(registry: withNewCategory);
+        var status = v3.Status();
+        Assert.True(status.NeedsPrompt);
+        Assert.Equal(new CategoryStatus("problems", "Crashes", Enabled: false, NotYetAsked: true), status.Categories.Single(c => c.Name == "problems"));
+        Assert.False(status.Categories.Single(c => c.Name == "system").Enabled);
+        Assert.True(status.Categories.Single(c => c.Name == "usage").Enabled);
+
+        v3.EnableCategory("problems"); // the user's explicit yes for the new category
+        v3.Flag("feature.darkmode").Set();
+        Assert.Contains(v3.Show(), i => i.Metric == "feature.darkmode");
     }
 }
