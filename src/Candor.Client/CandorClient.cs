@@ -263,6 +263,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         // With the default one-minute interval, at most a minute's events cross a period boundary late.
         var deltas = _recorder.Drain(_lastFlushDay);
         var today = Today;
+        if (today != _lastFlushDay)
+            DiscardTooOld(today);
         _lastFlushDay = today;
         // A record racing a revocation may have reached a slot after it was switched off: never keep it.
         if (!_consent.IsGranted)
@@ -273,6 +275,20 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             _activeDay = today;
         }
         _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
+    }
+
+    /// <summary>
+    /// Bounds the local store when nothing is uploaded (no collector, or offline): periods the collector
+    /// would refuse as too old are never going to leave, so they are not kept either.
+    /// </summary>
+    private void DiscardTooOld(DateOnly today)
+    {
+        bool TooOld(Observation o) => Candor.Protocol.PeriodKey.TryParse(o.Period, out var p) && ReportingWindow.TooOld(p.Value.End, today, _options.RetentionDays);
+        var old = _store.Observations().Where(TooOld).ToList();
+        if (old.Count == 0)
+            return;
+        _store.DeleteObservations(TooOld);
+        _store.Log(_time.GetUtcNow(), $"Discarded {old.Count} collected entr{(old.Count == 1 ? "y" : "ies")} older than {_options.RetentionDays} days that were never sent.");
     }
 
     private ReportBuilder Builder()
