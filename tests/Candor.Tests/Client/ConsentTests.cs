@@ -215,4 +215,41 @@ public sealed class ConsentTests : IDisposable
         v3.Flag("feature.darkmode").Set();
         Assert.Contains(v3.Show(), i => i.Metric == "feature.darkmode");
     }
+    [Fact]
+    public async Task A_no_given_in_another_process_stops_the_running_app_and_erases_its_unsent_data()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var tap = new WireTap();
+        using var app = _kit.Create(collector.BaseAddress, tap);
+        app.GrantConsent();
+        ClientTestKit.RecordSomething(app);
+        app.Flush();
+
+        using (var cli = _kit.Create()) // what `candor client consent deny` does
+            cli.DenyConsent();
+
+        app.Counter("app.launches").Increment();
+        _kit.Clock.Set(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        var cycle = await app.UploadAsync();
+        Assert.Equal("consent not granted", cycle.Status);
+        Assert.Empty(tap.Requests);
+        Assert.Empty(app.Show());
+        Assert.Equal(ConsentState.Denied, app.Consent.State);
+    }
+
+    [Fact]
+    public void A_machine_policy_installed_while_the_app_runs_stops_it_at_the_next_flush()
+    {
+        using var app = _kit.Create();
+        app.GrantConsent();
+        app.Counter("app.launches").Increment();
+        app.Flush();
+        Directory.CreateDirectory(Path.GetDirectoryName(_kit.PolicyFile)!);
+        File.WriteAllText(_kit.PolicyFile, """{ "enabled": false }""");
+        app.Counter("app.launches").Increment();
+        app.Flush();
+        Assert.Equal(ConsentSource.MachinePolicy, app.Consent.Source);
+        Assert.Empty(app.Show());
+        Assert.Contains(app.Log(), l => l.Message.StartsWith("Consent is no longer granted (disabled by the machine policy"));
+    }
 }
