@@ -33,6 +33,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ITimer? _flushTimer, _uploadTimer;
     private ConsentRecord _record;
+    private string? _consentText;
     private EffectiveConsent _consent;
     private int _disposed;
     private DateOnly _lastFlushDay;
@@ -50,7 +51,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries);
         _outbox = new PendingOutbox(_store, options.MaxOutboxBatches, options.RetentionDays);
         _cycle = new UploadCycleRunner(_store, _outbox, options);
-        _record = ConsentRecord.Load(options.DataDirectory);
+        _consentText = ConsentRecord.ReadText(options.DataDirectory);
+        _record = ConsentRecord.Parse(_consentText);
         _consent = ConsentResolver.Resolve(_record, _policyPath, _environment);
         ApplyConsent();
         // A policy installed since the last run, or a damaged consent file, must not leave collected data behind.
@@ -152,6 +154,10 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private void ChangeConsent(Func<ConsentRecord, ConsentRecord> change, string logLine)
     {
+        // A "no" stops recording before waiting for an upload in flight to finish, not after.
+        if (change(_record).State != ConsentState.Granted)
+            foreach (var s in _recorder.All)
+                s.Enabled = false;
         _gate.Wait();
         try
         {
@@ -255,10 +261,13 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     private void FlushCore()
     {
+        RefreshConsent();
         // What is in memory was recorded since the last flush; it counts for the period that flush was in.
         // With the default one-minute interval, at most a minute's events cross a period boundary late.
         var deltas = _recorder.Drain(_lastFlushDay);
         var today = Today;
+        if (today != _lastFlushDay)
+            DiscardTooOld(today);
         _lastFlushDay = today;
         // A record racing a revocation may have reached a slot after it was switched off: never keep it.
         if (!_consent.IsGranted)
@@ -272,6 +281,46 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             _activeDay = today;
         }
         _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
+    }
+
+    /// <summary>
+    /// Another process (<c>candor client consent deny</c>, another instance of the app) or an administrator
+    /// (the machine policy) may have changed the answer since it was read: look again before every flush
+    /// and upload, so a "no" given elsewhere also stops collection and erases unsent data within a flush interval.
+    /// </summary>
+    private void RefreshConsent()
+    {
+        var text = ConsentRecord.ReadText(_options.DataDirectory);
+        var record = text == _consentText ? _record : ConsentRecord.Parse(text);
+        var consent = ConsentResolver.Resolve(record, _policyPath, _environment);
+        if (text == _consentText && consent == _consent)
+            return;
+        bool wasGranted = _consent.IsGranted;
+        _consentText = text;
+        _record = record;
+        _consent = consent;
+        ApplyConsent();
+        if (wasGranted && !consent.IsGranted)
+        {
+            _recorder.Drain(Today);
+            _store.EraseUnsent();
+            _cycle.Reset();
+            _store.Log(_time.GetUtcNow(), $"Consent is no longer granted ({consent.Reason}); all unsent data was erased.");
+        }
+    }
+
+    /// <summary>
+    /// Bounds the local store when nothing is uploaded (no collector, or offline): periods the collector
+    /// would refuse as too old are never going to leave, so they are not kept either.
+    /// </summary>
+    private void DiscardTooOld(DateOnly today)
+    {
+        bool TooOld(Observation o) => Candor.Protocol.PeriodKey.TryParse(o.Period, out var p) && ReportingWindow.TooOld(p.Value.End, today, _options.RetentionDays);
+        var old = _store.Observations().Where(TooOld).ToList();
+        if (old.Count == 0)
+            return;
+        _store.DeleteObservations(TooOld);
+        _store.Log(_time.GetUtcNow(), $"Discarded {old.Count} collected entr{(old.Count == 1 ? "y" : "ies")} older than {_options.RetentionDays} days that were never sent.");
     }
 
     private ReportBuilder Builder()

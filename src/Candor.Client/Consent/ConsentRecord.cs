@@ -30,14 +30,29 @@ public sealed record ConsentRecord
     public const string FileName = "consent.json";
 
     /// <summary>Reads the record; a missing file is unset. A damaged file is also unset: never granted by accident.</summary>
-    public static ConsentRecord Load(string dataDirectory)
+    public static ConsentRecord Load(string dataDirectory) => Parse(ReadText(dataDirectory));
+
+    /// <summary>The file's text, or null when there is none (or it cannot be read right now).</summary>
+    public static string? ReadText(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, FileName);
-        if (!File.Exists(path))
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public static ConsentRecord Parse(string? text)
+    {
+        if (text is null)
             return new ConsentRecord();
         try
         {
-            return JsonSerializer.Deserialize<ConsentRecord>(File.ReadAllText(path), Json) ?? new ConsentRecord();
+            return JsonSerializer.Deserialize<ConsentRecord>(text, Json) ?? new ConsentRecord();
         }
         catch (JsonException)
         {

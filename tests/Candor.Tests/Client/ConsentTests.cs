@@ -1,5 +1,6 @@
 using Candor.Client.Consent;
 using Candor.Client;
+using Candor.Tests.Infrastructure;
 
 namespace Candor.Tests.Client;
 
@@ -190,5 +191,65 @@ public sealed class ConsentTests : IDisposable
         File.WriteAllText(Path.Combine(_kit.DataDirectory, ConsentRecord.FileName), "{ \"state\": ");
         using var client = _kit.Create();
         Assert.Equal(ConsentState.Unset, client.Consent.State);
+    }
+    [Fact]
+    public void Status_shows_categories_new_since_the_users_answer_as_not_asked()
+    {
+        var withNewCategory = Candor.Registry.RegistryParser.Parse(TestRegistries.V2
+            .Replace("version: 2", "version: 3")
+            .Replace("  performance: { description: How fast the application is }", "  performance: { description: How fast the application is }\n  problems: { description: Crashes }")
+            .Replace("    category: usage\n    period: week\n    description: Dark mode", "    category: problems\n    period: week\n    description: Dark mode"), "v3.yaml");
+        using (var v1 = _kit.Create())
+        {
+            v1.GrantConsent();
+            v1.DisableCategory("system");
+        }
+        using var v3 = _kit.Create(registry: withNewCategory);
+        var status = v3.Status();
+        Assert.True(status.NeedsPrompt);
+        Assert.Equal(new CategoryStatus("problems", "Crashes", Enabled: false, NotYetAsked: true), status.Categories.Single(c => c.Name == "problems"));
+        Assert.False(status.Categories.Single(c => c.Name == "system").Enabled);
+        Assert.True(status.Categories.Single(c => c.Name == "usage").Enabled);
+
+        v3.EnableCategory("problems"); // the user's explicit yes for the new category
+        v3.Flag("feature.darkmode").Set();
+        Assert.Contains(v3.Show(), i => i.Metric == "feature.darkmode");
+    }
+    [Fact]
+    public async Task A_no_given_in_another_process_stops_the_running_app_and_erases_its_unsent_data()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var tap = new WireTap();
+        using var app = _kit.Create(collector.BaseAddress, tap);
+        app.GrantConsent();
+        ClientTestKit.RecordSomething(app);
+        app.Flush();
+
+        using (var cli = _kit.Create()) // what `candor client consent deny` does
+            cli.DenyConsent();
+
+        app.Counter("app.launches").Increment();
+        _kit.Clock.Set(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        var cycle = await app.UploadAsync();
+        Assert.Equal("consent not granted", cycle.Status);
+        Assert.Empty(tap.Requests);
+        Assert.Empty(app.Show());
+        Assert.Equal(ConsentState.Denied, app.Consent.State);
+    }
+
+    [Fact]
+    public void A_machine_policy_installed_while_the_app_runs_stops_it_at_the_next_flush()
+    {
+        using var app = _kit.Create();
+        app.GrantConsent();
+        app.Counter("app.launches").Increment();
+        app.Flush();
+        Directory.CreateDirectory(Path.GetDirectoryName(_kit.PolicyFile)!);
+        File.WriteAllText(_kit.PolicyFile, """{ "enabled": false }""");
+        app.Counter("app.launches").Increment();
+        app.Flush();
+        Assert.Equal(ConsentSource.MachinePolicy, app.Consent.Source);
+        Assert.Empty(app.Show());
+        Assert.Contains(app.Log(), l => l.Message.StartsWith("Consent is no longer granted (disabled by the machine policy"));
     }
 }

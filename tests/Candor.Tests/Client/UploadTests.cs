@@ -274,4 +274,16 @@ public sealed class UploadTests : IDisposable
         Assert.Single(client.Pending());
         Assert.Contains(client.Log(), l => l.Message.Contains("409"));
     }
+    [Fact]
+    public void Without_uploads_the_local_store_keeps_nothing_older_than_the_collector_would_accept()
+    {
+        using var client = _kit.Create();
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        client.Flush();
+        _kit.Clock.Advance(TimeSpan.FromDays(100));
+        client.Flush();
+        Assert.DoesNotContain(client.Show(), i => i.Period == "2026-W47");
+        Assert.Contains(client.Log(), l => l.Message.Contains("older than 90 days that were never sent"));
+    }
 }
