@@ -367,6 +367,10 @@ public static partial class RegistryParser
 
             if (type is { } t)
                 CheckTypeRules(t, fields, at, path);
+            // The client has no randomised response for a whole histogram yet; refusing it here is
+            // better than a client that silently never sends the metric.
+            if (type == MetricType.Histogram && privacyEntry is not null)
+                Problem(privacyEntry.Key, Join(path, "local_privacy"), "local_privacy is not supported on histograms yet (counters, quantities, enums and flags only)");
 
             if (type is null || category is null || period is null || description is null || purpose is null || !expiresGiven)
                 return null;

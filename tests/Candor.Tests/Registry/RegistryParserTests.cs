@@ -661,6 +661,16 @@ public class RegistryParserTests
     }
 
     [Fact]
+    public void Local_privacy_on_a_histogram_is_refused_until_clients_can_honour_it()
+    {
+        var histogram = Launches.Replace("app.launches", "startup.ms").Replace("type: counter", "type: histogram");
+        var problem = SingleProblemOf(WithMetrics(histogram.Replace("    period: week", "    period: week\n    local_privacy: { epsilon: 1 }")));
+
+        Assert.Equal("metrics.startup.ms.local_privacy", problem.Field);
+        Assert.Contains("not supported on histograms", problem.Message);
+    }
+
+    [Fact]
     public void Epsilon_of_exactly_10_is_allowed()
     {
         var registry = RegistryParser.Parse(
