@@ -50,6 +50,12 @@ public sealed class CollectorOptions
     /// <summary>Most batches committed in one transaction.</summary>
     public int MaxGroupSize { get; set; } = 1024;
 
+    /// <summary>Publishing: no published count comes from fewer than this many reports (privacy invariant 6).</summary>
+    public int PublishK { get; set; } = 10;
+
+    /// <summary>Publishing: published counts are floored to a multiple of this.</summary>
+    public int PublishRounding { get; set; } = 10;
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
 
@@ -74,6 +80,8 @@ public sealed class CollectorOptions
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
+        if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
+        if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         foreach (var (app, a) in Apps)
         {

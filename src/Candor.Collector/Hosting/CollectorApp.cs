@@ -1,4 +1,6 @@
+using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
+using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Retention;
 using Candor.Collector.Storage;
@@ -59,6 +61,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton<Publishing.Publisher>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
@@ -80,6 +83,8 @@ public static class CollectorApp
         apps.MapIngest();
         apps.MapRegistry();
         apps.MapPurges();
+        app.MapPublic();
+        app.MapDashboard();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         Api.OpenApiDocument.Map(app);
         return app;

@@ -10,6 +10,18 @@ public sealed class IdempotencyKeyJanitor(IReportStore store, CollectorOptions o
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        try
+        {
+            await PurgeLoopAsync(timer, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping (or disposed without a stop): nothing is half-done, a purge is one statement.
+        }
+    }
+
+    private async Task PurgeLoopAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try

@@ -118,7 +118,7 @@ public static class ReportBatchReader
             }
             else
             {
-                problems.Add(new(-1, null, Echo(reader.GetString()), "Unknown field; a batch has only schema, period and reports."));
+                problems.Add(new(-1, null, Echo(reader.GetString()) ?? "", "Unknown field; a batch has only schema, period and reports."));
                 reader.Read();
                 reader.Skip();
             }
@@ -277,7 +277,7 @@ public static class ReportBatchReader
             }
             else
             {
-                problems.Add(new(index, metricText, Echo(reader.GetString()), "Unknown field; a report has only metric, value and period."));
+                problems.Add(new(index, metricText, Echo(reader.GetString()) ?? "", "Unknown field; a report has only metric, value and period."));
                 reader.Read();
                 reader.Skip();
             }

@@ -12,6 +12,9 @@ public sealed class MetricRegistry
     /// <summary>Name of the built-in flag, set on each day the application runs, from which actives are counted.</summary>
     public const string ActiveMetricName = "candor.active";
 
+    /// <summary>Name of the built-in flag, set once per ISO week the application runs, from which weekly actives are counted.</summary>
+    public const string ActiveWeekMetricName = "candor.active_week";
+
     /// <summary>Category of <see cref="ActiveMetricName"/> when the registry does not declare it itself.</summary>
     public const string ActivityCategoryName = "activity";
 
@@ -39,7 +42,7 @@ public sealed class MetricRegistry
     /// <summary>Categories in file order (the built-in activity category last if it was added).</summary>
     public ImmutableArray<CategoryDefinition> Categories { get; }
 
-    /// <summary>Metrics in file order, the built-in <c>candor.active</c> last.</summary>
+    /// <summary>Metrics in file order, then the built-ins <c>candor.active</c> and <c>candor.active_week</c>.</summary>
     public ImmutableArray<MetricDefinition> Metrics { get; }
 
     /// <summary>The YAML this registry was parsed from, when known (kept so a collector can republish it).</summary>

@@ -60,7 +60,7 @@ public static class RegistryDocs
                  $"{privacy.Epsilon.ToString("0.###", CultureInfo.InvariantCulture)}), so a single report does not reveal the true value");
     }
 
-    private static string TypeInWords(MetricType type) => type switch
+    public static string TypeInWords(MetricType type) => type switch
     {
         MetricType.Counter => "counter: how many times something happened in the period",
         MetricType.Flag => "flag: whether something happened at least once in the period",
@@ -85,7 +85,7 @@ public static class RegistryDocs
     }
 
     /// <summary>Bucket lower bounds as ranges: [1, 2, 5, 10] reads "1, 2–4, 5–9, 10 or more".</summary>
-    internal static string RangesInWords(IReadOnlyList<long> bounds)
+    public static string RangesInWords(IReadOnlyList<long> bounds)
     {
         var parts = new List<string>(bounds.Count);
         for (var i = 0; i < bounds.Count; i++)

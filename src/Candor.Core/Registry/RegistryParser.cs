@@ -20,7 +20,7 @@ public static partial class RegistryParser
     /// <summary>Description of the category Candor adds for <c>candor.active</c> when a registry does not declare it.</summary>
     public const string ActivityCategoryDescription = "Whether the application was used on a day, to count active installations.";
 
-    /// <summary>The built-in flag every registry carries; daily and weekly actives are counted from it.</summary>
+    /// <summary>The built-in daily flag every registry carries; daily actives are counted from it.</summary>
     public static MetricDefinition ActiveMetric { get; } = new()
     {
         Name = MetricRegistry.ActiveMetricName,
@@ -28,7 +28,23 @@ public static partial class RegistryParser
         Category = MetricRegistry.ActivityCategoryName,
         Period = MetricPeriod.Day,
         Description = "The application ran on this day (one report per day it ran).",
-        Purpose = "Count active installations per day and week without any identifier.",
+        Purpose = "Count active installations per day without any identifier.",
+        Expires = null,
+        BuiltIn = true,
+    };
+
+    /// <summary>
+    /// The built-in weekly flag: weekly actives cannot be counted from daily flags without linking one
+    /// installation's days, which Candor never does, so the client sends this once per week it ran.
+    /// </summary>
+    public static MetricDefinition ActiveWeekMetric { get; } = new()
+    {
+        Name = MetricRegistry.ActiveWeekMetricName,
+        Type = MetricType.Flag,
+        Category = MetricRegistry.ActivityCategoryName,
+        Period = MetricPeriod.Week,
+        Description = "The application ran at least once during this ISO week (one report per week it ran).",
+        Purpose = "Count active installations per week without any identifier.",
         Expires = null,
         BuiltIn = true,
     };
@@ -131,7 +147,7 @@ public static partial class RegistryParser
             var categoryList = categories.ToImmutableArray();
             if (!categories.Exists(c => c.Name == MetricRegistry.ActivityCategoryName))
                 categoryList = categoryList.Add(new CategoryDefinition(MetricRegistry.ActivityCategoryName, ActivityCategoryDescription));
-            return new MetricRegistry(app, version.Value, categoryList, metrics.Add(ActiveMetric), sourceText);
+            return new MetricRegistry(app, version.Value, categoryList, metrics.Add(ActiveMetric).Add(ActiveWeekMetric), sourceText);
         }
 
         // ---- structure helpers ----

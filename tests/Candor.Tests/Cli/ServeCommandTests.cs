@@ -30,7 +30,7 @@ public sealed class ServeCommandTests : IDisposable
         await WaitUntilHealthyAsync(http, serve);
 
         var registry = await http.GetStringAsync("/v1/apps/org.example.editor/registry");
-        Assert.Contains("\"version\":3", registry);
+        Assert.Contains("\"versions\":[3,4]", registry); // both shipped versions; clients on 3 keep reporting
         var body = """{ "schema": 3, "period": "2026-11-22", "reports": [ { "metric": "candor.active", "value": true } ] }""";
         // The period must be today (UTC) for a real clock.
         body = body.Replace("2026-11-22", DateTime.UtcNow.ToString("yyyy-MM-dd"));

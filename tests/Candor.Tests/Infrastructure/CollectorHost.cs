@@ -29,6 +29,8 @@ public sealed class CollectorHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
+    private bool _ownsDirectory;
+
     public WebApplication App { get; }
     public string Directory { get; }
     public CollectorOptions Options { get; }
@@ -39,8 +41,9 @@ public sealed class CollectorHost : IAsyncDisposable
     public IReportStore Store => App.Services.GetRequiredService<IReportStore>();
     public string DatabasePath => Path.Combine(Directory, "candor.db");
 
-    public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null, string[]? args = null)
+    public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null, string[]? args = null, DateTimeOffset? clockStart = null)
     {
+        bool ownsDirectory = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
         var registries = TestRegistries.WriteFiles(Path.Combine(directory, "registries"));
         var options = new CollectorOptions
@@ -50,11 +53,11 @@ public sealed class CollectorHost : IAsyncDisposable
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml"), Path.Combine(registries, "test-v2.yaml")],
         };
         configure?.Invoke(options);
-        var clock = new ManualClock(TestRegistries.Now);
+        var clock = new ManualClock(clockStart ?? TestRegistries.Now);
         var logs = new CapturingLoggerProvider();
         var app = await CollectorApp.BuildAsync(options, args, time: clock, configureLogging: l => l.AddProvider(logs));
         await app.StartAsync();
-        return new CollectorHost(app, directory, options, clock, logs);
+        return new CollectorHost(app, directory, options, clock, logs) { _ownsDirectory = ownsDirectory };
     }
 
     public Task<HttpResponseMessage> PostAsync(string json, string app = TestRegistries.App, string? idempotencyKey = null, string contentType = "application/json")
@@ -74,6 +77,9 @@ public sealed class CollectorHost : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // A directory the test passed in may be reused by a later host; only a private one is removed.
+        if (_ownsDirectory)
+            try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -97,3 +97,32 @@ public sealed class IdempotencyTests : IAsyncLifetime
         return r.ReadToEnd();
     }
 }
+
+public sealed class IdempotencyWindowTests
+{
+    [Fact]
+    public async Task A_key_is_remembered_across_restarts_and_forgotten_after_14_days()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
+        await using (var first = await CollectorHost.StartAsync(directory: dir))
+            Assert.Equal(HttpStatusCode.Accepted, (await first.PostAsync(TestRegistries.FullBatch, idempotencyKey: "window")).StatusCode);
+
+        await using (var again = await CollectorHost.StartAsync(directory: dir))
+        {
+            var retry = await again.PostAsync(TestRegistries.FullBatch, idempotencyKey: "window");
+            Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        }
+
+        // Fifteen days on, the janitor (it runs at start-up, then hourly) has forgotten the key.
+        await using (var later = await CollectorHost.StartAsync(directory: dir, clockStart: TestRegistries.Now.AddDays(15)))
+        {
+        var week = Candor.Protocol.PeriodKey.WeekOf(DateOnly.FromDateTime(TestRegistries.Now.AddDays(15).UtcDateTime)).ToString();
+        var body = $$"""{ "schema": 1, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "linux" } ] }""";
+        // Same key, and a body never seen: were the key still known this would be 422.
+        var response = await later.PostAsync(body, idempotencyKey: "window");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        }
+        Directory.Delete(dir, recursive: true);
+    }
+}

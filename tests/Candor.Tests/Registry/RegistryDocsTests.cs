@@ -74,7 +74,7 @@ public class RegistryDocsTests
         var markdown = RegistryDocs.ToMarkdown(Example);
 
         Assert.Contains("### `candor.active` (built into Candor)", markdown);
-        Assert.Contains("Count active installations per day and week without any identifier.", markdown);
+        Assert.Contains("Count active installations per day without any identifier.", markdown);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class RegistryParserTests
         Assert.Equal(3, registry.Version);
         Assert.Equal(yaml, registry.SourceText);
         Assert.Equal(["usage", "system", "activity"], registry.Categories.Select(c => c.Name));
-        Assert.Equal(["app.launches", "system.os", "candor.active"], registry.Metrics.Select(m => m.Name));
+        Assert.Equal(["app.launches", "system.os", "candor.active", "candor.active_week"], registry.Metrics.Select(m => m.Name));
 
         var launches = registry.FindMetric("app.launches")!;
         Assert.Equal(MetricType.Counter, launches.Type);
@@ -45,6 +45,18 @@ public class RegistryParserTests
     }
 
     [Fact]
+    public void Every_registry_has_the_builtin_weekly_active_flag_for_weekly_actives()
+    {
+        var registry = RegistryParser.Parse(WithMetrics(Launches), FileName);
+        var week = registry.FindMetric(MetricRegistry.ActiveWeekMetricName);
+        Assert.NotNull(week);
+        Assert.Equal((MetricType.Flag, MetricPeriod.Week, MetricRegistry.ActivityCategoryName, true), (week.Type, week.Period, week.Category, week.BuiltIn));
+        Assert.Null(week.Expires);
+        Assert.Equal("Count active installations per week without any identifier.", week.Purpose);
+        Assert.Same(week, registry.Metrics[^1]);
+    }
+
+    [Fact]
     public void Every_registry_has_the_builtin_candor_active_flag()
     {
         var registry = RegistryParser.Parse(WithMetrics(Launches), FileName);
@@ -57,8 +69,8 @@ public class RegistryParserTests
         Assert.Null(active.Expires);
         Assert.True(active.BuiltIn);
         Assert.Equal("The application ran on this day (one report per day it ran).", active.Description);
-        Assert.Equal("Count active installations per day and week without any identifier.", active.Purpose);
-        Assert.Same(active, registry.Metrics[^1]);
+        Assert.Equal("Count active installations per day without any identifier.", active.Purpose);
+        Assert.Same(active, registry.Metrics[^2]);
 
         var activity = registry.FindCategory("activity");
         Assert.Equal(new CategoryDefinition("activity", "Whether the application was used on a day, to count active installations."), activity);

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using Candor.Client;
+using Candor.Registry;
+
+namespace Candor.Cli.Commands;
+
+/// <summary>
+/// <c>candor client ...</c>: an application user's view of what Candor keeps on their device, and their
+/// controls over it (privacy invariant 7). It only reads and changes the local data directory; it never
+/// uploads and never marks the application as used.
+/// </summary>
+public static class ClientCommands
+{
+    private static readonly Option<string> DataDir = new("--data-dir") { Description = "The application's Candor data directory.", Required = true, Recursive = true };
+    private static readonly Option<string> RegistryFile = new("--registry") { Description = "The application's metric registry (YAML).", Required = true, Recursive = true };
+
+    public static Command Create()
+    {
+        var command = new Command("client", "See and control what an application's Candor client collects on this device.") { DataDir, RegistryFile };
+        command.Subcommands.Add(Simple("status", "Consent, categories, what is pending and when the next upload is due.", Status));
+        var consent = new Command("consent", "Answer whether this application may collect anonymous statistics.");
+        consent.Subcommands.Add(Simple("grant", "Agree to collection of everything the registry lists (switched-off categories stay off).", c => { c.GrantConsent(); Console.WriteLine("Consent granted."); }));
+        consent.Subcommands.Add(Simple("deny", "Decline: collection stops and everything not yet sent is erased.", c => { c.DenyConsent(); Console.WriteLine("Consent denied; unsent data erased."); }));
+        consent.Subcommands.Add(Simple("reset", "Forget the answer (nothing is collected until asked again); unsent data is erased.", c => { c.ResetConsent(); Console.WriteLine("Consent reset; unsent data erased."); }));
+        command.Subcommands.Add(consent);
+        var categories = new Command("categories", "Switch categories of metrics on or off.");
+        categories.Subcommands.Add(Switch("enable", on: true));
+        categories.Subcommands.Add(Switch("disable", on: false));
+        command.Subcommands.Add(categories);
+        command.Subcommands.Add(Simple("show", "What was collected and not yet sent, in words.", Show));
+        command.Subcommands.Add(Simple("preview", "The exact JSON of the next upload.", c => Console.WriteLine(c.Preview() ?? "Nothing would be sent yet: no period with collected data has ended.")));
+        command.Subcommands.Add(Simple("sent", "What was sent, and when (a bounded history).", Sent));
+        command.Subcommands.Add(Export());
+        command.Subcommands.Add(Simple("erase", "Erase everything collected, pending or sent (the consent answer is kept).", c => { c.Erase(); Console.WriteLine("All local data erased."); }));
+        return command;
+    }
+
+    private static Command Simple(string name, string description, Action<CandorClient> action)
+    {
+        var command = new Command(name, description);
+        command.SetAction(parse => Run(parse, action));
+        return command;
+    }
+
+    private static Command Switch(string name, bool on)
+    {
+        var category = new Argument<string>("category") { Description = "A category name from the registry." };
+        var command = new Command(name, on ? "Switch a category on." : "Switch a category off; its unsent data is erased.") { category };
+        command.SetAction(parse => Run(parse, c =>
+        {
+            var n = parse.GetValue(category)!;
+            if (on) c.EnableCategory(n); else c.DisableCategory(n);
+            Console.WriteLine($"Category {n} switched {(on ? "on" : "off")}.");
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var format = new Option<string>("--format") { Description = "json or csv.", DefaultValueFactory = _ => "json" };
+        format.AcceptOnlyFromAmong("json", "csv");
+        var command = new Command("export", "Write everything held locally as JSON or CSV to standard output.") { format };
+        command.SetAction(parse => Run(parse, c => Console.Out.Write(c.Export(parse.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Json))));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, Action<CandorClient> action)
+    {
+        var dir = parse.GetValue(DataDir)!;
+        var registry = parse.GetValue(RegistryFile)!;
+        try
+        {
+            using var client = CandorClient.Create(new CandorClientOptions
+            {
+                DataDirectory = dir,
+                RegistryFile = registry,
+                BackgroundWork = false,
+                RecordActivity = false,
+            });
+            action(client);
+            return 0;
+        }
+        catch (RegistryException e)
+        {
+            foreach (var p in e.Problems)
+                Console.Error.WriteLine(p);
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+            Console.Error.WriteLine($"candor client: {message}");
+            return 1;
+        }
+    }
+
+    private static void Status(CandorClient c)
+    {
+        var s = c.Status();
+        Console.WriteLine($"{s.App}, registry version {s.RegistryVersion}");
+        Console.WriteLine($"Consent: {s.Consent.State.ToString().ToLowerInvariant()} ({s.Consent.Reason})");
+        if (s.NeedsPrompt)
+            Console.WriteLine("The application should ask you (again): there is something you have not answered.");
+        Console.WriteLine("Categories:");
+        int width = s.Categories.Max(x => x.Name.Length);
+        foreach (var cat in s.Categories)
+            Console.WriteLine($"  {cat.Name.PadRight(width)}  {(cat.NotYetAsked ? "off (new, not asked yet)" : cat.Enabled ? "on " : "off")}  {cat.Description}");
+        if (s.DisabledMetrics.Count > 0)
+            Console.WriteLine($"Metrics switched off: {string.Join(", ", s.DisabledMetrics)}");
+        Console.WriteLine($"Collected, not yet sent: {s.CollectedEntries} entr{(s.CollectedEntries == 1 ? "y" : "ies")}");
+        Console.WriteLine($"Batches waiting to be sent: {s.PendingBatches}");
+        Console.WriteLine($"Next upload: {(s.NextUploadAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "not scheduled")}"
+            + (s.ConsecutiveFailures > 0 ? $" (after {s.ConsecutiveFailures} failed attempt(s))" : ""));
+    }
+
+    private static void Show(CandorClient c)
+    {
+        var items = c.Show();
+        if (items.Count == 0)
+        {
+            Console.WriteLine("Nothing collected and not yet sent.");
+        }
+        foreach (var period in items.GroupBy(i => i.Period))
+        {
+            Console.WriteLine($"{period.Key}:");
+            foreach (var i in period)
+                Console.WriteLine($"  {i.Description} ({i.Metric}): {i.Summary}");
+        }
+        if (c.Pending().Count is var n and > 0)
+            Console.WriteLine($"{n} batch(es) are waiting to be sent; see 'preview'.");
+    }
+
+    private static void Sent(CandorClient c)
+    {
+        var sent = c.Sent();
+        if (sent.Count == 0)
+            Console.WriteLine("Nothing has been sent.");
+        foreach (var s in sent)
+            Console.WriteLine($"{s.SentAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, {s.Accepted} report(s): {s.Body}");
+    }
+}

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Candor.Client;
+using Candor.Collector;
+using Candor.Collector.Hosting;
+using Candor.Registry;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Candor.Cli.Commands;
+
+/// <summary>
+/// <c>candor demo</c>: a collector on a temporary SQLite database, a simulated population of opted-in
+/// (and some opted-out) installations using the real client library over HTTP, each on its own
+/// simulated clock, then the dashboard URL, serving until Ctrl+C.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var installations = new Option<int>("--installations") { Description = "Simulated installations.", DefaultValueFactory = _ => 2000 };
+        var weeks = new Option<int>("--weeks") { Description = "Simulated weeks of use, ending today (at most 12: older periods are past the collector's retention).", DefaultValueFactory = _ => 12 };
+        var urls = new Option<string>("--urls") { Description = "Address to serve on.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var seed = new Option<int>("--seed") { Description = "Random seed, for a repeatable population.", DefaultValueFactory = _ => 2026 };
+        var exit = new Option<bool>("--exit") { Description = "Stop after simulating instead of serving (for scripts and tests)." };
+        var command = new Command("demo", "Run a collector with a simulated population and its dashboard.") { installations, weeks, urls, seed, exit };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            int n = parse.GetValue(installations), w = parse.GetValue(weeks);
+            if (n is < 1 or > 100_000 || w is < 1 or > 12)
+            {
+                Console.Error.WriteLine("candor demo: --installations must be 1 to 100000 and --weeks 1 to 12.");
+                return 1;
+            }
+            return await RunAsync(n, w, parse.GetValue(urls)!, parse.GetValue(seed), parse.GetValue(exit), cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int installations, int weeks, string url, int seed, bool exitAfter, CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateTempSubdirectory("candor-demo-").FullName;
+        try
+        {
+            var registryFiles = ServeCommand.DefaultRegistries().ToList();
+            var options = new CollectorOptions
+            {
+                Database = Path.Combine(work, "candor.db"),
+                Urls = [url],
+                RegistryFiles = registryFiles,
+                // The simulation runs 12 weeks in seconds: clients are told to report again within 1 to 2 simulated days.
+                NextReportMinSeconds = 86400,
+                NextReportMaxSeconds = 2 * 86400,
+            };
+            await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"candor demo: cannot listen on {url}: {e.Message} (try --urls http://127.0.0.1:5081)");
+                return 1;
+            }
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var registry = RegistryParser.ParseFile(registryFiles.Single(f => f.EndsWith("desktop-editor-v4.yaml", StringComparison.Ordinal)));
+
+            var population = new Population(registry, address, work, weeks, seed);
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask($"Simulating {installations:N0} installations over {weeks} weeks", maxValue: installations);
+                    await population.RunAsync(installations, () => task.Increment(1), cancellationToken);
+                });
+            var s = population.Summary;
+            // Plain lines, never wrapped, so the addresses can be copied.
+            Console.WriteLine($"{s.OptedIn:N0} installations said yes, {s.OptedOut:N0} said no or never answered; {s.Batches:N0} batches uploaded, {s.Failures:N0} failed.");
+            Console.WriteLine($"Dashboard:          {address}apps/{registry.App}");
+            Console.WriteLine($"What is collected:  {address}apps/{registry.App}/collected");
+            Console.WriteLine($"Open data:          {address}v1/public/apps/{registry.App}/export.csv");
+            if (exitAfter)
+            {
+                await app.StopAsync(CancellationToken.None);
+                return s.Failures == 0 ? 0 : 1;
+            }
+            Console.WriteLine("Serving until Ctrl+C (the database is temporary and removed on exit).");
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,466 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Candor.Client.Consent;
+using Candor.Client.LocalStore;
+using Candor.Client.Outbox;
+using Candor.Client.Recording;
+using Candor.Client.Reporting;
+using Candor.Client.Upload;
+using Candor.Registry;
+
+namespace Candor.Client;
+
+/// <summary>
+/// The client library's front door: consent, typed recording handles, the user's view of local data and
+/// the upload cycle. One instance per application and data directory. Thread-safe.
+/// </summary>
+public sealed class CandorClient : IDisposable, IAsyncDisposable
+{
+    private const string NextAttemptKey = "next_attempt_at";
+    private const string FailuresKey = "failures";
+
+    private readonly CandorClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<string, string?> _environment;
+    private readonly string _policyPath;
+    private readonly Recorder _recorder;
+    private readonly ClientStore _store;
+    private readonly PendingOutbox _outbox;
+    private readonly MeterBridge _bridge;
+    private readonly HttpClient? _http;
+    private readonly Uploader? _uploader;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ITimer? _flushTimer, _uploadTimer;
+    private ConsentRecord _record;
+    private EffectiveConsent _consent;
+    private int _disposed;
+    private DateOnly _lastFlushDay;
+    private DateOnly? _activeDay;
+
+    private CandorClient(CandorClientOptions options, MetricRegistry registry)
+    {
+        _options = options;
+        Registry = registry;
+        _time = options.TimeProvider;
+        _environment = options.Environment ?? Environment.GetEnvironmentVariable;
+        _policyPath = MachinePolicy.ResolvePath(options.PolicyFile, _environment);
+        _recorder = new Recorder(registry, options.ThrowOnMisuse);
+        _lastFlushDay = Today;
+        _store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries);
+        _outbox = new PendingOutbox(_store, options.MaxOutboxBatches, options.RetentionDays);
+        _record = ConsentRecord.Load(options.DataDirectory);
+        _consent = ConsentResolver.Resolve(_record, _policyPath, _environment);
+        ApplyConsent();
+        // A policy installed since the last run, or a damaged consent file, must not leave collected data behind.
+        if (!_consent.IsGranted)
+            _store.EraseUnsent();
+        _bridge = new MeterBridge(_recorder);
+        if (options.CollectorUrl is { } url)
+        {
+            var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
+            _http = new HttpClient(options.HttpMessageHandler ?? new SocketsHttpHandler(), disposeHandler: options.HttpMessageHandler is null)
+            {
+                Timeout = TimeSpan.FromSeconds(60),
+            };
+            _uploader = new Uploader(_http, baseUrl, registry.App);
+        }
+        if (options.BackgroundWork)
+        {
+            _flushTimer = _time.CreateTimer(_ => SafeBackground(() => { Flush(); return Task.CompletedTask; }), null, options.FlushInterval, options.FlushInterval);
+            _uploadTimer = _time.CreateTimer(_ => SafeBackground(() => UploadAsync()), null, TimeSpan.FromSeconds(30), options.UploadCheckInterval);
+        }
+    }
+
+    /// <summary>Opens (or creates) the client's data directory. Throws <see cref="ArgumentException"/> for bad options and <see cref="RegistryException"/> for a bad registry.</summary>
+    public static CandorClient Create(CandorClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+            throw new ArgumentException("CandorClientOptions.DataDirectory is required: the folder for consent and local data.", nameof(options));
+        if (options.FirstUploadDelayMin < TimeSpan.Zero || options.FirstUploadDelayMax < options.FirstUploadDelayMin)
+            throw new ArgumentException("FirstUploadDelayMin must be 0 or more and at most FirstUploadDelayMax.", nameof(options));
+        if (options.MaxOutboxBatches < 1)
+            throw new ArgumentException("MaxOutboxBatches must be at least 1.", nameof(options));
+        if (options.CollectorUrl is { } u && !(u.IsAbsoluteUri && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
+            throw new ArgumentException($"CollectorUrl must be an absolute http or https URL, not '{u}'.", nameof(options));
+        var registry = options.Registry
+            ?? (options.RegistryFile is { } file ? RegistryParser.ParseFile(file)
+                : throw new ArgumentException("Either CandorClientOptions.Registry or RegistryFile is required.", nameof(options)));
+        return new CandorClient(options, registry);
+    }
+
+    public MetricRegistry Registry { get; }
+
+    /// <summary>The consent in force and which rule decided it (see docs/client.md, Precedence).</summary>
+    public EffectiveConsent Consent => _consent;
+
+    /// <summary>The user's own answers, as persisted.</summary>
+    public ConsentRecord ConsentRecord => _record;
+
+    /// <summary>
+    /// True when the app should ask: the user has not answered, or agreed to an older registry and this one
+    /// adds categories or metrics (which stay off until asked). Never true when a policy or the environment has decided.
+    /// </summary>
+    public bool NeedsConsentPrompt =>
+        _consent.Source is ConsentSource.Default
+        || (_consent is { Source: ConsentSource.User, IsGranted: true } && ConsentScope.NotYetAsked(_record, Registry) is { } n && (n.Categories.Length > 0 || n.Metrics.Length > 0));
+
+    /// <summary>The text to show with an explicit yes and no (neither preselected), generated from the registry.</summary>
+    public string ConsentPromptText(string appName) =>
+        ConsentPrompt.Text(Registry, appName, _consent.IsGranted ? _record : null);
+
+    // ---- Recording ----
+
+    public CounterHandle Counter(string name) => _recorder.Handle(name, MetricType.Counter, s => new CounterHandle(s));
+    public FlagHandle Flag(string name) => _recorder.Handle(name, MetricType.Flag, s => new FlagHandle(s));
+    public EnumHandle Enum(string name) => _recorder.Handle(name, MetricType.Enum, s => new EnumHandle(s, _options.ThrowOnMisuse));
+    public QuantityHandle Quantity(string name) => _recorder.Handle(name, MetricType.Quantity, s => new QuantityHandle(s));
+    public HistogramHandle Histogram(string name) => _recorder.Handle(name, MetricType.Histogram, s => new HistogramHandle(s));
+
+    // ---- Consent ----
+
+    /// <summary>The user said yes to everything in this registry version (categories they switched off stay off).</summary>
+    public void GrantConsent() => ChangeConsent(r => r with
+    {
+        State = ConsentState.Granted,
+        RegistryVersion = Registry.Version,
+        KnownCategories = r.KnownCategories.Union(Registry.Categories.Select(c => c.Name)).ToArray(),
+        KnownMetrics = r.KnownMetrics.Union(Registry.Metrics.Select(m => m.Name)).ToArray(),
+    }, "The user agreed to collection (registry version " + Registry.Version + ").");
+
+    /// <summary>The user said no: collection stops at once and everything not yet sent is erased (privacy invariant 2).</summary>
+    public void DenyConsent() => ChangeConsent(r => r with { State = ConsentState.Denied }, "The user declined; all unsent data was erased.");
+
+    /// <summary>Forget the answer: back to unset (nothing recorded), and unsent data is erased as for a no.</summary>
+    public void ResetConsent() => ChangeConsent(r => r with { State = ConsentState.Unset }, "The user's answer was reset; all unsent data was erased.");
+
+    public void DisableCategory(string name) => ChangeSwitch(RequireCategory(name), category: true, enable: false);
+    public void EnableCategory(string name) => ChangeSwitch(RequireCategory(name), category: true, enable: true);
+    public void DisableMetric(string name) => ChangeSwitch(RequireMetric(name), category: false, enable: false);
+    public void EnableMetric(string name) => ChangeSwitch(RequireMetric(name), category: false, enable: true);
+
+    private string RequireCategory(string name) => Registry.FindCategory(name)?.Name
+        ?? throw new ArgumentException($"Unknown category '{name}'; the categories are: {string.Join(", ", Registry.Categories.Select(c => c.Name))}.", nameof(name));
+
+    private string RequireMetric(string name) => Registry.FindMetric(name)?.Name
+        ?? throw new ArgumentException($"Unknown metric '{name}'; see 'status' or the registry for the metrics.", nameof(name));
+
+    private void ChangeConsent(Func<ConsentRecord, ConsentRecord> change, string logLine)
+    {
+        _gate.Wait();
+        try
+        {
+            _record = change(_record);
+            _record.Save(_options.DataDirectory);
+            _consent = ConsentResolver.Resolve(_record, _policyPath, _environment);
+            ApplyConsent();
+            _activeDay = null;
+            if (!_consent.IsGranted)
+            {
+                _recorder.Drain(Today); // discarded: recorded in the instant before the switch
+                _store.EraseUnsent();
+            }
+            _store.Log(_time.GetUtcNow(), logLine);
+        }
+        finally { _gate.Release(); }
+    }
+
+    private void ChangeSwitch(string name, bool category, bool enable)
+    {
+        _gate.Wait();
+        try
+        {
+            FlushCore();
+            _record = (category, enable) switch
+            {
+                (true, false) => _record with { DisabledCategories = _record.DisabledCategories.Union([name]).ToArray() },
+                (false, false) => _record with { DisabledMetrics = _record.DisabledMetrics.Union([name]).ToArray() },
+                // Switching on by hand is the user's explicit yes for it, also when it is new since they answered.
+                (true, true) => _record with
+                {
+                    DisabledCategories = _record.DisabledCategories.Where(c => c != name).ToArray(),
+                    KnownCategories = _record.KnownCategories.Union([name]).ToArray(),
+                    KnownMetrics = _record.KnownMetrics.Union(Registry.Metrics.Where(m => m.Category == name).Select(m => m.Name)).ToArray(),
+                },
+                (false, true) => _record with
+                {
+                    DisabledMetrics = _record.DisabledMetrics.Where(m => m != name).ToArray(),
+                    KnownMetrics = _record.KnownMetrics.Union([name]).ToArray(),
+                },
+            };
+            _record.Save(_options.DataDirectory);
+            ApplyConsent();
+            if (!enable)
+                RemoveWhatIsNoLongerAllowed();
+            _store.Log(_time.GetUtcNow(), $"The user switched {(category ? "category" : "metric")} {name} {(enable ? "on" : "off")}.");
+        }
+        finally { _gate.Release(); }
+    }
+
+    private bool Allowed(MetricDefinition m) => ConsentScope.Covers(_consent, _record, m);
+
+    private void ApplyConsent()
+    {
+        foreach (var s in _recorder.All)
+            s.Enabled = Allowed(s.Definition);
+    }
+
+    /// <summary>A switched-off category or metric leaves nothing behind: its observations go, and pending batches are rewritten without it.</summary>
+    private void RemoveWhatIsNoLongerAllowed()
+    {
+        _store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !Allowed(m));
+        foreach (var batch in _outbox.Pending())
+        {
+            using var doc = JsonDocument.Parse(batch.Body);
+            var reports = doc.RootElement.GetProperty("reports").EnumerateArray().ToList();
+            var keep = reports.Where(r => Registry.FindMetric(r.GetProperty("metric").GetString()!) is { } m && Allowed(m)).ToList();
+            if (keep.Count == reports.Count)
+                continue;
+            byte[]? body = null;
+            if (keep.Count > 0)
+            {
+                using var ms = new MemoryStream();
+                using (var w = new Utf8JsonWriter(ms))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("schema", doc.RootElement.GetProperty("schema").GetInt32());
+                    w.WriteStartArray("reports");
+                    foreach (var r in keep) r.WriteTo(w);
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                body = ms.ToArray();
+            }
+            _outbox.Replace(batch.Id, body);
+        }
+    }
+
+    // ---- Local store ----
+
+    private DateOnly Today => DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
+
+    /// <summary>Writes what was recorded in memory to the local store (done periodically and on dispose).</summary>
+    public void Flush()
+    {
+        _gate.Wait();
+        try { FlushCore(); }
+        finally { _gate.Release(); }
+    }
+
+    private void FlushCore()
+    {
+        // What is in memory was recorded since the last flush; it counts for the period that flush was in.
+        // With the default one-minute interval, at most a minute's events cross a period boundary late.
+        var deltas = _recorder.Drain(_lastFlushDay);
+        var today = Today;
+        _lastFlushDay = today;
+        // A record racing a revocation may have reached a slot after it was switched off: never keep it.
+        if (!_consent.IsGranted)
+            return;
+        if (_options.RecordActivity && _activeDay != today && Registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && Allowed(active))
+        {
+            deltas.Add(new Observation(active.Name, Candor.Protocol.PeriodKey.Day(today).ToString(), "", 1));
+            _activeDay = today;
+        }
+        _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
+    }
+
+    private ReportBuilder Builder() => new(Registry, Allowed, _options.RetentionDays);
+
+    // ---- Upload ----
+
+    /// <summary>
+    /// One upload cycle: if an upload is due, seal the closed periods into batches and send every pending
+    /// batch, oldest first, stopping at the first retryable failure. The background timer calls this; so can tests.
+    /// </summary>
+    public async Task<UploadCycle> UploadAsync(CancellationToken cancel = default)
+    {
+        await _gate.WaitAsync(cancel);
+        try
+        {
+            FlushCore();
+            var now = _time.GetUtcNow();
+            if (!_consent.IsGranted)
+                return new UploadCycle("consent not granted", 0, 0, 0, null);
+            if (_uploader is null)
+                return new UploadCycle("no collector configured", 0, 0, _outbox.Pending().Count, null);
+            int dropped = _outbox.EnforceLimits(now);
+
+            var next = NextAttempt();
+            if (next is null)
+            {
+                var firstClosed = _store.Observations()
+                    .Select(o => Candor.Protocol.PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
+                    .Where(e => e is { } end && end <= Today).Min();
+                if (firstClosed is null && _outbox.Pending().Count == 0)
+                    return new UploadCycle("nothing to send yet", 0, dropped, 0, null);
+                var from = firstClosed is { } f ? new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
+                next = from + RandomBetween(_options.FirstUploadDelayMin, _options.FirstUploadDelayMax);
+                SetNextAttempt(next);
+            }
+            if (now < next)
+                return new UploadCycle("not due", 0, dropped, _outbox.Pending().Count, next);
+
+            var built = Builder().Build(_store.Observations(), Today);
+            if (built.Consumed.Count > 0)
+                _outbox.Seal(built.Batches, built.Consumed);
+            dropped += _outbox.EnforceLimits(now);
+
+            int sent = 0;
+            var pending = _outbox.Pending();
+            foreach (var batch in pending)
+            {
+                _outbox.MarkAttempt(batch.Id);
+                var outcome = await _uploader.SendAsync(batch, cancel);
+                now = _time.GetUtcNow();
+                switch (outcome.Result)
+                {
+                    case UploadResult.Accepted:
+                        _outbox.Remove(batch.Id);
+                        _store.RecordSent(now, batch.Body, outcome.Accepted);
+                        _store.SetState(FailuresKey, null);
+                        SetNextAttempt(now + (outcome.NextReportAfter ?? RandomBetween(_options.FirstUploadDelayMin, _options.FirstUploadDelayMax)));
+                        sent++;
+                        break;
+                    case UploadResult.Dropped:
+                        _outbox.Remove(batch.Id);
+                        _store.Log(now, $"Dropped a batch the collector refused for good: {outcome.Reason}");
+                        dropped++;
+                        break;
+                    case UploadResult.Retry:
+                        int failures = Failures + 1;
+                        _store.SetState(FailuresKey, failures.ToString(CultureInfo.InvariantCulture));
+                        var retryAt = now + RetryPolicy.Delay(failures, _options.InitialBackoff, _options.MaxBackoff, outcome.RetryAfter, _options.Random);
+                        SetNextAttempt(retryAt);
+                        _store.Log(now, $"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}");
+                        return new UploadCycle("retrying later", sent, dropped, _outbox.Pending().Count, retryAt);
+                }
+            }
+            if (sent == 0)
+                SetNextAttempt(null); // nothing was due to leave: the next closed period starts a fresh random wait
+            return new UploadCycle(sent > 0 ? "sent" : "nothing to send", sent, dropped, _outbox.Pending().Count, NextAttempt());
+        }
+        finally { _gate.Release(); }
+    }
+
+    private TimeSpan RandomBetween(TimeSpan min, TimeSpan max) =>
+        min + TimeSpan.FromSeconds(_options.Random.NextDouble() * (max - min).TotalSeconds);
+
+    private DateTimeOffset? NextAttempt() =>
+        _store.GetState(NextAttemptKey) is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture) : null;
+
+    private void SetNextAttempt(DateTimeOffset? at) =>
+        _store.SetState(NextAttemptKey, at?.ToString("O", CultureInfo.InvariantCulture));
+
+    private int Failures => _store.GetState(FailuresKey) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
+
+    // ---- The user's view (privacy invariant 7) ----
+
+    public ClientStatus Status()
+    {
+        var (newCategories, _) = ConsentScope.NotYetAsked(_record, Registry);
+        var categories = Registry.Categories.Select(c => new CategoryStatus(c.Name, c.Description,
+            _consent.IsGranted && !newCategories.Contains(c.Name) && !_record.DisabledCategories.Contains(c.Name),
+            _consent.IsGranted && newCategories.Contains(c.Name))).ToList();
+        return new ClientStatus(Registry.App, Registry.Version, _consent, NeedsConsentPrompt, categories, _record.DisabledMetrics,
+            _store.Observations().Count, _outbox.Pending().Count, NextAttempt(), Failures);
+    }
+
+    /// <summary>What was collected and not yet sent, in words from the registry.</summary>
+    public IReadOnlyList<CollectedItem> Show()
+    {
+        Flush();
+        var items = new List<CollectedItem>();
+        foreach (var g in _store.Observations().GroupBy(o => (o.Metric, o.Period)))
+        {
+            var m = Registry.FindMetric(g.Key.Metric);
+            string summary = m?.Type switch
+            {
+                MetricType.Counter => $"{g.Sum(o => o.Amount)} time(s)",
+                MetricType.Flag => "yes",
+                MetricType.Quantity => $"{g.Last().Amount} (sent as {(m.Transform == NumberTransform.Log10 ? "its order of magnitude" : "its range")})",
+                MetricType.Enum => string.Join(", ", g.Select(o => $"{o.Item} {o.Amount} time(s)")),
+                MetricType.Histogram => string.Join(", ", g.Select(o => $"{o.Amount} in the range from {o.Item}")),
+                _ => string.Join(", ", g.Select(o => $"{o.Item}={o.Amount}")),
+            };
+            items.Add(new CollectedItem(g.Key.Metric, m?.Description ?? "(no longer in the registry; will not be sent)", g.Key.Period, summary));
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// The exact JSON of the next upload: the oldest pending batch, or else the batch the closed periods
+    /// would be sealed into now. Null when nothing would be sent.
+    /// </summary>
+    public string? Preview()
+    {
+        Flush();
+        if (_outbox.Pending() is [var first, ..])
+            return first.Json;
+        if (!_consent.IsGranted)
+            return null;
+        var built = Builder().Build(_store.Observations(), Today);
+        return built.Batches.Count > 0 ? Encoding.UTF8.GetString(built.Batches[0].Body) : null;
+    }
+
+    public IReadOnlyList<OutboxBatch> Pending() => _outbox.Pending();
+
+    /// <summary>The bounded history of batches the collector accepted (newest last).</summary>
+    public IReadOnlyList<SentBatch> Sent() => _store.Sent();
+
+    /// <summary>The local log: consent changes, drops and refusals, with reasons.</summary>
+    public IReadOnlyList<LogEntry> Log() => _store.LogEntries();
+
+    /// <summary>Everything held locally (collected, pending, sent) as JSON or CSV.</summary>
+    public string Export(ExportFormat format)
+    {
+        Flush();
+        var observations = _store.Observations();
+        var pending = _outbox.Pending();
+        var sent = _store.Sent();
+        return format == ExportFormat.Json ? LocalDataExport.Json(Registry, _consent, observations, pending, sent) : LocalDataExport.Csv(observations, pending, sent);
+    }
+
+    /// <summary>Erases everything collected, pending or sent. Consent is kept: erasing is not an answer.</summary>
+    public void Erase()
+    {
+        _gate.Wait();
+        try
+        {
+            _recorder.Drain(Today);
+            _store.EraseAll(_time.GetUtcNow());
+            _activeDay = Today; // erased means erased: today's activity is not marked again
+        }
+        finally { _gate.Release(); }
+    }
+
+    private async void SafeBackground(Func<Task> work)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+            return;
+        try { await work(); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A metrics library must never take the app down; the reason goes to the local log.
+            try { _store.Log(_time.GetUtcNow(), $"Background work failed: {e.GetType().Name}: {e.Message}"); } catch { }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _flushTimer?.Dispose();
+        _uploadTimer?.Dispose();
+        _bridge.Dispose();
+        try { Flush(); } catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException) { }
+        _http?.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

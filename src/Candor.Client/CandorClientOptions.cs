@@ -1,0 +1,76 @@
+using Candor.Registry;
+
+namespace Candor.Client;
+
+/// <summary>Everything a <see cref="CandorClient"/> needs. Only <see cref="DataDirectory"/> and a registry are required.</summary>
+public sealed class CandorClientOptions
+{
+    /// <summary>The application's registry, already parsed. Either this or <see cref="RegistryFile"/>.</summary>
+    public MetricRegistry? Registry { get; set; }
+
+    /// <summary>Path of the application's registry YAML. Either this or <see cref="Registry"/>.</summary>
+    public string? RegistryFile { get; set; }
+
+    /// <summary>Base address of the collector, e.g. <c>https://metrics.example.org/</c>. Null: nothing is ever uploaded.</summary>
+    public Uri? CollectorUrl { get; set; }
+
+    /// <summary>Folder for the consent file and the local store; one per application and user.</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>The clock. Tests pass a manual one; periods are always UTC days and ISO weeks.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Development mode: unknown metric names, a handle of the wrong type and enum values the registry
+    /// does not allow throw. Off (release): they are dropped silently, so a registry mistake never crashes an app.
+    /// </summary>
+    public bool ThrowOnMisuse { get; set; }
+
+    /// <summary>How often in-memory counts are written to the local store (also on dispose).</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the background loop checks whether an upload is due.</summary>
+    public TimeSpan UploadCheckInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Bounds of the random wait after the first period closes before the first upload (MARS: 3 to 10 days).</summary>
+    public TimeSpan FirstUploadDelayMin { get; set; } = TimeSpan.FromDays(3);
+
+    /// <inheritdoc cref="FirstUploadDelayMin"/>
+    public TimeSpan FirstUploadDelayMax { get; set; } = TimeSpan.FromDays(10);
+
+    /// <summary>First retry delay after a failed upload; doubled per failure, with jitter, up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <inheritdoc cref="InitialBackoff"/>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Most batches the outbox keeps; the oldest is dropped first (and the drop logged).</summary>
+    public int MaxOutboxBatches { get; set; } = 30;
+
+    /// <summary>
+    /// Periods older than this are neither sealed nor sent: the collector refuses them (its retention,
+    /// 90 days by default) and would refuse the whole batch with them.
+    /// </summary>
+    public int RetentionDays { get; set; } = 90;
+
+    /// <summary>Start timers that flush and upload in the background. Tests and the CLI turn this off and call the methods themselves.</summary>
+    public bool BackgroundWork { get; set; } = true;
+
+    /// <summary>Mark <c>candor.active</c> for each day the client flushes. The CLI turns it off: looking at the data is not using the app.</summary>
+    public bool RecordActivity { get; set; } = true;
+
+    /// <summary>Transport for uploads (tests, proxies, SOCKS). Null: a plain <see cref="SocketsHttpHandler"/>.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; set; }
+
+    /// <summary>Environment variables (tests replace them). Null: the process environment.</summary>
+    public Func<string, string?>? Environment { get; set; }
+
+    /// <summary>Machine policy file; null: <c>CANDOR_POLICY_FILE</c> or the platform default (see docs/client.md).</summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>Random source for upload delays and jitter (tests seed it).</summary>
+    public Random Random { get; set; } = Random.Shared;
+
+    /// <summary>Entries kept in the local history of sent batches and in the local log.</summary>
+    public int MaxHistoryEntries { get; set; } = 100;
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Candor.Registry;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Client.LocalStore;
+
+/// <summary>
+/// The device's SQLite file (<c>candor-client.db</c> in the data directory): observations per period,
+/// the outbox, the history of sent batches, a local log and scheduling state. Every write is one
+/// transaction, so a crash leaves the file as it was before or after, never between.
+/// </summary>
+internal sealed class ClientStore
+{
+    public const string FileName = "candor-client.db";
+
+    private readonly string _connectionString;
+    private readonly int _maxHistory;
+
+    public ClientStore(string dataDirectory, int maxHistory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        Path = System.IO.Path.Combine(dataDirectory, FileName);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
+        _maxHistory = maxHistory;
+        using var c = Open();
+        Execute(c, null, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS observations (metric TEXT NOT NULL, period TEXT NOT NULL, item TEXT NOT NULL,
+                amount INTEGER NOT NULL, PRIMARY KEY (metric, period, item));
+            CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT NOT NULL,
+                body BLOB NOT NULL, oldest_period_end TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS sent (id INTEGER PRIMARY KEY AUTOINCREMENT, sent_at TEXT NOT NULL, body BLOB NOT NULL, accepted INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, message TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """);
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        // WAL with NORMAL sync survives a crash of the app (the failure the outbox guards against) without
+        // an fsync per write; only a power cut can lose the last transactions, never corrupt the file.
+        Execute(c, null, "PRAGMA synchronous = NORMAL;");
+        return c;
+    }
+
+    public static int Execute(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Merges deltas: counts add up, a flag stays set, a quantity keeps its latest value.</summary>
+    public void Add(IReadOnlyList<Observation> deltas, MetricRegistry registry)
+    {
+        if (deltas.Count == 0)
+            return;
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        foreach (var o in deltas)
+        {
+            int mode = registry.FindMetric(o.Metric)?.Type switch { MetricType.Flag => 1, MetricType.Quantity => 2, _ => 0 };
+            Execute(c, tx, """
+                INSERT INTO observations (metric, period, item, amount) VALUES ($m, $p, $i, $a)
+                ON CONFLICT (metric, period, item) DO UPDATE SET amount =
+                  CASE $mode WHEN 0 THEN amount + excluded.amount WHEN 1 THEN max(amount, excluded.amount) ELSE excluded.amount END;
+                """, ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item), ("$a", o.Amount), ("$mode", mode));
+        }
+        tx.Commit();
+    }
+
+    public List<Observation> Observations()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT metric, period, item, amount FROM observations ORDER BY period, metric, item;";
+        using var r = cmd.ExecuteReader();
+        var list = new List<Observation>();
+        while (r.Read())
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3)));
+        return list;
+    }
+
+    public void DeleteObservations(Func<Observation, bool> which)
+    {
+        var doomed = Observations().Where(which).ToList();
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        foreach (var o in doomed)
+            Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
+        tx.Commit();
+    }
+
+    /// <summary>Everything not yet sent: observations and the outbox (revoking consent, privacy invariant 2).</summary>
+    public void EraseUnsent()
+    {
+        using var c = Open();
+        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM state WHERE key = 'next_attempt_at' OR key = 'failures';");
+    }
+
+    /// <summary>Everything collected, pending or sent; the local log keeps one line saying so.</summary>
+    public void EraseAll(DateTimeOffset now)
+    {
+        using var c = Open();
+        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM sent; DELETE FROM log; DELETE FROM state;");
+        Log(now, "All local data was erased at the user's request.");
+    }
+
+    public void Log(DateTimeOffset at, string message)
+    {
+        using var c = Open();
+        Execute(c, null, "INSERT INTO log (at, message) VALUES ($a, $m); DELETE FROM log WHERE id <= (SELECT max(id) FROM log) - $max;",
+            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$m", message), ("$max", _maxHistory));
+    }
+
+    public List<LogEntry> LogEntries()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT at, message FROM log ORDER BY id;";
+        using var r = cmd.ExecuteReader();
+        var list = new List<LogEntry>();
+        while (r.Read())
+            list.Add(new(DateTimeOffset.Parse(r.GetString(0), CultureInfo.InvariantCulture), r.GetString(1)));
+        return list;
+    }
+
+    public void RecordSent(DateTimeOffset at, byte[] body, int accepted)
+    {
+        using var c = Open();
+        Execute(c, null, "INSERT INTO sent (sent_at, body, accepted) VALUES ($a, $b, $n); DELETE FROM sent WHERE id <= (SELECT max(id) FROM sent) - $max;",
+            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$b", body), ("$n", accepted), ("$max", _maxHistory));
+    }
+
+    public List<SentBatch> Sent()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT sent_at, body, accepted FROM sent ORDER BY id;";
+        using var r = cmd.ExecuteReader();
+        var list = new List<SentBatch>();
+        while (r.Read())
+            list.Add(new(DateTimeOffset.Parse(r.GetString(0), CultureInfo.InvariantCulture), System.Text.Encoding.UTF8.GetString((byte[])r[1]), r.GetInt32(2)));
+        return list;
+    }
+
+    public string? GetState(string key)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT value FROM state WHERE key = $k;";
+        cmd.Parameters.AddWithValue("$k", key);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    public void SetState(string key, string? value)
+    {
+        using var c = Open();
+        if (value is null)
+            Execute(c, null, "DELETE FROM state WHERE key = $k;", ("$k", key));
+        else
+            Execute(c, null, "INSERT INTO state (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value;", ("$k", key), ("$v", value));
+    }
+}

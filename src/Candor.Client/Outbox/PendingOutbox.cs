@@ -1,0 +1,90 @@
+using System.Globalization;
+using Candor.Client.LocalStore;
+using Candor.Client.Reporting;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Client.Outbox;
+
+/// <summary>
+/// Batches waiting to be sent, in the local store. Like Sentry's CachingTransport: a batch stays until
+/// the collector acknowledges it, so a crash while sending leaves it here to be retried with the same
+/// bytes and key. Bounded: at most <c>maxBatches</c>, and nothing the collector would refuse as too old;
+/// the oldest goes first, and every drop is written to the local log.
+/// </summary>
+internal sealed class PendingOutbox(ClientStore store, int maxBatches, int retentionDays)
+{
+    /// <summary>
+    /// Stores new batches and deletes the observations they were built from, in one transaction: the data
+    /// is either still observations or already a batch, never both (counted twice) nor neither (lost).
+    /// </summary>
+    public void Seal(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> batches, IReadOnlyList<Observation> consumed)
+    {
+        using var c = store.Open();
+        using var tx = c.BeginTransaction();
+        foreach (var (body, oldest) in batches)
+            ClientStore.Execute(c, tx, "INSERT INTO outbox (idempotency_key, body, oldest_period_end) VALUES ($k, $b, $o);",
+                ("$k", Guid.NewGuid().ToString("n")), ("$b", body), ("$o", oldest.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        foreach (var o in consumed)
+            ClientStore.Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
+        tx.Commit();
+    }
+
+    public List<OutboxBatch> Pending()
+    {
+        using var c = store.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, idempotency_key, body, oldest_period_end, attempts FROM outbox ORDER BY id;";
+        using var r = cmd.ExecuteReader();
+        var list = new List<OutboxBatch>();
+        while (r.Read())
+            list.Add(new(r.GetInt64(0), r.GetString(1), (byte[])r[2], DateOnly.ParseExact(r.GetString(3), "yyyy-MM-dd", CultureInfo.InvariantCulture), r.GetInt32(4)));
+        return list;
+    }
+
+    public void MarkAttempt(long id)
+    {
+        using var c = store.Open();
+        ClientStore.Execute(c, null, "UPDATE outbox SET attempts = attempts + 1 WHERE id = $id;", ("$id", id));
+    }
+
+    public void Remove(long id)
+    {
+        using var c = store.Open();
+        ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id));
+    }
+
+    /// <summary>Replaces a batch by a new one (a new key: it is a different body), e.g. after the user switched a category off.</summary>
+    public void Replace(long id, byte[]? body)
+    {
+        using var c = store.Open();
+        if (body is null)
+            ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id));
+        else
+            ClientStore.Execute(c, null, "UPDATE outbox SET body = $b, idempotency_key = $k, attempts = 0 WHERE id = $id;",
+                ("$id", id), ("$b", body), ("$k", Guid.NewGuid().ToString("n")));
+    }
+
+    /// <summary>Drops batches the collector would refuse as too old, then the oldest beyond the limit; logs each drop.</summary>
+    public int EnforceLimits(DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        int dropped = 0;
+        var pending = Pending();
+        foreach (var b in pending.Where(b => ReportingWindow.TooOld(b.OldestPeriodEnd, today, retentionDays)).ToList())
+        {
+            Remove(b.Id);
+            pending.Remove(b);
+            store.Log(now, $"Dropped a pending batch: its oldest period ended {b.OldestPeriodEnd:yyyy-MM-dd}, more than {retentionDays} days ago, and the collector would refuse it.");
+            dropped++;
+        }
+        while (pending.Count > maxBatches)
+        {
+            var oldest = pending[0];
+            Remove(oldest.Id);
+            pending.RemoveAt(0);
+            store.Log(now, $"Dropped the oldest pending batch (oldest period ended {oldest.OldestPeriodEnd:yyyy-MM-dd}): the outbox holds at most {maxBatches} batches.");
+            dropped++;
+        }
+        return dropped;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Candor.Client.LocalStore;
+using Candor.Protocol;
+using Candor.Registry;
+
+namespace Candor.Client.Reporting;
+
+/// <summary>A batch ready for the outbox and the observations it was built from.</summary>
+public sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> Batches, IReadOnlyList<Observation> Consumed);
+
+/// <summary>
+/// The one place that decides what leaves the device (privacy invariants 3 and 4). From the observations
+/// of closed periods it keeps only metrics the registry lists, that have not expired and that the
+/// user's consent covers; it turns numbers into bucket lower bounds or orders of magnitude, enums into
+/// allowlisted values, and writes the wire format of docs/protocol.md with no identifier and no time
+/// finer than the period. Every batch is then checked by the collector's own reader before it is kept.
+/// </summary>
+public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays)
+{
+    /// <summary>Stay well below the collector's 64 KiB body limit and 1000 reports.</summary>
+    public const int MaxBatchBytes = 60 * 1024;
+    public const int MaxReportsPerBatch = 1000;
+
+    private readonly CompiledRegistry _compiled = new(registry);
+
+    /// <summary>
+    /// Builds batches from the observations of periods that ended by <paramref name="today"/>. Observations
+    /// of closed periods that may not be sent (switched off, expired, too old, below the first bucket) are
+    /// consumed too: they are never to leave, so they are not kept.
+    /// </summary>
+    public BuiltBatches Build(IEnumerable<Observation> observations, DateOnly today)
+    {
+        var closed = new List<Observation>();
+        var reports = new List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)>();
+        foreach (var group in observations.GroupBy(o => (o.Metric, o.Period)))
+        {
+            if (!PeriodKey.TryParse(group.Key.Period, out var parsed) || parsed.Value.End > today)
+                continue; // still open: keeps accumulating
+            var period = parsed.Value;
+            closed.AddRange(group);
+            var metric = registry.FindMetric(group.Key.Metric);
+            if (metric is null || metric.Period != period.Kind || !metric.IsCollectableIn(period.Start) || !allowed(metric)
+                || ReportingWindow.TooOld(period.End, today, retentionDays))
+                continue;
+            if (ValueWriter(metric, group.ToList()) is { } write)
+                reports.Add((period, metric, write));
+        }
+
+        var order = registry.Metrics.Select((m, i) => (m.Name, i)).ToDictionary(p => p.Name, p => p.i);
+        reports.Sort((a, b) => a.Period.Start != b.Period.Start ? a.Period.Start.CompareTo(b.Period.Start)
+            : a.Period.Kind != b.Period.Kind ? a.Period.Kind.CompareTo(b.Period.Kind)
+            : order[a.Metric.Name].CompareTo(order[b.Metric.Name]));
+
+        var batches = new List<(byte[], DateOnly)>();
+        int start = 0;
+        while (start < reports.Count)
+        {
+            int count = Math.Min(MaxReportsPerBatch, reports.Count - start);
+            byte[] body = Write(reports, start, count);
+            while (body.Length > MaxBatchBytes && count > 1)
+            {
+                count /= 2;
+                body = Write(reports, start, count);
+            }
+            SelfCheck(body, today);
+            batches.Add((body, reports.Skip(start).Take(count).Min(r => r.Period.End)));
+            start += count;
+        }
+        return new BuiltBatches(batches, closed);
+    }
+
+    private byte[] Write(List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports, int start, int count)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("schema", registry.Version);
+            w.WriteStartArray("reports");
+            for (int i = start; i < start + count; i++)
+            {
+                var (period, metric, writeValue) = reports[i];
+                w.WriteStartObject();
+                w.WriteString("metric", metric.Name);
+                w.WriteString("period", period.ToString());
+                w.WritePropertyName("value");
+                writeValue(w);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>How a metric's observations of one period are sent, or null when nothing may be sent.</summary>
+    private static Action<Utf8JsonWriter>? ValueWriter(MetricDefinition metric, List<Observation> items)
+    {
+        switch (metric.Type)
+        {
+            case MetricType.Counter:
+                return BucketLowerBound(metric, items.Sum(o => o.Amount)) is { } bound ? w => w.WriteNumberValue(bound) : null;
+            case MetricType.Flag:
+                return items.Any(o => o.Amount > 0) ? w => w.WriteBooleanValue(true) : null;
+            case MetricType.Quantity:
+                var x = items[^1].Amount;
+                if (metric.Transform == NumberTransform.Log10)
+                {
+                    long magnitude = Log10Magnitude(x);
+                    return w => w.WriteNumberValue(magnitude);
+                }
+                return BucketLowerBound(metric, x) is { } b ? w => w.WriteNumberValue(b) : null;
+            case MetricType.Enum:
+                // The most frequent allowlisted value of the period; ties go to the registry's order.
+                var best = items.Where(o => metric.Values.Contains(o.Item) && o.Amount > 0)
+                    .OrderByDescending(o => o.Amount).ThenBy(o => metric.Values.IndexOf(o.Item)).FirstOrDefault();
+                return best is null ? null : w => w.WriteStringValue(best.Item);
+            case MetricType.Histogram:
+                var buckets = items
+                    .Select(o => (Ok: long.TryParse(o.Item, NumberStyles.None, CultureInfo.InvariantCulture, out var lb), Bound: lb, o.Amount))
+                    .Where(t => t.Ok && t.Amount > 0 && metric.Buckets.Contains(t.Bound))
+                    .OrderBy(t => t.Bound).ToList();
+                if (buckets.Count == 0)
+                    return null;
+                // The collector refuses counts above 10^9 in all; a device never gets near it, but clamp rather than lose the batch.
+                return w =>
+                {
+                    w.WriteStartObject();
+                    long budget = 1_000_000_000;
+                    foreach (var t in buckets)
+                    {
+                        long n = Math.Min(t.Amount, budget - (buckets.Count - 1));
+                        if (n < 1) break;
+                        budget -= n;
+                        w.WriteNumber(t.Bound.ToString(CultureInfo.InvariantCulture), n);
+                    }
+                    w.WriteEndObject();
+                };
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Lower bound of the bucket containing <paramref name="value"/>; null below the first bucket (not sent).</summary>
+    public static long? BucketLowerBound(MetricDefinition metric, long value)
+    {
+        long? bound = null;
+        foreach (var b in metric.Buckets)
+        {
+            if (b > value) break;
+            bound = b;
+        }
+        return bound;
+    }
+
+    /// <summary><c>round(log10 x)</c>, clamped to 0..18; zero and negative numbers are 0.</summary>
+    public static long Log10Magnitude(long x) =>
+        x <= 1 ? 0 : Math.Clamp((long)Math.Round(Math.Log10(x), MidpointRounding.AwayFromZero), 0, MetricDefinition.MaxLog10Value);
+
+    /// <summary>A batch the collector would refuse is a bug here, never something to send and lose all of.</summary>
+    private void SelfCheck(byte[] body, DateOnly today)
+    {
+        var result = ReportBatchReader.Read(body, v => v == registry.Version ? _compiled : null, new BatchRules(today, retentionDays, MaxReportsPerBatch));
+        if (result.Status != BatchStatus.Valid)
+            throw new InvalidOperationException("Candor built a batch its collector would refuse: "
+                + string.Join("; ", result.Problems.Select(p => $"{p.Metric}.{p.Field}: {p.Reason}")));
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Candor.Client;
+using Candor.Tests.Infrastructure;
+
+namespace Candor.Tests.Client;
+
+/// <summary><c>candor client ...</c> as a user runs it: the real tool in its own process, on a real data directory.</summary>
+public sealed class ClientCommandTests : IDisposable
+{
+    private readonly ClientTestKit _kit = new();
+    private readonly string _registry;
+
+    public ClientCommandTests()
+    {
+        _registry = Path.Combine(TestRegistries.WriteFiles(Path.Combine(_kit.DataDirectory, "..", Path.GetFileName(_kit.DataDirectory) + "-reg")), "test-v1.yaml");
+    }
+
+    public void Dispose()
+    {
+        _kit.Dispose();
+        try { Directory.Delete(Path.GetDirectoryName(_registry)!, true); } catch (IOException) { }
+    }
+
+    private Task<(int Exit, string Stdout, string Stderr)> Candor(params string[] args) =>
+        CandorProcess.RunAsync(_kit.DataDirectory, ["client", .. args, "--data-dir", _kit.DataDirectory, "--registry", _registry]);
+
+    [Fact]
+    public async Task A_user_grants_consent_sees_previews_exports_and_erases_from_the_command_line()
+    {
+        var (exit, stdout, _) = await Candor("consent", "grant");
+        Assert.Equal(0, exit);
+        Assert.Contains("Consent granted.", stdout);
+
+        // The application records a week (the library, on the same data directory).
+        using (var app = _kit.Create())
+        {
+            Assert.True(app.Consent.IsGranted);
+            ClientTestKit.RecordSomething(app);
+        }
+
+        (exit, stdout, _) = await Candor("status");
+        Assert.Equal(0, exit);
+        Assert.Contains("Consent: granted (the user agreed)", stdout);
+        Assert.Contains("performance  on ", stdout);
+
+        (exit, stdout, _) = await Candor("show");
+        Assert.Contains("Times the application was started during the week. (app.launches): 7 time(s)", stdout);
+
+        (exit, stdout, _) = await Candor("preview");
+        Assert.Equal(0, exit);
+        // The tool uses the real clock; the library, set to the same clock, must preview the same bytes.
+        using (var app = _kit.Create())
+        {
+            _kit.Clock.Set(DateTimeOffset.UtcNow);
+            Assert.Equal(app.Preview(), stdout.Trim());
+        }
+
+        (exit, stdout, _) = await Candor("export", "--format", "json");
+        using (var doc = JsonDocument.Parse(stdout))
+            Assert.NotEmpty(doc.RootElement.GetProperty("collected").EnumerateArray());
+        (exit, stdout, _) = await Candor("export", "--format", "csv");
+        Assert.Contains("collected,app.launches,2026-W47,,7", stdout);
+
+        (exit, stdout, _) = await Candor("categories", "disable", "usage");
+        Assert.Equal(0, exit);
+        (exit, stdout, _) = await Candor("show");
+        Assert.DoesNotContain("app.launches", stdout);
+        Assert.Contains("system.os", stdout);
+
+        (exit, stdout, _) = await Candor("erase");
+        Assert.Equal(0, exit);
+        (exit, stdout, _) = await Candor("show");
+        Assert.Contains("Nothing collected and not yet sent.", stdout);
+        (_, stdout, _) = await Candor("sent");
+        Assert.Contains("Nothing has been sent.", stdout);
+    }
+
+    [Fact]
+    public async Task Consent_deny_erases_unsent_data()
+    {
+        await Candor("consent", "grant");
+        using (var app = _kit.Create())
+            ClientTestKit.RecordSomething(app);
+        var (exit, stdout, _) = await Candor("consent", "deny");
+        Assert.Equal(0, exit);
+        (_, stdout, _) = await Candor("show");
+        Assert.Contains("Nothing collected", stdout);
+        (_, stdout, _) = await Candor("status");
+        Assert.Contains("Consent: denied (the user declined)", stdout);
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_one_line_error_and_exit_code_1()
+    {
+        var (exit, _, stderr) = await Candor("categories", "disable", "perf");
+        Assert.Equal(1, exit);
+        Assert.Equal("candor client: Unknown category 'perf'; the categories are: usage, system, performance, activity.", stderr.Trim());
+
+        (exit, _, stderr) = await CandorProcess.RunAsync(_kit.DataDirectory, "client", "status", "--data-dir", _kit.DataDirectory, "--registry", Path.Combine(_kit.DataDirectory, "missing.yaml"));
+        Assert.Equal(1, exit);
+        Assert.Contains("missing.yaml", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+
+        (exit, _, stderr) = await CandorProcess.RunAsync(_kit.DataDirectory, "client", "status");
+        Assert.Equal(1, exit);
+        Assert.Contains("--data-dir", stderr);
+
+        (exit, _, stderr) = await Candor("export", "--format", "xml");
+        Assert.Equal(1, exit);
+        Assert.Contains("'xml'", stderr);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using Candor.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Candor.Tests.Dashboard;
+
+/// <summary>The dashboard as a person sees it, in real headless Chromium (Debian's package) via Playwright.</summary>
+public sealed class DashboardBrowserTests : IAsyncLifetime
+{
+    private CollectorHost _host = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public static string ArtifactsDirectory => Path.Combine(AppContext.BaseDirectory, "artifacts");
+
+    public async Task InitializeAsync()
+    {
+        _host = await CollectorHost.StartAsync();
+        // Four weeks of a small population: 30 to 60 installs a week, active on weekdays.
+        string[] oses = ["linux", "linux", "windows"];
+        for (int w = 0; w < 4; w++)
+        {
+            var monday = new DateOnly(2026, 11, 16).AddDays(-7 * w);
+            var week = Candor.Protocol.PeriodKey.WeekOf(monday).ToString();
+            for (int i = 0; i < 30 + 10 * w; i++)
+            {
+                var days = string.Join(",", Enumerable.Range(0, 5).Select(d => $$"""{ "metric": "candor.active", "period": "{{monday.AddDays(d):yyyy-MM-dd}}", "value": true }"""));
+                var body = $$"""{ "schema": 2, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "{{oses[i % 3]}}" }, { "metric": "app.launches", "value": {{(i % 2 == 0 ? 5 : 10)}} }, { "metric": "feature.spellcheck", "value": {{(i % 4 == 0 ? "true" : "false")}} }, { "metric": "startup.ms", "value": { "100": 2, "250": 1 } }, { "metric": "candor.active_week", "value": true }, {{days}} ] }""";
+                Assert.Equal(HttpStatusCode.Accepted, (await _host.PostAsync(body)).StatusCode);
+            }
+        }
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        await _host.DisposeAsync();
+    }
+
+    private async Task<(IPage Page, List<string> Errors)> OpenAsync()
+    {
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 900 } });
+        // Generous bounds: CI runs this beside every other test class on two cores. They bound a hang; they assert no speed.
+        page.SetDefaultTimeout(120_000);
+        page.SetDefaultNavigationTimeout(120_000);
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") errors.Add($"{m.Type}: {m.Text}"); };
+        page.PageError += (_, e) => errors.Add("page error: " + e);
+        page.RequestFailed += (_, r) => errors.Add("request failed: " + r.Url);
+        return (page, errors);
+    }
+
+    [ChromiumFact]
+    public async Task The_dashboard_loads_with_charts_and_tables_and_the_range_switch_works()
+    {
+        var (page, errors) = await OpenAsync();
+        var home = await page.GotoAsync(new Uri(_host.BaseAddress, "/").ToString());
+        Assert.Equal(200, home!.Status);
+        await page.ClickAsync($"a[href='/apps/{TestRegistries.App}']");
+        await page.WaitForURLAsync($"**/apps/{TestRegistries.App}");
+
+        Assert.Equal(TestRegistries.App, await page.InnerTextAsync("h1"));
+        Assert.True(await page.Locator("svg.chart").CountAsync() >= 4, "charts are missing");
+        Assert.True(await page.Locator("table").CountAsync() >= 4, "data tables are missing");
+        Assert.Equal(await page.Locator("svg.chart").CountAsync(), await page.Locator("svg.chart + details table").CountAsync());
+        Assert.Contains("Last 12 weeks", await page.InnerTextAsync("nav.ranges a[aria-current='page']"));
+        Assert.Contains("linux", await page.InnerTextAsync("#metric-system\\.os table"));
+        // Weekly actives come from the weekly flag: 30 to 60 installs a week, published floored.
+        Assert.Contains("2026-W47", await page.InnerTextAsync("#weekly-actives + p + svg + details table"));
+
+        Directory.CreateDirectory(ArtifactsDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "dashboard.png"), FullPage = true });
+
+        // The range switch: 4 weeks, then a custom range through the form.
+        await page.ClickAsync("nav.ranges a:has-text('Last 4 weeks')");
+        await page.WaitForURLAsync("**range=4w");
+        Assert.Contains("Last 4 weeks", await page.InnerTextAsync("nav.ranges a[aria-current='page']"));
+        Assert.Contains("2026-W44 to 2026-W47 (4 weeks)", await page.InnerTextAsync("main"));
+
+        await page.FillAsync("input[name=from]", "2026-W46");
+        await page.FillAsync("input[name=to]", "2026-W47");
+        await page.ClickAsync("nav.ranges button[type=submit]");
+        await page.WaitForURLAsync("**from=2026-W46**");
+        Assert.Contains("2026-W46 to 2026-W47 (2 weeks)", await page.InnerTextAsync("main"));
+        Assert.Equal(0, await page.Locator("nav.ranges a[aria-current='page']").CountAsync());
+
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [ChromiumFact]
+    public async Task The_collected_page_explains_every_metric_and_the_protection_rule()
+    {
+        var (page, errors) = await OpenAsync();
+        var response = await page.GotoAsync(new Uri(_host.BaseAddress, $"/apps/{TestRegistries.App}/collected").ToString());
+        Assert.Equal(200, response!.Status);
+        var text = await page.InnerTextAsync("main");
+        var registry = Candor.Registry.RegistryParser.Parse(TestRegistries.V2, "v2.yaml");
+        foreach (var m in registry.Metrics)
+        {
+            Assert.Contains(m.Name, text);
+            Assert.Contains(m.Purpose, text);
+        }
+        Assert.Contains("collected until 2027-12-31", text);
+        Assert.Contains("no longer collected (expired 2026-10-01)", text);
+        Assert.Contains("Counts below 10 are never published", text);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "collected.png"), FullPage = true });
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task Pages_load_nothing_from_elsewhere_and_escape_what_they_show()
+    {
+        var response = await _host.Client.GetAsync($"/apps/{TestRegistries.App}");
+        Assert.StartsWith("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", ""));
+        var missing = await _host.Client.GetAsync("/apps/%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.DoesNotContain("<script>", await missing.Content.ReadAsStringAsync());
+        var bad = await _host.Client.GetAsync($"/apps/{TestRegistries.App}?from=nonsense");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+}
