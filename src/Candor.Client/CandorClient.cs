@@ -17,8 +17,7 @@ namespace Candor.Client;
 /// </summary>
 public sealed class CandorClient : IDisposable, IAsyncDisposable
 {
-    private const string NextAttemptKey = "next_attempt_at";
-    private const string FailuresKey = "failures";
+    private const string NoiseSecretKey = "noise_secret";
 
     private readonly CandorClientOptions _options;
     private readonly TimeProvider _time;
@@ -30,6 +29,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly MeterBridge _bridge;
     private readonly HttpClient? _http;
     private readonly Uploader? _uploader;
+    private readonly UploadCycleRunner _cycle;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ITimer? _flushTimer, _uploadTimer;
     private ConsentRecord _record;
@@ -49,12 +49,16 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _lastFlushDay = Today;
         _store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries);
         _outbox = new PendingOutbox(_store, options.MaxOutboxBatches, options.RetentionDays);
+        _cycle = new UploadCycleRunner(_store, _outbox, options);
         _record = ConsentRecord.Load(options.DataDirectory);
         _consent = ConsentResolver.Resolve(_record, _policyPath, _environment);
         ApplyConsent();
         // A policy installed since the last run, or a damaged consent file, must not leave collected data behind.
         if (!_consent.IsGranted)
+        {
             _store.EraseUnsent();
+            _cycle.Reset();
+        }
         _bridge = new MeterBridge(_recorder);
         if (options.CollectorUrl is { } url)
         {
@@ -160,6 +164,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             {
                 _recorder.Drain(Today); // discarded: recorded in the instant before the switch
                 _store.EraseUnsent();
+                _cycle.Reset();
             }
             _store.Log(_time.GetUtcNow(), logLine);
         }
@@ -261,12 +266,25 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (_options.RecordActivity && _activeDay != today && Registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && Allowed(active))
         {
             deltas.Add(new Observation(active.Name, Candor.Protocol.PeriodKey.Day(today).ToString(), "", 1));
+            // Weekly actives need their own flag: counting them from the daily ones would link the days.
+            if (Registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } week && Allowed(week))
+                deltas.Add(new Observation(week.Name, Candor.Protocol.PeriodKey.WeekOf(today).ToString(), "", 1));
             _activeDay = today;
         }
         _store.Add(deltas.Where(d => Registry.FindMetric(d.Metric) is { } m && Allowed(m)).ToList(), Registry);
     }
 
-    private ReportBuilder Builder() => new(Registry, Allowed, _options.RetentionDays);
+    private ReportBuilder Builder()
+    {
+        var secret = _store.GetState(NoiseSecretKey) is { } text ? Convert.FromBase64String(text) : null;
+        if (secret is null)
+        {
+            // Local only, never sent; erasing the local data forgets it too.
+            secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            _store.SetState(NoiseSecretKey, Convert.ToBase64String(secret));
+        }
+        return new(Registry, Allowed, _options.RetentionDays, (metric, period) => RandomizedResponse.For(secret, metric, period));
+    }
 
     // ---- Upload ----
 
@@ -280,80 +298,14 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         try
         {
             FlushCore();
-            var now = _time.GetUtcNow();
             if (!_consent.IsGranted)
                 return new UploadCycle("consent not granted", 0, 0, 0, null);
             if (_uploader is null)
                 return new UploadCycle("no collector configured", 0, 0, _outbox.Pending().Count, null);
-            int dropped = _outbox.EnforceLimits(now);
-
-            var next = NextAttempt();
-            if (next is null)
-            {
-                var firstClosed = _store.Observations()
-                    .Select(o => Candor.Protocol.PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
-                    .Where(e => e is { } end && end <= Today).Min();
-                if (firstClosed is null && _outbox.Pending().Count == 0)
-                    return new UploadCycle("nothing to send yet", 0, dropped, 0, null);
-                var from = firstClosed is { } f ? new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
-                next = from + RandomBetween(_options.FirstUploadDelayMin, _options.FirstUploadDelayMax);
-                SetNextAttempt(next);
-            }
-            if (now < next)
-                return new UploadCycle("not due", 0, dropped, _outbox.Pending().Count, next);
-
-            var built = Builder().Build(_store.Observations(), Today);
-            if (built.Consumed.Count > 0)
-                _outbox.Seal(built.Batches, built.Consumed);
-            dropped += _outbox.EnforceLimits(now);
-
-            int sent = 0;
-            var pending = _outbox.Pending();
-            foreach (var batch in pending)
-            {
-                _outbox.MarkAttempt(batch.Id);
-                var outcome = await _uploader.SendAsync(batch, cancel);
-                now = _time.GetUtcNow();
-                switch (outcome.Result)
-                {
-                    case UploadResult.Accepted:
-                        _outbox.Remove(batch.Id);
-                        _store.RecordSent(now, batch.Body, outcome.Accepted);
-                        _store.SetState(FailuresKey, null);
-                        SetNextAttempt(now + (outcome.NextReportAfter ?? RandomBetween(_options.FirstUploadDelayMin, _options.FirstUploadDelayMax)));
-                        sent++;
-                        break;
-                    case UploadResult.Dropped:
-                        _outbox.Remove(batch.Id);
-                        _store.Log(now, $"Dropped a batch the collector refused for good: {outcome.Reason}");
-                        dropped++;
-                        break;
-                    case UploadResult.Retry:
-                        int failures = Failures + 1;
-                        _store.SetState(FailuresKey, failures.ToString(CultureInfo.InvariantCulture));
-                        var retryAt = now + RetryPolicy.Delay(failures, _options.InitialBackoff, _options.MaxBackoff, outcome.RetryAfter, _options.Random);
-                        SetNextAttempt(retryAt);
-                        _store.Log(now, $"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}");
-                        return new UploadCycle("retrying later", sent, dropped, _outbox.Pending().Count, retryAt);
-                }
-            }
-            if (sent == 0)
-                SetNextAttempt(null); // nothing was due to leave: the next closed period starts a fresh random wait
-            return new UploadCycle(sent > 0 ? "sent" : "nothing to send", sent, dropped, _outbox.Pending().Count, NextAttempt());
+            return await _cycle.RunAsync(_uploader, Builder(), cancel);
         }
         finally { _gate.Release(); }
     }
-
-    private TimeSpan RandomBetween(TimeSpan min, TimeSpan max) =>
-        min + TimeSpan.FromSeconds(_options.Random.NextDouble() * (max - min).TotalSeconds);
-
-    private DateTimeOffset? NextAttempt() =>
-        _store.GetState(NextAttemptKey) is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture) : null;
-
-    private void SetNextAttempt(DateTimeOffset? at) =>
-        _store.SetState(NextAttemptKey, at?.ToString("O", CultureInfo.InvariantCulture));
-
-    private int Failures => _store.GetState(FailuresKey) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
 
     // ---- The user's view (privacy invariant 7) ----
 
@@ -364,7 +316,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             _consent.IsGranted && !newCategories.Contains(c.Name) && !_record.DisabledCategories.Contains(c.Name),
             _consent.IsGranted && newCategories.Contains(c.Name))).ToList();
         return new ClientStatus(Registry.App, Registry.Version, _consent, NeedsConsentPrompt, categories, _record.DisabledMetrics,
-            _store.Observations().Count, _outbox.Pending().Count, NextAttempt(), Failures);
+            _store.Observations().Count, _outbox.Pending().Count, _cycle.NextAttempt, _cycle.Failures);
     }
 
     /// <summary>What was collected and not yet sent, in words from the registry.</summary>

@@ -102,7 +102,7 @@ internal sealed class ClientStore
     public void EraseUnsent()
     {
         using var c = Open();
-        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM state WHERE key = 'next_attempt_at' OR key = 'failures';");
+        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox;");
     }
 
     /// <summary>Everything collected, pending or sent; the local log keeps one line saying so.</summary>

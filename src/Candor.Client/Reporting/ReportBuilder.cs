@@ -17,7 +17,8 @@ public sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPer
 /// allowlisted values, and writes the wire format of docs/protocol.md with no identifier and no time
 /// finer than the period. Every batch is then checked by the collector's own reader before it is kept.
 /// </summary>
-public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays)
+/// <param name="noise">Randomness per metric and period for <c>local_privacy</c> metrics (see <see cref="RandomizedResponse.For"/>).</param>
+public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays, Func<string, string, Random> noise)
 {
     /// <summary>Stay well below the collector's 64 KiB body limit and 1000 reports.</summary>
     public const int MaxBatchBytes = 60 * 1024;
@@ -44,9 +45,16 @@ public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition
             if (metric is null || metric.Period != period.Kind || !metric.IsCollectableIn(period.Start) || !allowed(metric)
                 || ReportingWindow.TooOld(period.End, today, retentionDays))
                 continue;
+            if (metric.LocalPrivacy is { } privacy)
+            {
+                if (metric.Type != MetricType.Flag && Randomized(metric, group.ToList(), privacy.Epsilon, noise(metric.Name, group.Key.Period)) is { } noisy)
+                    reports.Add((period, metric, noisy));
+                continue;
+            }
             if (ValueWriter(metric, group.ToList()) is { } write)
                 reports.Add((period, metric, write));
         }
+        AddRandomizedFlags(closed, reports, today);
 
         var order = registry.Metrics.Select((m, i) => (m.Name, i)).ToDictionary(p => p.Name, p => p.i);
         reports.Sort((a, b) => a.Period.Start != b.Period.Start ? a.Period.Start.CompareTo(b.Period.Start)
@@ -93,6 +101,55 @@ public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// A flag under local privacy must be able to say false too, or not reporting would give the truth away:
+    /// it is reported, randomised, for every closed period in which anything was recorded.
+    /// </summary>
+    private void AddRandomizedFlags(List<Observation> closed, List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports, DateOnly today)
+    {
+        foreach (var metric in registry.Metrics.Where(m => m.Type == MetricType.Flag && m.LocalPrivacy is not null && allowed(m)))
+        {
+            var periods = closed
+                .Select(o => PeriodKey.TryParse(o.Period, out var p) ? PeriodKey.For(metric.Period, p.Value.Start) : (PeriodKey?)null)
+                .OfType<PeriodKey>().Distinct()
+                .Where(p => p.End <= today && metric.IsCollectableIn(p.Start) && !ReportingWindow.TooOld(p.End, today, retentionDays));
+            foreach (var period in periods)
+            {
+                string text = period.ToString();
+                bool truth = closed.Any(o => o.Metric == metric.Name && o.Period == text && o.Amount > 0);
+                bool sent = RandomizedResponse.Randomize(truth ? 1 : 0, 2, metric.LocalPrivacy!.Epsilon, noise(metric.Name, text)) == 1;
+                reports.Add((period, metric, w => w.WriteBooleanValue(sent)));
+            }
+        }
+    }
+
+    /// <summary>Counters, quantities and enums under local privacy: the true bucket or value, randomised among all of them. Histograms are not sent.</summary>
+    private static Action<Utf8JsonWriter>? Randomized(MetricDefinition metric, List<Observation> items, double epsilon, Random random)
+    {
+        switch (metric.Type)
+        {
+            case MetricType.Counter or MetricType.Quantity when metric.Transform == NumberTransform.Log10:
+                int magnitude = RandomizedResponse.Randomize((int)Log10Magnitude(items[^1].Amount), MetricDefinition.MaxLog10Value + 1, epsilon, random);
+                return w => w.WriteNumberValue(magnitude);
+            case MetricType.Counter or MetricType.Quantity:
+                long value = metric.Type == MetricType.Counter ? items.Sum(o => o.Amount) : items[^1].Amount;
+                if (BucketLowerBound(metric, value) is not { } bound)
+                    return null;
+                long noisy = metric.Buckets[RandomizedResponse.Randomize(metric.Buckets.IndexOf(bound), metric.Buckets.Length, epsilon, random)];
+                return w => w.WriteNumberValue(noisy);
+            case MetricType.Enum:
+                var best = items.Where(o => metric.Values.Contains(o.Item) && o.Amount > 0)
+                    .OrderByDescending(o => o.Amount).ThenBy(o => metric.Values.IndexOf(o.Item)).FirstOrDefault();
+                if (best is null)
+                    return null;
+                string choice = metric.Values[RandomizedResponse.Randomize(metric.Values.IndexOf(best.Item), metric.Values.Length, epsilon, random)];
+                return w => w.WriteStringValue(choice);
+            default:
+                // Randomising a histogram needs per-observation noise that is not built yet: it stays on the device.
+                return null;
+        }
     }
 
     /// <summary>How a metric's observations of one period are sent, or null when nothing may be sent.</summary>

@@ -52,7 +52,7 @@ public sealed class ClientCommandTests : IDisposable
         using (var app = _kit.Create())
         {
             _kit.Clock.Set(DateTimeOffset.UtcNow);
-            Assert.Equal(app.Preview(), stdout.Trim());
+            Assert.Equal(app.Preview() ?? "Nothing would be sent yet: no period with collected data has ended.", stdout.Trim());
         }
 
         (exit, stdout, _) = await Candor("export", "--format", "json");

@@ -86,7 +86,7 @@ public sealed class PrivacyInvariantTests : IDisposable
         var (body, headers) = Assert.Single(tap.Requests);
         var json = Encoding.UTF8.GetString(body);
         // Exactly the allowlisted, bucketed values: 7 launches -> 5, 120 days -> 10^2, no performance data.
-        Assert.Equal("""{"schema":1,"reports":[{"metric":"app.launches","period":"2026-W47","value":5},{"metric":"system.os","period":"2026-W47","value":"linux"},{"metric":"feature.spellcheck","period":"2026-W47","value":true},{"metric":"install.age_days","period":"2026-W47","value":2},{"metric":"candor.active","period":"2026-11-18","value":true}]}""", json);
+        Assert.Equal("""{"schema":1,"reports":[{"metric":"app.launches","period":"2026-W47","value":5},{"metric":"system.os","period":"2026-W47","value":"linux"},{"metric":"feature.spellcheck","period":"2026-W47","value":true},{"metric":"install.age_days","period":"2026-W47","value":2},{"metric":"candor.active_week","period":"2026-W47","value":true},{"metric":"candor.active","period":"2026-11-18","value":true}]}""", json);
         // No header that could identify the device: only the content type, length and the batch's random key.
         Assert.Equal(["Content-Length", "Content-Type", "Idempotency-Key"], headers.Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.DoesNotContain(Environment.MachineName, json);
@@ -97,7 +97,7 @@ public sealed class PrivacyInvariantTests : IDisposable
             Assert.All(r.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "metric", "period", "value" }));
 
         var raw = await collector.Store.ReadRawAsync(TestRegistries.App);
-        Assert.Equal(5, raw.Count);
+        Assert.Equal(6, raw.Count); // four metrics and the two built-in activity flags
         Assert.DoesNotContain(raw, r => r.Metric == "startup.ms");
     }
 

@@ -36,7 +36,7 @@ public sealed class RecordingTests : IDisposable
         client.Counter("app.launched").Increment();
         client.Flag("system.os").Set();
         client.Enum("system.os").Set("beos");
-        var item = Assert.Single(client.Show(), i => i.Metric != "candor.active");
+        var item = Assert.Single(client.Show(), i => !i.Metric.StartsWith("candor.", StringComparison.Ordinal)); // not the built-in activity flags
         Assert.Equal(("system.os", "other 1 time(s)"), (item.Metric, item.Summary));
     }
 
@@ -127,5 +127,16 @@ public sealed class RecordingTests : IDisposable
         using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<CandorClient>();
         Assert.Same(client, provider.GetRequiredService<CandorClient>());
+    }
+    [Fact]
+    public void The_bridge_records_nothing_before_consent()
+    {
+        using var client = _kit.Create();
+        using var meter = new Meter("Candor.Tests.Bridge." + Guid.NewGuid().ToString("n"));
+        meter.CreateCounter<long>("app.launches").Add(2);
+        Assert.Empty(client.Show());
+        client.GrantConsent();
+        meter.CreateCounter<long>("app.launches").Add(1);
+        Assert.Equal("1 time(s)", Assert.Single(client.Show(), i => i.Metric == "app.launches").Summary);
     }
 }

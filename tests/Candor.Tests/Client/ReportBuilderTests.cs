@@ -57,7 +57,7 @@ public sealed class ReportBuilderTests : IDisposable
             observations.Add(new("system.os", week, "macos", 5));
         }
         observations.Add(new("app.launches", PeriodKey.WeekOf(today).ToString(), "", 3)); // still open
-        var built = new ReportBuilder(registry, _ => true, 90).Build(observations, today);
+        var built = new ReportBuilder(registry, _ => true, 90, (_, _) => new Random(1)).Build(observations, today);
 
         Assert.DoesNotContain(built.Consumed, o => o.Period == PeriodKey.WeekOf(today).ToString());
         var compiled = new CompiledRegistry(registry);
@@ -95,5 +95,42 @@ public sealed class ReportBuilderTests : IDisposable
         await client.UploadAsync();
         Assert.Empty(client.Pending());
         Assert.DoesNotContain(await collector.Store.ReadRawAsync(TestRegistries.App), r => r.Metric == "startup.ms");
+    }
+    [Fact]
+    public void More_reports_than_one_batch_may_carry_are_split_and_every_batch_is_accepted()
+    {
+        var metrics = string.Concat(Enumerable.Range(0, 20).Select(i => $"""
+              daily.m{i}:
+                type: counter
+                category: usage
+                period: day
+                buckets: [1, 10, 100, 1000, 10000, 100000]
+                description: Metric {i}.
+                purpose: Test splitting.
+                expires: never
+
+            """));
+        var registry = RegistryParser.Parse("app: org.example.test\nversion: 1\ncategories:\n  usage: { description: Usage }\nmetrics:\n" + metrics, "many.yaml");
+        var today = new DateOnly(2026, 11, 22);
+        var observations = new List<Observation>();
+        for (int d = 1; d <= 80; d++)
+            for (int i = 0; i < 20; i++)
+                observations.Add(new($"daily.m{i}", PeriodKey.Day(today.AddDays(-d)).ToString(), "", 123_456 + d));
+
+        var built = new ReportBuilder(registry, _ => true, 90, (_, _) => new Random(1)).Build(observations, today);
+
+        Assert.True(built.Batches.Count >= 2);
+        var compiled = new CompiledRegistry(registry);
+        int total = 0;
+        foreach (var (body, oldestEnd) in built.Batches)
+        {
+            Assert.InRange(body.Length, 1, ReportBuilder.MaxBatchBytes);
+            var result = ReportBatchReader.Read(body, v => v == 1 ? compiled : null, new BatchRules(today));
+            Assert.Equal(BatchStatus.Valid, result.Status);
+            Assert.InRange(result.Reports.Count, 1, ReportBuilder.MaxReportsPerBatch);
+            total += result.Reports.Count;
+        }
+        Assert.Equal(1600, total);
+        Assert.Equal(1600, built.Consumed.Count);
     }
 }

@@ -120,7 +120,7 @@ public sealed class UploadTests : IDisposable
             Assert.InRange(wait, cap / 2, cap);
             _kit.Clock.Set(cycle.NextUploadAt.Value);
         }
-        Assert.Equal(1, client.Pending().Count);
+        Assert.Single(client.Pending());
         Assert.Equal(8, client.Status().ConsecutiveFailures);
     }
 
@@ -240,5 +240,38 @@ public sealed class UploadTests : IDisposable
         _kit.Clock.Set(NextMonday);
         Assert.Equal("no collector configured", (await client.UploadAsync()).Status);
         Assert.NotEmpty(client.Show());
+    }
+    [Fact]
+    public async Task A_400_from_the_collector_drops_the_batch_and_records_the_reason()
+    {
+        // The operator keeps only 3 days; the client's week-old report is refused as a whole.
+        await using var collector = await CollectorHost.StartAsync(o => o.RetentionDays = 3);
+        using var client = _kit.Create(collector.BaseAddress);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+        collector.Clock.Set(NextMonday.AddDays(6));
+
+        var cycle = await client.UploadAsync();
+        Assert.True(cycle.Dropped >= 1);
+        Assert.Empty(client.Pending());
+        Assert.Contains(client.Log(), l => l.Message.Contains("400") && l.Message.Contains("invalid-reports"));
+        Assert.Empty(await collector.Store.ReadRawAsync(TestRegistries.App));
+    }
+
+    [Fact]
+    public async Task An_unknown_schema_is_kept_and_retried_until_the_operator_loads_it()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var v7 = RegistryParser.Parse(TestRegistries.V1.Replace("version: 1", "version: 7"), "v7.yaml");
+        using var client = _kit.Create(collector.BaseAddress, registry: v7);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+
+        var cycle = await client.UploadAsync();
+        Assert.Equal("retrying later", cycle.Status);
+        Assert.Single(client.Pending());
+        Assert.Contains(client.Log(), l => l.Message.Contains("409"));
     }
 }
