@@ -88,6 +88,43 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
     }
 
     [PostgresFact]
+    public async Task A_group_chosen_as_deadlock_victim_is_retried_whole_and_counted_once()
+    {
+        await Store.AppendGroupAsync([Request("app.a", reports: [Report("system.os", "linux")])]);
+        // Another session locks the rollup cell, lets the group lock the raw cell and wait for the rollup,
+        // then asks for the raw cell: a cycle. PostgreSQL checks once per wait, after deadlock_timeout; the
+        // group's session checks after 3 s (the cycle exists by then), the other's after 20 s, so the group
+        // is the victim.
+        await using var victim = new PostgresReportStore(_database!.ConnectionString + ";Options=-c deadlock_timeout=3s");
+        await victim.MigrateAsync();
+        await using var other = new Npgsql.NpgsqlConnection(_database.ConnectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await Exec(other, "SET LOCAL deadlock_timeout = '20s';");
+        await Exec(other, "UPDATE rollups SET total = total WHERE app = 'app.a' AND metric = 'system.os';");
+
+        var append = Task.Run(() => victim.AppendGroupAsync([Request("app.a", key: [3, 1], reports: [Report("system.os", "linux")])]));
+        for (int i = 0; i < 100 && await _database.ScalarAsync<long>(
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock';") == 0; i++)
+            await Task.Delay(50);
+        var lockRaw = Exec(other, "UPDATE raw_reports SET reports = reports WHERE app = 'app.a' AND metric = 'system.os';");
+        await lockRaw; // granted once PostgreSQL has rolled the group back
+        await tx.RollbackAsync();
+
+        var outcome = Assert.Single(await append);
+        Assert.Equal(AppendOutcomeKind.Stored, outcome.Kind);
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Single().Reports);
+        Assert.Equal(2, (await Store.ReadRollupsAsync("app.a")).Single().Reports);
+        Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys;"));
+    }
+
+    private static async Task Exec(Npgsql.NpgsqlConnection c, string sql)
+    {
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    [PostgresFact]
     public async Task Reading_rollups_uses_the_primary_key_not_a_scan_of_raw_rows()
     {
         await Store.AppendGroupAsync([Request("app.a")]);
