@@ -103,6 +103,8 @@ public static class DashboardEndpoints
         var prevWeekly = await publisher.SeriesAsync(registries.App, MetricRegistry.ActiveWeekMetricName, prevStart, prevEnd);
         if (weekly is not null)
             WeeklyActiveSection(sb, weekly, prevWeekly!);
+        // Installation-weeks of activity in the range, from published counts only: the base for "share of actives".
+        long activeWeeks = weekly?.Periods.Sum(p => p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0) ?? 0;
 
         foreach (var category in registry.Categories)
         {
@@ -113,7 +115,7 @@ public static class DashboardEndpoints
             {
                 var current = await publisher.SeriesAsync(registries.App, m.Name, PeriodKey.For(m.Period, start.Start), PeriodKey.For(m.Period, end.End.AddDays(-1)));
                 var previous = await publisher.SeriesAsync(registries.App, m.Name, PeriodKey.For(m.Period, prevStart.Start), PeriodKey.For(m.Period, prevEnd.End.AddDays(-1)));
-                MetricSection(sb, app, m, current!, previous!);
+                MetricSection(sb, app, m, current!, previous!, activeWeeks);
             }
         }
         return Send(http, Page(registry.App, sb.ToString()));
@@ -171,7 +173,7 @@ public static class DashboardEndpoints
             sb.Append($"<p class=\"muted\">Average per published week: {N((long)points.Average(p => p.Item2))} (previous range: {N((long)prev.Average())}).</p>");
     }
 
-    private static void MetricSection(StringBuilder sb, string app, MetricDefinition m, PublishedSeries current, PublishedSeries previous)
+    private static void MetricSection(StringBuilder sb, string app, MetricDefinition m, PublishedSeries current, PublishedSeries previous, long activeWeeks)
     {
         sb.Append($"<section class=\"metric\" id=\"metric-{E(m.Name)}\"><h3>{E(m.Description)}</h3>")
           .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")}; ")
@@ -193,7 +195,10 @@ public static class DashboardEndpoints
         foreach (var (label, value, p) in rows)
             sb.Append($"<tr><td>{E(label)}</td><td class=\"num\">{N(value)}</td><td class=\"num\">{Pct(total == 0 ? 0 : value / (double)total)}</td>")
               .Append($"<td class=\"num\">{(p is { } pv ? N(pv) : "–")}</td><td class=\"num\">{(p is { } pv2 ? Change(value, pv2) : "–")}</td></tr>");
-        sb.Append("</tbody></table></details></section>");
+        sb.Append("</tbody></table></details>");
+        if (m.Type == MetricType.Flag && m.Period == MetricPeriod.Week && activeWeeks > 0 && totals.FirstOrDefault(c => c.Value == "true") is { } used)
+            sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeWeeks)} active installation-weeks: <strong>{Pct(Math.Min(1, used.Count / (double)activeWeeks))}</strong> of weekly actives.</p>");
+        sb.Append("</section>");
     }
 
     private static string Label(MetricDefinition m, string value)

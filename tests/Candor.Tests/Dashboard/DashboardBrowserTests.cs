@@ -75,6 +75,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Contains("linux", await page.InnerTextAsync("#metric-system\\.os table"));
         // Weekly actives come from the weekly flag: 30 to 60 installs a week, published floored.
         Assert.Contains("2026-W47", await page.InnerTextAsync("#weekly-actives + p + svg + details table"));
+        // Feature use as a share of weekly actives: a quarter of the seeded installs use the spell checker.
+        Assert.Contains("of weekly actives", await page.InnerTextAsync("#metric-feature\\.spellcheck .share-of-actives"));
 
         Directory.CreateDirectory(ArtifactsDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "dashboard.png"), FullPage = true });
