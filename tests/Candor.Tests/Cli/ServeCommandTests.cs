@@ -27,7 +27,7 @@ public sealed class ServeCommandTests : IDisposable
         int port = FreePort();
         using var serve = CandorProcess.Start(_dir, "serve", "--urls", $"http://127.0.0.1:{port}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await WaitUntilHealthyAsync(http, serve);
+        await serve.WaitUntilHealthyAsync(http);
 
         var registry = await http.GetStringAsync("/v1/apps/org.example.editor/registry");
         Assert.Contains("\"versions\":[3,4]", registry); // both shipped versions; clients on 3 keep reporting
@@ -62,7 +62,7 @@ public sealed class ServeCommandTests : IDisposable
         using (var first = CandorProcess.Start(_dir, "serve", "--db", db, "--registry", file, "--urls", $"http://127.0.0.1:{port}"))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilHealthyAsync(http, first);
+            await first.WaitUntilHealthyAsync(http);
         }
         File.WriteAllText(file, TestRegistries.V1.Replace("The operating system family.", "The OS family."));
         var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", db, "--registry", file, "--urls", $"http://127.0.0.1:{FreePort()}");
@@ -81,19 +81,4 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("NextReportMinSeconds", stderr);
     }
 
-    private static async Task WaitUntilHealthyAsync(HttpClient http, CandorProcess serve)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            Assert.False(serve.HasExited, "candor serve exited: " + serve.Stderr);
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        Assert.Fail("candor serve did not become healthy in 30 s: " + serve.Stderr);
-    }
 }

@@ -65,7 +65,7 @@ public sealed class ServePostgresTests : IDisposable
         using (var serve = CandorProcess.Start(_dir, "serve", "--db", url, "--urls", $"http://127.0.0.1:{port}"))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilHealthyAsync(http, serve);
+            await serve.WaitUntilHealthyAsync(http);
             var body = $$"""{ "schema": 3, "period": "{{DateTime.UtcNow:yyyy-MM-dd}}", "reports": [ { "metric": "candor.active", "value": true } ] }""";
             var response = await http.PostAsync("/v1/apps/org.example.editor/reports", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -82,19 +82,4 @@ public sealed class ServePostgresTests : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static async Task WaitUntilHealthyAsync(HttpClient http, CandorProcess serve)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            Assert.False(serve.HasExited, "candor serve exited: " + serve.Stderr);
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        Assert.Fail("candor serve did not become healthy in 30 s: " + serve.Stderr);
-    }
 }

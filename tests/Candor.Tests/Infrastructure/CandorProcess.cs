@@ -52,6 +52,23 @@ public sealed class CandorProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Polls <c>/healthz</c> until a <c>candor serve</c> answers (at most 30 s), failing early if it exits.</summary>
+    public async Task WaitUntilHealthyAsync(HttpClient http)
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            Assert.False(HasExited, "candor serve exited: " + Stderr);
+            try
+            {
+                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        Assert.Fail("candor serve did not become healthy in 30 s: " + Stderr);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -116,12 +116,12 @@ public sealed class IdempotencyWindowTests
         // Fifteen days on, the janitor (it runs at start-up, then hourly) has forgotten the key.
         await using (var later = await CollectorHost.StartAsync(directory: dir, clockStart: TestRegistries.Now.AddDays(15)))
         {
-        var week = Candor.Protocol.PeriodKey.WeekOf(DateOnly.FromDateTime(TestRegistries.Now.AddDays(15).UtcDateTime)).ToString();
-        var body = $$"""{ "schema": 1, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "linux" } ] }""";
-        // Same key, and a body never seen: were the key still known this would be 422.
-        var response = await later.PostAsync(body, idempotencyKey: "window");
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+            var week = Candor.Protocol.PeriodKey.WeekOf(DateOnly.FromDateTime(TestRegistries.Now.AddDays(15).UtcDateTime)).ToString();
+            var body = $$"""{ "schema": 1, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "linux" } ] }""";
+            // Same key, and a body never seen: were the key still known this would be 422.
+            var response = await later.PostAsync(body, idempotencyKey: "window");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.False(response.Headers.Contains("Idempotent-Replayed"));
         }
         Directory.Delete(dir, recursive: true);
     }
