@@ -69,6 +69,13 @@ public sealed class CandorProcess : IDisposable
         Assert.Fail("candor serve did not become healthy in 30 s: " + Stderr);
     }
 
+    /// <summary>SIGKILL, as <c>kill -9</c>: no shutdown hooks, no flushing, then waits for the process to be gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -9,7 +9,7 @@ namespace Candor.Tests.Reliability;
 /// Ten thousand malformed and hostile requests (issue 8, part 1): every one gets a precise 4xx and
 /// never a 5xx, nothing of any of them is stored, and the collector is healthy afterwards.
 /// </summary>
-public sealed class HostileInputTests
+public sealed class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Ten_thousand_hostile_requests_get_precise_4xx_store_nothing_and_leave_the_collector_healthy()
@@ -42,6 +42,7 @@ public sealed class HostileInputTests
             }
         })));
 
+        output.WriteLine($"requests: {cases.Count}; families: {string.Join(", ", byFamily.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}; imprecise or 5xx answers: {wrong.Count}");
         Assert.True(wrong.IsEmpty, $"{wrong.Count} imprecise answers, e.g.:\n" + string.Join("\n", wrong.Take(15)));
         Assert.True(byFamily.Count >= 17, "every family was exercised: " + string.Join(", ", byFamily.Keys));
         Assert.Equal(before, DatabaseContent.Dump(host.DatabasePath));
