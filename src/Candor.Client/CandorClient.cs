@@ -49,6 +49,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _recorder = new Recorder(registry, options.ThrowOnMisuse);
         _lastFlushDay = Today;
         _store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries);
+        if (_store.SetAsideNote is { } note)
+            _store.Log(options.TimeProvider.GetUtcNow(), note);
         _outbox = new PendingOutbox(_store, options.MaxOutboxBatches, options.RetentionDays);
         _cycle = new UploadCycleRunner(_store, _outbox, options);
         _consentText = ConsentRecord.ReadText(options.DataDirectory);

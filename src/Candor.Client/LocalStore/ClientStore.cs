@@ -22,7 +22,32 @@ internal sealed class ClientStore
         Path = System.IO.Path.Combine(dataDirectory, FileName);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
         _maxHistory = maxHistory;
+        try
+        {
+            Initialize();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            SetAside(e.Message);
+            Initialize();
+        }
+    }
+
+    private const int SqliteCorrupt = 11, SqliteNotADatabase = 26;
+
+    /// <summary>Set when the file found at start-up was unreadable and was moved aside; the client logs it.</summary>
+    public string? SetAsideNote { get; private set; }
+
+    private void Initialize()
+    {
         using var c = Open();
+        // A damaged file must not crash the host application: detect it here, once, where it is cheap.
+        using (var check = c.CreateCommand())
+        {
+            check.CommandText = "PRAGMA quick_check;";
+            if (check.ExecuteScalar() as string is { } result && result != "ok")
+                throw new SqliteException("quick_check: " + result, SqliteCorrupt);
+        }
         Execute(c, null, """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS observations (metric TEXT NOT NULL, period TEXT NOT NULL, item TEXT NOT NULL,
@@ -33,6 +58,23 @@ internal sealed class ClientStore
             CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, message TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
+    }
+
+    /// <summary>
+    /// Moves an unreadable store (and its WAL files) aside as <c>candor-client.db.corrupt</c>, replacing
+    /// any earlier one, so the app starts with an empty store and at most one damaged copy stays on disk.
+    /// </summary>
+    private void SetAside(string reason)
+    {
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        string aside = Path + ".corrupt";
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(aside + suffix);
+            if (File.Exists(Path + suffix))
+                File.Move(Path + suffix, aside + suffix);
+        }
+        SetAsideNote = $"The local store could not be read ({reason}); it was set aside as {System.IO.Path.GetFileName(aside)} and a new, empty one started.";
     }
 
     public string Path { get; }
