@@ -5,6 +5,8 @@
 # fsync ON (scripts/test-postgres.sh with CANDOR_TEST_PG_FSYNC=on): a 202 means committed to disk.
 # Usage: bench/run-ingest-postgres.sh [seconds=20] [connections=512] [wrk threads=1]
 set -euo pipefail
+# wrk sends everything from one address: turn the per-address limit off for the measurement.
+export CANDOR_RateLimitPerAddressPerSecond=0
 cd "$(dirname "$0")/.."
 seconds=${1:-20}; connections=${2:-512}; threads=${3:-1}
 ports=(5191 5192)

@@ -3,6 +3,8 @@
 # run against one Release collector on 127.0.0.1, then a count of the rows actually stored.
 # Usage: bench/run-ingest.sh [seconds=20] [connections=512] [wrk threads=1]
 set -euo pipefail
+# wrk sends everything from one address: turn the per-address limit off for the measurement.
+export CANDOR_RateLimitPerAddressPerSecond=0
 cd "$(dirname "$0")/.."
 seconds=${1:-20}; connections=${2:-512}; threads=${3:-1}
 port=5181

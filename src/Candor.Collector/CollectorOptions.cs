@@ -59,6 +59,13 @@ public sealed class CollectorOptions
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Batches per second one client address may post (a token bucket, burst twice this); more are
+    /// answered 429 with Retry-After. 0 turns the limit off (load tests from one address). The address
+    /// is a key in memory only: never stored, never logged.
+    /// </summary>
+    public int RateLimitPerAddressPerSecond { get; set; } = 100;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -80,6 +87,7 @@ public sealed class CollectorOptions
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
+        if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
         if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);

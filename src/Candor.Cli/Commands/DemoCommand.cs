@@ -53,6 +53,8 @@ public static class DemoCommand
                 // The simulation runs 12 weeks in seconds: clients are told to report again within 1 to 2 simulated days.
                 NextReportMinSeconds = 86400,
                 NextReportMaxSeconds = 2 * 86400,
+                // Every simulated installation reports from this machine's one address.
+                RateLimitPerAddressPerSecond = 0,
             };
             await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
             try

@@ -68,6 +68,7 @@ public static class CollectorApp
             builder.Services.AddSingleton<RetentionJanitor>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
+            builder.Services.AddIngestRateLimit(options);
         }
         catch
         {
@@ -78,6 +79,7 @@ public static class CollectorApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
 
         var apps = app.MapGroup("/v1/apps/{app}");
         apps.MapIngest();

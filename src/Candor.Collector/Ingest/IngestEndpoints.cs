@@ -22,7 +22,7 @@ public static class IngestEndpoints
     private const int MaxIdempotencyKeyLength = 255;
 
     public static RouteHandlerBuilder MapIngest(this RouteGroupBuilder apps) =>
-        apps.MapPost("/reports", PostReportsAsync);
+        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName);
 
     private static async Task<IResult> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
         CollectorOptions options, TimeProvider time)

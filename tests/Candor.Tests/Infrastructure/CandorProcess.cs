@@ -22,7 +22,9 @@ public sealed class CandorProcess : IDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public bool HasExited => _process.HasExited;
 
-    public static CandorProcess Start(string workingDirectory, params string[] args)
+    public static CandorProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+
+    public static CandorProcess Start(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +34,8 @@ public sealed class CandorProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "candor.dll"));
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         foreach (var a in args) info.ArgumentList.Add(a);
         return new CandorProcess(Process.Start(info)!);
     }

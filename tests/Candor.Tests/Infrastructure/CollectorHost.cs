@@ -51,6 +51,8 @@ public sealed class CollectorHost : IAsyncDisposable
             Database = Path.Combine(directory, "candor.db"),
             Urls = ["http://127.0.0.1:0"],
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml"), Path.Combine(registries, "test-v2.yaml")],
+            // Tests drive load from one address; the limiter's own tests turn it on.
+            RateLimitPerAddressPerSecond = 0,
         };
         configure?.Invoke(options);
         var clock = new ManualClock(clockStart ?? TestRegistries.Now);

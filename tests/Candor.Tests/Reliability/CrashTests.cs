@@ -22,6 +22,9 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
+    /// <summary>32 clients on one loopback address: the per-address limit would (rightly) slow them down.</summary>
+    private static readonly Dictionary<string, string> NoRateLimit = new() { ["CANDOR_RateLimitPerAddressPerSecond"] = "0" };
+
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
@@ -51,7 +54,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         const int Batches = 3000;
         var acknowledged = new ConcurrentDictionary<int, bool>();
         int port1 = FreePort();
-        using (var serve = CandorProcess.Start(_dir, serveArgs(port1)))
+        using (var serve = CandorProcess.Start(_dir, NoRateLimit, serveArgs(port1)))
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port1}"), Timeout = TimeSpan.FromSeconds(10) })
         {
             await serve.WaitUntilHealthyAsync(http);
@@ -88,7 +91,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         Assert.True(afterCrash >= ackedBeforeCrash, $"acknowledged {ackedBeforeCrash}, stored {afterCrash}: acknowledged reports were lost");
 
         int port2 = FreePort();
-        using (var serve = CandorProcess.Start(_dir, serveArgs(port2)))
+        using (var serve = CandorProcess.Start(_dir, NoRateLimit, serveArgs(port2)))
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port2}") })
         {
             await serve.WaitUntilHealthyAsync(http);

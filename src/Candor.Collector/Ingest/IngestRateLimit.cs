@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Candor.Collector.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Candor.Collector.Ingest;
+
+/// <summary>
+/// A per-address token bucket in front of the ingest endpoint, so one client (or one broken loop)
+/// cannot take the collector's capacity from everybody else. The address is only a partition key held
+/// in memory (idle partitions are dropped by the limiter); it is never stored and never logged, and the
+/// rejection answer carries nothing about it.
+/// </summary>
+public static class IngestRateLimit
+{
+    public const string PolicyName = "ingest-per-address";
+
+    public static void AddIngestRateLimit(this IServiceCollection services, CollectorOptions options)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(PolicyName, http =>
+            {
+                int rate = options.RateLimitPerAddressPerSecond;
+                if (rate == 0)
+                    return RateLimitPartition.GetNoLimiter(IPAddress.None);
+                return RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress ?? IPAddress.None, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = rate * 2,
+                    TokensPerPeriod = rate,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                int seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+                var result = ProblemTypes.Problem(context.HttpContext, 429, "rate-limited", "Too many requests",
+                    "This address sent more batches than the collector accepts per second. Nothing was stored; retry after the given delay.",
+                    retryAfterSeconds: seconds);
+                await result.ExecuteAsync(context.HttpContext);
+            };
+        });
+    }
+}
