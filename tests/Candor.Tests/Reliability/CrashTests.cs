@@ -32,20 +32,32 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static long StoredReports(string db)
-    {
-        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT coalesce(sum(reports), 0) FROM raw_reports WHERE metric = 'system.os';";
-        return (long)cmd.ExecuteScalar()!;
-    }
+    private const string StoredSql = "SELECT coalesce(sum(reports), 0) FROM raw_reports WHERE metric = 'system.os';";
 
     [Fact]
     public async Task Acknowledged_batches_survive_kill_9_and_retries_are_counted_exactly_once()
     {
-        var registry = TestRegistries.WriteFiles(Path.Combine(_dir, "registries"));
         var db = Path.Combine(_dir, "crash.db");
+        await RunAsync(db, () =>
+        {
+            using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = StoredSql;
+            return Task.FromResult((long)cmd.ExecuteScalar()!);
+        });
+    }
+
+    [PostgresFact]
+    public async Task On_postgresql_acknowledged_batches_survive_kill_9_and_retries_are_counted_exactly_once()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await RunAsync(database.ConnectionString, async () => Convert.ToInt64(await database.ScalarAsync<object>(StoredSql)));
+    }
+
+    private async Task RunAsync(string db, Func<Task<long>> storedReports)
+    {
+        var registry = TestRegistries.WriteFiles(Path.Combine(_dir, "registries"));
         // A real clock in a real process: report for the current ISO week.
         var week = Candor.Protocol.PeriodKey.WeekOf(DateOnly.FromDateTime(DateTime.UtcNow)).ToString();
         string Body(int i) => $$"""{ "schema": 1, "period": "{{week}}", "reports": [ { "metric": "system.os", "value": "{{(i % 2 == 0 ? "linux" : "windows")}}" } ] }""";
@@ -87,7 +99,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
 
         // After the crash, before any retry: everything acknowledged is there (it may hold a few batches
         // whose commit landed but whose 202 never reached the client; those are why retries need keys).
-        long afterCrash = StoredReports(db);
+        long afterCrash = await storedReports();
         Assert.True(afterCrash >= ackedBeforeCrash, $"acknowledged {ackedBeforeCrash}, stored {afterCrash}: acknowledged reports were lost");
 
         int port2 = FreePort();
@@ -109,7 +121,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
             output.WriteLine($"batches {Batches}; acknowledged before kill -9: {ackedBeforeCrash}; stored after restart: {afterCrash} " +
                 $"(committed but unacknowledged: {afterCrash - ackedBeforeCrash}); retries recognised as replays: {replayed}");
         }
-        long final = StoredReports(db);
+        long final = await storedReports();
         output.WriteLine($"stored after retries: {final}; lost: {Math.Max(0, Batches - final)}; duplicates: {Math.Max(0, final - Batches)}");
         Assert.Equal(Batches, final);
     }
