@@ -27,6 +27,7 @@ public static class ConsentServiceCollectionExtensions
         services.TryAddSingleton<ConsentPreferences>();
         services.TryAddScoped<IMetricsGate, MetricsGate>();
         services.TryAddScoped<ConsentExperiments>();
+        services.TryAddSingleton<Api.ChoiceTotals>();
         services.AddHostedService<ConsentStoreMigration>();
         services.AddAuthorization();
         services.AddOptions<AuthorizationOptions>().Configure<IOptions<CandorConsentOptions>>((auth, consent) =>
