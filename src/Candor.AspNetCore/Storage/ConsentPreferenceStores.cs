@@ -1,0 +1,21 @@
+using Candor.AspNetCore.Storage.Postgres;
+using Candor.AspNetCore.Storage.Sqlite;
+
+namespace Candor.AspNetCore.Storage;
+
+/// <summary>
+/// Picks the engine from one database value, the same way the collector's <c>--db</c> does: a
+/// <c>postgres://</c> / <c>postgresql://</c> URL or a connection string naming <c>Host=</c> means
+/// PostgreSQL; anything else is a SQLite file path.
+/// </summary>
+public static class ConsentPreferenceStores
+{
+    public static IConsentPreferenceStore Open(string database) =>
+        IsPostgres(database) ? new PostgresConsentPreferenceStore(database) : new SqliteConsentPreferenceStore(database);
+
+    internal static bool IsPostgres(string database) =>
+        database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+        || database.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        || (database.Contains('=') && database.Split(';').Any(part => part.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase)
+                                                                        || part.TrimStart().StartsWith("Server=", StringComparison.OrdinalIgnoreCase)));
+}

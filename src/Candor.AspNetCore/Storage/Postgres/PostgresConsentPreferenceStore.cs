@@ -1,0 +1,84 @@
+using Npgsql;
+
+namespace Candor.AspNetCore.Storage.Postgres;
+
+/// <summary>The preference table in PostgreSQL, shared by every instance of the account service.</summary>
+public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <param name="database">A <c>postgres://</c> URL or an Npgsql connection string.</param>
+    public PostgresConsentPreferenceStore(string database)
+    {
+        _dataSource = NpgsqlDataSource.Create(ToNpgsql(database));
+    }
+
+    public string Engine => "postgres";
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("""
+            CREATE TABLE IF NOT EXISTS metrics_optout (
+                user_id TEXT PRIMARY KEY,
+                optout  BOOLEAN NULL   -- NULL: no explicit choice
+            );
+            """, c);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+        {
+            // Two instances starting at once both ran CREATE TABLE IF NOT EXISTS; the other one won.
+        }
+    }
+
+    public async Task<bool?> GetAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT optout FROM metrics_optout WHERE user_id = $1;");
+        cmd.Parameters.AddWithValue(userId);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is bool v ? v : null;
+    }
+
+    public async Task SetAsync(string userId, bool? optout, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "INSERT INTO metrics_optout (user_id, optout) VALUES ($1, $2) ON CONFLICT (user_id) DO UPDATE SET optout = excluded.optout;");
+        cmd.Parameters.AddWithValue(userId);
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean, Value = optout is { } o ? o : DBNull.Value });
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<bool> SetIfUnsetAsync(string userId, bool optout, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO metrics_optout (user_id, optout) VALUES ($1, $2)
+            ON CONFLICT (user_id) DO UPDATE SET optout = excluded.optout WHERE metrics_optout.optout IS NULL;
+            """);
+        cmd.Parameters.AddWithValue(userId);
+        cmd.Parameters.AddWithValue(optout);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private static string ToNpgsql(string database)
+    {
+        if (!database.Contains("://", StringComparison.Ordinal))
+            return new NpgsqlConnectionStringBuilder(database).ConnectionString;
+        if (!Uri.TryCreate(database, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            throw new FormatException("The PostgreSQL URL is invalid: expected postgres://user:password@host:port/database.");
+        var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host };
+        if (uri.Port > 0) builder.Port = uri.Port;
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2) builder.Password = Uri.UnescapeDataString(parts[1]);
+        }
+        var name = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (name.Length > 0) builder.Database = name;
+        return builder.ConnectionString;
+    }
+}
