@@ -1,3 +1,4 @@
+using Candor.Collector.Announcements;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.Publishing;
@@ -83,6 +84,7 @@ public static class CollectorApp
         apps.MapIngest();
         apps.MapRegistry();
         apps.MapPurges();
+        apps.MapAnnouncements();
         app.MapPublic();
         app.MapDashboard();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
