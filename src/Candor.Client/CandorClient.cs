@@ -28,6 +28,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly PendingOutbox _outbox;
     private readonly MeterBridge _bridge;
     private readonly HttpClient? _http;
+    private readonly Uri? _announcementsBase;
     private readonly Uploader? _uploader;
     private readonly UploadCycleRunner _cycle;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -70,6 +71,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
                 Timeout = TimeSpan.FromSeconds(60),
             };
             _uploader = new Uploader(_http, baseUrl, registry.App);
+            _announcementsBase = baseUrl;
         }
         if (options.BackgroundWork)
         {
@@ -352,6 +354,40 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             if (_uploader is null)
                 return new UploadCycle("no collector configured", 0, 0, _outbox.Pending().Count, null);
             return await _cycle.RunAsync(_uploader, Builder(), cancel);
+        }
+        finally { _gate.Release(); }
+    }
+
+    // ---- Announcements (message of the day) ----
+
+    /// <summary>
+    /// Fetches and verifies the signed announcements; returns the news for this platform and version.
+    /// Without consent the fetch carries nothing; with consent it adds the coarse parameters of
+    /// <see cref="Announcements.FetchParameters"/>, and <c>reportback_next</c> plus up to
+    /// <see cref="CandorClientOptions.ReportbackJitter"/> of random delay becomes the next upload time.
+    /// Throws <see cref="Candor.Announcements.AnnouncementRejectedException"/> for a document it must not believe.
+    /// </summary>
+    public async Task<Announcements.AnnouncementsResult> FetchAnnouncementsAsync(CancellationToken cancel = default)
+    {
+        if (_http is null || _announcementsBase is null)
+            throw new InvalidOperationException("No collector is configured.");
+        await _gate.WaitAsync(cancel);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var parameters = _consent.IsGranted
+                ? new Announcements.FetchParameters(_options.AppVersion, _options.Platform, _options.Language,
+                    _options.InstalledAt is { } at ? Announcements.FetchParameters.InstallAgeBucket((now - at).TotalDays) : null)
+                : null;
+            var fetcher = new Announcements.AnnouncementFetcher(_http, _announcementsBase, Registry.App, _store, _options.AnnouncementKeys);
+            var doc = (await fetcher.FetchAsync(parameters, now, cancel)).Document;
+            DateTimeOffset? next = null;
+            if (_consent.IsGranted && doc.ReportbackNext > 0)
+            {
+                next = now + TimeSpan.FromSeconds(doc.ReportbackNext) + TimeSpan.FromSeconds(_options.Random.NextDouble() * _options.ReportbackJitter.TotalSeconds);
+                _cycle.ScheduleNext(next.Value);
+            }
+            return new(doc, doc.News.Where(n => n.AppliesTo(_options.Platform, _options.AppVersion)).ToList(), next);
         }
         finally { _gate.Release(); }
     }
