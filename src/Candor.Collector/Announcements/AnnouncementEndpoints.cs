@@ -16,10 +16,10 @@ public static class AnnouncementEndpoints
     public static RouteHandlerBuilder MapAnnouncements(this RouteGroupBuilder apps) =>
         apps.MapGet("/announcements", GetAnnouncements);
 
-    private static async Task<IResult> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options)
+    private static async Task<IResult> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
     {
         // Only apps from the catalog reach the file system: their ids are registry names, never paths.
-        if (catalog.Find(app) is null)
+        if (catalog.Find(app) is not { } registries)
             return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
         if (options.AnnouncementsDirectory is not { } directory)
             return NoAnnouncements(http, app);
@@ -32,7 +32,13 @@ public static class AnnouncementEndpoints
         {
             return NoAnnouncements(http, app);
         }
-        http.Response.Headers.CacheControl = "public, max-age=300";
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in FetchCounter.ParameterMetrics.Keys)
+            if (http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 and <= 64 } value)
+                parameters[name] = value;
+        await counter.CountAsync(registries, parameters);
+        // Not cacheable by intermediaries: each fetch is what is counted.
+        http.Response.Headers.CacheControl = "private, no-store";
         return TypedResults.Bytes(bytes, "application/json");
     }
 

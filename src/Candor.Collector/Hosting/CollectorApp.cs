@@ -64,6 +64,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton<Publishing.Publisher>();
             builder.Services.AddSingleton<IngestQueue>();
+            builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
             builder.Services.AddSingleton<RetentionJanitor>();
