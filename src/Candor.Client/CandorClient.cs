@@ -66,7 +66,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (options.CollectorUrl is { } url)
         {
             var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-            _http = new HttpClient(options.HttpMessageHandler ?? new SocketsHttpHandler(), disposeHandler: options.HttpMessageHandler is null)
+            var handler = options.HttpMessageHandler
+                ?? (options.Transport == Transport.TransportMode.Direct
+                    ? new SocketsHttpHandler()
+                    : new Transport.ReportingTransport(options.Transport, options.SocksProxy, log: message => _store.Log(_time.GetUtcNow(), message)));
+            _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null)
             {
                 Timeout = TimeSpan.FromSeconds(60),
             };
