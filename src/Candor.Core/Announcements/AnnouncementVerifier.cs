@@ -50,7 +50,7 @@ public static class AnnouncementVerifier
                 if (!keys.ContainsKey(statement.KeyId))
                     continue;
                 pending.Remove(statement);
-                var s = JsonSerializer.Deserialize(Open(statement, keys), AnnouncementJson.Default.KeyStatement)!;
+                var s = Parse(Open(statement, keys), AnnouncementJson.Default.KeyStatement, "a key statement");
                 if (s.App != app)
                     throw new AnnouncementRejectedException(RejectionReason.WrongApp, $"a key statement is for '{s.App}', not '{app}'");
                 byte[] spki;
@@ -65,16 +65,7 @@ public static class AnnouncementVerifier
         }
 
         var payload = Open(signed.Envelope, keys);
-        AnnouncementDocument doc;
-        try
-        {
-            doc = JsonSerializer.Deserialize(payload, AnnouncementJson.Default.AnnouncementDocument)
-                ?? throw new AnnouncementRejectedException(RejectionReason.Malformed, "empty payload");
-        }
-        catch (JsonException e)
-        {
-            throw new AnnouncementRejectedException(RejectionReason.Malformed, "the signed payload is not an announcements document: " + e.Message);
-        }
+        var doc = Parse(payload, AnnouncementJson.Default.AnnouncementDocument, "the signed payload");
         if (doc.KeyId != signed.KeyId)
             throw new AnnouncementRejectedException(RejectionReason.Malformed, "the signed key_id differs from the envelope's");
         if (doc.App != app)
@@ -86,6 +77,19 @@ public static class AnnouncementVerifier
         if (doc.Serial < lastSerial)
             throw new AnnouncementRejectedException(RejectionReason.Rollback, $"serial {doc.Serial} is older than the accepted {lastSerial}");
         return new VerifiedAnnouncements(doc, added);
+    }
+
+    // Signed is not the same as well-formed: a trusted key may still have signed a mistake.
+    private static T Parse<T>(byte[] payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(payload, type) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new AnnouncementRejectedException(RejectionReason.Malformed, $"{what} is not well-formed: {e.Message}");
+        }
     }
 
     private static byte[] Open(SignedEnvelope envelope, IReadOnlyDictionary<string, byte[]> keys)

@@ -142,6 +142,23 @@ public sealed class SignedDocumentTests : IDisposable
     }
 
     [Fact]
+    public void A_signed_but_malformed_payload_or_statement_is_rejected()
+    {
+        var served = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new SignedAnnouncements
+        {
+            Payload = AnnouncementKeys.Sign("{\"app\":1}"u8, _key).Payload,
+            KeyId = AnnouncementKeys.KeyId(_key),
+            Signature = AnnouncementKeys.Sign("{\"app\":1}"u8, _key).Signature,
+        }, AnnouncementJson.Default.SignedAnnouncements));
+        Assert.Equal(RejectionReason.Malformed, Rejected(served, Trusting(_key)));
+
+        var good = JsonNode.Parse(Publish(_key))!;
+        var statement = AnnouncementKeys.Sign("not json"u8, _key);
+        good["key_statements"] = new JsonArray(JsonSerializer.SerializeToNode(statement, AnnouncementJson.Default.SignedEnvelope));
+        Assert.Equal(RejectionReason.Malformed, Rejected(Encoding.UTF8.GetBytes(good.ToJsonString()), Trusting(_key)));
+    }
+
+    [Fact]
     public void A_chain_of_rotations_is_followed()
     {
         using var second = AnnouncementKeys.Generate();
