@@ -62,6 +62,24 @@ public sealed class AnnounceCommandTests : IDisposable
         Assert.Contains(newId, verified.NewKeys.Keys);
     }
 
+    [Fact]
+    public async Task Serve_with_announcements_serves_what_publish_wrote()
+    {
+        var id = await GenerateKeyAsync();
+        const string editor = "org.example.editor"; // an app of the registries serve loads by default
+        Assert.Equal(0, (await CandorProcess.RunAsync(_dir, "announce", "add", "--dir", Served, "--app", editor, "--id", "a", "--title", "Hi")).Exit);
+        Assert.Equal(0, (await CandorProcess.RunAsync(_dir, "announce", "publish", "--dir", Served, "--app", editor, "--key", Path.Combine(Keys, id + ".key.pem"))).Exit);
+        int port;
+        using (var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)) { l.Start(); port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port; }
+        using var serve = CandorProcess.Start(_dir, "serve", "--urls", $"http://127.0.0.1:{port}", "--announcements", Served);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await serve.WaitUntilHealthyAsync(http);
+
+        var body = await http.GetByteArrayAsync($"/v1/apps/{editor}/announcements");
+
+        Assert.Equal(File.ReadAllBytes(AnnouncementSource.PublishedPath(Served, editor)), body);
+    }
+
     [Theory]
     [InlineData("add", "--id", "x", "--title", "t", "--severity", "urgent")]
     [InlineData("add", "--id", "x", "--title", "t", "--min-version", "one")]

@@ -134,6 +134,17 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         Assert.Equal(result.NextReportAt, client.Status().NextUploadAt);
     }
 
+    [Fact]
+    public async Task Nothing_published_is_an_http_error_and_no_collector_is_an_invalid_operation()
+    {
+        using var client = Client();
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => client.FetchAnnouncementsAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, e.StatusCode);
+
+        using var offline = CandorClient.Create(_kit.Options(collector: null));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => offline.FetchAnnouncementsAsync());
+    }
+
     [Theory]
     [InlineData(0.5, 0)]
     [InlineData(2, 0)]
