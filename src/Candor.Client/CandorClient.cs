@@ -80,7 +80,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (options.BackgroundWork)
         {
             _flushTimer = _time.CreateTimer(_ => SafeBackground(() => { Flush(); return Task.CompletedTask; }), null, options.FlushInterval, options.FlushInterval);
-            _uploadTimer = _time.CreateTimer(_ => SafeBackground(() => UploadAsync()), null, TimeSpan.FromSeconds(30), options.UploadCheckInterval);
+            _uploadTimer = _time.CreateTimer(_ => SafeBackground(async () =>
+            {
+                try { await FetchAnnouncementsIfDueAsync(); }
+                finally { await UploadAsync(); } // a bad announcement never stops uploads
+            }), null, TimeSpan.FromSeconds(30), options.UploadCheckInterval);
         }
     }
 
@@ -394,6 +398,41 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return new(doc, doc.News.Where(n => n.AppliesTo(_options.Platform, _options.AppVersion)).ToList(), next);
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>The last announcements this client accepted in this process (null before the first).</summary>
+    public Announcements.AnnouncementsResult? LatestAnnouncements { get; private set; }
+
+    /// <summary>Raised after a fetch accepted a document; the app shows <see cref="Announcements.AnnouncementsResult.News"/>.</summary>
+    public event Action<Announcements.AnnouncementsResult>? AnnouncementsReceived;
+
+    private const string AnnouncementsFetchedKey = "announcements.fetched_at";
+
+    /// <summary>
+    /// The background schedule: fetches when keys are configured and <see cref="CandorClientOptions.AnnouncementInterval"/>
+    /// has passed since the last attempt. A rejected document goes to the local log and changes nothing.
+    /// </summary>
+    public async Task<Announcements.AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default)
+    {
+        if (_http is null || _options.AnnouncementKeys.Count == 0)
+            return null;
+        var now = _time.GetUtcNow();
+        if (_store.GetState(AnnouncementsFetchedKey) is { } last
+            && now < DateTimeOffset.Parse(last, System.Globalization.CultureInfo.InvariantCulture) + _options.AnnouncementInterval)
+            return null;
+        _store.SetState(AnnouncementsFetchedKey, now.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            var result = await FetchAnnouncementsAsync(cancel);
+            LatestAnnouncements = result;
+            AnnouncementsReceived?.Invoke(result);
+            return result;
+        }
+        catch (Candor.Announcements.AnnouncementRejectedException e)
+        {
+            _store.Log(now, $"Announcements refused ({e.Reason}): {e.Message}");
+            return null;
+        }
     }
 
     // ---- The user's view (privacy invariant 7) ----

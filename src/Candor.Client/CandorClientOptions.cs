@@ -93,6 +93,9 @@ public sealed class CandorClientOptions
     /// <summary>When the app was installed; an opted-in fetch sends only round(log10(age in days)).</summary>
     public DateTimeOffset? InstalledAt { get; set; }
 
+    /// <summary>How often the background loop fetches announcements (when <see cref="AnnouncementKeys"/> is set).</summary>
+    public TimeSpan AnnouncementInterval { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Most random delay added to the collector's <c>reportback_next</c> (MARS: 3 days).</summary>
     public TimeSpan ReportbackJitter { get; set; } = TimeSpan.FromDays(3);
 

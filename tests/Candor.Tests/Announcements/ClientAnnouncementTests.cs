@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Candor.Announcements;
 using Candor.Client;
+using Candor.Client.Announcements;
 using Candor.Tests.Client;
 using Candor.Tests.Infrastructure;
 
@@ -143,6 +144,27 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
 
         using var offline = CandorClient.Create(_kit.Options(collector: null));
         await Assert.ThrowsAsync<InvalidOperationException>(() => offline.FetchAnnouncementsAsync());
+    }
+
+    [Fact]
+    public async Task The_schedule_fetches_once_per_interval_and_logs_a_refused_document()
+    {
+        Publish(_key);
+        using var client = Client();
+        AnnouncementsResult? received = null;
+        client.AnnouncementsReceived += r => received = r;
+
+        Assert.NotNull(await client.FetchAnnouncementsIfDueAsync());
+        Assert.Equal(1, received!.Document.Serial);
+        Assert.Null(await client.FetchAnnouncementsIfDueAsync()); // not due again yet
+        Assert.Single(_wire.Uris);
+
+        using var stranger = AnnouncementKeys.Generate();
+        Publish(stranger);
+        _kit.Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Null(await client.FetchAnnouncementsIfDueAsync());
+        Assert.Contains(client.Log(), l => l.Message.Contains("Announcements refused (UnknownKey)"));
+        Assert.Equal(1, client.LatestAnnouncements!.Document.Serial);
     }
 
     [Theory]
