@@ -92,6 +92,18 @@ public sealed class Socks5TransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_name_only_the_proxy_could_resolve_is_handed_to_the_proxy_not_to_local_dns()
+    {
+        // .invalid never resolves (RFC 6761): had the client looked it up itself, it would have failed
+        // before opening any socket. Instead its only connection is to the proxy, which gets the name.
+        using var http = new HttpClient(Transport(TransportMode.TorRequired, _socksPort));
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync($"http://collector.candor.invalid:{_host.BaseAddress.Port}/healthz"));
+
+        Assert.Equal([new DnsEndPoint("127.0.0.1", _socksPort)], _connects.Distinct());
+    }
+
+    [Fact]
     public async Task Tor_required_without_a_proxy_sends_nothing_and_keeps_the_batch()
     {
         using var client = await ClientWithDataAsync(Transport(TransportMode.TorRequired, FreePort()));
