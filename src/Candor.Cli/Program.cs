@@ -7,4 +7,6 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(DbCommands.Create());
 root.Subcommands.Add(ClientCommands.Create());
+root.Subcommands.Add(KeyCommands.Create());
+root.Subcommands.Add(AnnounceCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -28,6 +28,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly PendingOutbox _outbox;
     private readonly MeterBridge _bridge;
     private readonly HttpClient? _http;
+    private readonly Uri? _announcementsBase;
     private readonly Uploader? _uploader;
     private readonly UploadCycleRunner _cycle;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -67,16 +68,25 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (options.CollectorUrl is { } url)
         {
             var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-            _http = new HttpClient(options.HttpMessageHandler ?? new SocketsHttpHandler(), disposeHandler: options.HttpMessageHandler is null)
+            var handler = options.HttpMessageHandler
+                ?? (options.Transport == Transport.TransportMode.Direct
+                    ? new SocketsHttpHandler()
+                    : new Transport.ReportingTransport(options.Transport, options.SocksProxy, log: message => _store.Log(_time.GetUtcNow(), message)));
+            _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null)
             {
                 Timeout = TimeSpan.FromSeconds(60),
             };
             _uploader = new Uploader(_http, baseUrl, registry.App);
+            _announcementsBase = baseUrl;
         }
         if (options.BackgroundWork)
         {
             _flushTimer = _time.CreateTimer(_ => SafeBackground(() => { Flush(); return Task.CompletedTask; }), null, options.FlushInterval, options.FlushInterval);
-            _uploadTimer = _time.CreateTimer(_ => SafeBackground(() => UploadAsync()), null, TimeSpan.FromSeconds(30), options.UploadCheckInterval);
+            _uploadTimer = _time.CreateTimer(_ => SafeBackground(async () =>
+            {
+                try { await FetchAnnouncementsIfDueAsync(); }
+                finally { await UploadAsync(); } // a bad announcement never stops uploads
+            }), null, TimeSpan.FromSeconds(30), options.UploadCheckInterval);
         }
     }
 
@@ -356,6 +366,75 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return await _cycle.RunAsync(_uploader, Builder(), cancel);
         }
         finally { _gate.Release(); }
+    }
+
+    // ---- Announcements (message of the day) ----
+
+    /// <summary>
+    /// Fetches and verifies the signed announcements; returns the news for this platform and version.
+    /// Without consent the fetch carries nothing; with consent it adds the coarse parameters of
+    /// <see cref="Announcements.FetchParameters"/>, and <c>reportback_next</c> plus up to
+    /// <see cref="CandorClientOptions.ReportbackJitter"/> of random delay becomes the next upload time.
+    /// Throws <see cref="Candor.Announcements.AnnouncementRejectedException"/> for a document it must not believe.
+    /// </summary>
+    public async Task<Announcements.AnnouncementsResult> FetchAnnouncementsAsync(CancellationToken cancel = default)
+    {
+        if (_http is null || _announcementsBase is null)
+            throw new InvalidOperationException("No collector is configured.");
+        await _gate.WaitAsync(cancel);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var parameters = _consent.IsGranted
+                ? new Announcements.FetchParameters(_options.AppVersion, _options.Platform, _options.Language,
+                    _options.InstalledAt is { } at ? Announcements.FetchParameters.InstallAgeBucket((now - at).TotalDays) : null)
+                : null;
+            var fetcher = new Announcements.AnnouncementFetcher(_http, _announcementsBase, Registry.App, _store, _options.AnnouncementKeys);
+            var doc = (await fetcher.FetchAsync(parameters, now, cancel)).Document;
+            DateTimeOffset? next = null;
+            if (_consent.IsGranted && doc.ReportbackNext > 0)
+            {
+                next = now + TimeSpan.FromSeconds(doc.ReportbackNext) + TimeSpan.FromSeconds(_options.Random.NextDouble() * _options.ReportbackJitter.TotalSeconds);
+                _cycle.ScheduleNext(next.Value);
+            }
+            return new(doc, doc.News.Where(n => n.AppliesTo(_options.Platform, _options.AppVersion)).ToList(), next);
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>The last announcements this client accepted in this process (null before the first).</summary>
+    public Announcements.AnnouncementsResult? LatestAnnouncements { get; private set; }
+
+    /// <summary>Raised after a fetch accepted a document; the app shows <see cref="Announcements.AnnouncementsResult.News"/>.</summary>
+    public event Action<Announcements.AnnouncementsResult>? AnnouncementsReceived;
+
+    private const string AnnouncementsFetchedKey = "announcements.fetched_at";
+
+    /// <summary>
+    /// The background schedule: fetches when keys are configured and <see cref="CandorClientOptions.AnnouncementInterval"/>
+    /// has passed since the last attempt. A rejected document goes to the local log and changes nothing.
+    /// </summary>
+    public async Task<Announcements.AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default)
+    {
+        if (_http is null || _options.AnnouncementKeys.Count == 0)
+            return null;
+        var now = _time.GetUtcNow();
+        if (_store.GetState(AnnouncementsFetchedKey) is { } last
+            && now < DateTimeOffset.Parse(last, System.Globalization.CultureInfo.InvariantCulture) + _options.AnnouncementInterval)
+            return null;
+        _store.SetState(AnnouncementsFetchedKey, now.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            var result = await FetchAnnouncementsAsync(cancel);
+            LatestAnnouncements = result;
+            AnnouncementsReceived?.Invoke(result);
+            return result;
+        }
+        catch (Candor.Announcements.AnnouncementRejectedException e)
+        {
+            _store.Log(now, $"Announcements refused ({e.Reason}): {e.Message}");
+            return null;
+        }
     }
 
     // ---- The user's view (privacy invariant 7) ----

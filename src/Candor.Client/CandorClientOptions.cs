@@ -73,4 +73,38 @@ public sealed class CandorClientOptions
 
     /// <summary>Entries kept in the local history of sent batches and in the local log.</summary>
     public int MaxHistoryEntries { get; set; } = 100;
+
+    /// <summary>
+    /// Public keys (PEM or base64url DER SubjectPublicKeyInfo, P-256) trusted to sign this app's
+    /// announcements; keys introduced by a statement from one of these are trusted too (docs/announcements.md).
+    /// Empty: announcements cannot be fetched.
+    /// </summary>
+    public List<string> AnnouncementKeys { get; set; } = [];
+
+    /// <summary>The app's version and platform: they select targeted news, and an opted-in fetch sends them.</summary>
+    public string AppVersion { get; set; } = "0.0";
+
+    /// <inheritdoc cref="AppVersion"/>
+    public string Platform { get; set; } = OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "macos" : OperatingSystem.IsLinux() ? "linux" : "other";
+
+    /// <summary>UI language sent with an opted-in announcements fetch; null: not sent.</summary>
+    public string? Language { get; set; }
+
+    /// <summary>When the app was installed; an opted-in fetch sends only round(log10(age in days)).</summary>
+    public DateTimeOffset? InstalledAt { get; set; }
+
+    /// <summary>How often the background loop fetches announcements (when <see cref="AnnouncementKeys"/> is set).</summary>
+    public TimeSpan AnnouncementInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Most random delay added to the collector's <c>reportback_next</c> (MARS: 3 days).</summary>
+    public TimeSpan ReportbackJitter { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// How reports and announcement fetches travel (ignored when <see cref="HttpMessageHandler"/> is set):
+    /// direct, through Tor when available, or only through Tor. See docs/privacy.md, "Transport".
+    /// </summary>
+    public Transport.TransportMode Transport { get; set; } = Candor.Client.Transport.TransportMode.Direct;
+
+    /// <summary>The SOCKS5 proxy for <see cref="Transport"/>; only <c>socks5://</c>. Default: Tor's 127.0.0.1:9050.</summary>
+    public Uri SocksProxy { get; set; } = Candor.Client.Transport.ReportingTransport.DefaultTorProxy;
 }

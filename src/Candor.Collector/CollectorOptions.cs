@@ -41,6 +41,12 @@ public sealed class CollectorOptions
     public long NextReportMinSeconds { get; set; } = 3 * 86400;
     public long NextReportMaxSeconds { get; set; } = 10 * 86400;
 
+    /// <summary>
+    /// Folder of published announcements (<c>&lt;app&gt;.json</c>, written by <c>candor announce publish</c>);
+    /// null: <c>GET /v1/apps/{app}/announcements</c> answers 404 (docs/announcements.md).
+    /// </summary>
+    public string? AnnouncementsDirectory { get; set; }
+
     /// <summary>Per-app overrides, keyed by app id.</summary>
     public Dictionary<string, AppOptions> Apps { get; set; } = new(StringComparer.Ordinal);
 

@@ -21,7 +21,8 @@ public static class ServeCommand
         var registries = new Option<string[]>("--registry") { Description = "Registry YAML files to serve (default: the example registries shipped with Candor).", AllowMultipleArgumentsPerToken = true };
         var config = new Option<string?>("--config") { Description = "A JSON settings file with a \"Candor\" section (see docs/operations.md)." };
 
-        var command = new Command("serve", "Run a collector.") { db, urls, registries, config };
+        var announcements = new Option<string?>("--announcements") { Description = "Folder of announcements published with 'candor announce publish' (see docs/announcements.md)." };
+        var command = new Command("serve", "Run a collector.") { db, urls, registries, config, announcements };
         command.SetAction(async (parse, cancellationToken) =>
         {
             CollectorOptions options;
@@ -38,6 +39,7 @@ public static class ServeCommand
             if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
             if (parse.GetValue(registries) is { Length: > 0 } r) options.RegistryFiles = [.. r];
             if (options.RegistryFiles.Count == 0) options.RegistryFiles = [.. DefaultRegistries()];
+            if (parse.GetValue(announcements) is { } a) options.AnnouncementsDirectory = a;
             return await RunAsync(options, cancellationToken);
         });
         return command;

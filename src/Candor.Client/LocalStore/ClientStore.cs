@@ -210,4 +210,17 @@ internal sealed class ClientStore
         else
             Execute(c, null, "INSERT INTO state (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value;", ("$k", key), ("$v", value));
     }
+
+    public IReadOnlyList<(string Key, string Value)> StatesWithPrefix(string prefix)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT key, value FROM state WHERE substr(key, 1, length($p)) = $p ORDER BY key;";
+        cmd.Parameters.AddWithValue("$p", prefix);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(string, string)>();
+        while (r.Read())
+            list.Add((r.GetString(0), r.GetString(1)));
+        return list;
+    }
 }

@@ -85,6 +85,13 @@ internal sealed class UploadCycleRunner(ClientStore store, PendingOutbox outbox,
         return new UploadCycle(sent > 0 ? "sent" : "nothing to send", sent, dropped, outbox.Pending().Count, NextAttempt);
     }
 
+    /// <summary>The announcements' <c>reportback_next</c> moves the next upload (never earlier than a pending retry).</summary>
+    public void ScheduleNext(DateTimeOffset at)
+    {
+        if (Failures == 0)
+            SetNextAttempt(at);
+    }
+
     /// <summary>Forgets the schedule (consent withdrawn: nothing is pending any more).</summary>
     public void Reset()
     {

@@ -1,3 +1,4 @@
+using Candor.Collector.Announcements;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.Publishing;
@@ -63,6 +64,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton<Publishing.Publisher>();
             builder.Services.AddSingleton<IngestQueue>();
+            builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
             builder.Services.AddSingleton<RetentionJanitor>();
@@ -85,6 +87,7 @@ public static class CollectorApp
         apps.MapIngest();
         apps.MapRegistry();
         apps.MapPurges();
+        apps.MapAnnouncements();
         app.MapPublic();
         app.MapDashboard();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));

@@ -1,0 +1,47 @@
+using Candor.Announcements;
+using Candor.Collector.Api;
+using Candor.Collector.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Candor.Collector.Announcements;
+
+/// <summary>
+/// <c>GET /v1/apps/{app}/announcements</c>: the signed message of the day, served byte for byte as
+/// <c>candor announce publish</c> wrote it (the collector holds no signing key).
+/// </summary>
+public static class AnnouncementEndpoints
+{
+    public static RouteHandlerBuilder MapAnnouncements(this RouteGroupBuilder apps) =>
+        apps.MapGet("/announcements", GetAnnouncements);
+
+    private static async Task<IResult> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
+    {
+        // Only apps from the catalog reach the file system: their ids are registry names, never paths.
+        if (catalog.Find(app) is not { } registries)
+            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
+        if (options.AnnouncementsDirectory is not { } directory)
+            return NoAnnouncements(http, app);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(AnnouncementSource.PublishedPath(directory, app), http.RequestAborted);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return NoAnnouncements(http, app);
+        }
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in FetchCounter.ParameterMetrics.Keys)
+            if (http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 and <= 64 } value)
+                parameters[name] = value;
+        await counter.CountAsync(registries, parameters);
+        // Not cacheable by intermediaries: each fetch is what is counted.
+        http.Response.Headers.CacheControl = "private, no-store";
+        return TypedResults.Bytes(bytes, "application/json");
+    }
+
+    private static IResult NoAnnouncements(HttpContext http, string app) =>
+        ProblemTypes.Problem(http, 404, "no-announcements", "No announcements", $"Nothing has been published for {app}.");
+}

@@ -1,0 +1,97 @@
+using System.Text.Json.Serialization;
+
+namespace Candor.Announcements;
+
+/// <summary>
+/// The signed message of the day (MARS). These are the fields inside <see cref="SignedEnvelope.Payload"/>;
+/// a client reads them only after the signature over the exact payload bytes has been checked.
+/// </summary>
+public sealed record AnnouncementDocument
+{
+    [JsonPropertyName("app")] public required string App { get; init; }
+    /// <summary>Increases with every publication; clients refuse a serial lower than the last one they accepted (rollback).</summary>
+    [JsonPropertyName("serial")] public required long Serial { get; init; }
+    /// <summary>The key that signed this payload; repeated inside the signed bytes so it cannot be swapped.</summary>
+    [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    [JsonPropertyName("issued_at")] public required DateTimeOffset IssuedAt { get; init; }
+    [JsonPropertyName("expires_at")] public required DateTimeOffset ExpiresAt { get; init; }
+    [JsonPropertyName("newest_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NewestVersion { get; init; }
+    /// <summary>Seconds until the client should next report; it adds its own random jitter.</summary>
+    [JsonPropertyName("reportback_next")] public long ReportbackNext { get; init; }
+    [JsonPropertyName("reportback_server"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ReportbackServer { get; init; }
+    [JsonPropertyName("news")] public IReadOnlyList<NewsItem> News { get; init; } = [];
+}
+
+/// <summary>One announcement; <see cref="Platforms"/> and the version range narrow who sees it.</summary>
+public sealed record NewsItem
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("title")] public required string Title { get; init; }
+    [JsonPropertyName("body")] public string Body { get; init; } = "";
+    /// <summary><c>info</c> or <c>security</c>.</summary>
+    [JsonPropertyName("severity")] public string Severity { get; init; } = "info";
+    [JsonPropertyName("platforms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Platforms { get; init; }
+    /// <summary>Inclusive lower bound of the app versions this item is for.</summary>
+    [JsonPropertyName("min_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MinVersion { get; init; }
+    /// <summary>Inclusive upper bound of the app versions this item is for.</summary>
+    [JsonPropertyName("max_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MaxVersion { get; init; }
+
+    public static readonly string[] Severities = ["info", "security"];
+
+    /// <summary>Whether this item is meant for an installation of <paramref name="version"/> on <paramref name="platform"/>.</summary>
+    public bool AppliesTo(string platform, string version)
+    {
+        if (Platforms is { Count: > 0 } p && !p.Contains(platform, StringComparer.OrdinalIgnoreCase))
+            return false;
+        if (MinVersion is null && MaxVersion is null)
+            return true;
+        // A version the client cannot compare is not "in range": targeted news is for known versions only.
+        if (!System.Version.TryParse(version, out var v))
+            return false;
+        if (MinVersion is not null && (!System.Version.TryParse(MinVersion, out var min) || v < min))
+            return false;
+        if (MaxVersion is not null && (!System.Version.TryParse(MaxVersion, out var max) || v > max))
+            return false;
+        return true;
+    }
+}
+
+/// <summary>
+/// What the collector serves and clients verify: <c>payload</c> is base64url of the exact UTF-8 JSON
+/// bytes that were signed, <c>signature</c> base64url of the IEEE P1363 <c>r||s</c> ECDSA P-256/SHA-256
+/// signature over those bytes. No JSON canonicalisation is involved: the bytes are the bytes.
+/// </summary>
+public sealed record SignedEnvelope
+{
+    [JsonPropertyName("payload")] public required string Payload { get; init; }
+    [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    [JsonPropertyName("signature")] public required string Signature { get; init; }
+}
+
+/// <summary>The served document: the signed announcements plus statements that introduce newer keys.</summary>
+public sealed record SignedAnnouncements
+{
+    [JsonPropertyName("payload")] public required string Payload { get; init; }
+    [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    [JsonPropertyName("signature")] public required string Signature { get; init; }
+    /// <summary>Each one's payload is a <see cref="KeyStatement"/>, signed by an older key.</summary>
+    [JsonPropertyName("key_statements"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<SignedEnvelope>? KeyStatements { get; init; }
+
+    public SignedEnvelope Envelope => new() { Payload = Payload, KeyId = KeyId, Signature = Signature };
+}
+
+/// <summary>"Trust <see cref="PublicKey"/> (id <see cref="KeyId"/>) for <see cref="App"/>", signed by an already trusted key.</summary>
+public sealed record KeyStatement
+{
+    [JsonPropertyName("app")] public required string App { get; init; }
+    [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    /// <summary>base64url of the DER SubjectPublicKeyInfo of the new P-256 key.</summary>
+    [JsonPropertyName("public_key")] public required string PublicKey { get; init; }
+    [JsonPropertyName("issued_at")] public required DateTimeOffset IssuedAt { get; init; }
+}
+
+[JsonSerializable(typeof(AnnouncementDocument))]
+[JsonSerializable(typeof(SignedAnnouncements))]
+[JsonSerializable(typeof(KeyStatement))]
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+public sealed partial class AnnouncementJson : JsonSerializerContext;
