@@ -103,7 +103,7 @@ public sealed class CandorClientOptions
     /// How reports and announcement fetches travel (ignored when <see cref="HttpMessageHandler"/> is set):
     /// direct, through Tor when available, or only through Tor. See docs/privacy.md, "Transport".
     /// </summary>
-    public Transport.TransportMode Transport { get; set; } = Candor.Client.Transport.TransportMode.Direct;
+    public Transport.TransportMode Transport { get; set; } = Candor.Client.Transport.TransportMode.TorIfAvailable;
 
     /// <summary>The SOCKS5 proxy for <see cref="Transport"/>; only <c>socks5://</c>. Default: Tor's 127.0.0.1:9050.</summary>
     public Uri SocksProxy { get; set; } = Candor.Client.Transport.ReportingTransport.DefaultTorProxy;
