@@ -13,9 +13,5 @@ public static class ConsentPreferenceStores
     public static IConsentPreferenceStore Open(string database) =>
         IsPostgres(database) ? new PostgresConsentPreferenceStore(database) : new SqliteConsentPreferenceStore(database);
 
-    internal static bool IsPostgres(string database) =>
-        database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-        || database.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
-        || (database.Contains('=') && database.Split(';').Any(part => part.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase)
-                                                                        || part.TrimStart().StartsWith("Server=", StringComparison.OrdinalIgnoreCase)));
+    internal static bool IsPostgres(string database) => PostgresConnectionString.IsPostgres(database);
 }

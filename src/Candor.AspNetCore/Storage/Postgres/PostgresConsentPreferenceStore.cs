@@ -10,7 +10,7 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
     /// <param name="database">A <c>postgres://</c> URL or an Npgsql connection string.</param>
     public PostgresConsentPreferenceStore(string database)
     {
-        _dataSource = NpgsqlDataSource.Create(ToNpgsql(database));
+        _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.ToNpgsql(database));
     }
 
     public string Engine => "postgres";
@@ -62,23 +62,4 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    private static string ToNpgsql(string database)
-    {
-        if (!database.Contains("://", StringComparison.Ordinal))
-            return new NpgsqlConnectionStringBuilder(database).ConnectionString;
-        if (!Uri.TryCreate(database, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
-            throw new FormatException("The PostgreSQL URL is invalid: expected postgres://user:password@host:port/database.");
-        var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host };
-        if (uri.Port > 0) builder.Port = uri.Port;
-        if (uri.UserInfo.Length > 0)
-        {
-            var parts = uri.UserInfo.Split(':', 2);
-            builder.Username = Uri.UnescapeDataString(parts[0]);
-            if (parts.Length == 2) builder.Password = Uri.UnescapeDataString(parts[1]);
-        }
-        var name = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        if (name.Length > 0) builder.Database = name;
-        return builder.ConnectionString;
-    }
 }
