@@ -16,7 +16,7 @@ public enum TransportMode
 }
 
 /// <summary>Thrown instead of sending when <see cref="TransportMode.TorRequired"/> finds no proxy; retryable, so the batch is kept.</summary>
-public sealed class ProxyUnavailableException(string message) : HttpRequestException(message);
+internal sealed class ProxyUnavailableException(string message) : HttpRequestException(message);
 
 /// <summary>
 /// Sends each request over its own connection through a SOCKS5 proxy, with fresh random proxy
@@ -26,7 +26,7 @@ public sealed class ProxyUnavailableException(string message) : HttpRequestExcep
 /// the collector's name to the local DNS. A direct connection is only ever made in
 /// <see cref="TransportMode.Direct"/>, or in <see cref="TransportMode.TorIfAvailable"/> with a log line.
 /// </summary>
-public sealed class ReportingTransport : HttpMessageHandler
+internal sealed class ReportingTransport : HttpMessageHandler
 {
     public static readonly Uri DefaultTorProxy = new("socks5://127.0.0.1:9050");
 
