@@ -52,7 +52,7 @@ internal sealed class ReportingTransport : HttpMessageHandler
         bool viaProxy = _mode switch
         {
             TransportMode.Direct => false,
-            _ => await ProxyAnswersAsync(cancellationToken),
+            _ => await ProxyAnswersAsync(cancellationToken).ConfigureAwait(false),
         };
         if (!viaProxy && _mode == TransportMode.TorRequired)
             throw new ProxyUnavailableException($"Tor is required but no SOCKS5 proxy answers at {_proxy.Host}:{_proxy.Port}; nothing was sent.");
@@ -71,9 +71,9 @@ internal sealed class ReportingTransport : HttpMessageHandler
         }
         _configure?.Invoke(handler);
         using var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
-        var response = await invoker.SendAsync(request, cancellationToken);
+        var response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
         // The connection (and its circuit) is closed with the handler; keep the answer readable after that.
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -84,7 +84,7 @@ internal sealed class ReportingTransport : HttpMessageHandler
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await socket.ConnectAsync(_proxy.Host, _proxy.Port, timeout.Token);
+            await socket.ConnectAsync(_proxy.Host, _proxy.Port, timeout.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
