@@ -17,6 +17,11 @@ public sealed class DiscreteLaplace
 {
     private readonly long _s, _t;
 
+    // Random bytes are fetched from the CSPRNG 4 KiB at a time: one call per draw would dominate the cost.
+    // Each byte is used once; an instance is used by one thread (one per release).
+    private readonly byte[] _random = new byte[4096];
+    private int _used = 4096;
+
     /// <param name="epsilonNumerator">s in epsilon = s / t (at least 1).</param>
     /// <param name="epsilonDenominator">t in epsilon = s / t (at least 1).</param>
     public DiscreteLaplace(long epsilonNumerator, long epsilonDenominator)
@@ -53,7 +58,7 @@ public sealed class DiscreteLaplace
     }
 
     /// <summary>Bernoulli(exp(-n/d)) for n, d >= 0 integers (CKS algorithm 1).</summary>
-    internal static bool BernoulliExp(long n, long d)
+    internal bool BernoulliExp(long n, long d)
     {
         // exp(-gamma) = exp(-1)^floor(gamma) · exp(-(gamma - floor(gamma))).
         for (long i = 0; i < n / d; i++)
@@ -63,7 +68,7 @@ public sealed class DiscreteLaplace
     }
 
     /// <summary>Bernoulli(exp(-n/d)) for 0 &lt;= n/d &lt;= 1: count k while Bernoulli(gamma / k) succeeds; true when k ends odd.</summary>
-    private static bool BernoulliExpUnit(long n, long d)
+    private bool BernoulliExpUnit(long n, long d)
     {
         long k = 1;
         while (Uniform(checked(d * k)) < n)
@@ -72,17 +77,19 @@ public sealed class DiscreteLaplace
     }
 
     /// <summary>A uniform integer in [0, bound), by rejection, so no value is favoured by a modulo.</summary>
-    internal static long Uniform(long bound)
+    internal long Uniform(long bound)
     {
-        if (bound <= int.MaxValue)
-            return RandomNumberGenerator.GetInt32((int)bound);
-        ulong limit = ulong.MaxValue - ulong.MaxValue % (ulong)bound;
-        Span<byte> bytes = stackalloc byte[8];
+        ulong limit = ulong.MaxValue - (ulong.MaxValue % (ulong)bound + 1) % (ulong)bound;
         while (true)
         {
-            RandomNumberGenerator.Fill(bytes);
-            ulong x = BitConverter.ToUInt64(bytes);
-            if (x < limit)
+            if (_used > _random.Length - 8)
+            {
+                RandomNumberGenerator.Fill(_random);
+                _used = 0;
+            }
+            ulong x = BitConverter.ToUInt64(_random, _used);
+            _used += 8;
+            if (x <= limit)
                 return (long)(x % (ulong)bound);
         }
     }
