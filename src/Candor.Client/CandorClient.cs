@@ -102,6 +102,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             throw new ArgumentException("MaxOutboxBatches must be at least 1.", nameof(options));
         if (options.CollectorUrl is { } u && !(u.IsAbsoluteUri && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
             throw new ArgumentException($"CollectorUrl must be an absolute http or https URL, not '{u}'.", nameof(options));
+        if (options.DevelopmentUploads && options.CollectorUrl is not { IsLoopback: true })
+            throw new ArgumentException($"DevelopmentUploads sends unfinished periods at once and is only for a collector on this machine (127.0.0.1, ::1 or localhost), not '{options.CollectorUrl}'.", nameof(options));
         var registry = options.Registry
             ?? (options.RegistryFile is { } file ? RegistryParser.ParseFile(file)
                 : throw new ArgumentException("Either CandorClientOptions.Registry or RegistryFile is required.", nameof(options)));
@@ -482,7 +484,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return first.Json;
         if (!_consent.IsGranted)
             return null;
-        var built = Builder().Build(_store.Observations(), Today);
+        var built = Builder().Build(_store.Observations(), Today, includeOpenPeriods: _options.DevelopmentUploads);
         return built.Batches.Count > 0 ? Encoding.UTF8.GetString(built.Batches[0].Body) : null;
     }
 

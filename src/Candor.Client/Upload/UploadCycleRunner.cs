@@ -32,7 +32,9 @@ internal sealed class UploadCycleRunner(ClientStore store, PendingOutbox outbox,
         int dropped = outbox.EnforceLimits(now);
 
         var next = NextAttempt;
-        if (next is null)
+        if (options.DevelopmentUploads)
+            next = now; // a loopback collector only (checked by CandorClient.Create): no wait, no jitter
+        else if (next is null)
         {
             var firstClosed = store.Observations()
                 .Select(o => PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
@@ -46,7 +48,7 @@ internal sealed class UploadCycleRunner(ClientStore store, PendingOutbox outbox,
         if (now < next)
             return new UploadCycle("not due", 0, dropped, outbox.Pending().Count, next);
 
-        var built = builder.Build(store.Observations(), today);
+        var built = builder.Build(store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
         if (built.Consumed.Count > 0)
             outbox.Seal(built.Batches, built.Consumed);
         dropped += outbox.EnforceLimits(now);
