@@ -194,15 +194,21 @@ internal sealed class MetricsSourceWriter(MetricRegistry registry, string? ns, s
         _ => "Histogram",
     };
 
-    /// <summary><c>age_days</c> → <c>AgeDays</c>; registry names are ASCII lowercase, digits and <c>_ . -</c>.</summary>
+    /// <summary>
+    /// <c>age_days</c> → <c>AgeDays</c>; registry names are ASCII lowercase, digits and <c>_ . -</c>.
+    /// A separator between two digits stays as <c>_</c>: <c>x86_64</c> is <c>X86_64</c>, not <c>X8664</c>.
+    /// </summary>
     internal static string Pascal(string segment)
     {
         var sb = new StringBuilder(segment.Length);
         bool upper = true;
-        foreach (char c in segment)
+        for (int i = 0; i < segment.Length; i++)
         {
+            char c = segment[i];
             if (c is '_' or '.' or '-')
             {
+                if (i > 0 && i + 1 < segment.Length && char.IsDigit(segment[i - 1]) && char.IsDigit(segment[i + 1]))
+                    sb.Append('_');
                 upper = true;
                 continue;
             }

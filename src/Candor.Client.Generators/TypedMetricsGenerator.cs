@@ -35,7 +35,8 @@ public sealed class TypedMetricsGenerator : IIncrementalGenerator
                 return new RegistryInput(file.Path, file.GetText(cancel)?.ToString(), ns, className);
             })
             .Where(input => input is not null)
-            .Select((input, _) => Generate(input!));
+            .Select((input, _) => Generate(input!))
+            .WithTrackingName("CandorRegistry");
 
         context.RegisterSourceOutput(registries, static (spc, generated) =>
         {
