@@ -26,6 +26,15 @@ public sealed class CandorClientOptions
     /// </summary>
     public bool ThrowOnMisuse { get; set; }
 
+    /// <summary>
+    /// Development only, to see reports arrive on a collector running on your machine (<c>candor serve</c>):
+    /// every upload cycle sends at once, without the random wait, and sends the periods still running as
+    /// they stand (so a period can arrive in several parts). <see cref="CandorClient.Create"/> refuses it
+    /// unless <see cref="CollectorUrl"/> is a loopback address (127.0.0.1, ::1, localhost), so a build that
+    /// forgets to turn it off cannot send unfinished periods to a real collector.
+    /// </summary>
+    public bool DevelopmentUploads { get; set; }
+
     /// <summary>How often in-memory counts are written to the local store (also on dispose).</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 

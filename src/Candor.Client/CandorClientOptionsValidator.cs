@@ -33,5 +33,7 @@ internal sealed class CandorClientOptionsValidator : IValidateOptions<CandorClie
             yield return "FlushInterval, UploadCheckInterval and AnnouncementInterval must be more than 0.";
         if (o.CollectorUrl is { } u && !(u.IsAbsoluteUri && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
             yield return $"CollectorUrl must be an absolute http or https URL, not '{u}'.";
+        if (o.DevelopmentUploads && o.CollectorUrl is not { IsLoopback: true })
+            yield return $"DevelopmentUploads sends unfinished periods at once and is only for a collector on this machine (127.0.0.1, ::1 or localhost), not '{o.CollectorUrl}'.";
     }
 }

@@ -76,7 +76,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
                 return first.Json;
             if (!consent.IsGranted)
                 return null;
-            var built = builder().Build(context.Store.Observations(), context.Today);
+            var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
             return built.Batches.Count > 0 ? Encoding.UTF8.GetString(built.Batches[0].Body) : null;
         }
     }

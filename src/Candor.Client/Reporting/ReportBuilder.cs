@@ -31,13 +31,17 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
     /// of closed periods that may not be sent (switched off, expired, too old, below the first bucket) are
     /// consumed too: they are never to leave, so they are not kept.
     /// </summary>
-    public BuiltBatches Build(IEnumerable<Observation> observations, DateOnly today)
+    /// <param name="includeOpenPeriods">
+    /// Development uploads only (<see cref="CandorClientOptions.DevelopmentUploads"/>): periods still
+    /// running are sent as they stand, so a developer sees a report on a local collector at once.
+    /// </param>
+    public BuiltBatches Build(IEnumerable<Observation> observations, DateOnly today, bool includeOpenPeriods = false)
     {
         var closed = new List<Observation>();
         var reports = new List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)>();
         foreach (var group in observations.GroupBy(o => (o.Metric, o.Period)))
         {
-            if (!PeriodKey.TryParse(group.Key.Period, out var parsed) || parsed.Value.End > today)
+            if (!PeriodKey.TryParse(group.Key.Period, out var parsed) || (parsed.Value.End > today && !includeOpenPeriods))
                 continue; // still open: keeps accumulating
             var period = parsed.Value;
             closed.AddRange(group);

@@ -92,7 +92,9 @@ internal sealed class UploadWorker
             var today = DateOnly.FromDateTime(now.UtcDateTime);
             dropped = _context.Outbox.EnforceLimits(now);
             var next = NextAttempt;
-            if (next is null)
+            if (options.DevelopmentUploads)
+                next = now; // a loopback collector only (checked by the options validator): no wait, no jitter
+            else if (next is null)
             {
                 var firstClosed = _context.Store.Observations()
                     .Select(o => PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
@@ -106,7 +108,7 @@ internal sealed class UploadWorker
             if (now < next)
                 return new UploadCycle("not due", 0, dropped, _context.Outbox.Pending().Count, next);
 
-            var built = _builder().Build(_context.Store.Observations(), today);
+            var built = _builder().Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
             if (built.Consumed.Count > 0)
                 _context.Outbox.Seal(built.Batches, built.Consumed);
             dropped += _context.Outbox.EnforceLimits(now);
