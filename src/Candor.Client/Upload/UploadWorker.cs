@@ -152,7 +152,8 @@ internal sealed class UploadWorker
                         break;
                     case UploadResult.Dropped:
                         _context.Outbox.Remove(batch.Id);
-                        _context.Log($"Dropped a batch the collector refused for good: {outcome.Reason}", LogLevel.Warning);
+                        _context.Log($"Dropped a batch the collector refused for good: {outcome.Reason}", LogLevel.Warning,
+                            $"Dropped a batch the collector refused for good: {outcome.Summary ?? "refused"}");
                         dropped++;
                         break;
                     case UploadResult.Retry:
@@ -160,7 +161,8 @@ internal sealed class UploadWorker
                         _context.Store.SetState(FailuresKey, failures.ToString(CultureInfo.InvariantCulture));
                         var retryAt = now + RetryPolicy.Delay(failures, options.InitialBackoff, options.MaxBackoff, outcome.RetryAfter, options.Random);
                         _context.Store.SetTime(NextAttemptKey, retryAt);
-                        _context.Log($"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}", LogLevel.Warning);
+                        _context.Log($"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}", LogLevel.Warning,
+                            $"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Summary ?? "no answer"}");
                         return new UploadCycle("retrying later", sent, dropped, _context.Outbox.Pending().Count, retryAt);
                 }
             }

@@ -86,6 +86,10 @@ public sealed class HostedClientTests : IDisposable
             ["Candor:Transport"] = "Direct",
             ["Candor:FirstUploadDelayMin"] = "00:00:00",
             ["Candor:FirstUploadDelayMax"] = "06:00:00",
+            // The collector's hint (3 to 10 days) is bounded to one day here, so the closed week goes out soon after Monday.
+            ["Candor:MinUploadInterval"] = "1.00:00:00",
+            ["Candor:MaxUploadInterval"] = "1.00:00:00",
+            ["Candor:ReportbackJitter"] = "06:00:00",
         }, clock);
         await host.StartAsync();
         var client = host.Services.GetRequiredService<CandorClient>();
@@ -97,7 +101,8 @@ public sealed class HostedClientTests : IDisposable
         while (!(client.Status().PendingBatches == 0 && client.Sent().Any(b => b.Body.Contains("app.launches"))))
         {
             Assert.True(DateTime.UtcNow < deadline, "the scheduled upload never reached the collector");
-            Assert.True(clock.GetUtcNow() < NextMonday.AddDays(3), "no upload within the first day after the random delay");
+            Assert.True(clock.GetUtcNow() < NextMonday.AddDays(2), "the closed week was not uploaded within the bounded wait: "
+                + string.Join(" | ", client.Log().Select(l => l.Message)) + " | sent " + client.Sent().Count + " pending " + client.Status().PendingBatches);
             clock.Advance(TimeSpan.FromHours(1));
             await Task.Delay(20); // the tick's upload runs on the thread pool against a real socket
         }
@@ -108,5 +113,29 @@ public sealed class HostedClientTests : IDisposable
         // The host's log never carries a recorded value (7 launches, "linux", 130 ms).
         Assert.DoesNotContain(candorLines, l => l.Contains("linux") || l.Contains("130") || l.Contains("app.launches"));
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_hosts_log_gets_the_status_of_a_refusal_never_the_collectors_answer()
+    {
+        // A collector's problem answer may quote a refused value; the user's local log keeps it, the host's log must not.
+        var tap = new WireTap
+        {
+            Intercept = _ => new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent("""{"title":"Invalid reports","errors":[{"metric":"system.os","reason":"'linux' is not allowed"}]}""",
+                    System.Text.Encoding.UTF8, "application/problem+json"),
+            },
+        };
+        using var client = CandorClient.Create(_kit.Options(new Uri("http://127.0.0.1:9/"), tap), _logs.CreateLogger("Candor.Client.CandorClient"));
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+
+        Assert.Equal(1, (await client.UploadAsync()).Dropped);
+
+        Assert.Contains(client.Log(), l => l.Message.Contains("'linux' is not allowed"));
+        Assert.Contains(_logs.Lines, l => l.Contains("refused for good: 400"));
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains("linux"));
     }
 }
