@@ -177,7 +177,11 @@ internal sealed class UploadWorker
         }
     }
 
-    /// <summary>The announcements' <c>reportback_next</c> moves the next upload like any collector hint (never over a pending retry).</summary>
+    /// <summary>
+    /// The announcements' <c>reportback_next</c> sets the next upload like any collector hint, but never
+    /// postpones one already scheduled (nor a pending retry): fetched daily with a hint of a day or more,
+    /// it would otherwise push the upload back every day, and reports would never leave.
+    /// </summary>
     public DateTimeOffset? Hint(TimeSpan hint)
     {
         lock (_context.Local)
@@ -185,6 +189,8 @@ internal sealed class UploadWorker
             if (Failures != 0)
                 return null;
             var at = UploadSchedule.After(_context.Time.GetUtcNow(), hint, _context.Options);
+            if (NextAttempt is { } scheduled && scheduled <= at)
+                return scheduled;
             _context.Store.SetTime(NextAttemptKey, at);
             return at;
         }

@@ -20,7 +20,7 @@ public sealed class HostedClientTests : IDisposable
     private readonly CapturingLoggerProvider _logs = new();
     public void Dispose() => _kit.Dispose();
 
-    private IHost Build(Dictionary<string, string?> settings, TimeProvider time)
+    private IHost Build(Dictionary<string, string?> settings, TimeProvider time, Action<CandorClientOptions>? more = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.Sources.Clear();
@@ -36,6 +36,7 @@ public sealed class HostedClientTests : IDisposable
             o.Environment = name => _kit.Environment.GetValueOrDefault(name);
             o.PolicyFile = _kit.PolicyFile;
             o.Random = new Random(3);
+            more?.Invoke(o);
         });
         return builder.Build();
     }
@@ -137,5 +138,57 @@ public sealed class HostedClientTests : IDisposable
         Assert.Contains(client.Log(), l => l.Message.Contains("'linux' is not allowed"));
         Assert.Contains(_logs.Lines, l => l.Contains("refused for good: 400"));
         Assert.DoesNotContain(_logs.Lines, l => l.Contains("linux"));
+    }
+
+    [Fact]
+    public async Task The_production_timers_send_fetches_and_uploads_at_different_moments()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
+        await using var collector = await CollectorHost.StartAsync(o => o.AnnouncementsDirectory = Path.Combine(dir, "announcements"), clockStart: NextMonday);
+        using var key = Candor.Announcements.AnnouncementKeys.Generate();
+        var source = Candor.Announcements.AnnouncementSource.Load(collector.Options.AnnouncementsDirectory!, TestRegistries.App);
+        source.ReportbackNext = 0; // no hint: the first upload follows the first closed day
+        source.Publish(collector.Options.AnnouncementsDirectory!, key, ClientTestKit.Wednesday);
+        var clock = new FakeTimeProvider(ClientTestKit.Wednesday);
+        var moments = new TimedTap(clock);
+        using var host = Build(new()
+        {
+            ["Candor:DataDirectory"] = _kit.DataDirectory,
+            ["Candor:CollectorUrl"] = collector.BaseAddress.AbsoluteUri,
+            ["Candor:FirstUploadDelayMin"] = "00:00:00",
+            ["Candor:FirstUploadDelayMax"] = "00:00:00",
+        }, clock, o =>
+        {
+            o.HttpMessageHandler = moments;
+            o.AnnouncementKeys = [key.ExportSubjectPublicKeyInfoPem()];
+        });
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<CandorClient>();
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(moments.Fetches.Count >= 2 && moments.Uploads.Count >= 1))
+        {
+            Assert.True(DateTime.UtcNow < deadline && clock.GetUtcNow() < ClientTestKit.Wednesday.AddDays(5), $"expected two fetches and an upload: {moments.Fetches.Count} {moments.Uploads.Count} " + string.Join(" | ", client.Log().Select(l => l.Message)));
+            clock.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(20);
+        }
+        Assert.Empty(moments.Fetches.Intersect(moments.Uploads)); // never in the same tick
+        await host.StopAsync();
+    }
+
+    /// <summary>Notes the fake-clock moment of every request, by kind, and passes it on to the real collector.</summary>
+    private sealed class TimedTap(TimeProvider clock) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public List<DateTimeOffset> Fetches { get; } = [];
+        public List<DateTimeOffset> Uploads { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var list = request.Method == HttpMethod.Get ? Fetches : Uploads;
+            lock (list) list.Add(clock.GetUtcNow());
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
