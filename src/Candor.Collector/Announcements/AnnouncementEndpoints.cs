@@ -14,7 +14,10 @@ namespace Candor.Collector.Announcements;
 public static class AnnouncementEndpoints
 {
     public static RouteHandlerBuilder MapAnnouncements(this RouteGroupBuilder apps) =>
-        apps.MapGet("/announcements", GetAnnouncements);
+        apps.MapGet("/announcements", GetAnnouncements)
+            .WithSummary("The signed announcements of an app (message of the day), byte for byte as published")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<IResult> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
     {

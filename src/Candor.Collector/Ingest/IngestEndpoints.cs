@@ -22,7 +22,19 @@ public static class IngestEndpoints
     private const int MaxIdempotencyKeyLength = 255;
 
     public static RouteHandlerBuilder MapIngest(this RouteGroupBuilder apps) =>
-        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName);
+        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName)
+            .WithSummary("Submit a batch of reports")
+            .WithDescription("All or nothing: a batch with one bad report stores nothing. Optional Idempotency-Key header: a retry with the same key is counted once.")
+            .Produces<AcceptedAnswer>(StatusCodes.Status202Accepted)
+            // The answers in the order the checks run (the class summary above).
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
         CollectorOptions options, TimeProvider time)
