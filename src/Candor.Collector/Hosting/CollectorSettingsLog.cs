@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Globalization;
-using Candor.Collector.Storage.Postgres;
+using Candor.Postgres;
 using Npgsql;
 
 namespace Candor.Collector.Hosting;

@@ -14,6 +14,9 @@ namespace Candor.Collector.Hosting;
 /// </summary>
 public static class OperationsEndpoints
 {
+    // Health checks map every method by default; probes read, so anything else is 405 like elsewhere.
+    private static readonly HttpMethodMetadata Probe = new(["GET", "HEAD"]);
+
     public static void AddOperations(this IServiceCollection services)
     {
         services.AddSingleton<CollectorMetrics>();
@@ -26,12 +29,12 @@ public static class OperationsEndpoints
         {
             Predicate = _ => false, // liveness: restarting the process would not bring a database back
             ResponseWriter = WriteAsync,
-        });
+        }).WithMetadata(Probe);
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(StoreReadinessCheck.Tag),
             ResponseWriter = WriteAsync,
-        });
+        }).WithMetadata(Probe);
         app.MapGet("/metrics", async (CollectorMetrics metrics, CancellationToken cancellationToken) =>
                 TypedResults.Text(await metrics.ExportAsync(cancellationToken), CollectorMetrics.ContentType))
             .ExcludeFromDescription();

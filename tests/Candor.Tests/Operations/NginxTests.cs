@@ -90,6 +90,8 @@ public sealed class NginxTests : IDisposable
             try
             {
                 Assert.Equal(HttpStatusCode.Accepted, await PostUntilAnsweredAsync(client, nginx));
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode); // scraped on each collector, not through nginx
             }
             finally
             {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Candor.Collector.Storage.Sqlite; // StoreSchemaException
+using Candor.Postgres;
 using Candor.Protocol;
 using Npgsql;
 
