@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Candor.Collector.Storage;
 using Prometheus;
 
@@ -60,15 +63,24 @@ public sealed class CollectorMetrics
         _failing = failing;
     }
 
-    public void RequestAnswered(string route, string method, int status) =>
-        _requests.WithLabels(route, method, status switch
+    /// <summary>
+    /// Counts one answer. Called for every request, ingest included: the labelled child is looked up
+    /// by (endpoint, method, status class) without building strings or label arrays, which happens once
+    /// per combination.
+    /// </summary>
+    public void RequestAnswered(Endpoint? endpoint, string method, int status)
+    {
+        int statusClass = Math.Clamp(status / 100, 1, 5);
+        var key = (endpoint, method, statusClass);
+        if (!_requestChildren.TryGetValue(key, out var child))
         {
-            < 200 => "1xx",
-            < 300 => "2xx",
-            < 400 => "3xx",
-            < 500 => "4xx",
-            _ => "5xx",
-        }).Inc();
+            string route = endpoint is RouteEndpoint { RoutePattern.RawText: { } template } ? "/" + template.TrimStart('/') : RequestMetrics.Unmatched;
+            child = _requestChildren.GetOrAdd(key, _requests.WithLabels(route, method, statusClass + "xx"));
+        }
+        child.Inc();
+    }
+
+    private readonly ConcurrentDictionary<(Endpoint?, string, int), Counter.Child> _requestChildren = new();
 
     public void CommitSucceeded(TimeSpan elapsed, AppendOutcome[] outcomes, IReadOnlyList<AppendRequest> requests)
     {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.Collector.Hosting;
@@ -28,23 +27,21 @@ public static class RequestMetrics
             {
                 // Read after the pipeline ran: routing has chosen the endpoint and the status is final
                 // (an exception the handler turned into a 500 is counted as 5xx).
-                string route = http.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } template }
-                    ? "/" + template.TrimStart('/')
-                    : Unmatched;
-                metrics.RequestAnswered(route, Method(http.Request.Method), http.Response.StatusCode);
+                metrics.RequestAnswered(http.GetEndpoint(), Method(http.Request.Method), http.Response.StatusCode);
             }
         });
     }
 
+    // The constant strings, never the request's own: they are label values and cache keys.
     private static string Method(string method) => method switch
     {
-        "GET" => "GET",
-        "HEAD" => "HEAD",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "OPTIONS" => "OPTIONS",
-        "PATCH" => "PATCH",
+        "GET" => HttpMethods.Get,
+        "HEAD" => HttpMethods.Head,
+        "POST" => HttpMethods.Post,
+        "PUT" => HttpMethods.Put,
+        "DELETE" => HttpMethods.Delete,
+        "OPTIONS" => HttpMethods.Options,
+        "PATCH" => HttpMethods.Patch,
         _ => "OTHER",
     };
 }
