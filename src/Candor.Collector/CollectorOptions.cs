@@ -34,6 +34,13 @@ public sealed class CollectorOptions
     /// </summary>
     public int RetentionDays { get; set; } = 90;
 
+    /// <summary>
+    /// Seconds between rewrites of the store in key order (privacy invariant 9; docs/privacy.md): cells
+    /// written since the last rewrite are in write order on disk for at most this long. A rewrite pauses
+    /// ingest while it runs (the queue absorbs it), so very large databases may want a longer interval.
+    /// </summary>
+    public int RewriteIntervalSeconds { get; set; } = 600;
+
     /// <summary>How long a retry with the same Idempotency-Key returns the first answer.</summary>
     public int IdempotencyDays { get; set; } = 14;
 
@@ -56,11 +63,24 @@ public sealed class CollectorOptions
     /// <summary>Most batches committed in one transaction.</summary>
     public int MaxGroupSize { get; set; } = 1024;
 
-    /// <summary>Publishing: no published count comes from fewer than this many reports (privacy invariant 6).</summary>
-    public int PublishK { get; set; } = 10;
+    /// <summary>
+    /// Publishing (privacy invariant 6): epsilon per installation for one metric and one period; the noise
+    /// of every published count is calibrated to it (docs/privacy.md). At most 4 decimals, so the sampler
+    /// gets it as an exact fraction.
+    /// </summary>
+    public decimal PublishEpsilon { get; set; } = 1m;
 
-    /// <summary>Publishing: published counts are floored to a multiple of this.</summary>
-    public int PublishRounding { get; set; } = 10;
+    /// <summary>Publishing: the chance, at most, that a value held by one installation is published; the threshold is chosen from it.</summary>
+    public double PublishDelta { get; set; } = 1e-6;
+
+    /// <summary>
+    /// Publishing: a period is final, and published, this many days after it ends. Clients report 3 to 10
+    /// days after a period ends plus up to 3 days of jitter, hence 14. Must be less than retention.
+    /// </summary>
+    public int PublishAfterDays { get; set; } = 14;
+
+    /// <summary>Publishing, display only: published counts are floored to a multiple of this (1: exact noisy counts).</summary>
+    public int PublishRounding { get; set; } = 1;
 
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
@@ -95,11 +115,16 @@ public sealed class CollectorOptions
         if (MaxReportsPerBatch < 1) errors.Add("MaxReportsPerBatch must be positive.");
         if (RetentionDays < 1) errors.Add("RetentionDays must be positive.");
         if (IdempotencyDays < 1) errors.Add("IdempotencyDays must be positive.");
+        if (RewriteIntervalSeconds is < 1 or > 86400) errors.Add($"RewriteIntervalSeconds: {RewriteIntervalSeconds} is outside 1..86400.");
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
-        if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
+        if (PublishEpsilon is <= 0 or > 10 || PublishEpsilon * 10000 != decimal.Truncate(PublishEpsilon * 10000))
+            errors.Add($"PublishEpsilon: {PublishEpsilon} must be above 0, at most 10, with at most 4 decimals.");
+        if (PublishDelta is not (> 0 and <= 1e-3)) errors.Add($"PublishDelta: {PublishDelta} must be above 0 and at most 0.001.");
+        if (PublishAfterDays < 1) errors.Add("PublishAfterDays must be positive.");
+        else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         foreach (var (app, a) in Apps)
@@ -107,6 +132,8 @@ public sealed class CollectorOptions
             var (min, max) = NextReportWindow(app);
             CheckWindow($"Apps:{app}:", min, max, errors);
             if (a.RetentionDays is < 1) errors.Add($"Apps:{app}:RetentionDays must be positive.");
+            else if (a.RetentionDays is { } days && PublishAfterDays >= days)
+                errors.Add($"Apps:{app}:RetentionDays ({days}) must be more than PublishAfterDays ({PublishAfterDays}).");
         }
         return errors;
     }
