@@ -60,7 +60,7 @@ public sealed class ConfigurationTests : IDisposable
         var validators = host.App.Services.GetServices<IValidateOptions<CollectorOptions>>().ToList();
         Assert.Contains(validators, v => v is CollectorOptionsValidator);
         Assert.Equal(host.Options.RetentionDays, host.App.Services.GetRequiredService<IOptions<CollectorOptions>>().Value.RetentionDays);
-        var invalid = new CollectorOptionsValidator().Validate(null, new CollectorOptions { Urls = ["notaurl"], PublishK = 1 });
+        var invalid = new CollectorOptionsValidator().Validate(null, new CollectorOptions { Urls = ["notaurl"], MaxReportsPerBatch = 0 });
         Assert.True(invalid.Failed);
         Assert.Equal(2, invalid.Failures!.Count());
     }
