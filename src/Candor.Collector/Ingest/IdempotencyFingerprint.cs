@@ -30,7 +30,7 @@ public static class IdempotencyFingerprint
     }
 
     /// <summary>Whether a stored fingerprint belongs to this body. An empty one was kept by an older
-    /// Candor as an unkeyed hash and wiped by migration 3: the body cannot be compared, so any retry
+    /// Candor as an unkeyed hash and wiped by migration 4: the body cannot be compared, so any retry
     /// with the key is a replay (what the key promised), never a second copy.</summary>
     public static bool Matches(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> mac) =>
         stored.IsEmpty || CryptographicOperations.FixedTimeEquals(stored, mac);
