@@ -72,6 +72,14 @@ public sealed class CollectorOptions
     /// </summary>
     public int RateLimitPerAddressPerSecond { get; set; } = 100;
 
+    /// <summary>Anonymous tokens (Privacy Pass): issuer, keys, budget, trusted proxies.</summary>
+    public PrivacyPass.PrivacyPassOptions PrivacyPass { get; set; } = new();
+
+    /// <summary>Whether <paramref name="app"/>'s report posts need a token; always Off when no key directory is set.</summary>
+    public PrivacyPass.TokenMode TokenModeFor(string app) =>
+        PrivacyPass.KeyDirectory is null ? Collector.PrivacyPass.TokenMode.Off
+        : Apps.TryGetValue(app, out var a) && a.Tokens is { } mode ? mode : PrivacyPass.DefaultMode;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -97,6 +105,7 @@ public sealed class CollectorOptions
         if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
+        errors.AddRange(PrivacyPass.Validate());
         foreach (var (app, a) in Apps)
         {
             var (min, max) = NextReportWindow(app);
@@ -120,4 +129,7 @@ public sealed class AppOptions
 
     /// <summary>This app's retention in days, instead of <see cref="CollectorOptions.RetentionDays"/>.</summary>
     public int? RetentionDays { get; set; }
+
+    /// <summary>This app's Privacy Pass token mode, instead of <c>PrivacyPass:DefaultMode</c>.</summary>
+    public PrivacyPass.TokenMode? Tokens { get; set; }
 }

@@ -52,7 +52,23 @@ public interface IReportStore : IAsyncDisposable
 
     /// <summary>The purge log of one app, oldest first.</summary>
     Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets the spent Privacy Pass tokens of every key not in <paramref name="keepKeyIds"/>: a token
+    /// under a rotated-out key is refused as expired anyway, so the double-spend store is bounded by
+    /// the keys still accepted (one key epoch and its successor).
+    /// </summary>
+    Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default);
+
+    /// <summary>How many spent tokens are remembered (tests and the operator's health view).</summary>
+    Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A Privacy Pass token being redeemed with a batch: its key id and nonce, nothing else. Stored in
+/// its own table, never linked to report rows; a second batch with the same pair is refused.
+/// </summary>
+public sealed record SpentToken(byte[] KeyId, byte[] Nonce);
 
 /// <summary>One line of the purge log: on <paramref name="Day"/> (UTC), the raw rows of periods before
 /// <paramref name="PurgedBefore"/> were deleted: <paramref name="RawRows"/> rows holding <paramref name="Reports"/> reports.</summary>
@@ -63,8 +79,9 @@ public sealed record PurgeRecord(string App, DateOnly Day, DateOnly PurgedBefore
 /// <param name="BodyHash">SHA-256 of the decoded body, to tell a true retry from a reused key.</param>
 /// <param name="Response">The answer to give now and to every retry with the same key.</param>
 /// <param name="Today">The UTC day the key is first seen, the only time kept with it.</param>
+/// <param name="Token">The Privacy Pass token redeemed with this batch, spent in the same transaction; null when none.</param>
 public sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
-    byte[]? BodyHash, IngestResponse Response, DateOnly Today);
+    byte[]? BodyHash, IngestResponse Response, DateOnly Today, SpentToken? Token = null);
 
 /// <summary>The 202 answer: how many reports were accepted and when to report next.</summary>
 public sealed record IngestResponse(int Accepted, long NextReportAfterSeconds);
@@ -77,6 +94,8 @@ public enum AppendOutcomeKind
     Replayed,
     /// <summary>The key was used before with a different body: nothing was stored.</summary>
     KeyReused,
+    /// <summary>The batch's Privacy Pass token was spent before (double spend): nothing was stored.</summary>
+    TokenSpent,
 }
 
 public readonly record struct AppendOutcome(AppendOutcomeKind Kind, IngestResponse Response);

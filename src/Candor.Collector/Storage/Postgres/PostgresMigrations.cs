@@ -66,6 +66,14 @@ internal static class PostgresMigrations
                 reports       bigint NOT NULL,
                 PRIMARY KEY (app, day, purged_before));
             """),
+        (3, """
+            -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
+            -- (no time, no link to report rows).
+            CREATE TABLE spent_tokens (
+                key_id bytea NOT NULL,
+                nonce  bytea NOT NULL,
+                PRIMARY KEY (key_id, nonce));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

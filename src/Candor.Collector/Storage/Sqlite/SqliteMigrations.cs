@@ -49,6 +49,14 @@ internal static class SqliteMigrations
                 reports       INTEGER NOT NULL,
                 PRIMARY KEY (app, day, purged_before)) WITHOUT ROWID;
             """),
+        (3, """
+            -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
+            -- (no time, no link to report rows; WITHOUT ROWID so storage order follows the random nonce).
+            CREATE TABLE spent_tokens (
+                key_id BLOB NOT NULL,
+                nonce  BLOB NOT NULL,
+                PRIMARY KEY (key_id, nonce)) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

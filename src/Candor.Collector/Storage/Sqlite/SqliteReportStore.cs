@@ -16,7 +16,7 @@ public sealed class SqliteReportStore : IReportStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey;
+    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken;
 
     public SqliteReportStore(string path)
     {
@@ -97,6 +97,7 @@ public sealed class SqliteReportStore : IReportStore
         _findKey = Command(c, "SELECT body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = Command(c, "INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
+        _spendToken = Command(c, "INSERT INTO spent_tokens (key_id, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params string[] parameters)
@@ -116,7 +117,7 @@ public sealed class SqliteReportStore : IReportStore
         try
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
+            _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = _spendToken!.Transaction = tx;
             var outcomes = new AppendOutcome[group.Count];
             var delta = new GroupDelta();
             for (int i = 0; i < group.Count; i++)
@@ -127,6 +128,13 @@ public sealed class SqliteReportStore : IReportStore
                     outcomes[i] = previous.BodyHash.AsSpan().SequenceEqual(request.BodyHash)
                         ? new(AppendOutcomeKind.Replayed, previous.Response)
                         : new(AppendOutcomeKind.KeyReused, previous.Response);
+                    continue;
+                }
+                // After the replay check (a retry of a stored batch carries the same token and must get its
+                // first answer), before the key is remembered (a refused batch must leave nothing behind).
+                if (request.Token is { } token && !SpendToken(token))
+                {
+                    outcomes[i] = new(AppendOutcomeKind.TokenSpent, request.Response);
                     continue;
                 }
                 if (request.IdempotencyKey is { } newKey)
@@ -163,6 +171,34 @@ public sealed class SqliteReportStore : IReportStore
         if (!reader.Read())
             return null;
         return ((byte[])reader.GetValue(0), new IngestResponse(reader.GetInt32(1), reader.GetInt64(2)));
+    }
+
+    private bool SpendToken(SpentToken token)
+    {
+        _spendToken!.Parameters[0].Value = token.KeyId;
+        _spendToken.Parameters[1].Value = token.Nonce;
+        return _spendToken.ExecuteNonQuery() == 1;
+    }
+
+    public async Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        var names = new List<string>();
+        foreach (var id in keepKeyIds)
+        {
+            var name = "$k" + names.Count;
+            names.Add(name);
+            cmd.Parameters.AddWithValue(name, id);
+        }
+        cmd.CommandText = names.Count == 0 ? "DELETE FROM spent_tokens;" : $"DELETE FROM spent_tokens WHERE key_id NOT IN ({string.Join(", ", names)});";
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        return (long)(await Scalar(c, "SELECT count(*) FROM spent_tokens;"))!;
     }
 
     private void InsertKey(byte[] key, AppendRequest request)
