@@ -97,7 +97,6 @@ public sealed class SqliteReportStore : IReportStore
         _findKey = Command(c, "SELECT body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = Command(c, "INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
-        _spendToken = Command(c, "INSERT INTO spent_tokens (key_id, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params string[] parameters)
@@ -117,7 +116,7 @@ public sealed class SqliteReportStore : IReportStore
         try
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = _spendToken!.Transaction = tx;
+            _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
             var outcomes = new AppendOutcome[group.Count];
             var delta = new GroupDelta();
             for (int i = 0; i < group.Count; i++)
@@ -132,7 +131,7 @@ public sealed class SqliteReportStore : IReportStore
                 }
                 // After the replay check (a retry of a stored batch carries the same token and must get its
                 // first answer), before the key is remembered (a refused batch must leave nothing behind).
-                if (request.Token is { } token && !SpendToken(token))
+                if (request.Token is { } token && !SpendToken(token, tx))
                 {
                     outcomes[i] = new(AppendOutcomeKind.TokenSpent, request.Response);
                     continue;
@@ -173,9 +172,12 @@ public sealed class SqliteReportStore : IReportStore
         return ((byte[])reader.GetValue(0), new IngestResponse(reader.GetInt32(1), reader.GetInt64(2)));
     }
 
-    private bool SpendToken(SpentToken token)
+    private bool SpendToken(SpentToken token, SqliteTransaction tx)
     {
-        _spendToken!.Parameters[0].Value = token.KeyId;
+        // Prepared on first use: tests migrate to older schema versions, which have no spent_tokens table.
+        _spendToken ??= Command(_writer!, "INSERT INTO spent_tokens (key_id, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
+        _spendToken.Transaction = tx;
+        _spendToken.Parameters[0].Value = token.KeyId;
         _spendToken.Parameters[1].Value = token.Nonce;
         return _spendToken.ExecuteNonQuery() == 1;
     }
@@ -374,7 +376,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken })
                 cmd?.Dispose();
             if (_writer is not null)
             {
