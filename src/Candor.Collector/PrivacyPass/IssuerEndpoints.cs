@@ -28,7 +28,7 @@ public static class IssuerEndpoints
             var keys = ring.Current.Accepted.Select(k => new Dictionary<string, object>
             {
                 ["token-type"] = (int)TokenChallenge.TokenTypeBlindRsa,
-                ["token-key"] = Base64Url.EncodeToString(k.Public.Spki),
+                ["token-key"] = PrivateTokenHeader.Encode(k.Public.Spki),
                 ["not-before"] = k.NotBefore.ToUnixTimeSeconds(),
             }).Reverse().ToArray(); // newest first: RFC 9578 4 lets clients take the first key they support
             var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>

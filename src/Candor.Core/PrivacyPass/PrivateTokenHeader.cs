@@ -11,10 +11,20 @@ public static class PrivateTokenHeader
 {
     public const string Scheme = "PrivateToken";
 
-    public static string Authorization(PrivateToken token) => $"{Scheme} token=\"{Base64Url.EncodeToString(token.Encode())}\"";
+    public static string Authorization(PrivateToken token) => $"{Scheme} token=\"{Encode(token.Encode())}\"";
 
     public static string Challenge(TokenChallenge challenge, RsaPublicKey key) =>
-        $"{Scheme} challenge=\"{Base64Url.EncodeToString(challenge.Encoded)}\", token-key=\"{Base64Url.EncodeToString(key.Spki)}\"";
+        $"{Scheme} challenge=\"{Encode(challenge.Encoded)}\", token-key=\"{Encode(key.Spki)}\"";
+
+    /// <summary>
+    /// base64url with padding: what RFC 9577's examples and the common implementations send, and what
+    /// some of them insist on reading (Cloudflare's privacypass-ts refuses unpadded values). Parsing accepts both.
+    /// </summary>
+    public static string Encode(ReadOnlySpan<byte> bytes)
+    {
+        var text = Base64Url.EncodeToString(bytes);
+        return (text.Length % 4) switch { 2 => text + "==", 3 => text + "=", _ => text };
+    }
 
     /// <summary>
     /// The token bytes of an <c>Authorization: PrivateToken token=...</c> value; null when the header
