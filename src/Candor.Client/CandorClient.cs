@@ -28,6 +28,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly PendingOutbox _outbox;
     private readonly MeterBridge _bridge;
     private readonly HttpClient? _http;
+    private readonly Tokens.PrivateTokenHandler? _tokens;
     private readonly Uri? _announcementsBase;
     private readonly Uploader? _uploader;
     private readonly UploadCycleRunner _cycle;
@@ -68,10 +69,12 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (options.CollectorUrl is { } url)
         {
             var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-            var handler = options.HttpMessageHandler
+            HttpMessageHandler handler = options.HttpMessageHandler
                 ?? (options.Transport == Transport.TransportMode.Direct
                     ? new SocketsHttpHandler()
                     : new Transport.ReportingTransport(options.Transport, options.SocksProxy, log: message => _store.Log(_time.GetUtcNow(), message)));
+            if (options.PrivateTokens)
+                handler = _tokens = Tokens.PrivateTokenClient.Attach(handler, _store.Path, baseUrl, registry.App, options, () => _consent.IsGranted);
             _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null)
             {
                 Timeout = TimeSpan.FromSeconds(60),
@@ -535,6 +538,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return;
         _flushTimer?.Dispose();
         _uploadTimer?.Dispose();
+        _tokens?.StopRefills();
         _bridge.Dispose();
         try { Flush(); } catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException) { }
         _http?.Dispose();
