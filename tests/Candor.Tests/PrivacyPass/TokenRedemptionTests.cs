@@ -220,4 +220,21 @@ public sealed class TokenRedemptionTests
         Assert.Equal(HttpStatusCode.Accepted, (await TokenKit.PostAsync(host.Client, "PrivateToken token=\"garbage\"")).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await TokenKit.PostAsync(host.Client, authorization: null)).StatusCode);
     }
+
+    [Fact]
+    public async Task Every_token_route_is_described_in_the_openapi_document()
+    {
+        await using var host = await TokenKit.StartAsync();
+        using var doc = System.Text.Json.JsonDocument.Parse(await host.Client.GetStringAsync("/openapi/v1.json"));
+        var paths = doc.RootElement.GetProperty("paths");
+        var routes = host.App.Services.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>()
+            .SelectMany(s => s.Endpoints).OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().ToList();
+        foreach (var path in new[] { "/v1/apps/{app}/token-challenge", IssuerEndpoints.DirectoryPath, IssuerEndpoints.RequestPathDefault })
+        {
+            Assert.Contains(routes, r => "/" + r.RoutePattern.RawText!.TrimStart('/') == path);
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is not in openapi.json");
+        }
+        var reports = paths.GetProperty("/v1/apps/{app}/reports").GetProperty("post").GetProperty("responses");
+        Assert.True(reports.TryGetProperty("401", out _) && reports.TryGetProperty("403", out _));
+    }
 }
