@@ -9,7 +9,7 @@ namespace Candor.Client.Tokens;
 /// through the same inner transport as uploads (direct, SOCKS5/Tor, or whatever handler the app gave).
 /// A decorator, like the transports: the client only puts it in front of its handler.
 /// </summary>
-public sealed class PrivateTokenHandler : DelegatingHandler
+internal sealed class PrivateTokenHandler : DelegatingHandler
 {
     private readonly TokenWallet _wallet;
     private readonly TokenRefillOptions _options;

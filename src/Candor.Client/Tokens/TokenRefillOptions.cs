@@ -1,7 +1,7 @@
 namespace Candor.Client.Tokens;
 
 /// <summary>How the client keeps its wallet of Privacy Pass tokens filled (docs/privacy.md, "Anonymous tokens").</summary>
-public sealed class TokenRefillOptions
+internal sealed class TokenRefillOptions
 {
     /// <summary>The collector whose challenge the tokens are for.</summary>
     public required Uri Collector { get; set; }

@@ -15,7 +15,7 @@ namespace Candor.Client.Tokens;
 /// A token is bound to the outbox batch it was first attached to (by the batch's Idempotency-Key),
 /// so a retry of that batch spends the same token and the collector answers it as a replay.
 /// </summary>
-public sealed class TokenWallet
+internal sealed class TokenWallet
 {
     private readonly string _connectionString;
     private readonly Lock _lock = new();

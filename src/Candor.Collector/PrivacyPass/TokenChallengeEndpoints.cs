@@ -4,6 +4,7 @@ using Candor.Collector.Registry;
 using Candor.PrivacyPass;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.PrivacyPass;
@@ -16,19 +17,23 @@ namespace Candor.Collector.PrivacyPass;
 public static class TokenChallengeEndpoints
 {
     public static RouteHandlerBuilder MapTokenChallenge(this RouteGroupBuilder apps) =>
-        apps.MapGet("/token-challenge", (string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, TokenKeyRing ring) =>
+        apps.MapGet("/token-challenge", GetChallenge)
+            .WithSummary("The app's token mode and the Privacy Pass challenge and key to fetch tokens for");
+
+    private static Results<JsonHttpResult<Dictionary<string, object?>>, ProblemHttpResult> GetChallenge(string app, HttpContext http,
+        RegistryCatalog catalog, CollectorOptions options, TokenKeyRing ring)
+    {
+        if (catalog.Find(app) is null)
+            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", "This collector does not collect for this app.");
+        var snapshot = ring.Current;
+        if (snapshot.Newest is { } key)
+            http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);
+        return TypedResults.Json(new Dictionary<string, object?>
         {
-            if (catalog.Find(app) is null)
-                return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", "This collector does not collect for this app.");
-            var snapshot = ring.Current;
-            if (snapshot.Newest is { } key)
-                http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);
-            return TypedResults.Json(new Dictionary<string, object?>
-            {
-                ["mode"] = options.TokenModeFor(app).ToString().ToLowerInvariant(),
-                ["challenge"] = Base64Url.EncodeToString(snapshot.Challenge.Encoded),
-                ["token_key"] = snapshot.Newest is { } k ? Base64Url.EncodeToString(k.Spki) : null,
-                ["issuer_name"] = snapshot.Challenge.IssuerName,
-            });
+            ["mode"] = options.TokenModeFor(app).ToString().ToLowerInvariant(),
+            ["challenge"] = PrivateTokenHeader.Encode(snapshot.Challenge.Encoded),
+            ["token_key"] = snapshot.Newest is { } k ? PrivateTokenHeader.Encode(k.Spki) : null,
+            ["issuer_name"] = snapshot.Challenge.IssuerName,
         });
+    }
 }

@@ -2,6 +2,7 @@ using Candor.Collector.Api;
 using Candor.Collector.Storage;
 using Candor.PrivacyPass;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Candor.Collector.PrivacyPass;
 
@@ -16,7 +17,7 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
     /// <summary>Suffix of the app name under which <see cref="TokenMode.Separate"/> stores untokened batches ('/' cannot occur in app ids).</summary>
     public const string UntokenedSuffix = "/untokened";
 
-    public readonly record struct Decision(IResult? Problem, SpentToken? Token, bool Untokened);
+    public readonly record struct Decision(ProblemHttpResult? Problem, SpentToken? Token, bool Untokened);
 
     public Decision Check(HttpContext http, string app)
     {
@@ -57,11 +58,11 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
         };
     }
 
-    public static IResult Spent(HttpContext http) =>
+    public static ProblemHttpResult Spent(HttpContext http) =>
         ProblemTypes.Problem(http, 403, "token-spent", "Token already spent",
             "This token was redeemed before; each token counts once. Nothing was stored; send a fresh token.");
 
-    private static IResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, string slug, string title, string detail)
+    private static ProblemHttpResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, string slug, string title, string detail)
     {
         if (snapshot.Newest is { } key)
             http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);

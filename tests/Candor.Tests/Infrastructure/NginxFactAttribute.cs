@@ -1,9 +1,9 @@
 namespace Candor.Tests.Infrastructure;
 
 /// <summary>
-/// A test that runs Debian's nginx (apt package <c>nginx</c>) as a real reverse proxy on loopback.
-/// Without it the test is skipped with a reason on a developer machine, but in CI (CI=true) it runs,
-/// and fails, so a missing proxy can never pass silently there.
+/// A test that runs nginx (apt package <c>nginx</c>). Without it the test is skipped with a reason
+/// on a developer machine, but in CI (CI=true) it runs, and fails, so a missing tool can never pass
+/// silently there.
 /// </summary>
 public sealed class NginxFactAttribute : FactAttribute
 {

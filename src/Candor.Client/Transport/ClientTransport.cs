@@ -1,0 +1,38 @@
+namespace Candor.Client.Transport;
+
+/// <summary>
+/// The client's only way to the network, shared by uploads and announcement fetches and owned by the
+/// background worker, never by a lock the app's calls take. Like Sentry's transports, it is a chain of
+/// <see cref="HttpMessageHandler"/>s: the innermost is <see cref="CandorClientOptions.HttpMessageHandler"/>
+/// when the app gives one, else <see cref="ReportingTransport"/> (direct or SOCKS5/Tor). A later
+/// transport (an Oblivious HTTP relay, a Privacy Pass token) is one more handler in this chain, and
+/// nothing else in the client changes.
+/// </summary>
+internal sealed class ClientTransport : IDisposable
+{
+    /// <summary>The longest one request may take; a collector that answers slower is treated as no answer (retried).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly HttpClient _http;
+
+    /// <param name="decorate">Wraps the transport in one more handler (the Privacy Pass token handler), given the base URL.</param>
+    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null)
+    {
+        BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
+        HttpMessageHandler handler = options.HttpMessageHandler
+            ?? (options.Transport == TransportMode.Direct
+                ? new SocketsHttpHandler { UseCookies = false }
+                : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
+        if (decorate is not null)
+            handler = decorate(handler, BaseUrl);
+        // An app's own handler stays the app's to dispose, decorated or not (the decorator does not own it then).
+        _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null) { Timeout = RequestTimeout };
+    }
+
+    /// <summary>The collector's base address, always ending in '/'.</summary>
+    public Uri BaseUrl { get; }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel) => _http.SendAsync(request, cancel);
+
+    public void Dispose() => _http.Dispose();
+}
