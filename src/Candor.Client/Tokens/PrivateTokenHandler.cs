@@ -54,7 +54,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     {
         try
         {
-            await RefillAsync();
+            await RefillAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or FormatException or KeyNotFoundException)
         {
@@ -71,7 +71,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
         if (!_allowed() || _wallet.Available >= _options.Target)
             return 0;
         using var http = new HttpClient(InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel);
+        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel).ConfigureAwait(false);
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -85,7 +85,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
             if (_wallet.TokenFor(key) is { } token)
                 request.Headers.TryAddWithoutValidation("Authorization", $"{PrivateTokenHeader.Scheme} token=\"{PrivateTokenHeader.Encode(token)}\"");
         }
-        var response = await base.SendAsync(request, cancellationToken);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (batchKey is not null)
         {
             // The token is spent (accepted) or worthless (refused): either way it must not be sent again.
@@ -93,7 +93,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
             if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
                 _wallet.Release(batchKey);
             if (response.StatusCode == HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.Count > 0
-                && await ProblemTypeAsync(response) == "urn:candor:problem:expired-token-key")
+                && await ProblemTypeAsync(response).ConfigureAwait(false) == "urn:candor:problem:expired-token-key")
                 _wallet.Clear();
         }
         return response;
@@ -101,10 +101,10 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
 
     private static async Task<string?> ProblemTypeAsync(HttpResponseMessage response)
     {
-        await response.Content.LoadIntoBufferAsync();
+        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
             return doc.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
         }
         catch (System.Text.Json.JsonException)

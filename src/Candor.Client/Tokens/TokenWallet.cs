@@ -99,7 +99,7 @@ internal sealed class TokenWallet
     /// </summary>
     public async Task<int> FillAsync(HttpClient http, Uri collector, string app, int target, Uri? issuer = null, CancellationToken cancel = default)
     {
-        using var challengeDoc = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector, $"v1/apps/{Uri.EscapeDataString(app)}/token-challenge"), cancel));
+        using var challengeDoc = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector, $"v1/apps/{Uri.EscapeDataString(app)}/token-challenge"), cancel).ConfigureAwait(false));
         var root = challengeDoc.RootElement;
         if (root.GetProperty("mode").GetString() == "off" || root.GetProperty("token_key").ValueKind != JsonValueKind.String)
             return 0;
@@ -107,7 +107,7 @@ internal sealed class TokenWallet
         var key = RsaPublicKey.FromSpki(Decode(root.GetProperty("token_key").GetString()!));
 
         var issuerBase = issuer ?? collector;
-        using var directory = JsonDocument.Parse(await http.GetStringAsync(new Uri(issuerBase, ".well-known/private-token-issuer-directory"), cancel));
+        using var directory = JsonDocument.Parse(await http.GetStringAsync(new Uri(issuerBase, ".well-known/private-token-issuer-directory"), cancel).ConfigureAwait(false));
         var requestUri = new Uri(issuerBase, directory.RootElement.GetProperty("issuer-request-uri").GetString()!);
 
         int added = 0;
@@ -116,12 +116,12 @@ internal sealed class TokenWallet
             var pending = TokenClient.CreateRequest(key, challenge);
             using var request = new HttpRequestMessage(HttpMethod.Post, requestUri) { Content = new ByteArrayContent(pending.Request.Encode()) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/private-token-request");
-            using var response = await http.SendAsync(request, cancel);
+            using var response = await http.SendAsync(request, cancel).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
                 break; // 429: this address's budget is spent for the period; the next refill tries again
             try
             {
-                Add(TokenClient.Finalize(pending, await response.Content.ReadAsByteArrayAsync(cancel)));
+                Add(TokenClient.Finalize(pending, await response.Content.ReadAsByteArrayAsync(cancel).ConfigureAwait(false)));
                 added++;
             }
             catch (CryptographicException)

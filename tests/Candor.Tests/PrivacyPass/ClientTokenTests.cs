@@ -106,7 +106,7 @@ public sealed class ClientTokenTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_token_the_upload_is_refused_and_the_batch_is_kept_for_later()
+    public async Task Without_a_token_the_upload_is_refused_and_the_batch_waits_for_one()
     {
         await using var collector = await TokenKit.StartAsync();
         var tap = new WireTap();
@@ -118,6 +118,12 @@ public sealed class ClientTokenTests : IDisposable
         Assert.False(tap.Requests[0].Headers.ContainsKey("Authorization"));
         Assert.Empty(await collector.Store.ReadRawAsync(TestRegistries.App));
         Assert.Contains(client.Log(), l => l.Message.Contains("401"));
-        _ = cycle;
+        Assert.True(cycle.Pending > 0, "the refused batch was dropped instead of waiting for a token");
+
+        // Once the wallet has a token, the kept batch goes through.
+        await Wallet.FillAsync(collector.Client, collector.BaseAddress, TestRegistries.App, 4);
+        _kit.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(0, (await client.UploadAsync()).Pending);
+        Assert.NotEmpty(await collector.Store.ReadRawAsync(TestRegistries.App));
     }
 }

@@ -90,9 +90,9 @@ internal static class PostgresMigrations
             -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
             -- (no time, no link to report rows).
             CREATE TABLE spent_tokens (
-                key_id bytea NOT NULL,
+                token_key bytea NOT NULL,
                 nonce  bytea NOT NULL,
-                PRIMARY KEY (key_id, nonce));
+                PRIMARY KEY (token_key, nonce));
             """),
     ];
 

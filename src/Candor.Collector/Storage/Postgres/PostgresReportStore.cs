@@ -265,10 +265,10 @@ public sealed class PostgresReportStore : IReportStore
         if (tokens.Length == 0)
             return fresh;
         await using var insert = new NpgsqlCommand("""
-            INSERT INTO spent_tokens (key_id, nonce)
+            INSERT INTO spent_tokens (token_key, nonce)
             SELECT substring(t FROM 1 FOR 32), substring(t FROM 33) FROM unnest(@tokens::bytea[]) AS t
             ON CONFLICT DO NOTHING
-            RETURNING key_id || nonce;
+            RETURNING token_key || nonce;
             """, c);
         insert.Parameters.AddWithValue("tokens", tokens);
         await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
@@ -279,7 +279,7 @@ public sealed class PostgresReportStore : IReportStore
 
     public async Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("DELETE FROM spent_tokens WHERE NOT (key_id = ANY(@keep));");
+        await using var cmd = _dataSource.CreateCommand("DELETE FROM spent_tokens WHERE NOT (token_key = ANY(@keep));");
         cmd.Parameters.AddWithValue("keep", keepKeyIds.ToArray());
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -72,9 +72,9 @@ internal static class SqliteMigrations
             -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
             -- (no time, no link to report rows; WITHOUT ROWID so storage order follows the random nonce).
             CREATE TABLE spent_tokens (
-                key_id BLOB NOT NULL,
+                token_key BLOB NOT NULL,
                 nonce  BLOB NOT NULL,
-                PRIMARY KEY (key_id, nonce)) WITHOUT ROWID;
+                PRIMARY KEY (token_key, nonce)) WITHOUT ROWID;
             """),
     ];
 

@@ -194,7 +194,7 @@ public sealed class SqliteReportStore : IReportStore
     private bool SpendToken(SpentToken token, SqliteTransaction tx)
     {
         // Prepared on first use: tests migrate to older schema versions, which have no spent_tokens table.
-        _spendToken ??= Command(_writer!, "INSERT INTO spent_tokens (key_id, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
+        _spendToken ??= Command(_writer!, "INSERT INTO spent_tokens (token_key, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
         _spendToken.Transaction = tx;
         _spendToken.Parameters[0].Value = token.KeyId;
         _spendToken.Parameters[1].Value = token.Nonce;
@@ -212,7 +212,7 @@ public sealed class SqliteReportStore : IReportStore
             names.Add(name);
             cmd.Parameters.AddWithValue(name, id);
         }
-        cmd.CommandText = names.Count == 0 ? "DELETE FROM spent_tokens;" : $"DELETE FROM spent_tokens WHERE key_id NOT IN ({string.Join(", ", names)});";
+        cmd.CommandText = names.Count == 0 ? "DELETE FROM spent_tokens;" : $"DELETE FROM spent_tokens WHERE token_key NOT IN ({string.Join(", ", names)});";
         return await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
