@@ -76,12 +76,13 @@ public sealed class ConformanceVectorTests
     public void Finalize_refuses_a_blind_signature_that_does_not_verify()
     {
         var key = RsaPrivateKey.Generate(2048);
-        var other = RsaPrivateKey.Generate(2048);
         var variant = BlindRsa.Sha384PssDeterministic;
         var input = variant.Prepare("message"u8);
         var blinded = variant.Blind(key.Public, input);
-        var wrongSigner = BlindRsa.BlindSign(other, blinded.BlindedMessage);
-        Assert.Throws<CryptographicException>(() => variant.Finalize(key.Public, input, wrongSigner, blinded.Inverse));
+        // A real signature, but on another blinded message: what a cheating or broken signer would return.
+        var otherMessage = variant.Blind(key.Public, variant.Prepare("another message"u8));
+        var wrongAnswer = BlindRsa.BlindSign(key, otherMessage.BlindedMessage);
+        Assert.Throws<CryptographicException>(() => variant.Finalize(key.Public, input, wrongAnswer, blinded.Inverse));
     }
 
     [Fact]
