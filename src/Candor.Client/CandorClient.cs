@@ -38,6 +38,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly RecordingFlusher _flusher;
     private readonly MeterBridge _bridge;
     private readonly ClientTransport? _transport;
+    private Tokens.PrivateTokenHandler? _tokens;
     private readonly UploadWorker _worker;
     private readonly AnnouncementService _announcements;
     private readonly UserView _view;
@@ -51,7 +52,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _flusher = new RecordingFlusher(_context, _gate);
         _consent = new ConsentController(_context, _gate, _flusher);
         if (options.CollectorUrl is { } url)
-            _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning));
+            _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
+                options.PrivateTokens ? (inner, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null);
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
@@ -312,6 +314,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _bridge.Dispose();
         try { Flush(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException) { }
+        _tokens?.StopRefills();
         _transport?.Dispose();
     }
 }

@@ -106,6 +106,49 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(AppendOutcomeKind.Stored, outcomes[0].Kind);
     }
 
+    private static SpentToken Token(byte keyId, byte nonce) => new(Enumerable.Repeat(keyId, 32).ToArray(), Enumerable.Repeat(nonce, 32).ToArray());
+
+    [StoreFact]
+    public async Task A_token_spent_before_is_refused_and_nothing_of_its_batch_is_stored()
+    {
+        var first = await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 7) }]);
+        var again = await Store.AppendGroupAsync([Request("app.a", key: [4, 4]) with { Token = Token(1, 7) }]);
+        Assert.Equal(AppendOutcomeKind.Stored, first[0].Kind);
+        Assert.Equal(AppendOutcomeKind.TokenSpent, again[0].Kind);
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
+        // The refused batch's idempotency key was not kept either: with a fresh token it is a new batch.
+        var fresh = await Store.AppendGroupAsync([Request("app.a", key: [4, 4]) with { Token = Token(1, 8) }]);
+        Assert.Equal(AppendOutcomeKind.Stored, fresh[0].Kind);
+        Assert.Equal(2, await Store.CountSpentTokensAsync());
+    }
+
+    [StoreFact]
+    public async Task One_token_in_two_batches_of_one_group_counts_once()
+    {
+        var outcomes = await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 9) }, Request("app.a") with { Token = Token(1, 9) }]);
+        Assert.Equal([AppendOutcomeKind.Stored, AppendOutcomeKind.TokenSpent], outcomes.Select(o => o.Kind));
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
+    }
+
+    [StoreFact]
+    public async Task A_retry_of_a_stored_batch_with_its_token_is_replayed_not_refused()
+    {
+        byte[] key = [5, 5];
+        await Store.AppendGroupAsync([Request("app.a", key) with { Token = Token(2, 1) }]);
+        var retry = await Store.AppendGroupAsync([Request("app.a", key) with { Token = Token(2, 1) }]);
+        Assert.Equal(AppendOutcomeKind.Replayed, retry[0].Kind);
+    }
+
+    [StoreFact]
+    public async Task Spent_tokens_of_retired_keys_are_forgotten_and_those_of_accepted_keys_kept()
+    {
+        await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 1) }, Request("app.a") with { Token = Token(2, 1) },
+            Request("app.a") with { Token = Token(3, 1) }]);
+        Assert.Equal(1, await Store.PurgeSpentTokensAsync([Token(2, 0).KeyId, Token(3, 0).KeyId]));
+        Assert.Equal(2, await Store.CountSpentTokensAsync());
+        Assert.Equal(AppendOutcomeKind.TokenSpent, (await Store.AppendGroupAsync([Request("app.a") with { Token = Token(2, 1) }]))[0].Kind);
+    }
+
     [StoreFact]
     public async Task Registries_are_kept_once_per_app_and_version()
     {
