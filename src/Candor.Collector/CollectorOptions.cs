@@ -56,11 +56,24 @@ public sealed class CollectorOptions
     /// <summary>Most batches committed in one transaction.</summary>
     public int MaxGroupSize { get; set; } = 1024;
 
-    /// <summary>Publishing: no published count comes from fewer than this many reports (privacy invariant 6).</summary>
-    public int PublishK { get; set; } = 10;
+    /// <summary>
+    /// Publishing (privacy invariant 6): epsilon per installation for one metric and one period; the noise
+    /// of every published count is calibrated to it (docs/privacy.md). At most 4 decimals, so the sampler
+    /// gets it as an exact fraction.
+    /// </summary>
+    public decimal PublishEpsilon { get; set; } = 1m;
 
-    /// <summary>Publishing: published counts are floored to a multiple of this.</summary>
-    public int PublishRounding { get; set; } = 10;
+    /// <summary>Publishing: the chance, at most, that a value held by one installation is published; the threshold is chosen from it.</summary>
+    public double PublishDelta { get; set; } = 1e-6;
+
+    /// <summary>
+    /// Publishing: a period is final, and published, this many days after it ends. Clients report 3 to 10
+    /// days after a period ends plus up to 3 days of jitter, hence 14. Must be less than retention.
+    /// </summary>
+    public int PublishAfterDays { get; set; } = 14;
+
+    /// <summary>Publishing, display only: published counts are floored to a multiple of this (1: exact noisy counts).</summary>
+    public int PublishRounding { get; set; } = 1;
 
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
@@ -94,7 +107,11 @@ public sealed class CollectorOptions
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
-        if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
+        if (PublishEpsilon is <= 0 or > 10 || PublishEpsilon * 10000 != decimal.Truncate(PublishEpsilon * 10000))
+            errors.Add($"PublishEpsilon: {PublishEpsilon} must be above 0, at most 10, with at most 4 decimals.");
+        if (PublishDelta is not (> 0 and <= 1e-3)) errors.Add($"PublishDelta: {PublishDelta} must be above 0 and at most 0.001.");
+        if (PublishAfterDays < 1) errors.Add("PublishAfterDays must be positive.");
+        else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         foreach (var (app, a) in Apps)
@@ -102,6 +119,8 @@ public sealed class CollectorOptions
             var (min, max) = NextReportWindow(app);
             CheckWindow($"Apps:{app}:", min, max, errors);
             if (a.RetentionDays is < 1) errors.Add($"Apps:{app}:RetentionDays must be positive.");
+            else if (a.RetentionDays is { } days && PublishAfterDays >= days)
+                errors.Add($"Apps:{app}:RetentionDays ({days}) must be more than PublishAfterDays ({PublishAfterDays}).");
         }
         return errors;
     }

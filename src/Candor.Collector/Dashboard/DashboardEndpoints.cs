@@ -66,14 +66,13 @@ public static class DashboardEndpoints
             var apps = catalog.Apps.ToList();
             if (apps.Count == 0)
                 sb.Append("<p class=\"empty\">This collector serves no app yet.</p>");
-            var window = ArrivalWindow.For(options);
             var range = RangeSelection.Resolve(null, null, null, Today(time), out _)!;
             foreach (var a in apps)
             {
                 var registry = a.Latest.Registry;
                 sb.Append($"<section class=\"app-card\" aria-labelledby=\"app-{E(a.App)}\"><h2 id=\"app-{E(a.App)}\"><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></h2>");
                 var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } w
-                    ? await MetricView.LoadAsync(publisher, a.App, w, range, window, http.RequestAborted) : null;
+                    ? await MetricView.LoadAsync(publisher, a.App, w, range, http.RequestAborted) : null;
                 if (weekly is { HasFigures: true })
                 {
                     var newest = weekly.Final[^1];
@@ -81,15 +80,15 @@ public static class DashboardEndpoints
                     var before = weekly.Final.Count > 1 ? weekly.Final[^2] : null;
                     sb.Append($"<p class=\"headline\"><strong class=\"figure\">{N(now)}</strong> active installations in {newest.Period}, the newest complete week")
                       .Append(before is null ? "" : $" <span class=\"change\">({ValueText.Change(now, MetricView.Active(before))} on {before.Period})</span>").Append("</p>");
-                    var points = weekly.Current.Periods.Where(p => p.Total > 0)
-                        .Select(p => new ColumnPoint(p.Period.ToString(), MetricView.Active(p), weekly.Arriving.Contains(p.Period))).ToList();
+                    var points = weekly.Current.Periods.Where(p => p.CountOf("true") is not null || weekly.Arriving.Contains(p.Period))
+                        .Select(p => new ColumnPoint(p.Period.ToString(), p.CountOf("true"), weekly.Arriving.Contains(p.Period))).ToList();
                     sb.Append(SvgChart.Sparkline($"Active installations per week, {range.Start} to {range.End}", points));
                 }
                 else
-                    sb.Append($"<p class=\"empty\">No figures yet: each needs at least {publisher.Rule.K} installations reporting, and a week is shown once its reports are in, about {window.Days} days after it ends.</p>");
+                    sb.Append($"<p class=\"empty\">No figures yet: a week is published {publisher.PublishAfterDays} days after it ends, once its reports are in, and a figure is shown only when enough installations report it.</p>");
                 sb.Append($"<p class=\"muted\">Registry version {registry.Version}, {registry.Metrics.Length} metrics · <a href=\"/apps/{E(a.App)}/collected\">what we collect and why</a></p></section>");
             }
-            sb.Append($"<p class=\"rule\">{E(publisher.Rule.Describe())}</p>");
+            sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))}</p>");
             return HtmlPage("Apps", sb.ToString());
         }));
 
@@ -104,7 +103,6 @@ public static class DashboardEndpoints
             var registry = registries.Latest.Registry;
             if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
                 return HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p><p><a href=\"/apps/{E(app)}\">Back</a></p>", 400);
-            var window = ArrivalWindow.For(options);
             var cancel = http.RequestAborted;
 
             var sb = new StringBuilder();
@@ -112,15 +110,18 @@ public static class DashboardEndpoints
               .Append($"open data: <a href=\"/v1/public/apps/{E(app)}/export.csv\">CSV</a>, <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a></p>");
             RangeNav(sb, app, selection);
 
-            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, window, cancel);
-            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, window, cancel) : null;
-            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, window, cancel) : null;
-            Headline(sb, selection, daily!, weekly, version, publisher.Rule.K, window);
+            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, cancel);
+            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, cancel) : null;
+            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, cancel) : null;
+            Headline(sb, daily!, weekly, version, publisher.PublishAfterDays);
 
             sb.Append($"<p class=\"muted\">Showing {selection.Start} to {selection.End} ({selection.Weeks} week{(selection.Weeks == 1 ? "" : "s")}), compared with {selection.PreviousStart} to {selection.PreviousEnd}. ")
               .Append("In bar charts the thick bar is this range and the thin light bar under it the previous one. ")
-              .Append($"Periods whose reports are still arriving (up to {window.Days} days after they end) are drawn dashed and left out of totals and changes.</p>");
-            sb.Append($"<p class=\"rule\">{E(publisher.Rule.Describe())}</p>");
+              .Append($"Periods whose reports are still arriving (published {publisher.PublishAfterDays} days after they end) are drawn dashed and left out of totals and changes.</p>");
+            var (weekEpsilon, weekDelta) = publisher.Budget(registries);
+            sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))} For {E(registry.App)}, one installation's week of reports is protected with ")
+              .Append($"epsilon = {E(weekEpsilon.ToString())} and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics; ")
+              .Append($"each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
 
             // Actives first: the adoption figures, counted from the built-in flags without any identifier.
             sb.Append("<h2 id=\"actives\">Active installations</h2><p class=\"purpose\">Installations that ran on a day, counted from one anonymous report per day. ")
@@ -141,8 +142,8 @@ public static class DashboardEndpoints
                 sb.Append($"<h2 id=\"category-{E(category.Name)}\">{E(Capitalize(category.Name))}</h2><p class=\"muted\">{E(category.Description)}</p>");
                 foreach (var m in metrics)
                 {
-                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, window, cancel);
-                    MetricSection(sb, view!, publisher.Rule.K, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
+                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, cancel);
+                    MetricSection(sb, view!, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
                 }
             }
             return HtmlPage(registry.App, sb.ToString());
@@ -161,7 +162,7 @@ public static class DashboardEndpoints
     /// The answers first: daily and weekly actives over the range's complete periods, the newest
     /// version's adoption, each with its change against the previous range.
     /// </summary>
-    private static void Headline(StringBuilder sb, RangeSelection selection, MetricView daily, MetricView? weekly, MetricView? version, int k, ArrivalWindow window)
+    private static void Headline(StringBuilder sb, MetricView daily, MetricView? weekly, MetricView? version, int publishAfterDays)
     {
         sb.Append("<section class=\"headline-row\" aria-label=\"Headline figures\">");
         bool any = false;
@@ -183,17 +184,17 @@ public static class DashboardEndpoints
         if (version is { Final.Count: > 0 } && version.Metric.Values.LastOrDefault(v => v != "other") is { } newestVersion)
         {
             var last = version.Final[^1];
-            long all = last.Cells.Sum(c => c.Count);
-            long on = last.Cells.FirstOrDefault(c => c.Value == newestVersion)?.Count ?? 0;
+            long all = last.Total, on = last.CountOf(newestVersion) ?? 0;
             var first = version.Final[0];
-            long firstAll = first.Cells.Sum(c => c.Count), firstOn = first.Cells.FirstOrDefault(c => c.Value == newestVersion)?.Count ?? 0;
+            long firstAll = first.Total, firstOn = first.CountOf(newestVersion) ?? 0;
             string change = version.Final.Count > 1 && firstAll > 0 ? $"was {Pct(firstOn / (double)firstAll)} in {first.Period}" : "";
             Tile(sb, "version", $"On the newest version, {newestVersion}", all == 0 ? "–" : Pct(on / (double)all), $"of the {N(all)} installations that reported a version in {last.Period}", change);
             any = true;
         }
         if (!any)
-            sb.Append($"<p class=\"empty\">Nothing to show for this range yet. Each figure needs at least {k} installations reporting, and a day or week is shown ")
-              .Append($"once its reports are in: clients send them up to {window.Days} days after it ends. A report sent today is stored and will count then; it is not lost.</p>");
+            sb.Append("<p class=\"empty\">Nothing to show for this range yet. A day or week is published once its reports are in, ")
+              .Append($"{publishAfterDays} days after it ends (clients send theirs days late, on purpose), and a figure is shown only when enough installations report it. ")
+              .Append("A report sent today is stored and will count then; it is not lost.</p>");
         sb.Append("</section>");
     }
 
@@ -212,18 +213,19 @@ public static class DashboardEndpoints
         sb.Append(view.Chart()).Append(view.Links()).Append(view.Table()).Append("</section>");
     }
 
-    private static void MetricSection(StringBuilder sb, MetricView view, int k, long activeBase)
+    private static void MetricSection(StringBuilder sb, MetricView view, long activeBase)
     {
         var m = view.Metric;
         sb.Append($"<section class=\"metric\" id=\"metric-{E(m.Name)}\"><h3>{E(m.Description)}</h3>")
           .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")})</span></p>");
         if (!view.HasFigures)
         {
-            sb.Append($"<p class=\"empty\">Nothing published for this range yet (each figure needs at least {k} reports, and periods still arriving are not counted).</p>")
+            sb.Append($"<p class=\"empty\">Nothing in this range passed the publishing threshold ({view.Current.Privacy.Threshold}, noise included), or its periods are still arriving.</p>")
               .Append(view.ArrivingNote()).Append("</section>");
             return;
         }
-        sb.Append(view.Chart()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase));
+        sb.Append(view.Chart()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
+          .Append($"<p class=\"muted share-of\">Shares in the table are of {E(m.Type == MetricType.Flag && activeBase > 0 ? $"the active {view.Unit} of the range's final periods" : view.Current.ShareOf)}.</p>");
         if (m.Type == MetricType.Flag && activeBase > 0 && view.Totals.FirstOrDefault(c => c.Value == "true") is { } used)
             sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeBase)} active {view.Unit}: <strong>{Pct(Math.Min(1, used.Count / (double)activeBase))}</strong> of {(m.Period == MetricPeriod.Week ? "weekly" : "daily")} actives.</p>");
         sb.Append("</section>");
@@ -240,7 +242,7 @@ public static class DashboardEndpoints
             return (null, NotFound($"{app} has no metric named '{(metric.Length > 64 ? metric[..64] : metric)}'."));
         if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
             return (null, HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p>", 400));
-        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, ArrivalWindow.For(options), http.RequestAborted), null);
+        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, http.RequestAborted), null);
     }
 
     /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>
@@ -276,6 +278,11 @@ public static class DashboardEndpoints
         return Send(http, page, page.Status == 200 ? EmbedPolicy : ContentSecurityPolicy);
     }
 
+    /// <summary>The privacy rule in one sentence for every page.</summary>
+    private static string PrivacyNote(Publisher publisher) =>
+        $"Figures are published once per period, {publisher.PublishAfterDays} days after it ends, and then never change; " +
+        "each count carries calibrated random noise (differential privacy), and values whose noisy count is below the threshold are merged into one \"other (withheld)\" row.";
+
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     // ---- What is collected ----
@@ -291,7 +298,7 @@ public static class DashboardEndpoints
           .Append("Nothing is collected unless the user says yes, and the user can turn any category off. Reports are anonymous: ")
           .Append("they carry no identifier of a person, device or installation, and times no finer than a day or a week. ")
           .Append("Values are coarse: a choice from a fixed list, a range rather than a number.</p>")
-          .Append($"<p class=\"rule\"><strong>What is published.</strong> {E(publisher.Rule.Describe())}</p>");
+          .Append($"<p class=\"rule\"><strong>What is published.</strong> {E(PrivacyNote(publisher))}</p>");
         foreach (var category in r.Categories)
         {
             var metrics = r.Metrics.Where(m => m.Category == category.Name).ToList();

@@ -70,7 +70,7 @@ internal static class SvgChart
             if (value is null && !arriving)
                 continue; // nothing published for a complete period (a weekend, or withheld): a gap, not a column
             double h = value is { } v ? Math.Max(1, v * (double)PlotHeight / max) : PlotHeight;
-            string what = arriving ? (value is { } av ? $"{N(av)} so far, still arriving" : "still arriving") : N(value ?? 0);
+            string what = arriving ? "still arriving, not published yet" : N(value ?? 0);
             sb.Append(arriving
                 ? $"<rect x=\"{i * 10 + 1}\" y=\"{F(PlotHeight - h)}\" width=\"8\" height=\"{F(h)}\" fill=\"#eef2f9\" stroke=\"{Muted}\" stroke-width=\"1\" stroke-dasharray=\"3 2\" vector-effect=\"non-scaling-stroke\" class=\"arriving\"><title>{E(period)}: {what}</title></rect>"
                 : $"<rect x=\"{i * 10 + 1}\" y=\"{F(PlotHeight - h)}\" width=\"8\" height=\"{F(h)}\" fill=\"{Accent}\"><title>{E(period)}: {what}</title></rect>");

@@ -9,11 +9,11 @@ namespace Candor.Collector.Dashboard;
 internal static class ValueText
 {
     /// <summary>
-    /// Registry order for enum values, numeric order for buckets, "yes" before "no". Multi-period totals
-    /// come in order of first appearance, which put "1" after "10-19" whenever a week lacked the 1 bucket.
+    /// Registry order for enum values, numeric order for buckets, "yes" before "no", the "other (withheld)"
+    /// row last. Multi-period totals come in order of first appearance, which put "1" after "10-19" whenever a week lacked the 1 bucket.
     /// </summary>
     public static List<PublishedCell> Ordered(MetricDefinition m, IEnumerable<PublishedCell> cells) =>
-        cells.OrderBy(c => c.Value, Comparer<string>.Create((a, b) => Compare(m, a, b))).ToList();
+        cells.OrderBy(c => c.Withheld).ThenBy(c => c.Value, Comparer<string>.Create((a, b) => Compare(m, a, b))).ToList();
 
     private static int Compare(MetricDefinition m, string a, string b)
     {

@@ -8,9 +8,9 @@ namespace Candor.Tests.Dashboard;
 
 /// <summary>
 /// A collector with eight weeks of a small, exactly known population of an app that has a version
-/// metric, and one Chromium for the class. "Now" is Sunday 2026-11-22 (2026-W47); with the default
-/// next-report delay of 10 days, periods are final 11 days after they end, so 2026-W46 and 2026-W47
-/// (and the days from 2026-11-11) are still arriving. Their reports are fewer, as on a live collector.
+/// metric, and one Chromium for the class. "Now" is Sunday 2026-11-22 (2026-W47); periods are final
+/// 11 days after they end here, so 2026-W46 and 2026-W47 (and the days from 2026-11-11) are still
+/// arriving: the publisher shows nothing for them yet. Their reports are fewer, as on a live collector.
 /// </summary>
 public sealed class DashboardPopulation : IAsyncLifetime
 {
@@ -81,7 +81,15 @@ public sealed class DashboardPopulation : IAsyncLifetime
         Directory.CreateDirectory(directory);
         var registry = Path.Combine(directory, "dash.yaml");
         await File.WriteAllTextAsync(registry, Registry);
-        Host = await CollectorHost.StartAsync(o => o.RegistryFiles.Add(registry), directory);
+        Host = await CollectorHost.StartAsync(o =>
+        {
+            o.RegistryFiles.Add(registry);
+            // Final 11 days after a period ends; noise so small (epsilon 10) that the floored figures below
+            // are exact but for a chance of about 1 in 20,000 per figure; the noise itself is the publisher's business.
+            o.PublishAfterDays = 11;
+            o.PublishEpsilon = 10m;
+            o.PublishRounding = 10;
+        }, directory);
         for (int w = 0; w < Installations.Length; w++)
         {
             var monday = FirstMonday.AddDays(7 * w);

@@ -57,10 +57,10 @@ public sealed class ReadingTheDashboardTests(DashboardPopulation population) : I
 
             // Still arriving: W46 and W47 drawn hollow and dashed, and said so; never a solid short column.
             Assert.Equal(2, await page.Locator("#weekly-actives svg rect.arriving").CountAsync());
-            Assert.Contains("2026-W47: 10 so far, still arriving", await page.InnerHTMLAsync("#weekly-actives svg"));
+            Assert.Contains("2026-W47: still arriving, not published yet", await page.InnerHTMLAsync("#weekly-actives svg"));
             Assert.True(await page.Locator("#daily-actives svg rect.arriving").CountAsync() >= 5);
             Assert.Contains("dashed: still arriving", await page.TextContentAsync("#daily-actives svg"));
-            Assert.Contains("2026-W46 to 2026-W47: still arriving", await page.InnerTextAsync("#metric-system\\.os"));
+            Assert.Contains("Figures for 2026-W46 to 2026-W47 are still arriving: they will be published on 2026-11-27 and after.", await page.InnerTextAsync("#metric-system\\.os"));
             Assert.True(errors.Count == 0, string.Join("\n", errors));
         }
     }

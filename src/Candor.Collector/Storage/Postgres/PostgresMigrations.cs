@@ -66,6 +66,17 @@ internal static class PostgresMigrations
                 reports       bigint NOT NULL,
                 PRIMARY KEY (app, day, purged_before));
             """),
+        (3, """
+            -- Published figures, frozen: one release per (app, metric, period), written once when the period
+            -- is final and never updated, so later or injected reports cannot move what was published.
+            CREATE TABLE releases (
+                app         text COLLATE "C" NOT NULL,
+                metric      text COLLATE "C" NOT NULL,
+                period      text COLLATE "C" NOT NULL,
+                released_on date NOT NULL,
+                document    text NOT NULL,
+                PRIMARY KEY (app, metric, period));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -322,6 +322,55 @@ public sealed class PostgresReportStore : IReportStore
         return list;
     }
 
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app AND metric = @metric AND period >= @from AND period <= @to ORDER BY period, value;");
+        cmd.Parameters.AddWithValue("app", app);
+        cmd.Parameters.AddWithValue("metric", metric);
+        cmd.Parameters.AddWithValue("from", fromPeriod);
+        cmd.Parameters.AddWithValue("to", toPeriod);
+        var list = new List<RollupCell>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand(
+            "SELECT app, metric, period, released_on, document FROM releases WHERE app = @app AND metric = @metric AND period >= @from AND period <= @to ORDER BY period;");
+        cmd.Parameters.AddWithValue("app", app);
+        cmd.Parameters.AddWithValue("metric", metric);
+        cmd.Parameters.AddWithValue("from", fromPeriod);
+        cmd.Parameters.AddWithValue("to", toPeriod);
+        var list = new List<StoredRelease>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetString(4)));
+        return list;
+    }
+
+    public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
+    {
+        if (releases.Count == 0)
+            return;
+        // One statement; DO NOTHING, never DO UPDATE: a release, once stored, is what the public saw, and
+        // when two collectors release a period at once the first commit wins and both serve it.
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO releases (app, metric, period, released_on, document)
+            SELECT * FROM unnest(@app::text[], @metric::text[], @period::text[], @on::date[], @doc::text[])
+            ON CONFLICT (app, metric, period) DO NOTHING;
+            """);
+        cmd.Parameters.AddWithValue("app", releases.Select(r => r.App).ToArray());
+        cmd.Parameters.AddWithValue("metric", releases.Select(r => r.Metric).ToArray());
+        cmd.Parameters.AddWithValue("period", releases.Select(r => r.Period).ToArray());
+        cmd.Parameters.AddWithValue("on", releases.Select(r => r.ReleasedOn).ToArray());
+        cmd.Parameters.AddWithValue("doc", releases.Select(r => r.Document).ToArray());
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
         await using var cmd = _dataSource.CreateCommand("SELECT app, metric, period, value, reports FROM raw_reports WHERE app = @app ORDER BY metric, period, value;");

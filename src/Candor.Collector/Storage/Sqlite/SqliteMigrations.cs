@@ -49,6 +49,17 @@ internal static class SqliteMigrations
                 reports       INTEGER NOT NULL,
                 PRIMARY KEY (app, day, purged_before)) WITHOUT ROWID;
             """),
+        (3, """
+            -- Published figures, frozen: one release per (app, metric, period), written once when the period
+            -- is final and never updated, so later or injected reports cannot move what was published.
+            CREATE TABLE releases (
+                app         TEXT NOT NULL,
+                metric      TEXT NOT NULL,
+                period      TEXT NOT NULL,
+                released_on TEXT NOT NULL,
+                document    TEXT NOT NULL,
+                PRIMARY KEY (app, metric, period)) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -211,6 +211,68 @@ public sealed class SqliteReportStore : IReportStore
         return list;
     }
 
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = $app AND metric = $metric AND period >= $from AND period <= $to ORDER BY period, value;";
+        cmd.Parameters.AddWithValue("$app", app);
+        cmd.Parameters.AddWithValue("$metric", metric);
+        cmd.Parameters.AddWithValue("$from", fromPeriod);
+        cmd.Parameters.AddWithValue("$to", toPeriod);
+        var list = new List<RollupCell>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT app, metric, period, released_on, document FROM releases WHERE app = $app AND metric = $metric AND period >= $from AND period <= $to ORDER BY period;";
+        cmd.Parameters.AddWithValue("$app", app);
+        cmd.Parameters.AddWithValue("$metric", metric);
+        cmd.Parameters.AddWithValue("$from", fromPeriod);
+        cmd.Parameters.AddWithValue("$to", toPeriod);
+        var list = new List<StoredRelease>();
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), DateOnly.ParseExact(r.GetString(3), "yyyy-MM-dd"), r.GetString(4)));
+        return list;
+    }
+
+    public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            await using var cmd = writer.CreateCommand();
+            cmd.Transaction = tx;
+            // DO NOTHING, never DO UPDATE: a release, once stored, is what the public saw.
+            cmd.CommandText = "INSERT INTO releases (app, metric, period, released_on, document) VALUES ($app, $metric, $period, $on, $doc) ON CONFLICT (app, metric, period) DO NOTHING;";
+            var app = cmd.Parameters.Add("$app", SqliteType.Text);
+            var metric = cmd.Parameters.Add("$metric", SqliteType.Text);
+            var period = cmd.Parameters.Add("$period", SqliteType.Text);
+            var on = cmd.Parameters.Add("$on", SqliteType.Text);
+            var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+            foreach (var release in releases)
+            {
+                app.Value = release.App; metric.Value = release.Metric; period.Value = release.Period;
+                on.Value = release.ReleasedOn.ToString("yyyy-MM-dd"); doc.Value = release.Document;
+                await cmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
