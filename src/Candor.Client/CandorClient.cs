@@ -368,6 +368,21 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         finally { _gate.Release(); }
     }
 
+    /// <summary>
+    /// Where this installation stands among all for <paramref name="metric"/>: this period's local value
+    /// against the collector's public figures, worked out on the device (<see cref="Comparison.Standing"/>).
+    /// Fetches public figures over the configured transport; sends nothing about this installation.
+    /// </summary>
+    public async Task<Comparison.Standing> CompareAsync(string metric, CancellationToken cancel = default)
+    {
+        var def = Registry.FindMetric(RequireMetric(metric))!;
+        if (_http is null || _announcementsBase is null)
+            throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
+        Flush();
+        return await Comparison.StandingComparer.CompareAsync(def, _store.Observations(), _http, _announcementsBase, Registry.App,
+            DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime), cancel);
+    }
+
     // ---- Announcements (message of the day) ----
 
     /// <summary>
