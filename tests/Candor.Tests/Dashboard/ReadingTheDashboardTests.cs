@@ -174,6 +174,35 @@ public sealed class ReadingTheDashboardTests(DashboardPopulation population) : I
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/apps/{App}/charts/system.os.svg?from=nonsense")).StatusCode);
     }
 
+    [Fact]
+    public async Task One_report_shows_that_nothing_is_published_yet_rather_than_a_zero()
+    {
+        // The README's "Try it": one batch, today, on a fresh collector.
+        await using var host = await CollectorHost.StartAsync();
+        var today = DateOnly.FromDateTime(TestRegistries.Now.UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var body = "{ \"schema\": 1, \"period\": \"" + TestRegistries.Week + "\", \"reports\": [ { \"metric\": \"system.os\", \"value\": \"linux\" }, { \"metric\": \"candor.active\", \"period\": \"" + today + "\", \"value\": true } ] }";
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(body)).StatusCode);
+        var html = await host.Client.GetStringAsync($"/apps/{TestRegistries.App}");
+        Assert.Contains("Nothing to show for this range yet.", html);
+        Assert.Contains("A report sent today is stored and will count then; it is not lost.", html);
+        Assert.DoesNotContain("Average per published day", html);
+        Assert.DoesNotContain("class=\"tile\"", html);
+        Assert.Contains("still arriving", html);
+    }
+
+    [Fact]
+    public async Task Pages_are_rendered_once_a_minute_and_then_served_from_the_cache()
+    {
+        await using var host = await CollectorHost.StartAsync();
+        var first = await host.Client.GetStringAsync($"/apps/{TestRegistries.App}");
+        // Within the minute the page stays as rendered, though the clock moved; after it, it is made again.
+        host.Clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(first, await host.Client.GetStringAsync($"/apps/{TestRegistries.App}"));
+        host.Clock.Advance(TimeSpan.FromDays(8));
+        Assert.NotEqual(first, await host.Client.GetStringAsync($"/apps/{TestRegistries.App}"));
+        Assert.Equal("public, max-age=60", (await host.Client.GetAsync($"/apps/{TestRegistries.App}")).Headers.CacheControl!.ToString());
+    }
+
     private static async Task Shot(IPage page, string name)
     {
         Directory.CreateDirectory(ArtifactsDirectory);
