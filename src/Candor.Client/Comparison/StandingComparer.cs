@@ -20,7 +20,7 @@ internal static class StandingComparer
     /// <summary>How far back to look for a published (final) period: final periods lag by up to a few weeks.</summary>
     public const int LookBackWeeks = 8;
 
-    public static async Task<Standing> CompareAsync(MetricDefinition metric, IReadOnlyList<Observation> observations, HttpClient http, Uri collector,
+    public static async Task<Standing> CompareAsync(MetricDefinition metric, IReadOnlyList<Observation> observations, Transport.ClientTransport transport,
         string app, DateOnly today, CancellationToken cancel)
     {
         var current = PeriodKey.For(metric.Period, today);
@@ -30,12 +30,12 @@ internal static class StandingComparer
             return new Standing(metric.Name, $"{Text(metric)}: a distribution of many measurements, which has no single value to compare; see the dashboard for how it looks across installations.", null, null, null);
 
         var from = PeriodKey.For(metric.Period, today.AddDays(-7 * LookBackWeeks));
-        var url = new Uri(collector, $"v1/public/apps/{Uri.EscapeDataString(app)}/metrics/{Uri.EscapeDataString(metric.Name)}?from={from}&to={current}");
-        using var response = await http.GetAsync(url, cancel);
+        var url = new Uri(transport.BaseUrl, $"v1/public/apps/{Uri.EscapeDataString(app)}/metrics/{Uri.EscapeDataString(metric.Name)}?from={from}&to={current}");
+        using var response = await transport.SendAsync(new HttpRequestMessage(HttpMethod.Get, url), cancel).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
-            throw new InvalidOperationException($"The collector at {collector} publishes no figures for {app} {metric.Name}.");
+            throw new InvalidOperationException($"The collector at {transport.BaseUrl} publishes no figures for {app} {metric.Name}.");
         response.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancel));
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false));
         // The newest final period with published rows; rows merged as "other (withheld)" have no value to compare with.
         var period = doc.RootElement.GetProperty("periods").EnumerateArray()
             .Where(p => p.GetProperty("state").GetString() == "final" && p.GetProperty("values").GetArrayLength() > 0)
