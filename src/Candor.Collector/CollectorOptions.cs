@@ -34,6 +34,13 @@ public sealed class CollectorOptions
     /// </summary>
     public int RetentionDays { get; set; } = 90;
 
+    /// <summary>
+    /// Seconds between rewrites of the store in key order (privacy invariant 9; docs/privacy.md): cells
+    /// written since the last rewrite are in write order on disk for at most this long. A rewrite pauses
+    /// ingest while it runs (the queue absorbs it), so very large databases may want a longer interval.
+    /// </summary>
+    public int RewriteIntervalSeconds { get; set; } = 600;
+
     /// <summary>How long a retry with the same Idempotency-Key returns the first answer.</summary>
     public int IdempotencyDays { get; set; } = 14;
 
@@ -103,6 +110,7 @@ public sealed class CollectorOptions
         if (MaxReportsPerBatch < 1) errors.Add("MaxReportsPerBatch must be positive.");
         if (RetentionDays < 1) errors.Add("RetentionDays must be positive.");
         if (IdempotencyDays < 1) errors.Add("IdempotencyDays must be positive.");
+        if (RewriteIntervalSeconds is < 1 or > 86400) errors.Add($"RewriteIntervalSeconds: {RewriteIntervalSeconds} is outside 1..86400.");
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");

@@ -67,6 +67,8 @@ public static class CollectorApp
             builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
+            builder.Services.AddSingleton<StorageRewriter>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<StorageRewriter>());
             builder.Services.AddSingleton<RetentionJanitor>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();

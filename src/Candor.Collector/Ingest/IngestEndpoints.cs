@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Candor.Collector.Api;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
@@ -42,7 +40,7 @@ public static class IngestEndpoints
                 return ProblemTypes.Problem(http, 400, "bad-idempotency-key", "Bad Idempotency-Key",
                     $"Idempotency-Key must appear once and hold 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
             if (keys.Count == 1)
-                keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(app + "\n" + keys[0]));
+                keyHash = IdempotencyFingerprint.KeyId(app, keys[0]!);
 
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             var result = ReportBatchReader.Read(body.Span, registries.Version,
@@ -64,7 +62,7 @@ public static class IngestEndpoints
 
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
-            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : SHA256.HashData(body.Span), response, today);
+            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span), response, today);
 
             AppendOutcome outcome;
             try

@@ -67,8 +67,8 @@ public static class StoreCopier
                 await w.WriteAsync(r.GetInt64(4), NpgsqlDbType.Bigint);
                 await w.WriteAsync(r.GetInt64(5), NpgsqlDbType.Bigint);
             }, cancellationToken);
-        long keys = await CopyTableAsync(sqlite, pg, "SELECT key_hash, body_hash, accepted, next_after, first_seen FROM idempotency_keys;",
-            "COPY idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) FROM STDIN (FORMAT BINARY)", async (r, w) =>
+        long keys = await CopyTableAsync(sqlite, pg, "SELECT key_hash, body_mac, accepted, next_after, first_seen FROM idempotency_keys;",
+            "COPY idempotency_keys (key_hash, body_mac, accepted, next_after, first_seen) FROM STDIN (FORMAT BINARY)", async (r, w) =>
             {
                 await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
                 await w.WriteAsync((byte[])r.GetValue(1), NpgsqlDbType.Bytea);

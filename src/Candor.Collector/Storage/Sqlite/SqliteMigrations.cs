@@ -60,6 +60,14 @@ internal static class SqliteMigrations
                 document    TEXT NOT NULL,
                 PRIMARY KEY (app, metric, period)) WITHOUT ROWID;
             """),
+        (4, """
+            -- The body fingerprint is now keyed by the client's (never stored) Idempotency-Key
+            -- (Ingest/IdempotencyFingerprint.cs). The unkeyed SHA-256 hashes kept so far let anyone with
+            -- the file confirm a guessed batch: wipe them (secure_delete is on, so the bytes are zeroed);
+            -- an empty fingerprint makes a retry with its key a replay, as before.
+            ALTER TABLE idempotency_keys RENAME COLUMN body_hash TO body_mac;
+            UPDATE idempotency_keys SET body_mac = x'';
+            """),
     ];
 
     public static int Latest => All[^1].Version;

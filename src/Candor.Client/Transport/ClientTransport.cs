@@ -1,0 +1,34 @@
+namespace Candor.Client.Transport;
+
+/// <summary>
+/// The client's only way to the network, shared by uploads and announcement fetches and owned by the
+/// background worker, never by a lock the app's calls take. Like Sentry's transports, it is a chain of
+/// <see cref="HttpMessageHandler"/>s: the innermost is <see cref="CandorClientOptions.HttpMessageHandler"/>
+/// when the app gives one, else <see cref="ReportingTransport"/> (direct or SOCKS5/Tor). A later
+/// transport (an Oblivious HTTP relay, a Privacy Pass token) is one more handler in this chain, and
+/// nothing else in the client changes.
+/// </summary>
+internal sealed class ClientTransport : IDisposable
+{
+    /// <summary>The longest one request may take; a collector that answers slower is treated as no answer (retried).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly HttpClient _http;
+
+    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log)
+    {
+        var handler = options.HttpMessageHandler
+            ?? (options.Transport == TransportMode.Direct
+                ? new SocketsHttpHandler { UseCookies = false }
+                : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
+        _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null) { Timeout = RequestTimeout };
+        BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
+    }
+
+    /// <summary>The collector's base address, always ending in '/'.</summary>
+    public Uri BaseUrl { get; }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel) => _http.SendAsync(request, cancel);
+
+    public void Dispose() => _http.Dispose();
+}
