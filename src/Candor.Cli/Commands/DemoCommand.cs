@@ -68,7 +68,7 @@ public static class DemoCommand
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var registry = RegistryParser.ParseFile(registryFiles.Single(f => f.EndsWith("desktop-editor-v4.yaml", StringComparison.Ordinal)));
 
-            using var population = new Population(registry, address, work, weeks, seed);
+            using var population = new Population(registry, address, work, weeks, seed, DateOnly.FromDateTime(DateTime.UtcNow));
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>

@@ -9,9 +9,13 @@ namespace Candor.Cli.Commands;
 /// of each week, and uploads over HTTP whenever its schedule says so. Installations are simulated one
 /// after another over the whole period (a few at a time), so only a few local stores are open at once.
 /// </summary>
-internal sealed class Population(MetricRegistry registry, Uri collector, string work, int weeks, int seed) : IDisposable
+internal sealed class Population(MetricRegistry registry, Uri collector, string work, int weeks, int seed, DateOnly today) : IDisposable
 {
-    private static readonly (string Value, double Weight)[] Oses = [("linux", 0.62), ("windows", 0.27), ("macos", 0.10), ("other", 0.01)];
+    /// <summary>
+    /// OS shares: macOS is a tenth of installations and must show in the OS chart; "other" (1 %) is
+    /// merged into "other (withheld)" by the publisher rather than hiding macOS with it.
+    /// </summary>
+    internal static readonly (string Value, double Weight)[] Oses = [("linux", 0.62), ("windows", 0.27), ("macos", 0.10), ("other", 0.01)];
     private static readonly (string Value, double Weight)[] Desktops = [("gnome", 0.45), ("kde", 0.25), ("xfce", 0.08), ("cinnamon", 0.06), ("other", 0.16)];
     private static readonly string[] FileTypes = ["text", "markdown", "python", "c", "json", "yaml", "rust", "other"];
 
@@ -63,7 +67,6 @@ internal sealed class Population(MetricRegistry registry, Uri collector, string 
     private async Task SimulateAsync(int index, string dir, CancellationToken cancellationToken)
     {
         var random = new Random(HashCode.Combine(seed, index));
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var firstMonday = Candor.Protocol.PeriodKey.WeekOf(today).Start.AddDays(-7 * (weeks - 1));
         // Installations arrive over the period, so adoption grows; each has a version that upgrades over time.
         int joinDay = (int)(Math.Pow(random.NextDouble(), 1.6) * (7 * weeks - 3));
