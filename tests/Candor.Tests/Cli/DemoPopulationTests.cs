@@ -27,7 +27,7 @@ public sealed class DemoPopulationTests
         string work = Directory.CreateTempSubdirectory("candor-demo-population-").FullName;
         try
         {
-            var population = new Population(registry, host.BaseAddress, work, weeks: 2, seed: 2026, Today);
+            using var population = new Population(registry, host.BaseAddress, work, weeks: 2, seed: 2026, Today);
             await population.RunAsync(400, () => { }, CancellationToken.None);
             Assert.Equal(0, population.Summary.Failures);
         }
