@@ -193,6 +193,22 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// </summary>
     public Task<UploadCycle> UploadAsync(CancellationToken cancel = default) => _worker.RunAsync(cancel);
 
+    /// <summary>
+    /// Where this installation stands among all for <paramref name="metric"/>: this period's local value
+    /// against the collector's public figures, worked out on the device (<see cref="Comparison.Standing"/>).
+    /// Fetches public figures over the configured transport; sends nothing about this installation.
+    /// </summary>
+    public async Task<Comparison.Standing> CompareAsync(string metric, CancellationToken cancel = default)
+    {
+        var def = Registry.FindMetric(metric)
+            ?? throw new ArgumentException($"Unknown metric '{metric}'; see 'status' or the registry for the metrics.", nameof(metric));
+        if (_transport is null)
+            throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
+        // The same view as Show(): flushed, read under the local lock, off the caller's thread.
+        var observations = await Task.Run(() => { lock (_context.Local) { _flusher.Flush(); return _context.Store.Observations(); } }, cancel).ConfigureAwait(false);
+        return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
+    }
+
     // ---- Announcements (message of the day) ----
 
     /// <summary>

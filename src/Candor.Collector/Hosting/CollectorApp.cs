@@ -74,6 +74,7 @@ public static class CollectorApp
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton<Publishing.Publisher>();
+            builder.Services.AddSingleton<Dashboard.PageCache>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());

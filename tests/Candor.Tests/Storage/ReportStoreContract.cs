@@ -201,6 +201,28 @@ public abstract class ReportStoreContract : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_stored_release_is_never_replaced_and_ranges_read_only_their_periods()
+    {
+        StoredRelease Release(string period, string doc) => new("app.a", "system.os", period, Today, doc);
+        await Store.SaveReleasesAsync([Release("2026-W46", "first"), Release("2026-W47", "first")]);
+        // A second collector releasing the same period (or a bug) cannot change what was published.
+        await Store.SaveReleasesAsync([Release("2026-W47", "second"), Release("2026-W48", "second")]);
+        var all = await Store.ReadReleasesAsync("app.a", "system.os", "2026-W40", "2026-W52");
+        Assert.Equal([("2026-W46", "first"), ("2026-W47", "first"), ("2026-W48", "second")], all.Select(r => (r.Period, r.Document)));
+        Assert.Equal(["2026-W47"], (await Store.ReadReleasesAsync("app.a", "system.os", "2026-W47", "2026-W47")).Select(r => r.Period));
+        Assert.Empty(await Store.ReadReleasesAsync("app.a", "app.launches", "2026-W40", "2026-W52"));
+        Assert.Equal(Today, all[0].ReleasedOn);
+    }
+
+    [StoreFact]
+    public async Task Rollups_can_be_read_for_a_range_of_periods()
+    {
+        await Store.AppendGroupAsync([Request("app.a", reports: [Report("system.os", "linux", "2026-W46"), Report("system.os", "linux", "2026-W47"), Report("system.os", "macos", "2026-W48")])]);
+        var cells = await Store.ReadRollupsAsync("app.a", "system.os", "2026-W47", "2026-W48");
+        Assert.Equal([("2026-W47", "linux"), ("2026-W48", "macos")], cells.Select(c => (c.Period, c.Value)));
+    }
+
+    [StoreFact]
     public async Task Raw_rows_of_periods_past_retention_are_purged_rollups_stay_and_the_purge_is_logged()
     {
         // Ends: 2026-W47 on 2026-11-23, day 2026-11-20 on 2026-11-21, day 2026-11-23 on 2026-11-24.
