@@ -92,6 +92,9 @@ public sealed class CollectorOptions
     /// </summary>
     public int RateLimitPerAddressPerSecond { get; set; } = 100;
 
+    /// <summary>Log lines as plain text (the default) or one JSON object per line (<c>Json</c>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -105,6 +108,8 @@ public sealed class CollectorOptions
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Database)) errors.Add("Database: give a SQLite file path or a PostgreSQL connection string.");
         if (Urls.Count == 0) errors.Add("Urls: give at least one address to listen on.");
+        foreach (var url in Urls)
+            if (UrlProblem(url) is { } problem) errors.Add($"Urls: '{url}' {problem}");
         if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..67108864.");
         if (MaxDecodedBodyBytes < MaxBodyBytes) errors.Add("MaxDecodedBodyBytes must be at least MaxBodyBytes.");
         if (MaxReportsPerBatch < 1) errors.Add("MaxReportsPerBatch must be positive.");
@@ -131,6 +136,25 @@ public sealed class CollectorOptions
                 errors.Add($"Apps:{app}:RetentionDays ({days}) must be more than PublishAfterDays ({PublishAfterDays}).");
         }
         return errors;
+    }
+
+    private static string? UrlProblem(string url)
+    {
+        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            return "is not an address to listen on: give http://host:port (for example http://127.0.0.1:5080 or http://0.0.0.0:5080).";
+        try
+        {
+            var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            if (binding.Host.Length == 0)
+                return "names no host: give http://host:port.";
+            if (binding.Port is < 0 or > 65535)
+                return "has a port outside 0..65535.";
+            return null;
+        }
+        catch (FormatException)
+        {
+            return "is not an address to listen on: give http://host:port (for example http://127.0.0.1:5080).";
+        }
     }
 
     private static void CheckWindow(string prefix, long min, long max, List<string> errors)

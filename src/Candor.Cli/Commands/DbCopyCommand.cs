@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Postgres;
+using Candor.Postgres;
 
 namespace Candor.Cli.Commands;
 

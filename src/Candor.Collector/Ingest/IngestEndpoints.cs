@@ -4,6 +4,7 @@ using Candor.Collector.Storage;
 using Candor.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Ingest;
@@ -20,9 +21,20 @@ public static class IngestEndpoints
     private const int MaxIdempotencyKeyLength = 255;
 
     public static RouteHandlerBuilder MapIngest(this RouteGroupBuilder apps) =>
-        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName);
+        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName)
+            .WithSummary("Submit a batch of reports")
+            .WithDescription("All or nothing: a batch with one bad report stores nothing. Optional Idempotency-Key header: a retry with the same key is counted once.")
+            // The answers in the order the checks run (the class summary above).
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<IResult> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
+    private static async Task<Results<AcceptedResult, ProblemHttpResult>> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
         CollectorOptions options, TimeProvider time)
     {
         var registries = catalog.Find(app);
@@ -93,7 +105,7 @@ public static class IngestEndpoints
         }
     }
 
-    private static IResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
+    private static ProblemHttpResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
     {
         RequestBody.Failure.UnsupportedMediaType => ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
             "Send the batch as Content-Type: application/json (UTF-8)."),

@@ -246,7 +246,7 @@ public sealed class UploadTests : IDisposable
     public async Task A_400_from_the_collector_drops_the_batch_and_records_the_reason()
     {
         // The operator keeps only 3 days; the client's week-old report is refused as a whole.
-        await using var collector = await CollectorHost.StartAsync(o => o.RetentionDays = 3);
+        await using var collector = await CollectorHost.StartAsync(o => { o.RetentionDays = 3; o.PublishAfterDays = 2; });
         using var client = _kit.Create(collector.BaseAddress);
         client.GrantConsent();
         ClientTestKit.RecordSomething(client);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Candor.Collector.Storage.Sqlite; // StoreSchemaException
+using Candor.Postgres;
 using Candor.Protocol;
 using Npgsql;
 
@@ -333,58 +334,26 @@ public sealed class PostgresReportStore : IReportStore
 
     public async Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;");
-        var list = new List<StoredRegistry>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RegistriesAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
     {
-        // Two statements rather than "(@metric IS NULL OR metric = @metric)", so each uses the primary key fully.
-        await using var cmd = _dataSource.CreateCommand(metric is null
-            ? "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app ORDER BY metric, period, value;"
-            : "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app AND metric = @metric ORDER BY period, value;");
-        cmd.Parameters.AddWithValue("app", app);
-        if (metric is not null)
-            cmd.Parameters.AddWithValue("metric", metric);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RollupsAsync(cmd, app, metric, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand(
-            "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app AND metric = @metric AND period >= @from AND period <= @to ORDER BY period, value;");
-        cmd.Parameters.AddWithValue("app", app);
-        cmd.Parameters.AddWithValue("metric", metric);
-        cmd.Parameters.AddWithValue("from", fromPeriod);
-        cmd.Parameters.AddWithValue("to", toPeriod);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RollupsAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand(
-            "SELECT app, metric, period, released_on, document FROM releases WHERE app = @app AND metric = @metric AND period >= @from AND period <= @to ORDER BY period;");
-        cmd.Parameters.AddWithValue("app", app);
-        cmd.Parameters.AddWithValue("metric", metric);
-        cmd.Parameters.AddWithValue("from", fromPeriod);
-        cmd.Parameters.AddWithValue("to", toPeriod);
-        var list = new List<StoredRelease>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateOnly>(3), r.GetString(4)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.ReleasesAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
     }
 
     public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
@@ -408,13 +377,8 @@ public sealed class PostgresReportStore : IReportStore
 
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, metric, period, value, reports FROM raw_reports WHERE app = @app ORDER BY metric, period, value;");
-        cmd.Parameters.AddWithValue("app", app);
-        var list = new List<RawRow>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RawAsync(cmd, app, cancellationToken);
     }
 
     public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
@@ -473,13 +437,8 @@ public sealed class PostgresReportStore : IReportStore
 
     public async Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = @app ORDER BY day, purged_before;");
-        cmd.Parameters.AddWithValue("app", app);
-        var list = new List<PurgeRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetFieldValue<DateOnly>(2), r.GetInt64(3), r.GetInt64(4)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.PurgesAsync(cmd, app, cancellationToken);
     }
 
     public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)

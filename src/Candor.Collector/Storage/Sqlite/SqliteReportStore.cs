@@ -208,58 +208,28 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;";
-        var list = new List<StoredRegistry>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
-        return list;
+        return await ReportReads.RegistriesAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = $app AND ($metric IS NULL OR metric = $metric) ORDER BY metric, period, value;";
-        cmd.Parameters.AddWithValue("$app", app);
-        cmd.Parameters.AddWithValue("$metric", (object?)metric ?? DBNull.Value);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        return await ReportReads.RollupsAsync(cmd, app, metric, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = $app AND metric = $metric AND period >= $from AND period <= $to ORDER BY period, value;";
-        cmd.Parameters.AddWithValue("$app", app);
-        cmd.Parameters.AddWithValue("$metric", metric);
-        cmd.Parameters.AddWithValue("$from", fromPeriod);
-        cmd.Parameters.AddWithValue("$to", toPeriod);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        return await ReportReads.RollupsAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, released_on, document FROM releases WHERE app = $app AND metric = $metric AND period >= $from AND period <= $to ORDER BY period;";
-        cmd.Parameters.AddWithValue("$app", app);
-        cmd.Parameters.AddWithValue("$metric", metric);
-        cmd.Parameters.AddWithValue("$from", fromPeriod);
-        cmd.Parameters.AddWithValue("$to", toPeriod);
-        var list = new List<StoredRelease>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), DateOnly.ParseExact(r.GetString(3), "yyyy-MM-dd"), r.GetString(4)));
-        return list;
+        return await ReportReads.ReleasesAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
     }
 
     public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
@@ -296,13 +266,7 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value, reports FROM raw_reports WHERE app = $app ORDER BY metric, period, value;";
-        cmd.Parameters.AddWithValue("$app", app);
-        var list = new List<RawRow>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
-        return list;
+        return await ReportReads.RawAsync(cmd, app, cancellationToken);
     }
 
     public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
@@ -394,13 +358,7 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = $app ORDER BY day, purged_before;";
-        cmd.Parameters.AddWithValue("$app", app);
-        var list = new List<PurgeRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), DateOnly.ParseExact(r.GetString(1), "yyyy-MM-dd"), DateOnly.ParseExact(r.GetString(2), "yyyy-MM-dd"), r.GetInt64(3), r.GetInt64(4)));
-        return list;
+        return await ReportReads.PurgesAsync(cmd, app, cancellationToken);
     }
 
     /// <summary>
