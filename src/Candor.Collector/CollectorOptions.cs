@@ -72,6 +72,15 @@ public sealed class CollectorOptions
     /// </summary>
     public int RateLimitPerAddressPerSecond { get; set; } = 100;
 
+    /// <summary>
+    /// The Oblivious HTTP gateway's key file (created with fresh keys when missing); null turns the
+    /// gateway off: <c>/.well-known/ohttp-gateway</c> answers 404 (docs/ohttp.md).
+    /// </summary>
+    public string? OhttpKeysFile { get; set; }
+
+    /// <summary>Days a rotated-out gateway key still opens requests, for clients that fetched it just before the rotation.</summary>
+    public int OhttpKeyOverlapDays { get; set; } = 7;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -94,6 +103,7 @@ public sealed class CollectorOptions
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
+        if (OhttpKeyOverlapDays < 0) errors.Add("OhttpKeyOverlapDays must be 0 or positive.");
         if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);

@@ -1,6 +1,7 @@
 using Candor.Collector.Announcements;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
+using Candor.Collector.Ohttp;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Retention;
@@ -71,6 +72,21 @@ public static class CollectorApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
             builder.Services.AddIngestRateLimit(options);
+            builder.Services.AddSingleton<InProcessDispatcher>();
+            if (options.OhttpKeysFile is { } keysFile)
+            {
+                OhttpKeyRing ring;
+                try
+                {
+                    ring = OhttpKeyRing.Open(keysFile, TimeSpan.FromDays(options.OhttpKeyOverlapDays), time ?? TimeProvider.System);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException
+                    or System.Text.Json.JsonException or System.Security.Cryptography.CryptographicException)
+                {
+                    throw new CollectorConfigurationException($"Invalid collector settings:\n  OhttpKeysFile: {keysFile}: {e.Message}");
+                }
+                builder.Services.AddSingleton(ring);
+            }
         }
         catch
         {
@@ -79,6 +95,9 @@ public static class CollectorApp
         }
 
         var app = builder.Build();
+        // Requests opened by the Oblivious HTTP gateway re-enter the pipeline here, so routing is explicit and after it.
+        app.Services.GetRequiredService<InProcessDispatcher>().Capture(app);
+        app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
@@ -90,6 +109,8 @@ public static class CollectorApp
         apps.MapAnnouncements();
         app.MapPublic();
         app.MapDashboard();
+        if (options.OhttpKeysFile is not null)
+            app.MapGateway();
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         Api.OpenApiDocument.Map(app);
         return app;

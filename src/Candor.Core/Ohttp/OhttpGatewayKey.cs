@@ -27,7 +27,8 @@ public sealed class OhttpGatewayKey
 
     public byte KeyId => Config.KeyId;
 
-    internal byte[] PrivateKey => _privateKey;
+    /// <summary>The raw private key, for the key file; never logged, never served.</summary>
+    public byte[] PrivateKey => (byte[])_privateKey.Clone();
 
     public static OhttpGatewayKey Generate(byte keyId, KemId kem) =>
         new(keyId, kem, Dhkem.For(kem).GeneratePrivateKey());
