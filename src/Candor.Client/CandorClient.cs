@@ -68,11 +68,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         if (options.CollectorUrl is { } url)
         {
             var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-            var handler = options.HttpMessageHandler
-                ?? (options.Transport == Transport.TransportMode.Direct
-                    ? new SocketsHttpHandler()
-                    : new Transport.ReportingTransport(options.Transport, options.SocksProxy, log: message => _store.Log(_time.GetUtcNow(), message)));
-            _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null)
+            var (handler, ownsHandler) = Transport.TransportFactory.Create(options, _time, message => _store.Log(_time.GetUtcNow(), message));
+            _http = new HttpClient(handler, disposeHandler: ownsHandler)
             {
                 Timeout = TimeSpan.FromSeconds(60),
             };

@@ -107,4 +107,10 @@ public sealed class CandorClientOptions
 
     /// <summary>The SOCKS5 proxy for <see cref="Transport"/>; only <c>socks5://</c>. Default: Tor's 127.0.0.1:9050.</summary>
     public Uri SocksProxy { get; set; } = Candor.Client.Transport.ReportingTransport.DefaultTorProxy;
+
+    /// <summary>
+    /// The <c>ohttp</c> transport: send through this Oblivious HTTP relay, sealed to the gateway key shipped
+    /// with the app; <see cref="Transport"/> then says how the relay is reached. Null: no relay. See docs/ohttp.md.
+    /// </summary>
+    public Transport.OhttpTransportOptions? Ohttp { get; set; }
 }
