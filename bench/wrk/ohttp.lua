@@ -42,5 +42,5 @@ function done(summary, latency, requests)
     ok = ok + t:get("status_200")
     other = other + t:get("status_other")
   end
-  io.write(string.format("answers: %d x 200 (message/ohttp-res), %d other, over %d requests in file\n", ok, other, #bodies))
+  io.write(string.format("answers: %d x 200 (message/ohttp-res), %d other\n", ok, other))
 end
