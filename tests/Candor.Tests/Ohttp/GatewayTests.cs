@@ -72,6 +72,9 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal(6, JsonDocument.Parse(inner.Content).RootElement.GetProperty("accepted").GetInt32());
         Assert.Contains(inner.Headers, h => h.Key == "content-type" && h.Value.StartsWith("application/json"));
         Assert.NotEmpty(await _host.Store.ReadRawAsync(TestRegistries.App));
+        // The user agent sealed into the request never reaches an endpoint, the database or a log line.
+        Assert.DoesNotContain("canary-agent", DatabaseContent.Dump(_host.DatabasePath), StringComparison.Ordinal);
+        Assert.DoesNotContain(_host.Logs.Lines, l => l.Contains("canary-agent", StringComparison.Ordinal));
     }
 
     [Fact]
