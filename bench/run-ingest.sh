@@ -7,7 +7,7 @@ set -euo pipefail
 export CANDOR_RateLimitPerAddressPerSecond=0
 cd "$(dirname "$0")/.."
 seconds=${1:-20}; connections=${2:-512}; threads=${3:-1}
-port=5181
+port=${CANDOR_BENCH_PORT:-5181}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "needs sqlite3 (apt-get install sqlite3)" >&2; exit 1; }
 

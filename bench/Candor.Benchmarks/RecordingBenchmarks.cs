@@ -10,7 +10,8 @@ namespace Candor.Benchmarks;
 /// <summary>
 /// The client's hot path: one counter increment and one histogram value, with consent granted (so the
 /// value is really aggregated), side by side with <see cref="Counter{T}.Add(T)"/> and
-/// <see cref="Histogram{T}.Record(T)"/> while an OpenTelemetry <see cref="MeterProvider"/> listens and aggregates.
+/// <see cref="Histogram{T}.Record(T)"/> while an OpenTelemetry <see cref="MeterProvider"/> listens and aggregates,
+/// and the same through the typed handles generated from the registry (<c>Metrics.App.Launches.Increment()</c>).
 /// </summary>
 [MemoryDiagnoser]
 public class RecordingBenchmarks
@@ -19,6 +20,7 @@ public class RecordingBenchmarks
     private CandorClient _candor = null!;
     private CounterHandle _counter = null!;
     private HistogramHandle _histogram = null!;
+    private EnumHandle _enum = null!;
     private Meter _meter = null!;
     private MeterProvider _otel = null!;
     private Counter<long> _otelCounter = null!;
@@ -39,6 +41,8 @@ public class RecordingBenchmarks
         _candor.GrantConsent();
         _counter = _candor.Counter("app.launches");
         _histogram = _candor.Histogram("startup.ms");
+        _enum = _candor.Enum("system.os");
+        Metrics.Bind(_candor);
 
         // A separate meter name, so Candor's own bridge (which listens only to registry names) is not involved.
         _meter = new Meter("Candor.Benchmarks.Otel");
@@ -71,6 +75,18 @@ public class RecordingBenchmarks
 
     [Benchmark]
     public void CandorHistogramRecord() => _histogram.Record(130);
+
+    [Benchmark]
+    public void CandorGeneratedCounterIncrement() => Metrics.App.Launches.Increment();
+
+    [Benchmark]
+    public void CandorGeneratedHistogramRecord() => Metrics.Startup.Ms.Record(130);
+
+    [Benchmark]
+    public void CandorEnumSet() => _enum.Set("linux");
+
+    [Benchmark]
+    public void CandorGeneratedEnumSet() => Metrics.System.Os.Set(Metrics.System.Os.Value.Linux);
 
     private sealed class NullExporter : BaseExporter<Metric>
     {

@@ -26,6 +26,15 @@ public sealed class CandorClientOptions
     /// </summary>
     public bool ThrowOnMisuse { get; set; }
 
+    /// <summary>
+    /// Development only, to see reports arrive on a collector running on your machine (<c>candor serve</c>):
+    /// every upload cycle sends at once, without the random wait, and sends the periods still running as
+    /// they stand (so a period can arrive in several parts). <see cref="CandorClient.Create"/> refuses it
+    /// unless <see cref="CollectorUrl"/> is a loopback address (127.0.0.1, ::1, localhost), so a build that
+    /// forgets to turn it off cannot send unfinished periods to a real collector.
+    /// </summary>
+    public bool DevelopmentUploads { get; set; }
+
     /// <summary>How often in-memory counts are written to the local store (also on dispose).</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -93,11 +102,28 @@ public sealed class CandorClientOptions
     /// <summary>When the app was installed; an opted-in fetch sends only round(log10(age in days)).</summary>
     public DateTimeOffset? InstalledAt { get; set; }
 
-    /// <summary>How often the background loop fetches announcements (when <see cref="AnnouncementKeys"/> is set).</summary>
+    /// <summary>
+    /// About how often the background loop fetches announcements (when <see cref="AnnouncementKeys"/> is set
+    /// and consent allows it): each next fetch is drawn at random between half and one and a half of this.
+    /// </summary>
     public TimeSpan AnnouncementInterval { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Most random delay added to the collector's <c>reportback_next</c> (MARS: 3 days).</summary>
+    /// <summary>
+    /// Most random delay the device adds to every collector hint (<c>next_report_after_seconds</c>,
+    /// <c>reportback_next</c>) before the next upload (MARS: 3 days). See <see cref="MinUploadInterval"/>.
+    /// </summary>
     public TimeSpan ReportbackJitter { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// Bounds the device enforces on a collector's hint for the next upload: shorter hints are raised to
+    /// <see cref="MinUploadInterval"/>, longer ones cut to <see cref="MaxUploadInterval"/>, and the result
+    /// counts in whole days, before <see cref="ReportbackJitter"/> is added. A collector cannot pick a
+    /// device's next upload moment, only a whole number of days within these bounds (docs/privacy.md).
+    /// </summary>
+    public TimeSpan MinUploadInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <inheritdoc cref="MinUploadInterval"/>
+    public TimeSpan MaxUploadInterval { get; set; } = TimeSpan.FromDays(10);
 
     /// <summary>
     /// How reports and announcement fetches travel (ignored when <see cref="HttpMessageHandler"/> is set):

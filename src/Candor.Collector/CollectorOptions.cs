@@ -34,6 +34,13 @@ public sealed class CollectorOptions
     /// </summary>
     public int RetentionDays { get; set; } = 90;
 
+    /// <summary>
+    /// Seconds between rewrites of the store in key order (privacy invariant 9; docs/privacy.md): cells
+    /// written since the last rewrite are in write order on disk for at most this long. A rewrite pauses
+    /// ingest while it runs (the queue absorbs it), so very large databases may want a longer interval.
+    /// </summary>
+    public int RewriteIntervalSeconds { get; set; } = 600;
+
     /// <summary>How long a retry with the same Idempotency-Key returns the first answer.</summary>
     public int IdempotencyDays { get; set; } = 14;
 
@@ -56,11 +63,24 @@ public sealed class CollectorOptions
     /// <summary>Most batches committed in one transaction.</summary>
     public int MaxGroupSize { get; set; } = 1024;
 
-    /// <summary>Publishing: no published count comes from fewer than this many reports (privacy invariant 6).</summary>
-    public int PublishK { get; set; } = 10;
+    /// <summary>
+    /// Publishing (privacy invariant 6): epsilon per installation for one metric and one period; the noise
+    /// of every published count is calibrated to it (docs/privacy.md). At most 4 decimals, so the sampler
+    /// gets it as an exact fraction.
+    /// </summary>
+    public decimal PublishEpsilon { get; set; } = 1m;
 
-    /// <summary>Publishing: published counts are floored to a multiple of this.</summary>
-    public int PublishRounding { get; set; } = 10;
+    /// <summary>Publishing: the chance, at most, that a value held by one installation is published; the threshold is chosen from it.</summary>
+    public double PublishDelta { get; set; } = 1e-6;
+
+    /// <summary>
+    /// Publishing: a period is final, and published, this many days after it ends. Clients report 3 to 10
+    /// days after a period ends plus up to 3 days of jitter, hence 14. Must be less than retention.
+    /// </summary>
+    public int PublishAfterDays { get; set; } = 14;
+
+    /// <summary>Publishing, display only: published counts are floored to a multiple of this (1: exact noisy counts).</summary>
+    public int PublishRounding { get; set; } = 1;
 
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
@@ -71,6 +91,9 @@ public sealed class CollectorOptions
     /// is a key in memory only: never stored, never logged.
     /// </summary>
     public int RateLimitPerAddressPerSecond { get; set; } = 100;
+
+    /// <summary>Log lines as plain text (the default) or one JSON object per line (<c>Json</c>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
 
     /// <summary>
     /// The Oblivious HTTP gateway's key file (created with fresh keys when missing); null turns the
@@ -94,17 +117,24 @@ public sealed class CollectorOptions
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Database)) errors.Add("Database: give a SQLite file path or a PostgreSQL connection string.");
         if (Urls.Count == 0) errors.Add("Urls: give at least one address to listen on.");
+        foreach (var url in Urls)
+            if (UrlProblem(url) is { } problem) errors.Add($"Urls: '{url}' {problem}");
         if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..67108864.");
         if (MaxDecodedBodyBytes < MaxBodyBytes) errors.Add("MaxDecodedBodyBytes must be at least MaxBodyBytes.");
         if (MaxReportsPerBatch < 1) errors.Add("MaxReportsPerBatch must be positive.");
         if (RetentionDays < 1) errors.Add("RetentionDays must be positive.");
         if (IdempotencyDays < 1) errors.Add("IdempotencyDays must be positive.");
+        if (RewriteIntervalSeconds is < 1 or > 86400) errors.Add($"RewriteIntervalSeconds: {RewriteIntervalSeconds} is outside 1..86400.");
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
         if (OhttpKeyOverlapDays < 0) errors.Add("OhttpKeyOverlapDays must be 0 or positive.");
-        if (PublishK < 2) errors.Add("PublishK must be at least 2: a threshold of 1 would publish single reports.");
+        if (PublishEpsilon is <= 0 or > 10 || PublishEpsilon * 10000 != decimal.Truncate(PublishEpsilon * 10000))
+            errors.Add($"PublishEpsilon: {PublishEpsilon} must be above 0, at most 10, with at most 4 decimals.");
+        if (PublishDelta is not (> 0 and <= 1e-3)) errors.Add($"PublishDelta: {PublishDelta} must be above 0 and at most 0.001.");
+        if (PublishAfterDays < 1) errors.Add("PublishAfterDays must be positive.");
+        else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         foreach (var (app, a) in Apps)
@@ -112,8 +142,29 @@ public sealed class CollectorOptions
             var (min, max) = NextReportWindow(app);
             CheckWindow($"Apps:{app}:", min, max, errors);
             if (a.RetentionDays is < 1) errors.Add($"Apps:{app}:RetentionDays must be positive.");
+            else if (a.RetentionDays is { } days && PublishAfterDays >= days)
+                errors.Add($"Apps:{app}:RetentionDays ({days}) must be more than PublishAfterDays ({PublishAfterDays}).");
         }
         return errors;
+    }
+
+    private static string? UrlProblem(string url)
+    {
+        if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !url.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            return "is not an address to listen on: give http://host:port (for example http://127.0.0.1:5080 or http://0.0.0.0:5080).";
+        try
+        {
+            var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            if (binding.Host.Length == 0)
+                return "names no host: give http://host:port.";
+            if (binding.Port is < 0 or > 65535)
+                return "has a port outside 0..65535.";
+            return null;
+        }
+        catch (FormatException)
+        {
+            return "is not an address to listen on: give http://host:port (for example http://127.0.0.1:5080).";
+        }
     }
 
     private static void CheckWindow(string prefix, long min, long max, List<string> errors)

@@ -1,5 +1,6 @@
 using Candor.AspNetCore.Storage.Postgres;
 using Candor.AspNetCore.Storage.Sqlite;
+using Candor.Postgres;
 
 namespace Candor.AspNetCore.Storage;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Candor.Collector.Storage;
 using Candor.Collector.Storage.Postgres;
+using Candor.Postgres;
 
 namespace Candor.Cli.Commands;
 
@@ -25,7 +26,7 @@ public static class DbCopyCommand
                 await using var store = new PostgresReportStore(target);
                 var c = await StoreCopier.CopyAsync(parse.GetValue(from)!, store, cancellationToken);
                 Console.WriteLine($"Copied {c.RawRows} raw rows, {c.Rollups} rollup cells, {c.IdempotencyKeys} idempotency keys, " +
-                                  $"{c.Registries} registry versions and {c.Purges} purge log lines to {store.Description}.");
+                                  $"{c.Registries} registry versions, {c.Purges} purge log lines and {c.Releases} releases to {store.Description}.");
                 return 0;
             }
             catch (Exception e) when (e is StoreCopyException || DbCommands.IsReadable(e))

@@ -8,6 +8,7 @@ using Candor.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Candor.Cli.Commands;
 
@@ -61,7 +62,9 @@ public static class ServeCommand
         {
             if (!File.Exists(configFile))
                 throw new FileNotFoundException($"settings file {configFile} does not exist.");
-            new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build().GetSection("Candor").Bind(options);
+            var section = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(configFile), optional: false).Build().GetSection("Candor");
+            RefuseUnknown(UnknownSettings.Find(section, path => $"{path} (in {configFile})"));
+            section.Bind(options);
         }
         var env = new ConfigurationBuilder();
         if (environment is null)
@@ -70,6 +73,7 @@ public static class ServeCommand
             env.AddInMemoryCollection(environment.Where(kv => kv.Key.StartsWith("CANDOR_", StringComparison.Ordinal))
                 .Select(kv => KeyValuePair.Create(kv.Key["CANDOR_".Length..].Replace("__", ":"), kv.Value)));
         var fromEnvironment = env.Build();
+        RefuseUnknown(UnknownSettings.Find(fromEnvironment, path => "CANDOR_" + path.Replace(":", "__", StringComparison.Ordinal), ignoreForeign: true));
         if (fromEnvironment.GetSection(nameof(CollectorOptions.Urls)).GetChildren().Any())
             options.Urls.Clear();
         if (fromEnvironment.GetSection(nameof(CollectorOptions.RegistryFiles)).GetChildren().Any())
@@ -78,6 +82,12 @@ public static class ServeCommand
         if (options.Urls.Count == 0)
             options.Urls.AddRange(defaultUrls);
         return options;
+    }
+
+    private static void RefuseUnknown(IReadOnlyList<string> problems)
+    {
+        if (problems.Count > 0)
+            throw new InvalidDataException(string.Join("\n  ", problems));
     }
 
     /// <summary>The example registries copied next to the tool, so that a bare <c>candor serve</c> works.</summary>
@@ -93,10 +103,29 @@ public static class ServeCommand
         {
             await using var app = await CollectorApp.BuildAsync(options, cancellationToken: cancellationToken);
             var store = app.Services.GetRequiredService<IReportStore>();
-            Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({ReportStores.Describe(store)})");
-            foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
-                Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
-            await app.StartAsync(cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                // A busy port or an address this machine does not have: Kestrel's message says which.
+                Console.Error.WriteLine($"candor serve: cannot listen: {e.Message}");
+                return 1;
+            }
+            catch (OptionsValidationException e)
+            {
+                Console.Error.WriteLine($"candor serve: invalid settings: {string.Join(" ", e.Failures)}");
+                return 1;
+            }
+            // Announced only once listening, so that the banner is never followed by a failure to listen.
+            // With JSON logs, standard output holds JSON only: the settings line says the same.
+            if (options.LogFormat == LogFormat.Text)
+            {
+                Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({ReportStores.Describe(store)})");
+                foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
+                    Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
+            }
             await app.WaitForShutdownAsync(cancellationToken);
             return 0;
         }

@@ -7,7 +7,7 @@ namespace Candor.Client.Consent;
 /// The text an application shows before asking: generated from the registry so it cannot drift from
 /// what is collected. The app must offer an explicit yes and no with neither preselected.
 /// </summary>
-public static class ConsentPrompt
+internal static class ConsentPrompt
 {
     /// <param name="onlyNew">When set, only the categories and metrics not yet asked about (after a registry upgrade).</param>
     public static string Text(MetricRegistry registry, string appName, ConsentRecord? onlyNew = null)

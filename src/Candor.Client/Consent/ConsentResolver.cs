@@ -5,7 +5,7 @@ namespace Candor.Client.Consent;
 /// 1. a machine policy that disables Candor; 2. the user's explicit choice; 3. <c>DO_NOT_TRACK=1</c>
 /// (denied); 4. <c>CI=true</c> (denied); 5. unset, which records nothing.
 /// </summary>
-public static class ConsentResolver
+internal static class ConsentResolver
 {
     public static EffectiveConsent Resolve(ConsentRecord record, string policyPath, Func<string, string?> environment)
     {

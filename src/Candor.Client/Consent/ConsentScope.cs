@@ -3,7 +3,7 @@ using Candor.Registry;
 namespace Candor.Client.Consent;
 
 /// <summary>Which metrics of a registry the user's consent covers (privacy invariant 3's first filter).</summary>
-public static class ConsentScope
+internal static class ConsentScope
 {
     /// <summary>
     /// True when consent is granted, the metric and its category were in the registry the user agreed to

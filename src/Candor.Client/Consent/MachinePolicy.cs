@@ -6,7 +6,7 @@ namespace Candor.Client.Consent;
 /// A machine-wide policy an administrator can install to switch Candor off for every user and every
 /// application. It can only forbid: <c>{ "enabled": false }</c>. It wins over everything, even a user's yes.
 /// </summary>
-public static class MachinePolicy
+internal static class MachinePolicy
 {
     public const string PathVariable = "CANDOR_POLICY_FILE";
 

@@ -15,9 +15,14 @@ internal sealed class ClientStore
 
     private readonly string _connectionString;
     private readonly int _maxHistory;
+    private readonly Lock _recovery = new();
+    private readonly TimeProvider _time;
 
-    public ClientStore(string dataDirectory, int maxHistory)
+    public DateTimeOffset Now() => _time.GetUtcNow();
+
+    public ClientStore(string dataDirectory, int maxHistory, TimeProvider time)
     {
+        _time = time;
         Directory.CreateDirectory(dataDirectory);
         Path = System.IO.Path.Combine(dataDirectory, FileName);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
@@ -37,6 +42,36 @@ internal sealed class ClientStore
 
     /// <summary>Set when the file found at start-up was unreadable and was moved aside; the client logs it.</summary>
     public string? SetAsideNote { get; private set; }
+
+    /// <summary>Told (once per incident) when a store damaged while the app runs was set aside; the client logs it.</summary>
+    public Action<string>? SetAsideWhileRunning { get; set; }
+
+    /// <summary>
+    /// Runs one unit of store work. A file damaged while the app runs (a disk error, another program
+    /// writing into it) would otherwise make every later call throw until the app restarts: it is set
+    /// aside and replaced by an empty store, and the work is tried once more on that.
+    /// </summary>
+    public T Use<T>(Func<SqliteConnection, T> work)
+    {
+        try
+        {
+            using var c = Open();
+            return work(c);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            lock (_recovery)
+            {
+                SetAside(e.Message);
+                Initialize();
+            }
+            SetAsideWhileRunning?.Invoke(SetAsideNote!);
+            using var c = Open();
+            return work(c);
+        }
+    }
+
+    public void Use(Action<SqliteConnection> work) => Use(c => { work(c); return 0; });
 
     private void Initialize()
     {
@@ -104,116 +139,116 @@ internal sealed class ClientStore
     {
         if (deltas.Count == 0)
             return;
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        foreach (var o in deltas)
+        Use(c =>
         {
-            int mode = registry.FindMetric(o.Metric)?.Type switch { MetricType.Flag => 1, MetricType.Quantity => 2, _ => 0 };
-            Execute(c, tx, """
-                INSERT INTO observations (metric, period, item, amount) VALUES ($m, $p, $i, $a)
-                ON CONFLICT (metric, period, item) DO UPDATE SET amount =
-                  CASE $mode WHEN 0 THEN amount + excluded.amount WHEN 1 THEN max(amount, excluded.amount) ELSE excluded.amount END;
-                """, ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item), ("$a", o.Amount), ("$mode", mode));
-        }
-        tx.Commit();
+            using var tx = c.BeginTransaction();
+            foreach (var o in deltas)
+            {
+                int mode = registry.FindMetric(o.Metric)?.Type switch { MetricType.Flag => 1, MetricType.Quantity => 2, _ => 0 };
+                Execute(c, tx, """
+                    INSERT INTO observations (metric, period, item, amount) VALUES ($m, $p, $i, $a)
+                    ON CONFLICT (metric, period, item) DO UPDATE SET amount =
+                      CASE $mode WHEN 0 THEN amount + excluded.amount WHEN 1 THEN max(amount, excluded.amount) ELSE excluded.amount END;
+                    """, ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item), ("$a", o.Amount), ("$mode", mode));
+            }
+            tx.Commit();
+        });
     }
 
-    public List<Observation> Observations()
+    public List<Observation> Observations() => Use(c =>
     {
-        using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT metric, period, item, amount FROM observations ORDER BY period, metric, item;";
         using var r = cmd.ExecuteReader();
         var list = new List<Observation>();
         while (r.Read())
+        {
+            // A row another program wrote with the wrong types is skipped, not a reason to fail every view.
+            if (r.IsDBNull(0) || r.IsDBNull(1) || r.IsDBNull(2) || r.GetFieldType(3) != typeof(long))
+                continue;
             list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3)));
+        }
         return list;
-    }
+    });
 
     public void DeleteObservations(Func<Observation, bool> which)
     {
         var doomed = Observations().Where(which).ToList();
-        using var c = Open();
-        using var tx = c.BeginTransaction();
-        foreach (var o in doomed)
-            Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
-        tx.Commit();
+        Use(c =>
+        {
+            using var tx = c.BeginTransaction();
+            foreach (var o in doomed)
+                Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
+            tx.Commit();
+        });
     }
 
     /// <summary>Everything not yet sent: observations and the outbox (revoking consent, privacy invariant 2).</summary>
-    public void EraseUnsent()
-    {
-        using var c = Open();
-        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox;");
-    }
+    public void EraseUnsent() => Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox;"));
 
     /// <summary>Everything collected, pending or sent; the local log keeps one line saying so.</summary>
     public void EraseAll(DateTimeOffset now)
     {
-        using var c = Open();
-        Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM sent; DELETE FROM log; DELETE FROM state;");
+        Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM sent; DELETE FROM log; DELETE FROM state;"));
         Log(now, "All local data was erased at the user's request.");
     }
 
-    public void Log(DateTimeOffset at, string message)
-    {
-        using var c = Open();
-        Execute(c, null, "INSERT INTO log (at, message) VALUES ($a, $m); DELETE FROM log WHERE id <= (SELECT max(id) FROM log) - $max;",
-            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$m", message), ("$max", _maxHistory));
-    }
+    public void Log(DateTimeOffset at, string message) =>
+        Use(c => Execute(c, null, "INSERT INTO log (at, message) VALUES ($a, $m); DELETE FROM log WHERE id <= (SELECT max(id) FROM log) - $max;",
+            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$m", message), ("$max", _maxHistory)));
 
-    public List<LogEntry> LogEntries()
+    public List<LogEntry> LogEntries() => Use(c =>
     {
-        using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT at, message FROM log ORDER BY id;";
         using var r = cmd.ExecuteReader();
         var list = new List<LogEntry>();
         while (r.Read())
-            list.Add(new(DateTimeOffset.Parse(r.GetString(0), CultureInfo.InvariantCulture), r.GetString(1)));
+            if (!r.IsDBNull(1) && DateTimeOffset.TryParse(r.IsDBNull(0) ? null : r.GetValue(0) as string, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+                list.Add(new(at, r.GetString(1)));
         return list;
-    }
+    });
 
-    public void RecordSent(DateTimeOffset at, byte[] body, int accepted)
-    {
-        using var c = Open();
-        Execute(c, null, "INSERT INTO sent (sent_at, body, accepted) VALUES ($a, $b, $n); DELETE FROM sent WHERE id <= (SELECT max(id) FROM sent) - $max;",
-            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$b", body), ("$n", accepted), ("$max", _maxHistory));
-    }
+    public void RecordSent(DateTimeOffset at, byte[] body, int accepted) =>
+        Use(c => Execute(c, null, "INSERT INTO sent (sent_at, body, accepted) VALUES ($a, $b, $n); DELETE FROM sent WHERE id <= (SELECT max(id) FROM sent) - $max;",
+            ("$a", at.ToString("O", CultureInfo.InvariantCulture)), ("$b", body), ("$n", accepted), ("$max", _maxHistory)));
 
-    public List<SentBatch> Sent()
+    public List<SentBatch> Sent() => Use(c =>
     {
-        using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT sent_at, body, accepted FROM sent ORDER BY id;";
         using var r = cmd.ExecuteReader();
         var list = new List<SentBatch>();
         while (r.Read())
-            list.Add(new(DateTimeOffset.Parse(r.GetString(0), CultureInfo.InvariantCulture), System.Text.Encoding.UTF8.GetString((byte[])r[1]), r.GetInt32(2)));
+            if (r.GetValue(0) is string text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && r.GetValue(1) is byte[] body)
+                list.Add(new(at, System.Text.Encoding.UTF8.GetString(body), r.GetFieldType(2) == typeof(long) ? r.GetInt32(2) : 0));
         return list;
-    }
+    });
 
-    public string? GetState(string key)
+    public string? GetState(string key) => Use(c =>
     {
-        using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT value FROM state WHERE key = $k;";
         cmd.Parameters.AddWithValue("$k", key);
         return cmd.ExecuteScalar() as string;
-    }
+    });
 
-    public void SetState(string key, string? value)
+    public void SetState(string key, string? value) => Use(c =>
     {
-        using var c = Open();
         if (value is null)
             Execute(c, null, "DELETE FROM state WHERE key = $k;", ("$k", key));
         else
             Execute(c, null, "INSERT INTO state (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value;", ("$k", key), ("$v", value));
-    }
+    });
 
-    public IReadOnlyList<(string Key, string Value)> StatesWithPrefix(string prefix)
+    /// <summary>A time kept in the state table; a value that does not parse counts as none (and is logged by the caller's fallback), never as an exception on every call.</summary>
+    public DateTimeOffset? GetTime(string key) =>
+        GetState(key) is { } s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t : null;
+
+    public void SetTime(string key, DateTimeOffset? at) => SetState(key, at?.ToString("O", CultureInfo.InvariantCulture));
+
+    public IReadOnlyList<(string Key, string Value)> StatesWithPrefix(string prefix) => Use(c =>
     {
-        using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT key, value FROM state WHERE substr(key, 1, length($p)) = $p ORDER BY key;";
         cmd.Parameters.AddWithValue("$p", prefix);
@@ -221,6 +256,6 @@ internal sealed class ClientStore
         var list = new List<(string, string)>();
         while (r.Read())
             list.Add((r.GetString(0), r.GetString(1)));
-        return list;
-    }
+        return (IReadOnlyList<(string, string)>)list;
+    });
 }

@@ -5,10 +5,4 @@ namespace Candor.Client.LocalStore;
 /// an enum value or a histogram bucket's lower bound. Raw numbers stay here; only the report builder
 /// turns them into what may leave.
 /// </summary>
-public sealed record Observation(string Metric, string Period, string Item, long Amount);
-
-/// <summary>One line of the local log (drops, refusals, consent changes): the user can read why something was not sent.</summary>
-public sealed record LogEntry(DateTimeOffset At, string Message);
-
-/// <summary>A batch that was accepted by the collector, kept in a bounded local history.</summary>
-public sealed record SentBatch(DateTimeOffset SentAt, string Body, int Accepted);
+internal sealed record Observation(string Metric, string Period, string Item, long Amount);

@@ -17,9 +17,8 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
     /// Stores new batches and deletes the observations they were built from, in one transaction: the data
     /// is either still observations or already a batch, never both (counted twice) nor neither (lost).
     /// </summary>
-    public void Seal(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> batches, IReadOnlyList<Observation> consumed)
+    public void Seal(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> batches, IReadOnlyList<Observation> consumed) => store.Use(c =>
     {
-        using var c = store.Open();
         using var tx = c.BeginTransaction();
         foreach (var (body, oldest) in batches)
             ClientStore.Execute(c, tx, "INSERT INTO outbox (idempotency_key, body, oldest_period_end) VALUES ($k, $b, $o);",
@@ -27,42 +26,70 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
         foreach (var o in consumed)
             ClientStore.Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
         tx.Commit();
-    }
+    });
 
+    /// <summary>
+    /// The batches waiting, oldest first. A row that does not read back as a batch (a bad date, a missing
+    /// body: another program or a disk error wrote it) is deleted and logged here, where it is found: left
+    /// in place it would make every upload, <c>Status()</c> and <c>Pending()</c> fail for ever.
+    /// </summary>
     public List<OutboxBatch> Pending()
     {
-        using var c = store.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, idempotency_key, body, oldest_period_end, attempts FROM outbox ORDER BY id;";
-        using var r = cmd.ExecuteReader();
-        var list = new List<OutboxBatch>();
-        while (r.Read())
-            list.Add(new(r.GetInt64(0), r.GetString(1), (byte[])r[2], DateOnly.ParseExact(r.GetString(3), "yyyy-MM-dd", CultureInfo.InvariantCulture), r.GetInt32(4)));
+        var (list, damaged) = store.Use(c =>
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT id, idempotency_key, body, oldest_period_end, attempts FROM outbox ORDER BY id;";
+            using var r = cmd.ExecuteReader();
+            var list = new List<OutboxBatch>();
+            var damaged = new List<(long Id, string Reason)>();
+            while (r.Read())
+            {
+                long id = r.GetInt64(0);
+                if (Read(r) is { } batch)
+                    list.Add(batch);
+                else
+                    damaged.Add((id, Describe(r)));
+            }
+            return (list, damaged);
+        });
+        foreach (var (id, reason) in damaged)
+        {
+            Remove(id);
+            store.Log(store.Now(), $"Dropped a damaged pending batch that could not be read ({reason}).");
+        }
         return list;
     }
 
-    public void MarkAttempt(long id)
+    private static OutboxBatch? Read(SqliteDataReader r)
     {
-        using var c = store.Open();
-        ClientStore.Execute(c, null, "UPDATE outbox SET attempts = attempts + 1 WHERE id = $id;", ("$id", id));
+        if (r.GetValue(1) is not string key || key.Length == 0 || r.GetValue(2) is not byte[] body
+            || r.GetValue(3) is not string end
+            || !DateOnly.TryParseExact(end, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var oldest)
+            || r.GetValue(4) is not long attempts)
+            return null;
+        return new(r.GetInt64(0), key, body, oldest, (int)Math.Clamp(attempts, 0, int.MaxValue));
     }
 
-    public void Remove(long id)
-    {
-        using var c = store.Open();
-        ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id));
-    }
+    private static string Describe(SqliteDataReader r) =>
+        r.GetValue(3) is string end && !DateOnly.TryParseExact(end, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
+            ? "its period end is not a date"
+            : "a field is missing or of the wrong type";
+
+    public void MarkAttempt(long id) =>
+        store.Use(c => ClientStore.Execute(c, null, "UPDATE outbox SET attempts = attempts + 1 WHERE id = $id;", ("$id", id)));
+
+    public void Remove(long id) =>
+        store.Use(c => ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id)));
 
     /// <summary>Replaces a batch by a new one (a new key: it is a different body), e.g. after the user switched a category off.</summary>
-    public void Replace(long id, byte[]? body)
+    public void Replace(long id, byte[]? body) => store.Use(c =>
     {
-        using var c = store.Open();
         if (body is null)
             ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id));
         else
             ClientStore.Execute(c, null, "UPDATE outbox SET body = $b, idempotency_key = $k, attempts = 0 WHERE id = $id;",
                 ("$id", id), ("$b", body), ("$k", Guid.NewGuid().ToString("n")));
-    }
+    });
 
     /// <summary>Drops batches the collector would refuse as too old, then the oldest beyond the limit; logs each drop.</summary>
     public int EnforceLimits(DateTimeOffset now)

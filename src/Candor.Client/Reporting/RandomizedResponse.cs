@@ -9,7 +9,7 @@ namespace Candor.Client.Reporting;
 /// is sent, chosen uniformly; so no single report reveals the true value, while the collector can still
 /// estimate the distribution over many devices.
 /// </summary>
-public static class RandomizedResponse
+internal static class RandomizedResponse
 {
     public static int Randomize(int trueIndex, int k, double epsilon, Random random)
     {

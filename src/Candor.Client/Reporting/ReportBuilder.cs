@@ -8,7 +8,7 @@ using Candor.Registry;
 namespace Candor.Client.Reporting;
 
 /// <summary>A batch ready for the outbox and the observations it was built from.</summary>
-public sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> Batches, IReadOnlyList<Observation> Consumed);
+internal sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> Batches, IReadOnlyList<Observation> Consumed);
 
 /// <summary>
 /// The one place that decides what leaves the device (privacy invariants 3 and 4). From the observations
@@ -18,7 +18,7 @@ public sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPer
 /// finer than the period. Every batch is then checked by the collector's own reader before it is kept.
 /// </summary>
 /// <param name="noise">Randomness per metric and period for <c>local_privacy</c> metrics (see <see cref="RandomizedResponse.For"/>).</param>
-public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays, Func<string, string, Random> noise)
+internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays, Func<string, string, Random> noise)
 {
     /// <summary>Stay well below the collector's 64 KiB body limit and 1000 reports.</summary>
     public const int MaxBatchBytes = 60 * 1024;
@@ -31,13 +31,17 @@ public sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition
     /// of closed periods that may not be sent (switched off, expired, too old, below the first bucket) are
     /// consumed too: they are never to leave, so they are not kept.
     /// </summary>
-    public BuiltBatches Build(IEnumerable<Observation> observations, DateOnly today)
+    /// <param name="includeOpenPeriods">
+    /// Development uploads only (<see cref="CandorClientOptions.DevelopmentUploads"/>): periods still
+    /// running are sent as they stand, so a developer sees a report on a local collector at once.
+    /// </param>
+    public BuiltBatches Build(IEnumerable<Observation> observations, DateOnly today, bool includeOpenPeriods = false)
     {
         var closed = new List<Observation>();
         var reports = new List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)>();
         foreach (var group in observations.GroupBy(o => (o.Metric, o.Period)))
         {
-            if (!PeriodKey.TryParse(group.Key.Period, out var parsed) || parsed.Value.End > today)
+            if (!PeriodKey.TryParse(group.Key.Period, out var parsed) || (parsed.Value.End > today && !includeOpenPeriods))
                 continue; // still open: keeps accumulating
             var period = parsed.Value;
             closed.AddRange(group);

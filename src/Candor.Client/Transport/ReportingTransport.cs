@@ -16,7 +16,7 @@ public enum TransportMode
 }
 
 /// <summary>Thrown instead of sending when <see cref="TransportMode.TorRequired"/> finds no proxy; retryable, so the batch is kept.</summary>
-public sealed class ProxyUnavailableException(string message) : HttpRequestException(message);
+internal sealed class ProxyUnavailableException(string message) : HttpRequestException(message);
 
 /// <summary>
 /// Sends each request over its own connection through a SOCKS5 proxy, with fresh random proxy
@@ -26,7 +26,7 @@ public sealed class ProxyUnavailableException(string message) : HttpRequestExcep
 /// the collector's name to the local DNS. A direct connection is only ever made in
 /// <see cref="TransportMode.Direct"/>, or in <see cref="TransportMode.TorIfAvailable"/> with a log line.
 /// </summary>
-public sealed class ReportingTransport : HttpMessageHandler
+internal sealed class ReportingTransport : HttpMessageHandler
 {
     public static readonly Uri DefaultTorProxy = new("socks5://127.0.0.1:9050");
 
@@ -52,7 +52,7 @@ public sealed class ReportingTransport : HttpMessageHandler
         bool viaProxy = _mode switch
         {
             TransportMode.Direct => false,
-            _ => await ProxyAnswersAsync(cancellationToken),
+            _ => await ProxyAnswersAsync(cancellationToken).ConfigureAwait(false),
         };
         if (!viaProxy && _mode == TransportMode.TorRequired)
             throw new ProxyUnavailableException($"Tor is required but no SOCKS5 proxy answers at {_proxy.Host}:{_proxy.Port}; nothing was sent.");
@@ -71,9 +71,9 @@ public sealed class ReportingTransport : HttpMessageHandler
         }
         _configure?.Invoke(handler);
         using var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
-        var response = await invoker.SendAsync(request, cancellationToken);
+        var response = await invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
         // The connection (and its circuit) is closed with the handler; keep the answer readable after that.
-        await response.Content.LoadIntoBufferAsync(cancellationToken);
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -84,7 +84,7 @@ public sealed class ReportingTransport : HttpMessageHandler
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await socket.ConnectAsync(_proxy.Host, _proxy.Port, timeout.Token);
+            await socket.ConnectAsync(_proxy.Host, _proxy.Port, timeout.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -11,7 +11,7 @@ internal static class TransportFactory
     {
         HttpMessageHandler handler = options.HttpMessageHandler
             ?? (options.Transport == TransportMode.Direct
-                ? new SocketsHttpHandler()
+                ? new SocketsHttpHandler { UseCookies = false }
                 : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
         bool owned = options.HttpMessageHandler is null;
         if (options.Ohttp is { } ohttp)

@@ -6,7 +6,7 @@ namespace Candor.Client.Upload;
 /// Which failures are worth retrying (the table in docs/protocol.md, Retrying), named in one place like
 /// Sentry's IsRetryable, and how long to wait.
 /// </summary>
-public static class RetryPolicy
+internal static class RetryPolicy
 {
     /// <summary>
     /// 5xx and 429: nothing or possibly something was stored, and the same bytes and key are safe to resend.

@@ -9,11 +9,11 @@ namespace Candor.Client.Upload;
 /// Sends one outbox batch to <c>POST /v1/apps/{app}/reports</c>: the stored bytes, the stored
 /// <c>Idempotency-Key</c>, and no other header that could say who sends it (no user agent, no cookies).
 /// </summary>
-internal sealed class Uploader(HttpClient http, Uri collector, string app)
+internal sealed class Uploader(Transport.ClientTransport transport, string app)
 {
     public async Task<UploadOutcome> SendAsync(OutboxBatch batch, CancellationToken cancel)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(collector, $"v1/apps/{Uri.EscapeDataString(app)}/reports"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(transport.BaseUrl, $"v1/apps/{Uri.EscapeDataString(app)}/reports"))
         {
             Content = new ByteArrayContent(batch.Body),
         };
@@ -22,7 +22,7 @@ internal sealed class Uploader(HttpClient http, Uri collector, string app)
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, cancel);
+            response = await transport.SendAsync(request, cancel).ConfigureAwait(false);
         }
         catch (Exception e) when (RetryPolicy.IsRetryable(e) && !cancel.IsCancellationRequested)
         {
@@ -30,7 +30,7 @@ internal sealed class Uploader(HttpClient http, Uri collector, string app)
         }
         using (response)
         {
-            string text = await response.Content.ReadAsStringAsync(cancel);
+            string text = await response.Content.ReadAsStringAsync(cancel).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 int accepted = 0;

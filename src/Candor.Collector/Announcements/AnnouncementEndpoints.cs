@@ -3,6 +3,7 @@ using Candor.Collector.Api;
 using Candor.Collector.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Announcements;
@@ -14,9 +15,12 @@ namespace Candor.Collector.Announcements;
 public static class AnnouncementEndpoints
 {
     public static RouteHandlerBuilder MapAnnouncements(this RouteGroupBuilder apps) =>
-        apps.MapGet("/announcements", GetAnnouncements);
+        apps.MapGet("/announcements", GetAnnouncements)
+            .WithSummary("The signed announcements of an app (message of the day), byte for byte as published")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
     {
         // Only apps from the catalog reach the file system: their ids are registry names, never paths.
         if (catalog.Find(app) is not { } registries)
@@ -42,6 +46,6 @@ public static class AnnouncementEndpoints
         return TypedResults.Bytes(bytes, "application/json");
     }
 
-    private static IResult NoAnnouncements(HttpContext http, string app) =>
+    private static ProblemHttpResult NoAnnouncements(HttpContext http, string app) =>
         ProblemTypes.Problem(http, 404, "no-announcements", "No announcements", $"Nothing has been published for {app}.");
 }

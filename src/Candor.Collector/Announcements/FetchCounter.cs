@@ -1,4 +1,5 @@
 using System.Globalization;
+using Candor.Announcements;
 using Candor.Collector.Ingest;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
@@ -18,15 +19,9 @@ namespace Candor.Collector.Announcements;
 /// </summary>
 public sealed class FetchCounter(IngestQueue queue, TimeProvider time, ILogger<FetchCounter> log)
 {
-    public const string FetchMetric = "motd.fetch";
+    public const string FetchMetric = FetchParameterNames.FetchMetric;
 
-    public static readonly IReadOnlyDictionary<string, string> ParameterMetrics = new Dictionary<string, string>
-    {
-        ["version"] = "motd.version",
-        ["platform"] = "motd.platform",
-        ["language"] = "motd.language",
-        ["install_age"] = "motd.install_age",
-    };
+    public static readonly IReadOnlyDictionary<string, string> ParameterMetrics = FetchParameterNames.Metrics;
 
     public async Task CountAsync(AppRegistries registries, IReadOnlyDictionary<string, string> parameters)
     {

@@ -1,14 +1,21 @@
 using System.Buffers.Text;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace Candor.Collector.Api;
 
 /// <summary>
 /// The 202 answer, <c>{"accepted":n,"next_report_after_seconds":s}</c>, written straight into the
-/// response pipe: it is sent once per stored batch, so it skips the JSON serializer.
+/// response pipe: it is sent once per stored batch, so it skips the JSON serializer. As a typed
+/// result it describes itself (202, <see cref="AcceptedAnswer"/> as JSON) to the OpenAPI document.
 /// </summary>
-public sealed class AcceptedResult(AcceptedAnswer answer) : IResult
+public sealed class AcceptedResult(AcceptedAnswer answer) : IResult, IEndpointMetadataProvider
 {
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status202Accepted, typeof(AcceptedAnswer), ["application/json"]));
+
     private static readonly byte[] Head = "{\"accepted\":"u8.ToArray();
     private static readonly byte[] Middle = ",\"next_report_after_seconds\":"u8.ToArray();
 

@@ -38,11 +38,13 @@ public sealed record PurgeLogDocument(
     [property: JsonPropertyName("retention_days")] int RetentionDays,
     [property: JsonPropertyName("purges")] IReadOnlyList<PurgeDocument> Purges);
 
+/// <summary>
+/// One purge, in public: dates only. The row and report counts stay in the database and the operator's
+/// log; published, a daily purge of <c>candor.active</c> would be an exact, unprotected daily-actives figure.
+/// </summary>
 public sealed record PurgeDocument(
     [property: JsonPropertyName("day")] string Day,
-    [property: JsonPropertyName("purged_before")] string PurgedBefore,
-    [property: JsonPropertyName("raw_rows")] long RawRows,
-    [property: JsonPropertyName("reports")] long Reports);
+    [property: JsonPropertyName("purged_before")] string PurgedBefore);
 
 [JsonSerializable(typeof(AcceptedAnswer))]
 [JsonSerializable(typeof(PurgeLogDocument))]

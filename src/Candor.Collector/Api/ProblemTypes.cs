@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Candor.Collector.Api;
 
@@ -10,7 +11,7 @@ public static class ProblemTypes
 {
     public const string Prefix = "urn:candor:problem:";
 
-    public static IResult Problem(HttpContext http, int status, string slug, string title, string detail,
+    public static ProblemHttpResult Problem(HttpContext http, int status, string slug, string title, string detail,
         IDictionary<string, object?>? extensions = null, int? retryAfterSeconds = null)
     {
         if (retryAfterSeconds is { } s)

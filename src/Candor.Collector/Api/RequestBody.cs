@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -123,12 +125,30 @@ public sealed class RequestBody : IDisposable
                 if (total > maxDecodedBytes)
                     return Fail(decoded, Failure.DecodedTooLarge);
             }
+            if (!TrailerChecksOut(wire.AsSpan(0, length), decoded.AsSpan(0, total)))
+                return Fail(decoded, Failure.BadGzip);
             return (new RequestBody(decoded, total), Failure.None);
         }
         catch (InvalidDataException)
         {
             return Fail(decoded, Failure.BadGzip);
         }
+    }
+
+    /// <summary>
+    /// GZipStream stops quietly at the end of its input: a body cut anywhere in its 8-byte trailer (or
+    /// just after the last deflate block) decodes to complete-looking JSON without the CRC-32 ever being
+    /// compared, so a truncated upload would be stored. The trailer is therefore checked here: its CRC-32
+    /// and length (mod 2^32) must be those of the decoded bytes. Only one gzip member is accepted (what
+    /// every gzip encoder of a request body writes); a body of several members fails this check.
+    /// </summary>
+    private static bool TrailerChecksOut(ReadOnlySpan<byte> wire, ReadOnlySpan<byte> decoded)
+    {
+        if (wire.Length < 18) // a 10-byte header and an 8-byte trailer at the least
+            return false;
+        var trailer = wire[^8..];
+        return BinaryPrimitives.ReadUInt32LittleEndian(trailer) == Crc32.HashToUInt32(decoded)
+            && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == unchecked((uint)decoded.Length);
     }
 
     private static (RequestBody?, Failure) Fail(byte[] buffer, Failure failure)

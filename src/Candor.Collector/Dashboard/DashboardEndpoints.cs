@@ -54,7 +54,7 @@ public static class DashboardEndpoints
                 sb.Append($"<tr><td><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></td><td class=\"num\">{a.Latest.Registry.Version}</td><td class=\"num\">{a.Latest.Registry.Metrics.Length}</td><td><a href=\"/apps/{E(a.App)}/collected\">what we collect and why</a></td></tr>");
             sb.Append("</tbody></table>");
         }
-        sb.Append($"<p class=\"rule\">{E(publisher.Rule.Describe())}</p>");
+        sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))}</p>");
         return Send(http, Page("Apps", sb.ToString()));
     }
 
@@ -92,7 +92,10 @@ public static class DashboardEndpoints
         RangeNav(sb, app, selected, start, end);
         sb.Append($"<p class=\"muted\">Showing {start} to {end} ({weeks} week{(weeks == 1 ? "" : "s")}), compared with {prevStart} to {prevEnd}: ")
           .Append("in the charts, the thick bar is this range and the thin light bar the previous one.</p>");
-        sb.Append($"<p class=\"rule\">{E(publisher.Rule.Describe())}</p>");
+        var (weekEpsilon, weekDelta) = publisher.Budget(registries);
+        sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))} For {E(registry.App)}, one installation's week of reports is protected with ")
+          .Append($"epsilon = {E(weekEpsilon.ToString())} and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics; ")
+          .Append($"each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
 
         // Actives first: the adoption figure, counted per day from the built-in flag without any identifier.
         var active = registry.FindMetric(MetricRegistry.ActiveMetricName)!;
@@ -104,7 +107,7 @@ public static class DashboardEndpoints
         if (weekly is not null)
             WeeklyActiveSection(sb, weekly, prevWeekly!);
         // Installation-weeks of activity in the range, from published counts only: the base for "share of actives".
-        long activeWeeks = weekly?.Periods.Sum(p => p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0) ?? 0;
+        long activeWeeks = weekly?.Final.Sum(p => p.CountOf("true") ?? 0) ?? 0;
 
         foreach (var category in registry.Categories)
         {
@@ -134,16 +137,18 @@ public static class DashboardEndpoints
     {
         sb.Append("<h2 id=\"actives\">Active installations</h2><p class=\"purpose\">Installations that ran on a day, counted from one anonymous report per day. ")
           .Append("These are installations, not people: one person may use several, and no report carries anything that could tell them apart.</p>");
-        var points = days.Periods.Select(p => (p.Period.ToString(), p.Total)).ToList();
+        PendingNote(sb, days);
+        var points = days.Final.Where(p => p.CountOf("true") is not null).Select(p => (p.Period.ToString(), Total: p.CountOf("true")!.Value)).ToList();
         if (points.Count == 0)
         {
-            sb.Append("<p class=\"empty\">Not enough reports in this range to publish daily actives.</p>");
+            sb.Append("<p class=\"empty\">No day of this range has a published count of daily actives.</p>");
             return;
         }
+        var prevPoints = previous.Final.Select(p => p.CountOf("true")).OfType<long>().ToList();
         double mean = points.Average(p => p.Total);
-        double prevMean = previous.Periods.Count == 0 ? 0 : previous.Periods.Average(p => p.Total);
+        double prevMean = prevPoints.Count == 0 ? 0 : prevPoints.Average();
         sb.Append($"<p>Average per published day: <strong>{N((long)mean)}</strong>")
-          .Append(previous.Periods.Count == 0 ? "" : $" (previous range: {N((long)prevMean)}, {Change(mean, prevMean)})").Append("</p>");
+          .Append(prevPoints.Count == 0 ? "" : $" (previous range: {N((long)prevMean)}, {Change(mean, prevMean)})").Append("</p>");
         sb.Append(SvgChart.Line("Active installations per day", points));
         sb.Append(points.Count > 14 ? "<details>" : "<details open>");
         sb.Append("<summary>Data</summary><table><thead><tr><th>Day</th><th class=\"num\">Active installations</th></tr></thead><tbody>");
@@ -156,13 +161,13 @@ public static class DashboardEndpoints
     {
         sb.Append("<h3 id=\"weekly-actives\">Active installations per week</h3><p class=\"purpose\">Installations that ran at least once in an ISO week, ")
           .Append("from one anonymous report per week. Not the sum of the days: an installation used on five days counts once.</p>");
-        var points = weeks.Periods.Select(p => (p.Period.ToString(), p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0)).ToList();
+        var points = weeks.Final.Where(p => p.CountOf("true") is not null).Select(p => (p.Period.ToString(), p.CountOf("true")!.Value)).ToList();
         if (points.Count == 0)
         {
-            sb.Append("<p class=\"empty\">Not enough reports in this range to publish weekly actives.</p>");
+            sb.Append("<p class=\"empty\">No week of this range has a published count of weekly actives.</p>");
             return;
         }
-        var prev = previous.Periods.Select(p => p.Cells.FirstOrDefault(c => c.Value == "true")?.Count ?? 0).ToList();
+        var prev = previous.Final.Select(p => p.CountOf("true")).OfType<long>().ToList();
         sb.Append(SvgChart.Bars("Active installations per week", points.Select(p => (p.Item1, p.Item2, (long?)null)).ToList()));
         sb.Append(points.Count > 14 ? "<details>" : "<details open>");
         sb.Append("<summary>Data</summary><table><thead><tr><th>Week</th><th class=\"num\">Active installations</th></tr></thead><tbody>");
@@ -179,16 +184,17 @@ public static class DashboardEndpoints
           .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")}; ")
           .Append($"<a href=\"/v1/public/apps/{E(app)}/metrics/{E(m.Name)}/export.csv?from={current.From}&amp;to={current.To}\">CSV</a>)</span></p>");
         bool histogram = m.Type == MetricType.Histogram;
+        PendingNote(sb, current);
         var totals = current.Totals();
         if (totals.Count == 0)
         {
-            sb.Append($"<p class=\"empty\">Not enough reports in this range to publish anything (each figure needs at least {current.Rule.K}).</p></section>");
+            sb.Append($"<p class=\"empty\">Nothing in this range passed the publishing threshold ({current.Privacy.Threshold}, noise included).</p></section>");
             return;
         }
-        var prev = previous.Totals().ToDictionary(c => c.Value);
-        long Value(PublishedCell c) => histogram ? c.Observations ?? 0 : c.Count;
-        var rows = totals.Select(c => (Label(m, c.Value), Value(c), prev.TryGetValue(c.Value, out var p) ? Value(p) : (long?)null)).ToList();
-        string what = histogram ? "Observations" : m.Type == MetricType.Flag ? "Installation-periods" : "Reports";
+        var prev = previous.Totals().ToDictionary(c => (c.Value, c.Withheld));
+        long Value(PublishedCell c) => c.Count;
+        var rows = totals.Select(c => (c.Withheld ? c.Value : Label(m, c.Value), Value(c), prev.TryGetValue((c.Value, c.Withheld), out var p) ? Value(p) : (long?)null)).ToList();
+        string what = histogram ? "Reports with the bucket" : m.Type == MetricType.Flag ? "Installation-periods" : "Reports";
         sb.Append(SvgChart.Bars(m.Description, rows.Select(r => (r.Item1, r.Item2, r.Item3 ?? (prev.Count > 0 ? 0 : null))).ToList()));
         sb.Append($"<details open><summary>Data</summary><table><thead><tr><th>Value</th><th class=\"num\">{what}</th><th class=\"num\">Share</th><th class=\"num\">Previous range</th><th class=\"num\">Change</th></tr></thead><tbody>");
         long total = rows.Sum(r => r.Item2);
@@ -196,9 +202,24 @@ public static class DashboardEndpoints
             sb.Append($"<tr><td>{E(label)}</td><td class=\"num\">{N(value)}</td><td class=\"num\">{Pct(total == 0 ? 0 : value / (double)total)}</td>")
               .Append($"<td class=\"num\">{(p is { } pv ? N(pv) : "–")}</td><td class=\"num\">{(p is { } pv2 ? Change(value, pv2) : "–")}</td></tr>");
         sb.Append("</tbody></table></details>");
+        sb.Append($"<p class=\"muted\">Shares are of {E(current.ShareOf)}.</p>");
         if (m.Type == MetricType.Flag && m.Period == MetricPeriod.Week && activeWeeks > 0 && totals.FirstOrDefault(c => c.Value == "true") is { } used)
             sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeWeeks)} active installation-weeks: <strong>{Pct(Math.Min(1, used.Count / (double)activeWeeks))}</strong> of weekly actives.</p>");
         sb.Append("</section>");
+    }
+
+    /// <summary>The privacy rule in one sentence for every page.</summary>
+    private static string PrivacyNote(Publisher publisher) =>
+        $"Figures are published once per period, {publisher.PublishAfterDays} days after it ends, and then never change; " +
+        "each count carries calibrated random noise (differential privacy), and values whose noisy count is below the threshold are merged into one \"other (withheld)\" row.";
+
+    /// <summary>Says which periods of the range are still open, rather than showing their partial figures.</summary>
+    private static void PendingNote(StringBuilder sb, PublishedSeries series)
+    {
+        var pending = series.Periods.Where(p => !p.IsFinal).ToList();
+        if (pending.Count > 0)
+            sb.Append($"<p class=\"pending\">Figures for {pending[0].Period}{(pending.Count > 1 ? $" to {pending[^1].Period}" : "")} are still arriving: ")
+              .Append($"they will be published on {pending[0].FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}{(pending.Count > 1 ? " and after" : "")}.</p>");
     }
 
     private static string Label(MetricDefinition m, string value)
@@ -231,7 +252,7 @@ public static class DashboardEndpoints
           .Append("Nothing is collected unless the user says yes, and the user can turn any category off. Reports are anonymous: ")
           .Append("they carry no identifier of a person, device or installation, and times no finer than a day or a week. ")
           .Append("Values are coarse: a choice from a fixed list, a range rather than a number.</p>")
-          .Append($"<p class=\"rule\"><strong>What is published.</strong> {E(publisher.Rule.Describe())}</p>");
+          .Append($"<p class=\"rule\"><strong>What is published.</strong> {E(PrivacyNote(publisher))}</p>");
         foreach (var category in r.Categories)
         {
             var metrics = r.Metrics.Where(m => m.Category == category.Name).ToList();

@@ -1,4 +1,5 @@
 using Candor.Collector.Announcements;
+using Candor.Collector.Api;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.Ohttp;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace Candor.Collector.Hosting;
 
@@ -29,9 +31,12 @@ public static class CollectorApp
     public static async Task<WebApplication> BuildAsync(CollectorOptions options, string[]? args = null,
         TimeProvider? time = null, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
-        var problems = options.Validate();
-        if (problems.Count > 0)
-            throw new CollectorConfigurationException("Invalid collector settings:\n  " + string.Join("\n  ", problems));
+        // Checked here as well as by ValidateOnStart: a bad setting must stop start-up before the
+        // database is opened and migrated, not after.
+        if (new CollectorOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+            throw new CollectorConfigurationException(invalid.Failures!.Count() == 1
+                ? "invalid setting: " + invalid.Failures!.First()
+                : "invalid settings:\n  " + string.Join("\n  ", invalid.Failures!));
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
         builder.WebHost.UseUrls([.. options.Urls]);
@@ -42,7 +47,8 @@ public static class CollectorApp
             k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes, 1024 * 1024);
         });
 
-        ConfigurePrivateLogging(builder.Logging);
+        var startup = new StartupLogGate();
+        ConfigurePrivateLogging(builder.Logging, options.LogFormat, startup);
         configureLogging?.Invoke(builder.Logging);
 
         IReportStore store;
@@ -60,6 +66,10 @@ public static class CollectorApp
             var catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
 
             builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
+            builder.Services.AddOptions<CollectorOptions>().Configure(o => CollectorOptionsValidator.CopyTo(options, o)).ValidateOnStart();
+            builder.Services.AddOperations();
+            builder.Services.AddCollectorOpenApi();
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
@@ -68,6 +78,8 @@ public static class CollectorApp
             builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
             builder.Services.AddHostedService<IdempotencyKeyJanitor>();
+            builder.Services.AddSingleton<StorageRewriter>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<StorageRewriter>());
             builder.Services.AddSingleton<RetentionJanitor>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
@@ -95,6 +107,13 @@ public static class CollectorApp
         }
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            startup.Started = true;
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CollectorApp).FullName!)
+                .LogInformation("Settings in force: {Settings}", CollectorSettingsLog.Describe(options));
+        });
+        app.UseRequestMetrics(); // outermost, so that the answers of the handlers below are counted as sent
         // Requests opened by the Oblivious HTTP gateway re-enter the pipeline here, so routing is explicit and after it.
         app.Services.GetRequiredService<InProcessDispatcher>().Capture(app);
         app.UseRouting();
@@ -111,8 +130,8 @@ public static class CollectorApp
         app.MapDashboard();
         if (options.OhttpKeysFile is not null)
             app.MapGateway();
-        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        Api.OpenApiDocument.Map(app);
+        app.MapOperations();
+        app.MapCollectorOpenApi();
         return app;
     }
 
@@ -121,22 +140,38 @@ public static class CollectorApp
     /// categories that can mention connections (Kestrel, hosting diagnostics) are held at Warning or
     /// above even when configuration asks for more.
     /// </summary>
-    public static void ConfigurePrivateLogging(ILoggingBuilder logging)
+    public static void ConfigurePrivateLogging(ILoggingBuilder logging, LogFormat format = LogFormat.Text, StartupLogGate? startup = null)
     {
         logging.ClearProviders();
-        logging.AddSimpleConsole(o =>
+        if (format == LogFormat.Json)
         {
-            o.SingleLine = true;
-            o.IncludeScopes = false; // scopes carry connection and request ids
-            o.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = false; // scopes carry connection and request ids
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = false; // scopes carry connection and request ids
+                o.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
         logging.SetMinimumLevel(LogLevel.Information);
         logging.Services.PostConfigure<LoggerFilterOptions>(o =>
         {
             foreach (var rule in o.Rules.Where(IsChattyFrameworkRule).ToList())
                 o.Rules.Remove(rule);
-            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore", LogLevel.Warning, null));
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.AspNetCore", LogLevel.Warning, startup is null ? null : startup.Allows));
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.Extensions.Hosting", LogLevel.Information, startup is null ? null : startup.Allows));
             o.Rules.Add(new LoggerFilterRule(null, "Microsoft.Extensions.Http", LogLevel.Warning, null));
+            // A failed readiness probe is an Error record per poll (every few seconds from each load
+            // balancer) for as long as an outage lasts; the outage is logged once by the ingest queue.
+            o.Rules.Add(new LoggerFilterRule(null, "Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None, null));
         });
     }
 

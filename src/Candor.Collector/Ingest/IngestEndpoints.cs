@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
-using System.Text;
 using Candor.Collector.Api;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
 using Candor.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Ingest;
@@ -22,9 +21,20 @@ public static class IngestEndpoints
     private const int MaxIdempotencyKeyLength = 255;
 
     public static RouteHandlerBuilder MapIngest(this RouteGroupBuilder apps) =>
-        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName);
+        apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName)
+            .WithSummary("Submit a batch of reports")
+            .WithDescription("All or nothing: a batch with one bad report stores nothing. Optional Idempotency-Key header: a retry with the same key is counted once.")
+            // The answers in the order the checks run (the class summary above).
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<IResult> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
+    private static async Task<Results<AcceptedResult, ProblemHttpResult>> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
         CollectorOptions options, TimeProvider time)
     {
         var registries = catalog.Find(app);
@@ -42,7 +52,7 @@ public static class IngestEndpoints
                 return ProblemTypes.Problem(http, 400, "bad-idempotency-key", "Bad Idempotency-Key",
                     $"Idempotency-Key must appear once and hold 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
             if (keys.Count == 1)
-                keyHash = SHA256.HashData(Encoding.UTF8.GetBytes(app + "\n" + keys[0]));
+                keyHash = IdempotencyFingerprint.KeyId(app, keys[0]!);
 
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             var result = ReportBatchReader.Read(body.Span, registries.Version,
@@ -64,7 +74,7 @@ public static class IngestEndpoints
 
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
-            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : SHA256.HashData(body.Span), response, today);
+            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span), response, today);
 
             AppendOutcome outcome;
             try
@@ -95,7 +105,7 @@ public static class IngestEndpoints
         }
     }
 
-    private static IResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
+    private static ProblemHttpResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
     {
         RequestBody.Failure.UnsupportedMediaType => ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
             "Send the batch as Content-Type: application/json (UTF-8)."),

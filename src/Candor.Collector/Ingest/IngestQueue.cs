@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Candor.Collector.Hosting;
 using Candor.Collector.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,20 +18,25 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
     private readonly IReportStore _store;
     private readonly ILogger<IngestQueue> _log;
+    private readonly CollectorMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly int _maxGroup;
     private readonly Channel<Pending> _channel;
     private Task? _consumer;
 
-    public IngestQueue(IReportStore store, CollectorOptions options, ILogger<IngestQueue> log)
+    public IngestQueue(IReportStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
     {
         _store = store;
         _log = log;
+        _metrics = metrics;
+        _time = time;
         _maxGroup = options.MaxGroupSize;
         _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.IngestQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // only TryWrite is used: full means "refuse", never "wait"
         });
+        metrics.TrackQueue(() => _channel.Reader.Count, () => LastFailureInOutage is not null);
     }
 
     /// <summary>Batches waiting for their commit, for /metrics.</summary>
@@ -39,6 +46,21 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
     public long GroupsCommitted => Interlocked.Read(ref _groups);
     public long BatchesCommitted => Interlocked.Read(ref _batches);
     private long _groups, _batches;
+
+    // The outage in progress, if any: written by the consumer, read by readiness probes on other
+    // threads (a DateTimeOffset is too wide to read untorn without the lock).
+    private readonly Lock _outageLock = new();
+    private DateTimeOffset? _outageSince, _lastFailure;
+    private long _outageGroups, _outageBatches;
+
+    /// <summary>
+    /// When the last group commit failed, if no commit has succeeded since (the store is in an outage);
+    /// null otherwise. Readiness (<see cref="StoreReadinessCheck"/>) reads it.
+    /// </summary>
+    public DateTimeOffset? LastFailureInOutage
+    {
+        get { lock (_outageLock) return _outageSince is null ? null : _lastFailure; }
+    }
 
     /// <summary>Queues a batch; completes after its group is durably committed.</summary>
     /// <exception cref="IngestOverloadedException">The queue is full or closed.</exception>
@@ -72,23 +94,64 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
             }
             if (group.Count == 0)
                 continue; // another wake-up raced us; the queue may or may not be empty by now
+            long started = Stopwatch.GetTimestamp();
             try
             {
                 var outcomes = await _store.AppendGroupAsync(requests);
+                _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
                 Interlocked.Increment(ref _groups);
                 Interlocked.Add(ref _batches, group.Count);
+                EndOutage();
                 for (int i = 0; i < group.Count; i++)
                     group[i].Completion.TrySetResult(outcomes[i]);
             }
             catch (Exception e)
             {
                 // The whole group rolled back: nobody was acknowledged, every client retries later.
-                _log.LogError("Storing a group of {Count} batches failed: {Error}", group.Count, e.Message);
+                _metrics.CommitFailed(Stopwatch.GetElapsedTime(started));
+                CountOutage(group.Count, e);
                 var failure = new StoreUnavailableException("The store could not commit the batch.", e);
                 foreach (var p in group)
                     p.Completion.TrySetException(failure);
             }
         }
+    }
+
+    /// <summary>
+    /// One error line when an outage starts, one line with the count when it ends. An outage under load
+    /// fails a commit every few milliseconds; a line for each wrote thousands of identical lines a
+    /// minute, burying everything else and filling the disk that may be the outage's cause.
+    /// </summary>
+    private void CountOutage(int batches, Exception e)
+    {
+        var now = _time.GetUtcNow();
+        lock (_outageLock)
+        {
+            _lastFailure = now;
+            _outageGroups++;
+            _outageBatches += batches;
+            if (_outageSince is not null)
+                return;
+            _outageSince = now;
+        }
+        _log.LogError("Storing a group of {Count} batches failed: {Error} Answering 503 until the store recovers; further failures are counted, not logged one by one.",
+            batches, e.Message);
+    }
+
+    private void EndOutage()
+    {
+        DateTimeOffset since;
+        long groups, batches;
+        lock (_outageLock)
+        {
+            if (_outageSince is not { } s)
+                return;
+            (since, groups, batches) = (s, _outageGroups, _outageBatches);
+            _outageSince = null;
+            _outageGroups = _outageBatches = 0;
+        }
+        _log.LogWarning("The store is back: {Groups} group commits ({Batches} batches) failed and were answered 503 over {Seconds:F0} s.",
+            groups, batches, (_time.GetUtcNow() - since).TotalSeconds);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -34,8 +34,8 @@ public static class PublicEndpoints
         http.Response.Headers.CacheControl = CacheControl;
         return TypedResults.Json(new PublicAppList(
             catalog.Apps.Select(a => new PublicApp(a.App, a.Latest.Registry.Version, a.Latest.Registry.Metrics.Length,
-                $"/v1/public/apps/{a.App}/metrics", $"/apps/{a.App}")).ToList(),
-            RuleDocument(publisher.Rule)), PublicJsonContext.Default.PublicAppList);
+                $"/v1/public/apps/{a.App}/metrics", $"/apps/{a.App}", BudgetDocument(publisher, a))).ToList(),
+            PrivacyStatement.Mechanism), PublicJsonContext.Default.PublicAppList);
     }
 
     private static IResult ListMetrics(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher)
@@ -44,9 +44,10 @@ public static class PublicEndpoints
             return UnknownApp(http, app);
         var r = registries.Latest.Registry;
         http.Response.Headers.CacheControl = CacheControl;
-        return TypedResults.Json(new PublicMetricList(r.App, r.Version, RuleDocument(publisher.Rule),
+        return TypedResults.Json(new PublicMetricList(r.App, r.Version, BudgetDocument(publisher, registries),
             r.Metrics.Select(m => new PublicMetric(m.Name, m.Type.ToString().ToLowerInvariant(), m.Category, m.Period.ToString().ToLowerInvariant(),
-                m.Description, m.Purpose, $"/v1/public/apps/{r.App}/metrics/{m.Name}")).ToList()), PublicJsonContext.Default.PublicMetricList);
+                m.Description, m.Purpose, $"/v1/public/apps/{r.App}/metrics/{m.Name}", PrivacyDocument(publisher.Statement(registries, m)))).ToList()),
+            PublicJsonContext.Default.PublicMetricList);
     }
 
     private static async Task<IResult> GetSeries(string app, string metric, string? from, string? to, HttpContext http,
@@ -66,11 +67,14 @@ public static class PublicEndpoints
         if (series is null)
             return problem!;
         var csv = new StringBuilder();
-        CsvHeader(csv, series.App, series.RegistryVersion, publisher.Rule, $"{series.Metric.Name} from {series.From} to {series.To}");
+        CsvHeader(csv, series.App, series.RegistryVersion, $"{series.Metric.Name} from {series.From} to {series.To}");
+        CsvPrivacy(csv, series);
+        csv.Append(CsvColumns);
         CsvRows(csv, series);
         return Csv(http, csv, $"{series.App}-{series.Metric.Name}.csv");
     }
 
+    /// <summary>Every metric over the longest public range (<see cref="PublicRange.MaxDays"/>) ending today.</summary>
     private static async Task<IResult> GetAppCsv(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, TimeProvider time)
     {
         if (catalog.Find(app) is not { } registries)
@@ -78,12 +82,17 @@ public static class PublicEndpoints
         var r = registries.Latest.Registry;
         var today = Today(time);
         var csv = new StringBuilder();
-        CsvHeader(csv, r.App, r.Version, publisher.Rule, "every metric, every period");
+        CsvHeader(csv, r.App, r.Version, $"every metric, every period from {today.AddDays(-PublicRange.MaxDays):yyyy-MM-dd} to {today:yyyy-MM-dd}");
+        var series = new List<PublishedSeries>();
         foreach (var m in r.Metrics)
         {
-            var all = await publisher.SeriesAsync(r.App, m.Name, PeriodKey.For(m.Period, DateOnly.MinValue), PeriodKey.For(m.Period, today.AddDays(1)), http.RequestAborted);
-            CsvRows(csv, all!);
+            var s = (await publisher.SeriesAsync(r.App, m.Name, PeriodKey.For(m.Period, today.AddDays(-PublicRange.MaxDays)), PeriodKey.For(m.Period, today), http.RequestAborted))!;
+            series.Add(s);
+            CsvPrivacy(csv, s);
         }
+        csv.Append(CsvColumns);
+        foreach (var s in series)
+            CsvRows(csv, s);
         return Csv(http, csv, $"{r.App}.csv");
     }
 
@@ -106,31 +115,55 @@ public static class PublicEndpoints
 
     private static string Cut(string s) => s.Length <= 64 ? s : s[..64] + "…";
 
-    public static PublicRule RuleDocument(ProtectionRule rule) => new(rule.K, rule.Rounding, rule.Describe());
+    public static PublicBudget BudgetDocument(Publisher publisher, AppRegistries app)
+    {
+        var (epsilon, delta) = publisher.Budget(app);
+        return new PublicBudget(epsilon.ToDecimal(), delta,
+            $"Across all of {app.App}'s metrics, one installation's reports of one ISO week are protected with epsilon = {epsilon} " +
+            $"and delta = {delta:G3} (each metric's terms added up; daily metrics count seven times).");
+    }
+
+    public static PublicPrivacy PrivacyDocument(PrivacyStatement p) => new(PrivacyStatement.Mechanism, p.Epsilon.ToDecimal(), p.CellEpsilon.ToString(),
+        p.Delta, p.Threshold, p.Rounding, p.PublishAfterDays, p.EpsilonPerWeek.ToDecimal(), p.DeltaPerWeek, p.Describe());
 
     public static PublicSeries ToDocument(PublishedSeries s) => new(
         s.App, s.Metric.Name, s.Metric.Type.ToString().ToLowerInvariant(), s.Metric.Period.ToString().ToLowerInvariant(),
-        s.RegistryVersion, s.From.ToString(), s.To.ToString(), RuleDocument(s.Rule),
-        s.Periods.Select(p => new PublicPeriod(p.Period.ToString(), p.Total,
-            p.Cells.Select(c => new PublicCell(c.Value, c.Count, c.Observations, Math.Round(c.Share, 4))).ToList())).ToList());
+        s.RegistryVersion, s.From.ToString(), s.To.ToString(), PrivacyDocument(s.Privacy), s.ShareOf,
+        s.Periods.Select(p => new PublicPeriod(p.Period.ToString(), p.IsFinal ? "final" : "pending", p.FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            p.IsFinal ? p.Total : null, p.Epsilon, p.Threshold,
+            p.Cells.Select(c => new PublicCell(c.Value, c.Count, Math.Round(c.Share, 4), c.Withheld ? true : null)).ToList())).ToList());
 
-    private static void CsvHeader(StringBuilder csv, string app, int version, ProtectionRule rule, string scope)
+    private const string CsvColumns = "metric,period,state,value,count,share\n";
+
+    private static void CsvHeader(StringBuilder csv, string app, int version, string scope)
     {
         csv.Append("# Candor open data: ").Append(app).Append(", registry version ").Append(version.ToString(CultureInfo.InvariantCulture))
            .Append(", ").Append(scope).Append('\n');
-        csv.Append("# Protection: k = ").Append(rule.K.ToString(CultureInfo.InvariantCulture)).Append(", rounding = ")
-           .Append(rule.Rounding.ToString(CultureInfo.InvariantCulture)).Append(". ").Append(rule.Describe()).Append('\n');
-        csv.Append("# count: reports carrying the value (for a histogram: having the bucket); observations: a histogram bucket's count\n");
-        csv.Append("metric,period,value,count,observations\n");
+        csv.Append("# Every final period is listed (a line with an empty value when nothing passed the threshold); pending periods are not published yet.\n");
+        csv.Append("# count: noisy count of reports carrying the value (histograms: having the bucket); 'other (withheld)' merges the values below the threshold.\n");
+    }
+
+    private static void CsvPrivacy(StringBuilder csv, PublishedSeries s)
+    {
+        csv.Append("# Privacy of ").Append(s.Metric.Name).Append(": epsilon = ").Append(s.Privacy.Epsilon.ToString())
+           .Append(", delta = ").Append(s.Privacy.Delta.ToString("G3", CultureInfo.InvariantCulture))
+           .Append(", threshold = ").Append(s.Privacy.Threshold.ToString(CultureInfo.InvariantCulture))
+           .Append(", per installation per week across the app: epsilon = ").Append(s.Privacy.EpsilonPerWeek.ToString())
+           .Append(", delta = ").Append(s.Privacy.DeltaPerWeek.ToString("G3", CultureInfo.InvariantCulture)).Append(". ")
+           .Append(s.Privacy.Describe()).Append(" Shares are of ").Append(s.ShareOf).Append(".\n");
     }
 
     private static void CsvRows(StringBuilder csv, PublishedSeries s)
     {
         foreach (var p in s.Periods)
+        {
+            string head = Field(s.Metric.Name) + "," + p.Period + "," + (p.IsFinal ? "final" : "pending") + ",";
+            if (p.Cells.Count == 0)
+                csv.Append(head).Append(",,\n");
             foreach (var c in p.Cells)
-                csv.Append(Field(s.Metric.Name)).Append(',').Append(p.Period.ToString()).Append(',').Append(Field(c.Value)).Append(',')
-                   .Append(c.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
-                   .Append(c.Observations?.ToString(CultureInfo.InvariantCulture) ?? "").Append('\n');
+                csv.Append(head).Append(Field(c.Value)).Append(',').Append(c.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
+                   .Append(Math.Round(c.Share, 4).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
     }
 
     /// <summary>RFC 4180 quoting (registry values cannot hold these characters, but the writer does not rely on it).</summary>
@@ -144,35 +177,49 @@ public static class PublicEndpoints
     }
 }
 
-public sealed record PublicRule([property: JsonPropertyName("k")] int K, [property: JsonPropertyName("rounding")] int Rounding,
-    [property: JsonPropertyName("rule")] string Rule);
+/// <summary>The privacy terms of one metric's releases, in every public document that carries its figures.</summary>
+public sealed record PublicPrivacy([property: JsonPropertyName("mechanism")] string Mechanism,
+    [property: JsonPropertyName("epsilon")] decimal Epsilon, [property: JsonPropertyName("epsilon_per_value")] string EpsilonPerValue,
+    [property: JsonPropertyName("delta")] double Delta, [property: JsonPropertyName("threshold")] long Threshold,
+    [property: JsonPropertyName("rounding")] int Rounding, [property: JsonPropertyName("publish_after_days")] int PublishAfterDays,
+    [property: JsonPropertyName("epsilon_per_installation_per_week")] decimal EpsilonPerWeek,
+    [property: JsonPropertyName("delta_per_installation_per_week")] double DeltaPerWeek,
+    [property: JsonPropertyName("statement")] string Statement);
+
+/// <summary>What one installation's week costs across all of an app's metrics.</summary>
+public sealed record PublicBudget([property: JsonPropertyName("epsilon_per_installation_per_week")] decimal EpsilonPerWeek,
+    [property: JsonPropertyName("delta_per_installation_per_week")] double DeltaPerWeek, [property: JsonPropertyName("statement")] string Statement);
 
 public sealed record PublicApp([property: JsonPropertyName("app")] string App, [property: JsonPropertyName("registry_version")] int RegistryVersion,
     [property: JsonPropertyName("metrics")] int Metrics, [property: JsonPropertyName("metrics_url")] string MetricsUrl,
-    [property: JsonPropertyName("dashboard_url")] string DashboardUrl);
+    [property: JsonPropertyName("dashboard_url")] string DashboardUrl, [property: JsonPropertyName("privacy")] PublicBudget Privacy);
 
 public sealed record PublicAppList([property: JsonPropertyName("apps")] IReadOnlyList<PublicApp> Apps,
-    [property: JsonPropertyName("protection")] PublicRule Protection);
+    [property: JsonPropertyName("mechanism")] string Mechanism);
 
 public sealed record PublicMetric([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("category")] string Category, [property: JsonPropertyName("period")] string Period,
     [property: JsonPropertyName("description")] string Description, [property: JsonPropertyName("purpose")] string Purpose,
-    [property: JsonPropertyName("url")] string Url);
+    [property: JsonPropertyName("url")] string Url, [property: JsonPropertyName("privacy")] PublicPrivacy Privacy);
 
 public sealed record PublicMetricList([property: JsonPropertyName("app")] string App, [property: JsonPropertyName("registry_version")] int RegistryVersion,
-    [property: JsonPropertyName("protection")] PublicRule Protection, [property: JsonPropertyName("metrics")] IReadOnlyList<PublicMetric> Metrics);
+    [property: JsonPropertyName("privacy")] PublicBudget Privacy, [property: JsonPropertyName("metrics")] IReadOnlyList<PublicMetric> Metrics);
 
 public sealed record PublicCell([property: JsonPropertyName("value")] string Value, [property: JsonPropertyName("count")] long Count,
-    [property: JsonPropertyName("observations"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Observations,
-    [property: JsonPropertyName("share")] double Share);
+    [property: JsonPropertyName("share")] double Share,
+    [property: JsonPropertyName("withheld"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Withheld);
 
-public sealed record PublicPeriod([property: JsonPropertyName("period")] string Period, [property: JsonPropertyName("total")] long Total,
+public sealed record PublicPeriod([property: JsonPropertyName("period")] string Period, [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("final_on")] string FinalOn, [property: JsonPropertyName("total")] long? Total,
+    [property: JsonPropertyName("epsilon"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Epsilon,
+    [property: JsonPropertyName("threshold"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Threshold,
     [property: JsonPropertyName("values")] IReadOnlyList<PublicCell> Values);
 
 public sealed record PublicSeries([property: JsonPropertyName("app")] string App, [property: JsonPropertyName("metric")] string Metric,
     [property: JsonPropertyName("type")] string Type, [property: JsonPropertyName("period")] string Period,
     [property: JsonPropertyName("registry_version")] int RegistryVersion, [property: JsonPropertyName("from")] string From,
-    [property: JsonPropertyName("to")] string To, [property: JsonPropertyName("protection")] PublicRule Protection,
+    [property: JsonPropertyName("to")] string To, [property: JsonPropertyName("privacy")] PublicPrivacy Privacy,
+    [property: JsonPropertyName("share_of")] string ShareOf,
     [property: JsonPropertyName("periods")] IReadOnlyList<PublicPeriod> Periods);
 
 [JsonSerializable(typeof(PublicAppList))]

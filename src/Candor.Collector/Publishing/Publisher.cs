@@ -1,3 +1,4 @@
+using System.Globalization;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
 using Candor.Protocol;
@@ -6,98 +7,161 @@ using Candor.Registry;
 namespace Candor.Collector.Publishing;
 
 /// <summary>
-/// The one place that decides what the public may see. It turns rollup cells into published cells:
+/// The one place that decides what the public may see (privacy invariant 6; docs/privacy.md, "What is
+/// published"). A hostile submitter can post reports at will, so nothing published may move when
+/// reports arrive:
 ///
-/// 1. Primary suppression: a cell counted from fewer than k reports is withheld.
-/// 2. Complementary suppression: within one (metric, period), if the withheld cells add up to between
-///    1 and k-1, the smallest published cells are withheld too until they add up to at least k. Without
-///    this, a total known from another view (daily actives, or the same installs' reports of another
-///    metric) minus the published cells would reveal the small group.
-/// 3. Published counts are floored to the rounding.
-/// 4. Totals, shares and multi-period sums are computed from published counts only, so no view holds a
-///    number that is not already implied by published cells.
-///
-/// Histogram buckets get steps 1 and 3 on the number of reports that had the bucket; their bucket
-/// counts do not add up to a population, so step 2 has nothing to protect there.
+/// 1. A period is published only when final: <c>PublishAfterDays</c> after it ends, once clients have
+///    sent what their 3-10 day schedule and jitter hold back. Open periods show nothing at all.
+/// 2. At the first read after that, its release is computed once from the rollups and stored; every
+///    later read serves the stored release, so reports that arrive late (or are injected) never move it,
+///    and asking again draws no fresh noise to average away.
+/// 3. The release adds exact discrete Laplace noise to the count of every value the registry allows
+///    (not only the values someone reported: a value's absence would otherwise be published), then
+///    shows the values whose noisy count reaches the threshold; the rest are merged into one
+///    "other (withheld)" row, shown if the sum of their noisy counts reaches the threshold too.
+///    Merging and totals are post-processing of noisy counts, so they cost no extra privacy, and a
+///    large group is never hidden to protect a small one.
+/// 4. Every final period in a query gets a release, with reports or without, decided by noise and
+///    threshold alike, so a period with a few reports looks like one with none.
 /// </summary>
-public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options)
+public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time)
 {
-    public ProtectionRule Rule { get; } = new(options.PublishK, options.PublishRounding);
+    private readonly Rational _epsilon = Rational.From(options.PublishEpsilon);
 
-    /// <summary>The published series of one metric over [from, to], or null if the app or metric is unknown.</summary>
+    /// <summary>The terms of one metric's releases under the current settings.</summary>
+    public PrivacyStatement Statement(AppRegistries app, MetricDefinition def)
+    {
+        var cell = CellEpsilon(def);
+        var (perWeek, deltaPerWeek) = Budget(app);
+        return new PrivacyStatement(_epsilon, cell, options.PublishDelta, ThresholdFor(cell, options.PublishDelta), options.PublishRounding,
+            options.PublishAfterDays, perWeek, deltaPerWeek);
+    }
+
+    /// <summary>
+    /// What one installation's reports of one ISO week cost across all the app's metrics (basic
+    /// composition): every metric of the newest registry once, daily ones seven times.
+    /// </summary>
+    public (Rational Epsilon, double Delta) Budget(AppRegistries app)
+    {
+        long units = app.Latest.Registry.Metrics.Sum(m => m.Period == MetricPeriod.Day ? 7L : 1L);
+        return (new Rational(_epsilon.Numerator * units, _epsilon.Denominator).DividedBy(1), options.PublishDelta * units);
+    }
+
+    /// <summary>A histogram report may have every bucket, so its buckets share the metric's epsilon equally.</summary>
+    public Rational CellEpsilon(MetricDefinition def) =>
+        def.Type == MetricType.Histogram ? _epsilon.DividedBy(Math.Max(1, def.Buckets.Length)) : _epsilon;
+
+    /// <summary>
+    /// Smallest threshold at which a value held by one installation (count 1 plus noise Z) is shown with
+    /// probability at most delta: P[Z >= threshold - 1] = q^(threshold-1) / (1 + q) &lt;= delta, q = exp(-epsilon).
+    /// </summary>
+    public static long ThresholdFor(Rational cellEpsilon, double delta)
+    {
+        double eps = cellEpsilon.ToDouble();
+        double q = Math.Exp(-eps);
+        long steps = (long)Math.Ceiling(Math.Log(1 / (delta * (1 + q))) / eps);
+        // Guard the floating-point edge: move up until the exact tail bound holds.
+        while (DiscreteLaplace.UpperTail(eps, steps) > delta)
+            steps++;
+        return Math.Max(2, steps + 1);
+    }
+
+    /// <summary>Days after its end a period becomes final.</summary>
+    public int PublishAfterDays => options.PublishAfterDays;
+
+    /// <summary>The day <paramref name="period"/> becomes final.</summary>
+    public DateOnly FinalOn(PeriodKey period) => period.End.AddDays(options.PublishAfterDays);
+
+    /// <summary>
+    /// The published series of one metric over [from, to], or null if the app or metric is unknown.
+    /// Final periods without a release get one now (stored before it is served).
+    /// </summary>
     public async Task<PublishedSeries?> SeriesAsync(string app, string metric, PeriodKey from, PeriodKey to, CancellationToken cancellationToken = default)
     {
         var registries = catalog.Find(app);
         var def = registries?.Latest.Registry.FindMetric(metric);
         if (registries is null || def is null)
             return null;
-        var cells = await store.ReadRollupsAsync(registries.App, def.Name, cancellationToken);
-        return Publish(registries.App, def, registries.Latest.Registry.Version, cells, from, to);
-    }
+        var statement = Statement(registries, def);
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var periods = Periods(def.Period, from, to);
+        var final = periods.Where(p => FinalOn(p) <= today).ToList();
 
-    /// <summary>Applies the rule to rollup cells of one metric (pure; the tests drive it directly too).</summary>
-    public PublishedSeries Publish(string app, MetricDefinition def, int registryVersion, IEnumerable<RollupCell> cells, PeriodKey from, PeriodKey to)
-    {
-        var periods = new List<PublishedPeriod>();
-        foreach (var group in cells.GroupBy(c => c.Period))
+        var releases = new Dictionary<string, ReleaseDocument>(StringComparer.Ordinal);
+        if (final.Count > 0)
         {
-            if (!PeriodKey.TryParse(group.Key, out var key) || key.Value.Kind != def.Period || key.Value.Start < from.Start || key.Value.Start > to.Start)
-                continue;
-            var published = Protect(def, group.ToList());
-            long total = published.Sum(c => c.Count);
-            periods.Add(new PublishedPeriod(key.Value, published.Select(c => c with { Share = total == 0 ? 0 : (double)c.Count / total }).ToList(), total));
-        }
-        periods.Sort((a, b) => a.Period.Start.CompareTo(b.Period.Start));
-        return new PublishedSeries(app, def, registryVersion, Rule, from, to, periods);
-    }
-
-    private List<PublishedCell> Protect(MetricDefinition def, List<RollupCell> cells)
-    {
-        // A cell that would floor to 0 is withheld like one below k (possible when rounding > k).
-        bool Passes(RollupCell c) => c.Reports >= Rule.K && Rule.Floor(c.Reports) > 0;
-        var kept = cells.Where(Passes).ToList();
-        if (def.Type != MetricType.Histogram)
-        {
-            long withheld = cells.Where(c => !Passes(c)).Sum(c => c.Reports);
-            kept.Sort((a, b) => a.Reports.CompareTo(b.Reports));
-            while (withheld is > 0 && withheld < Rule.K && kept.Count > 0)
+            foreach (var r in await store.ReadReleasesAsync(registries.App, def.Name, final[0].ToString(), final[^1].ToString(), cancellationToken))
+                releases[r.Period] = ReleaseDocument.FromJson(r.Document);
+            var missing = final.Where(p => !releases.ContainsKey(p.ToString())).ToList();
+            if (missing.Count > 0)
             {
-                withheld += kept[0].Reports;
-                kept.RemoveAt(0);
+                var cells = await store.ReadRollupsAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken);
+                var byPeriod = cells.GroupBy(c => c.Period).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Value, c => c.Reports, StringComparer.Ordinal), StringComparer.Ordinal);
+                var made = missing.Select(p => new StoredRelease(registries.App, def.Name, p.ToString(), today,
+                    Release(def, statement, byPeriod.GetValueOrDefault(p.ToString()) ?? []).ToJson())).ToList();
+                // Another collector may have released some of them first: serve what the store kept.
+                await store.SaveReleasesAsync(made, cancellationToken);
+                foreach (var r in await store.ReadReleasesAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken))
+                    releases[r.Period] = ReleaseDocument.FromJson(r.Document);
             }
         }
-        return kept
-            .Select(c => new PublishedCell(c.Value, Rule.Floor(c.Reports), def.Type == MetricType.Histogram ? Rule.Floor(c.Total) : null, 0))
-            .OrderBy(c => c.Value, ValueOrder(def))
-            .ToList();
+        var published = periods.Select(p => releases.TryGetValue(p.ToString(), out var doc)
+            ? Present(def, p, FinalOn(p), doc, options.PublishRounding)
+            : new PublishedPeriod(p, PeriodState.Pending, FinalOn(p), [], 0, null, null)).ToList();
+        return new PublishedSeries(registries.App, def, registries.Latest.Registry.Version, statement, from, to, published);
     }
 
-    /// <summary>Registry order for enum values and numeric order for buckets, so charts read naturally.</summary>
-    private static IComparer<string> ValueOrder(MetricDefinition def) => Comparer<string>.Create((a, b) =>
+    /// <summary>Every period of <paramref name="kind"/> from <paramref name="from"/> to <paramref name="to"/>, inclusive.</summary>
+    public static List<PeriodKey> Periods(MetricPeriod kind, PeriodKey from, PeriodKey to)
     {
-        if (def.Type == MetricType.Enum)
-            return def.Values.IndexOf(a).CompareTo(def.Values.IndexOf(b));
-        if (long.TryParse(a, out var x) && long.TryParse(b, out var y))
-            return x.CompareTo(y);
-        return string.CompareOrdinal(b, a); // flags: "true" before "false"
-    });
-}
+        var list = new List<PeriodKey>();
+        for (var p = PeriodKey.For(kind, from.Start); p.Start <= to.Start; p = PeriodKey.For(kind, p.End))
+            list.Add(p);
+        return list;
+    }
 
-public sealed record PublishedCell(string Value, long Count, long? Observations, double Share);
-
-public sealed record PublishedPeriod(PeriodKey Period, IReadOnlyList<PublishedCell> Cells, long Total);
-
-public sealed record PublishedSeries(string App, MetricDefinition Metric, int RegistryVersion, ProtectionRule Rule,
-    PeriodKey From, PeriodKey To, IReadOnlyList<PublishedPeriod> Periods)
-{
-    /// <summary>Sums of published counts per value over the whole range (a multi-period view).</summary>
-    public IReadOnlyList<PublishedCell> Totals()
+    /// <summary>
+    /// Every value a report of <paramref name="def"/> can carry, in display order: the noise goes on all of
+    /// them, so whether a value was reported at all is protected like its count.
+    /// </summary>
+    public static IReadOnlyList<string> Domain(MetricDefinition def) => def.Type switch
     {
-        var sums = Periods.SelectMany(p => p.Cells).GroupBy(c => c.Value)
-            .Select(g => new PublishedCell(g.Key, g.Sum(c => c.Count), g.Any(c => c.Observations is not null) ? g.Sum(c => c.Observations ?? 0) : null, 0))
-            .ToList();
-        long total = sums.Sum(c => c.Count);
-        var order = Periods.SelectMany(p => p.Cells).Select(c => c.Value).Distinct().ToList();
-        return sums.Select(c => c with { Share = total == 0 ? 0 : (double)c.Count / total }).OrderBy(c => order.IndexOf(c.Value)).ToList();
+        MetricType.Flag => ["true", "false"],
+        MetricType.Enum => def.Values,
+        _ when def.Transform == NumberTransform.Log10 => Enumerable.Range(0, MetricDefinition.MaxLog10Value + 1).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(),
+        _ => def.Buckets.Select(b => b.ToString(CultureInfo.InvariantCulture)).ToList(),
+    };
+
+    /// <summary>
+    /// Makes one period's release from its true counts (value → reports). Counts of values outside the
+    /// registry's domain are ignored: the registry check at load keeps a metric's values fixed, so none exist.
+    /// </summary>
+    public static ReleaseDocument Release(MetricDefinition def, PrivacyStatement statement, IReadOnlyDictionary<string, long> counts)
+    {
+        var noise = DiscreteLaplace.For(statement.CellEpsilon);
+        var shown = new List<ReleasedValue>();
+        long withheld = 0;
+        foreach (var value in Domain(def))
+        {
+            long noisy = counts.GetValueOrDefault(value) + noise.Sample();
+            if (noisy >= statement.Threshold)
+                shown.Add(new ReleasedValue(value, noisy));
+            else
+                withheld += noisy;
+        }
+        return new ReleaseDocument(statement.CellEpsilon.ToString(), statement.Threshold, shown, withheld >= statement.Threshold ? withheld : null);
+    }
+
+    /// <summary>A stored release as published: display rounding, the withheld row last, shares of the published total.</summary>
+    public static PublishedPeriod Present(MetricDefinition def, PeriodKey period, DateOnly finalOn, ReleaseDocument doc, int rounding)
+    {
+        long Floor(long n) => rounding <= 1 ? n : n / rounding * rounding;
+        var rows = doc.Values.Select(v => new PublishedCell(v.Value, Floor(v.Count), 0)).ToList();
+        if (doc.Withheld is { } w)
+            rows.Add(new PublishedCell(PublishedCell.WithheldLabel, Floor(w), 0, Withheld: true));
+        long total = rows.Sum(c => c.Count);
+        return new PublishedPeriod(period, PeriodState.Final, finalOn,
+            rows.Select(c => c with { Share = total == 0 ? 0 : (double)c.Count / total }).ToList(), total, doc.Epsilon, doc.Threshold);
     }
 }

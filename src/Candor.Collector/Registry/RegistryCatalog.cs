@@ -47,6 +47,8 @@ public sealed class RegistryCatalog
                         "A registry version is an allowlist clients rely on: give the changed registry a new version number.");
                 continue;
             }
+            foreach (var (otherVersion, other) in versions)
+                CheckEvolution(file, registry, otherVersion, other.Registry.Registry);
             await store.SaveRegistryAsync(new StoredRegistry(registry.App, registry.Version, registry.SourceText!, sha), cancellationToken);
             versions[registry.Version] = (new CompiledRegistry(registry), sha);
         }
@@ -55,6 +57,36 @@ public sealed class RegistryCatalog
             kv => new AppRegistries(kv.Key, kv.Value.ToFrozenDictionary(v => v.Key, v => v.Value.Registry)),
             StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// A metric keeps its meaning across registry versions: its stored cells (rollups, releases) are read
+    /// and published under the newest version's definition, so a changed type, value list, bucket list,
+    /// transform or period would publish old cells under new rules (a counter's "10" read as an enum value,
+    /// a bucket boundary moved under counts made with the old one). Such a version is refused before it
+    /// is stored. Descriptions, purposes, categories and expiry may change freely.
+    /// </summary>
+    private static void CheckEvolution(string file, MetricRegistry registry, int otherVersion, MetricRegistry other)
+    {
+        foreach (var metric in registry.Metrics)
+        {
+            if (other.FindMetric(metric.Name) is not { } before)
+                continue;
+            string? change =
+                metric.Type != before.Type ? $"its type ({Lower(before.Type)} to {Lower(metric.Type)})"
+                : metric.Period != before.Period ? $"its period ({Lower(before.Period)} to {Lower(metric.Period)})"
+                : metric.Transform != before.Transform ? $"its transform ({Lower(before.Transform)} to {Lower(metric.Transform)})"
+                : !metric.Values.SequenceEqual(before.Values) ? $"its values ([{string.Join(", ", before.Values)}] to [{string.Join(", ", metric.Values)}])"
+                : !metric.Buckets.SequenceEqual(before.Buckets) ? $"its buckets ([{string.Join(", ", before.Buckets)}] to [{string.Join(", ", metric.Buckets)}])"
+                : null;
+            if (change is not null)
+                throw new RegistryConflictException(
+                    $"{file}:{metric.Line}: metric '{metric.Name}' of {registry.App} version {registry.Version} changes {change} from version {otherVersion}. " +
+                    $"A changed metric is a new name: keep '{metric.Name}' as it was (or let it expire) and add the new definition under a new name, " +
+                    "because the counts already stored for it were made under the old definition.");
+        }
+    }
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     private static SortedDictionary<int, (CompiledRegistry Registry, string Sha)> Versions(Dictionary<string, SortedDictionary<int, (CompiledRegistry Registry, string Sha)>> byApp, string app)
     {

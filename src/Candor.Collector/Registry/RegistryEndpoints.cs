@@ -4,6 +4,7 @@ using Candor.Protocol;
 using Candor.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Registry;
@@ -12,9 +13,11 @@ namespace Candor.Collector.Registry;
 public static class RegistryEndpoints
 {
     public static RouteHandlerBuilder MapRegistry(this RouteGroupBuilder apps) =>
-        apps.MapGet("/registry", GetRegistry);
+        apps.MapGet("/registry", GetRegistry)
+            .WithSummary("The published registry of an app: what is collected and why")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-    private static IResult GetRegistry(string app, int? version, HttpContext http, RegistryCatalog catalog)
+    private static Results<JsonHttpResult<RegistryDocument>, ProblemHttpResult> GetRegistry(string app, int? version, HttpContext http, RegistryCatalog catalog)
     {
         var registries = catalog.Find(app);
         if (registries is null)

@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Retention;
 
-/// <summary><c>GET /v1/apps/{app}/purges</c>: the public purge log, so anyone can see raw data really goes away.</summary>
+/// <summary>
+/// <c>GET /v1/apps/{app}/purges</c>: the public purge log, so anyone can see raw data really goes away:
+/// the day of each purge and the periods it removed, nothing counted (see <see cref="PurgeDocument"/>).
+/// </summary>
 public static class PurgeEndpoints
 {
     public static RouteHandlerBuilder MapPurges(this RouteGroupBuilder apps) =>
@@ -20,7 +23,7 @@ public static class PurgeEndpoints
         var purges = await store.ReadPurgesAsync(app, http.RequestAborted);
         http.Response.Headers.CacheControl = "public, max-age=300";
         return TypedResults.Json(new PurgeLogDocument(app, options.RetentionFor(app),
-            purges.Select(p => new PurgeDocument(p.Day.ToString("yyyy-MM-dd"), p.PurgedBefore.ToString("yyyy-MM-dd"), p.RawRows, p.Reports)).ToArray()),
+            purges.Select(p => new PurgeDocument(p.Day.ToString("yyyy-MM-dd"), p.PurgedBefore.ToString("yyyy-MM-dd"))).ToArray()),
             ApiJsonContext.Default.PurgeLogDocument);
     }
 }

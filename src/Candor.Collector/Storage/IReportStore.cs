@@ -11,7 +11,10 @@ namespace Candor.Collector.Storage;
 ///   received: no batch id, no receive time, no address, and no per-report key or position at all,
 ///   so nothing in storage order can show which reports arrived together (docs/privacy.md explains
 ///   why counts replace the random-keyed rows DESIGN.md suggested);
-/// - idempotency keys live in their own table and are never linked to rows.
+/// - idempotency keys live in their own table and are never linked to rows, and nothing stored with
+///   a key lets anyone holding the database test a guess of the batch's content (<see cref="AppendRequest.BodyMac"/>);
+/// - physical order carries no information once <see cref="RewriteInKeyOrderAsync"/> has run, and
+///   deleted rows are overwritten, not just unlinked (docs/privacy.md, "An attacker with the database files").
 /// </summary>
 public interface IReportStore : IAsyncDisposable
 {
@@ -36,10 +39,25 @@ public interface IReportStore : IAsyncDisposable
     /// <summary>Rollup cells of one app (optionally one metric), ordered by metric, period, value.</summary>
     Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Rollup cells of one metric whose period lies in [fromPeriod, toPeriod] (period keys of one kind compare as text).</summary>
+    Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default);
+
+    /// <summary>Stored releases of one metric whose period lies in [fromPeriod, toPeriod], ordered by period.</summary>
+    Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores releases whose (app, metric, period) has none yet; an existing release is never replaced
+    /// (published figures are frozen, and when two collectors release a period at once the first wins).
+    /// </summary>
+    Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default);
+
     /// <summary>Raw rows of one app, ordered by metric, period, value.</summary>
     Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default);
 
-    /// <summary>Forgets idempotency keys first seen before <paramref name="firstSeenBefore"/>.</summary>
+    /// <summary>
+    /// Forgets idempotency keys first seen before <paramref name="firstSeenBefore"/>. When the task
+    /// completes, the forgotten keys' bytes are overwritten in the database files, not only unlinked.
+    /// </summary>
     Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -47,11 +65,22 @@ public interface IReportStore : IAsyncDisposable
     /// entirely before <paramref name="purgedBefore"/> (the period's end is on or before that day); rollups
     /// stay. When rows were deleted, the purge is added to the purge log under <paramref name="today"/>.
     /// Safe to run from several collectors at once: each row is counted by the one purge that deleted it.
+    /// When the task completes, the deleted rows' bytes are overwritten in the database files.
     /// </summary>
     Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default);
 
     /// <summary>The purge log of one app, oldest first.</summary>
     Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Privacy invariant 9: rewrites the tables written since the last rewrite (every table when
+    /// <paramref name="force"/>) in primary-key order, in one place each, and drops the old copies, so
+    /// that no physical order, dump order, unordered scan or row version tells which cells were written
+    /// together. Rows written after it returns are in write order again until the next rewrite
+    /// (<see cref="Hosting.StorageRewriter"/>, every <see cref="CollectorOptions.RewriteIntervalSeconds"/>).
+    /// Returns false when nothing needed rewriting (or another collector was rewriting).
+    /// </summary>
+    Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One line of the purge log: on <paramref name="Day"/> (UTC), the raw rows of periods before
@@ -60,11 +89,13 @@ public sealed record PurgeRecord(string App, DateOnly Day, DateOnly PurgedBefore
 
 /// <summary>One batch to store: its canonical reports and, if the client sent one, its idempotency key.</summary>
 /// <param name="IdempotencyKey">SHA-256 of app and the client's key; null when the client sent none.</param>
-/// <param name="BodyHash">SHA-256 of the decoded body, to tell a true retry from a reused key.</param>
+/// <param name="BodyMac">HMAC-SHA-256 of the decoded body under a key derived from the client's own
+/// Idempotency-Key (<see cref="Ingest.IdempotencyFingerprint"/>), to tell a true retry from a reused key.
+/// The key is never stored, so the database alone cannot test a guess of the body.</param>
 /// <param name="Response">The answer to give now and to every retry with the same key.</param>
 /// <param name="Today">The UTC day the key is first seen, the only time kept with it.</param>
 public sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
-    byte[]? BodyHash, IngestResponse Response, DateOnly Today);
+    byte[]? BodyMac, IngestResponse Response, DateOnly Today);
 
 /// <summary>The 202 answer: how many reports were accepted and when to report next.</summary>
 public sealed record IngestResponse(int Accepted, long NextReportAfterSeconds);
@@ -73,7 +104,8 @@ public enum AppendOutcomeKind
 {
     /// <summary>Stored now; durable.</summary>
     Stored,
-    /// <summary>A retry of a batch stored before with the same key and body: nothing new was stored.</summary>
+    /// <summary>A retry of a batch stored before with the same key and body (or a key stored before
+    /// fingerprints were keyed, whose body cannot be compared): nothing new was stored.</summary>
     Replayed,
     /// <summary>The key was used before with a different body: nothing was stored.</summary>
     KeyReused,
@@ -89,6 +121,9 @@ public sealed record StoredRegistry(string App, int Version, string Yaml, string
 /// Reports for every type but histograms, where it is the sum of the bucket's counts).
 /// </summary>
 public sealed record RollupCell(string App, string Metric, string Period, string Value, long Reports, long Total);
+
+/// <summary>A period's published figures, frozen: <paramref name="Document"/> is a <see cref="Publishing.ReleaseDocument"/> as JSON.</summary>
+public sealed record StoredRelease(string App, string Metric, string Period, DateOnly ReleasedOn, string Document);
 
 /// <summary>One distinct report and how many times it was received.</summary>
 public sealed record RawRow(string App, string Metric, string Period, string Value, long Reports);

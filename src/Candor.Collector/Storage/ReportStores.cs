@@ -1,5 +1,6 @@
 using Candor.Collector.Storage.Postgres;
 using Candor.Collector.Storage.Sqlite;
+using Candor.Postgres;
 
 namespace Candor.Collector.Storage;
 

@@ -10,11 +10,12 @@ namespace Candor.Collector.Storage;
 /// Moves a collector from SQLite to PostgreSQL (<c>candor db copy</c>): every table, as it is, into an
 /// empty PostgreSQL database, in one transaction with binary COPY. Nothing is recomputed, so the copy
 /// holds exactly what the SQLite file held: counts, rollups, hashed idempotency keys (retries keep
-/// working across the move), every registry version and the purge log.
+/// working across the move), every registry version, the purge log and the published releases (recomputing a release would
+/// draw fresh noise for figures already public, and two draws of the same period can be averaged).
 /// </summary>
 public static class StoreCopier
 {
-    public sealed record CopyCounts(long RawRows, long Rollups, long IdempotencyKeys, long Registries, long Purges);
+    public sealed record CopyCounts(long RawRows, long Rollups, long IdempotencyKeys, long Registries, long Purges, long Releases);
 
     /// <exception cref="StoreCopyException">The source is missing or the target is not empty.</exception>
     public static async Task<CopyCounts> CopyAsync(string sqlitePath, PostgresReportStore target, CancellationToken cancellationToken = default)
@@ -41,7 +42,7 @@ public static class StoreCopier
 
         await using (var check = new NpgsqlCommand("""
             SELECT (SELECT count(*) FROM raw_reports) + (SELECT count(*) FROM rollups) + (SELECT count(*) FROM idempotency_keys)
-                 + (SELECT count(*) FROM registries) + (SELECT count(*) FROM purge_log);
+                 + (SELECT count(*) FROM registries) + (SELECT count(*) FROM purge_log) + (SELECT count(*) FROM releases);
             """, pg))
         {
             if ((long)(await check.ExecuteScalarAsync(cancellationToken))! > 0)
@@ -66,8 +67,8 @@ public static class StoreCopier
                 await w.WriteAsync(r.GetInt64(4), NpgsqlDbType.Bigint);
                 await w.WriteAsync(r.GetInt64(5), NpgsqlDbType.Bigint);
             }, cancellationToken);
-        long keys = await CopyTableAsync(sqlite, pg, "SELECT key_hash, body_hash, accepted, next_after, first_seen FROM idempotency_keys;",
-            "COPY idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) FROM STDIN (FORMAT BINARY)", async (r, w) =>
+        long keys = await CopyTableAsync(sqlite, pg, "SELECT key_hash, body_mac, accepted, next_after, first_seen FROM idempotency_keys;",
+            "COPY idempotency_keys (key_hash, body_mac, accepted, next_after, first_seen) FROM STDIN (FORMAT BINARY)", async (r, w) =>
             {
                 await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
                 await w.WriteAsync((byte[])r.GetValue(1), NpgsqlDbType.Bytea);
@@ -92,8 +93,17 @@ public static class StoreCopier
                 await w.WriteAsync(r.GetInt64(3), NpgsqlDbType.Bigint);
                 await w.WriteAsync(r.GetInt64(4), NpgsqlDbType.Bigint);
             }, cancellationToken);
+        long releases = await CopyTableAsync(sqlite, pg, "SELECT app, metric, period, released_on, document FROM releases;",
+            "COPY releases (app, metric, period, released_on, document) FROM STDIN (FORMAT BINARY)", async (r, w) =>
+            {
+                await w.WriteAsync(r.GetString(0), NpgsqlDbType.Text);
+                await w.WriteAsync(r.GetString(1), NpgsqlDbType.Text);
+                await w.WriteAsync(r.GetString(2), NpgsqlDbType.Text);
+                await w.WriteAsync(Day(r.GetString(3)), NpgsqlDbType.Date);
+                await w.WriteAsync(r.GetString(4), NpgsqlDbType.Text);
+            }, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return new CopyCounts(raw, rollups, keys, registries, purges);
+        return new CopyCounts(raw, rollups, keys, registries, purges, releases);
     }
 
     private static DateOnly Day(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

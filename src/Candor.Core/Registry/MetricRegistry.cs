@@ -50,8 +50,10 @@ public sealed class MetricRegistry
 
     public MetricDefinition? FindMetric(string name) => _metricsByName.GetValueOrDefault(name);
 
+#if NET9_0_OR_GREATER // the typed-metrics generator compiles this file for netstandard2.0, which has no alternate lookups
     public FrozenDictionary<string, MetricDefinition>.AlternateLookup<ReadOnlySpan<char>> MetricLookup =>
         _metricsByName.GetAlternateLookup<ReadOnlySpan<char>>();
+#endif
 
     public CategoryDefinition? FindCategory(string name) => _categoriesByName.GetValueOrDefault(name);
 }

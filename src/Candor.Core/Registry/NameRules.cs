@@ -22,16 +22,26 @@ internal static partial class NameRules
 
     public static bool IsValidEnumValue(string value) => EnumValue().IsMatch(value);
 
+    // The patterns are constants so that the typed-metrics generator (netstandard2.0, no regex source
+    // generator) compiles this file with the very same rules; it supplies the method bodies itself.
     // \z rather than $: '$' would also match before a trailing newline and let "app\n" through.
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9.-]{0,99}\z", RegexOptions.CultureInvariant)]
+    internal const string AppIdPattern = @"^[a-z0-9][a-z0-9.-]{0,99}\z";
+
+    [GeneratedRegex(AppIdPattern, RegexOptions.CultureInvariant)]
     private static partial Regex AppId();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\z", RegexOptions.CultureInvariant)]
+    internal const string MetricNamePattern = @"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\z";
+
+    [GeneratedRegex(MetricNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex MetricName();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,39}\z", RegexOptions.CultureInvariant)]
+    internal const string CategoryNamePattern = @"^[a-z][a-z0-9_]{0,39}\z";
+
+    [GeneratedRegex(CategoryNamePattern, RegexOptions.CultureInvariant)]
     private static partial Regex CategoryName();
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,63}\z", RegexOptions.CultureInvariant)]
+    internal const string EnumValuePattern = @"^[a-z0-9][a-z0-9._-]{0,63}\z";
+
+    [GeneratedRegex(EnumValuePattern, RegexOptions.CultureInvariant)]
     private static partial Regex EnumValue();
 }

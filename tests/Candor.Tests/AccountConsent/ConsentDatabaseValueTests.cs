@@ -22,7 +22,7 @@ public sealed class ConsentDatabaseValueTests
     {
         // sslmode must not be dropped silently (a connection meant to require TLS would not).
         Assert.Equal("Require", new Npgsql.NpgsqlConnectionStringBuilder(
-            Candor.AspNetCore.Storage.Postgres.PostgresConnectionString.ToNpgsql("postgres://u@db.example/accounts?sslmode=require")).SslMode.ToString());
+            Candor.Postgres.PostgresConnectionString.ToNpgsql("postgres://u@db.example/accounts?sslmode=require")).SslMode.ToString());
         var e = Assert.Throws<FormatException>(() => ConsentPreferenceStores.Open("postgres://u@db.example/accounts?nonsense=1"));
         Assert.Contains("nonsense", e.Message);
     }

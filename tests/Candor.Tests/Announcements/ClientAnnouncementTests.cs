@@ -26,7 +26,8 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         _kit.Dispose();
     }
 
-    private CandorClient Client(Action<CandorClientOptions>? configure = null)
+    /// <summary>A client whose user said yes: without it no fetch leaves the device (see <see cref="FetchConsentGateTests"/>).</summary>
+    private CandorClient Client(Action<CandorClientOptions>? configure = null, bool consent = true)
     {
         var options = _kit.Options(_host.BaseAddress, _wire);
         options.AnnouncementKeys = [_key.ExportSubjectPublicKeyInfoPem()];
@@ -35,7 +36,10 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         options.Language = "de";
         options.InstalledAt = ClientTestKit.Wednesday.AddDays(-120);
         configure?.Invoke(options);
-        return CandorClient.Create(options);
+        var client = CandorClient.Create(options);
+        if (consent)
+            client.GrantConsent();
+        return client;
     }
 
     private byte[] Publish(ECDsa key, Action<AnnouncementSource>? edit = null)
@@ -58,7 +62,7 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         ]));
         using var client = Client();
 
-        var result = await client.FetchAnnouncementsAsync();
+        var result = (await client.FetchAnnouncementsAsync())!;
 
         Assert.Equal(["all", "linux-new"], result.News.Select(n => n.Id));
         Assert.Equal(4, result.Document.News.Count);
@@ -70,7 +74,7 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         var first = Publish(_key);
         Publish(_key);
         using (var client = Client())
-            Assert.Equal(2, (await client.FetchAnnouncementsAsync()).Document.Serial);
+            Assert.Equal(2, (await client.FetchAnnouncementsAsync())!.Document.Serial);
 
         File.WriteAllBytes(Published, first); // a stale mirror or an attacker replaying serial 1
         using var restarted = Client();
@@ -84,11 +88,11 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         using var next = AnnouncementKeys.Generate();
         Publish(next, s => s.Endorse(_key, next, _kit.Clock.GetUtcNow()));
         using var client = Client();
-        Assert.Equal(AnnouncementKeys.KeyId(next), (await client.FetchAnnouncementsAsync()).Document.KeyId);
+        Assert.Equal(AnnouncementKeys.KeyId(next), (await client.FetchAnnouncementsAsync())!.Document.KeyId);
 
         // The statement is no longer served; the client remembers the key it accepted.
         Publish(next, s => s.KeyStatements.Clear());
-        Assert.Equal(2, (await client.FetchAnnouncementsAsync()).Document.Serial);
+        Assert.Equal(2, (await client.FetchAnnouncementsAsync())!.Document.Serial);
 
         using var stranger = AnnouncementKeys.Generate();
         Publish(stranger, s => { s.KeyStatements.Clear(); s.Endorse(stranger, stranger, _kit.Clock.GetUtcNow()); });
@@ -107,31 +111,30 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_consent_the_fetch_carries_no_parameters_and_moves_no_schedule()
+    public async Task Without_consent_nothing_is_fetched_and_no_schedule_moves()
     {
         Publish(_key);
-        using var client = Client();
+        using var client = Client(consent: false);
 
-        var result = await client.FetchAnnouncementsAsync();
+        Assert.Null(await client.FetchAnnouncementsAsync());
+        Assert.Null(await client.FetchAnnouncementsIfDueAsync());
 
-        var uri = Assert.Single(_wire.Uris);
-        Assert.Equal("", uri.Query);
-        Assert.Null(result.NextReportAt);
+        Assert.Empty(_wire.Uris);
         Assert.Null(client.Status().NextUploadAt);
     }
 
     [Fact]
-    public async Task With_consent_the_fetch_adds_coarse_parameters_and_schedules_the_next_report_with_jitter()
+    public async Task With_consent_and_no_fetch_metrics_in_the_registry_the_fetch_is_plain_and_schedules_the_next_report_within_bounds()
     {
         Publish(_key);
         using var client = Client();
-        client.GrantConsent();
 
         var result = await client.FetchAnnouncementsAsync();
 
-        Assert.Equal("?version=1.4.0&platform=linux&language=de&install_age=2", Assert.Single(_wire.Uris).Query);
+        // The test registry declares no motd.* metric: version, platform, language and install age stay on the device.
+        Assert.Equal("", Assert.Single(_wire.Uris).Query);
         var now = _kit.Clock.GetUtcNow();
-        Assert.InRange(result.NextReportAt!.Value, now.AddDays(1), now.AddDays(4));
+        Assert.InRange(result!.NextReportAt!.Value, now.AddDays(1), now.AddDays(4)); // one day, plus up to 3 days of jitter
         Assert.Equal(result.NextReportAt, client.Status().NextUploadAt);
     }
 
@@ -157,11 +160,13 @@ public sealed class ClientAnnouncementTests : IAsyncLifetime
         Assert.NotNull(await client.FetchAnnouncementsIfDueAsync());
         Assert.Equal(1, received!.Document.Serial);
         Assert.Null(await client.FetchAnnouncementsIfDueAsync()); // not due again yet
+        _kit.Clock.Advance(TimeSpan.FromHours(11)); // the next fetch is drawn between half and one and a half intervals
+        Assert.Null(await client.FetchAnnouncementsIfDueAsync());
         Assert.Single(_wire.Uris);
 
         using var stranger = AnnouncementKeys.Generate();
         Publish(stranger);
-        _kit.Clock.Advance(TimeSpan.FromDays(1));
+        _kit.Clock.Advance(TimeSpan.FromHours(26));
         Assert.Null(await client.FetchAnnouncementsIfDueAsync());
         Assert.Contains(client.Log(), l => l.Message.Contains("Announcements refused (UnknownKey)"));
         Assert.Equal(1, client.LatestAnnouncements!.Document.Serial);

@@ -116,11 +116,11 @@ public sealed class FetchCountingTests : IAsyncLifetime
         options.InstalledAt = ClientTestKit.Wednesday.AddDays(-10);
         using var client = CandorClient.Create(options);
 
-        await client.FetchAnnouncementsAsync();
-        Assert.Equal([("motd.fetch", "true", 1L)], await RawAsync());
+        Assert.Null(await client.FetchAnnouncementsAsync());
+        Assert.Empty(await RawAsync()); // no "yes": not even the fetch itself is counted, because it never happens
 
         client.GrantConsent();
         await client.FetchAnnouncementsAsync();
-        Assert.Equal([("motd.fetch", "true", 2L), ("motd.install_age", "1", 1L), ("motd.platform", "linux", 1L), ("motd.version", "1.4.0", 1L)], await RawAsync());
+        Assert.Equal([("motd.fetch", "true", 1L), ("motd.install_age", "1", 1L), ("motd.platform", "linux", 1L), ("motd.version", "1.4.0", 1L)], await RawAsync());
     }
 }

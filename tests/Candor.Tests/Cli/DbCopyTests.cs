@@ -33,13 +33,14 @@ public sealed class DbCopyTests : IDisposable
             await sqlite.SaveRegistryAsync(new("app.a", 1, "yaml", "sha"));
             await sqlite.AppendGroupAsync([Batch("app.a", [1], "linux"), Batch("app.a", [2], "macos"), Batch("app.b", [3], "linux", "2026-09-01")]);
             await sqlite.PurgeRawAsync("app.b", new DateOnly(2026, 9, 2), today);
+            await sqlite.SaveReleasesAsync([new StoredRelease("app.a", "system.os", "2026-W40", today, """{"epsilon":"1","threshold":15,"values":[],"withheld":null}""")]);
         }
         SqliteConnection.ClearAllPools();
         await using var database = await TestDatabase.CreateAsync();
 
         var (exit, stdout, stderr) = await CandorProcess.RunAsync(_dir, "db", "copy", "--from", Sqlite, "--to", database.ConnectionString);
         Assert.True(exit == 0, stderr);
-        Assert.Contains("Copied 3 raw rows, 5 rollup cells, 3 idempotency keys, 1 registry versions and 1 purge log lines", stdout);
+        Assert.Contains("Copied 3 raw rows, 5 rollup cells, 3 idempotency keys, 1 registry versions, 1 purge log lines and 1 releases", stdout);
 
         await using var from = new SqliteReportStore(Sqlite);
         await from.MigrateAsync();
@@ -50,6 +51,8 @@ public sealed class DbCopyTests : IDisposable
             Assert.Equal(await from.ReadRawAsync(app), await to.ReadRawAsync(app));
             Assert.Equal(await from.ReadRollupsAsync(app), await to.ReadRollupsAsync(app));
             Assert.Equal(await from.ReadPurgesAsync(app), await to.ReadPurgesAsync(app));
+            // Published figures move as they are: a copy that re-released them would draw fresh noise.
+            Assert.Equal(await from.ReadReleasesAsync(app, "system.os", "2026-W01", "2026-W53"), await to.ReadReleasesAsync(app, "system.os", "2026-W01", "2026-W53"));
         }
         Assert.Equal(await from.LoadRegistriesAsync(), await to.LoadRegistriesAsync());
         Assert.Equal(AppendOutcomeKind.Replayed, (await to.AppendGroupAsync([Batch("app.a", [1], "linux")]))[0].Kind);

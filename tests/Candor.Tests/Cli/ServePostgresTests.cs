@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Candor.Collector.Storage.Postgres;
+using Candor.Postgres;
 using Candor.Tests.Infrastructure;
 using Npgsql;
 

@@ -65,6 +65,9 @@ public sealed class WireTap(HttpMessageHandler? inner = null) : DelegatingHandle
 {
     public List<(byte[] Body, Dictionary<string, string> Headers)> Requests { get; } = new();
 
+    /// <summary>The exact address of every request, query included.</summary>
+    public List<Uri> Uris { get; } = new();
+
     /// <summary>Set to answer without forwarding (a fake answer from "the network").</summary>
     public Func<HttpRequestMessage, HttpResponseMessage?>? Intercept { get; set; }
 
@@ -76,7 +79,11 @@ public sealed class WireTap(HttpMessageHandler? inner = null) : DelegatingHandle
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var headers = request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
             .ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
-        lock (Requests) Requests.Add((body, headers));
+        lock (Requests)
+        {
+            Requests.Add((body, headers));
+            Uris.Add(request.RequestUri!);
+        }
         if (Intercept?.Invoke(request) is { } fake)
             return fake;
         var response = await base.SendAsync(request, cancellationToken);

@@ -177,7 +177,8 @@ public sealed class UploadTests : IDisposable
         var sent = await client.UploadAsync();
         Assert.Equal(1, sent.Sent);
         var delay = sent.NextUploadAt!.Value - _kit.Clock.GetUtcNow();
-        Assert.InRange(delay, TimeSpan.FromDays(3), TimeSpan.FromDays(10)); // the collector's next_report_after_seconds
+        // The collector's next_report_after_seconds (3 to 10 days), in whole days, plus up to 3 days of the device's own jitter.
+        Assert.InRange(delay, TimeSpan.FromDays(3), TimeSpan.FromDays(13));
 
         _kit.Clock.Advance(TimeSpan.FromDays(1));
         Assert.Equal("not due", (await client.UploadAsync()).Status);
@@ -245,7 +246,7 @@ public sealed class UploadTests : IDisposable
     public async Task A_400_from_the_collector_drops_the_batch_and_records_the_reason()
     {
         // The operator keeps only 3 days; the client's week-old report is refused as a whole.
-        await using var collector = await CollectorHost.StartAsync(o => o.RetentionDays = 3);
+        await using var collector = await CollectorHost.StartAsync(o => { o.RetentionDays = 3; o.PublishAfterDays = 2; });
         using var client = _kit.Create(collector.BaseAddress);
         client.GrantConsent();
         ClientTestKit.RecordSomething(client);

@@ -75,7 +75,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
     public async Task Keys_live_in_their_own_table_with_no_link_to_rows()
     {
         Assert.Equal(HttpStatusCode.Accepted, (await _host.PostAsync(TestRegistries.FullBatch, idempotencyKey: "table-check")).StatusCode);
-        Assert.Equal(["key_hash", "body_hash", "accepted", "next_after", "first_seen"], DatabaseContent.Columns(_host.DatabasePath, "idempotency_keys"));
+        Assert.Equal(["key_hash", "body_mac", "accepted", "next_after", "first_seen"], DatabaseContent.Columns(_host.DatabasePath, "idempotency_keys"));
         // The key itself is not stored, only a hash of app and key.
         Assert.DoesNotContain("table-check", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(_host.DatabasePath)) + ReadWal());
     }

@@ -214,6 +214,28 @@ public sealed class RejectingBatchesTests : IAsyncLifetime
         var notGzip = Encoding.UTF8.GetBytes(TestRegistries.FullBatch);
         await Problem.AssertAsync(await _host.Client.SendAsync(AcceptingReportsTests.GzipRequest(notGzip)), HttpStatusCode.BadRequest, "malformed-batch");
     }
+
+    [Theory]
+    [InlineData(8)] // the whole trailer cut off: the deflate data alone decodes to the complete batch
+    [InlineData(4)] // the length cut off, the CRC-32 still there
+    [InlineData(1)]
+    public async Task A_gzip_body_cut_in_its_trailer_is_400_and_stores_nothing(int cut)
+    {
+        var gz = AcceptingReportsTests.Compress(TestRegistries.FullBatch);
+        await Problem.AssertAsync(await _host.Client.SendAsync(AcceptingReportsTests.GzipRequest(gz[..^cut])), HttpStatusCode.BadRequest, "malformed-batch");
+    }
+
+    [Fact]
+    public async Task A_gzip_body_whose_crc_or_length_does_not_match_is_400_and_stores_nothing()
+    {
+        var gz = AcceptingReportsTests.Compress(TestRegistries.FullBatch);
+        var badCrc = gz.ToArray();
+        badCrc[^8] ^= 0x01;
+        await Problem.AssertAsync(await _host.Client.SendAsync(AcceptingReportsTests.GzipRequest(badCrc)), HttpStatusCode.BadRequest, "malformed-batch");
+        var badLength = gz.ToArray();
+        badLength[^4] ^= 0x01;
+        await Problem.AssertAsync(await _host.Client.SendAsync(AcceptingReportsTests.GzipRequest(badLength)), HttpStatusCode.BadRequest, "malformed-batch");
+    }
 }
 
 /// <summary>The envelope's fields may come in any order; the answer must not depend on it.</summary>

@@ -72,9 +72,16 @@ public sealed class RetentionTests
         using var log = JsonDocument.Parse(await host.Client.GetStringAsync($"/v1/apps/{TestRegistries.App}/purges"));
         Assert.Equal(90, log.RootElement.GetProperty("retention_days").GetInt32());
         var purges = log.RootElement.GetProperty("purges").EnumerateArray()
-            .Select(p => (p.GetProperty("day").GetString(), p.GetProperty("purged_before").GetString(), p.GetProperty("raw_rows").GetInt64(), p.GetProperty("reports").GetInt64()))
+            .Select(p => (p.GetProperty("day").GetString(), p.GetProperty("purged_before").GetString()))
             .ToList();
-        Assert.Equal([("2027-02-19", "2026-11-21", 1L, 2L), ("2027-02-21", "2026-11-23", 5L, 10L)], purges);
+        Assert.Equal([("2027-02-19", "2026-11-21"), ("2027-02-21", "2026-11-23")], purges);
+        // The attack: the first purge removed only candor.active of 2026-11-20, so its report count would be
+        // that day's exact actives (2 here, below any threshold). The public log holds dates and nothing counted.
+        Assert.All(log.RootElement.GetProperty("purges").EnumerateArray(),
+            p => Assert.Equal(["day", "purged_before"], p.EnumerateObject().Select(f => f.Name).Order()));
+        Assert.DoesNotContain("\"reports\"", log.RootElement.ToString());
+        // The counts stay with the operator (database and log), where retention can still be audited.
+        Assert.Equal([(1L, 2L), (5L, 10L)], (await host.Store.ReadPurgesAsync(TestRegistries.App)).Select(p => (p.RawRows, p.Reports)));
     }
 
     private static async Task PerAppRetention(string? postgres)
@@ -83,6 +90,7 @@ public sealed class RetentionTests
         {
             if (postgres is not null) o.Database = postgres;
             o.Apps[TestRegistries.App] = new() { RetentionDays = 3 };
+            o.PublishAfterDays = 2; // must stay below every app's retention
         });
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
         // Today 2026-11-24, retention 3 days: periods that ended by 2026-11-21 go (the day report), the week stays.

@@ -1,3 +1,4 @@
+using Candor.Postgres;
 using Npgsql;
 
 namespace Candor.AspNetCore.Storage.Postgres;

@@ -66,6 +66,26 @@ internal static class PostgresMigrations
                 reports       bigint NOT NULL,
                 PRIMARY KEY (app, day, purged_before));
             """),
+        (3, """
+            -- Published figures, frozen: one release per (app, metric, period), written once when the period
+            -- is final and never updated, so later or injected reports cannot move what was published.
+            CREATE TABLE releases (
+                app         text COLLATE "C" NOT NULL,
+                metric      text COLLATE "C" NOT NULL,
+                period      text COLLATE "C" NOT NULL,
+                released_on date NOT NULL,
+                document    text NOT NULL,
+                PRIMARY KEY (app, metric, period));
+            """),
+        (4, """
+            -- The body fingerprint is now keyed by the client's (never stored) Idempotency-Key
+            -- (Ingest/IdempotencyFingerprint.cs). The unkeyed SHA-256 hashes kept so far let anyone with
+            -- the database confirm a guessed batch: wipe them. The table is rewritten into a new file at
+            -- start-up (PostgresReportStore.RewriteInKeyOrderAsync), so the old bytes leave the table's
+            -- files; an empty fingerprint makes a retry with its key a replay, as before.
+            ALTER TABLE idempotency_keys RENAME COLUMN body_hash TO body_mac;
+            UPDATE idempotency_keys SET body_mac = '\x';
+            """),
     ];
 
     public static int Latest => All[^1].Version;

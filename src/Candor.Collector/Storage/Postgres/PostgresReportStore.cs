@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Candor.Collector.Storage.Sqlite; // StoreSchemaException
+using Candor.Postgres;
 using Candor.Protocol;
 using Npgsql;
 
@@ -13,6 +14,12 @@ namespace Candor.Collector.Storage.Postgres;
 /// collectors is left to PostgreSQL: upserts add to counts atomically, and a key inserted by another
 /// collector's open transaction makes ours wait for it and then see it (read committed), so the same
 /// Idempotency-Key arriving at two collectors at once is stored once.
+///
+/// At rest (docs/privacy.md): a heap keeps rows in write order and an UPDATE writes a new row version
+/// elsewhere, stamped with its transaction id, so a dump, an unordered SELECT, <c>ctid</c> or <c>xmin</c>
+/// would group the cells one batch wrote. <see cref="RewriteInKeyOrderAsync"/> copies each table written
+/// since the last rewrite back into a new file in primary-key order, in one transaction (one xmin for
+/// every row), and the old file is dropped; purges do the same for what they deleted.
 /// </summary>
 public sealed class PostgresReportStore : IReportStore
 {
@@ -24,6 +31,26 @@ public sealed class PostgresReportStore : IReportStore
 
     /// <summary>A group is retried this many times when PostgreSQL picks it as a deadlock victim.</summary>
     private const int MaxAttempts = 5;
+
+    /// <summary>Held (session-level, try only) by the one collector rewriting tables in key order.</summary>
+    private const long RewriteLock = 0x43616E646F73; // "Candos"
+
+    /// <summary>Months of raw_reports partitions, and whether the other tables, were written since the last rewrite.</summary>
+    private readonly ConcurrentDictionary<DateOnly, bool> _dirtyMonths = new();
+    private int _dirtyShared;
+
+    /// <summary>Every table but raw_reports' partitions, with its primary key: the order it is rewritten in.</summary>
+    private static readonly (string Table, string Key)[] SharedTables =
+    [
+        ("rollups", "app, metric, period, value"),
+        ("idempotency_keys", "key_hash"),
+        ("purge_log", "app, day, purged_before"),
+        ("registries", "app, version"),
+    ];
+    private const string RawKey = "app, metric, period, value, period_start";
+
+    /// <summary>The fingerprint column's name at the schema version written (tests write old schemas).</summary>
+    private string _bodyColumn = "body_mac";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConcurrentDictionary<DateOnly, bool> _partitions = new();
@@ -64,6 +91,9 @@ public sealed class PostgresReportStore : IReportStore
             await Exec(c, $"UPDATE schema_version SET version = {v};", cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
+        _bodyColumn = targetVersion >= 3 ? "body_mac" : "body_hash";
+        if (version < 3 && targetVersion >= 3 && version > 0)
+            await RewriteTableAsync(c, "idempotency_keys", "key_hash", cancellationToken); // the wiped unkeyed hashes leave the files
     }
 
     /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
@@ -105,7 +135,7 @@ public sealed class PostgresReportStore : IReportStore
         await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
         var outcomes = new AppendOutcome[group.Count];
-        var previous = await ClaimKeysAsync(c, group, cancellationToken);
+        var previous = await ClaimKeysAsync(c, group, _bodyColumn, cancellationToken);
 
         var delta = new GroupDelta();
         var firstClaim = new HashSet<byte[]>(ByteArrayComparer.Instance);
@@ -116,10 +146,10 @@ public sealed class PostgresReportStore : IReportStore
             {
                 // The key was claimed by this transaction for its first batch only; later batches with the
                 // same key in this group, and any key someone claimed before, are answered from the claim.
-                var (bodyHash, response, ours) = previous[key];
+                var (bodyMac, response, ours) = previous[key];
                 if (!ours || !firstClaim.Add(key))
                 {
-                    outcomes[i] = bodyHash.AsSpan().SequenceEqual(request.BodyHash)
+                    outcomes[i] = Ingest.IdempotencyFingerprint.Matches(bodyMac, request.BodyMac)
                         ? new(AppendOutcomeKind.Replayed, response)
                         : new(AppendOutcomeKind.KeyReused, response);
                     continue;
@@ -135,6 +165,12 @@ public sealed class PostgresReportStore : IReportStore
         if (batch.BatchCommands.Count > 0)
             await batch.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        Interlocked.Exchange(ref _dirtyShared, 1);
+        foreach (var cell in delta.Raw.Keys)
+        {
+            var start = PeriodStart(cell.Period);
+            _dirtyMonths.TryAdd(new DateOnly(start.Year, start.Month, 1), true);
+        }
         return outcomes;
     }
 
@@ -142,10 +178,10 @@ public sealed class PostgresReportStore : IReportStore
     /// Inserts every new idempotency key of the group (each key once, its first batch's answer) and
     /// returns, per key, the claim that stands: ours, or the one stored before by anyone.
     /// </summary>
-    private static async Task<Dictionary<byte[], (byte[] BodyHash, IngestResponse Response, bool Ours)>> ClaimKeysAsync(
-        NpgsqlConnection c, IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    private static async Task<Dictionary<byte[], (byte[] BodyMac, IngestResponse Response, bool Ours)>> ClaimKeysAsync(
+        NpgsqlConnection c, IReadOnlyList<AppendRequest> group, string bodyColumn, CancellationToken cancellationToken)
     {
-        var claims = new Dictionary<byte[], (byte[] BodyHash, IngestResponse Response, bool Ours)>(ByteArrayComparer.Instance);
+        var claims = new Dictionary<byte[], (byte[] BodyMac, IngestResponse Response, bool Ours)>(ByteArrayComparer.Instance);
         var first = new SortedDictionary<byte[], AppendRequest>(ByteArrayComparer.Instance);
         foreach (var r in group)
             if (r.IdempotencyKey is { } key)
@@ -155,15 +191,15 @@ public sealed class PostgresReportStore : IReportStore
 
         // Sorted, so that two collectors claiming overlapping keys wait on each other in the same order.
         var requests = first.Values.ToArray();
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen)
+        await using (var insert = new NpgsqlCommand($"""
+            INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen)
             SELECT * FROM unnest(@key::bytea[], @body::bytea[], @accepted::integer[], @next::bigint[], @day::date[])
             ON CONFLICT (key_hash) DO NOTHING
             RETURNING key_hash;
             """, c))
         {
             insert.Parameters.AddWithValue("key", requests.Select(r => r.IdempotencyKey!).ToArray());
-            insert.Parameters.AddWithValue("body", requests.Select(r => r.BodyHash ?? []).ToArray());
+            insert.Parameters.AddWithValue("body", requests.Select(r => r.BodyMac ?? []).ToArray());
             insert.Parameters.AddWithValue("accepted", requests.Select(r => r.Response.Accepted).ToArray());
             insert.Parameters.AddWithValue("next", requests.Select(r => r.Response.NextReportAfterSeconds).ToArray());
             insert.Parameters.AddWithValue("day", requests.Select(r => r.Today).ToArray());
@@ -171,14 +207,14 @@ public sealed class PostgresReportStore : IReportStore
             while (await reader.ReadAsync(cancellationToken))
             {
                 var r = first[(byte[])reader.GetValue(0)];
-                claims[r.IdempotencyKey!] = (r.BodyHash ?? [], r.Response, true);
+                claims[r.IdempotencyKey!] = (r.BodyMac ?? [], r.Response, true);
             }
         }
         if (claims.Count == first.Count)
             return claims;
 
         var taken = first.Keys.Where(k => !claims.ContainsKey(k)).ToArray();
-        await using (var select = new NpgsqlCommand("SELECT key_hash, body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = ANY(@keys);", c))
+        await using (var select = new NpgsqlCommand($"SELECT key_hash, {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = ANY(@keys);", c))
         {
             select.Parameters.AddWithValue("keys", taken);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -298,46 +334,64 @@ public sealed class PostgresReportStore : IReportStore
 
     public async Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;");
-        var list = new List<StoredRegistry>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RegistriesAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
     {
-        // Two statements rather than "(@metric IS NULL OR metric = @metric)", so each uses the primary key fully.
-        await using var cmd = _dataSource.CreateCommand(metric is null
-            ? "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app ORDER BY metric, period, value;"
-            : "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = @app AND metric = @metric ORDER BY period, value;");
-        cmd.Parameters.AddWithValue("app", app);
-        if (metric is not null)
-            cmd.Parameters.AddWithValue("metric", metric);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RollupsAsync(cmd, app, metric, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RollupsAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.ReleasesAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
+    }
+
+    public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
+    {
+        if (releases.Count == 0)
+            return;
+        // One statement; DO NOTHING, never DO UPDATE: a release, once stored, is what the public saw, and
+        // when two collectors release a period at once the first commit wins and both serve it.
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO releases (app, metric, period, released_on, document)
+            SELECT * FROM unnest(@app::text[], @metric::text[], @period::text[], @on::date[], @doc::text[])
+            ON CONFLICT (app, metric, period) DO NOTHING;
+            """);
+        cmd.Parameters.AddWithValue("app", releases.Select(r => r.App).ToArray());
+        cmd.Parameters.AddWithValue("metric", releases.Select(r => r.Metric).ToArray());
+        cmd.Parameters.AddWithValue("period", releases.Select(r => r.Period).ToArray());
+        cmd.Parameters.AddWithValue("on", releases.Select(r => r.ReleasedOn).ToArray());
+        cmd.Parameters.AddWithValue("doc", releases.Select(r => r.Document).ToArray());
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, metric, period, value, reports FROM raw_reports WHERE app = @app ORDER BY metric, period, value;");
-        cmd.Parameters.AddWithValue("app", app);
-        var list = new List<RawRow>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
-        return list;
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.RawAsync(cmd, app, cancellationToken);
     }
 
     public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("DELETE FROM idempotency_keys WHERE first_seen < @day;");
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand("DELETE FROM idempotency_keys WHERE first_seen < @day;", c);
         cmd.Parameters.AddWithValue("day", firstSeenBefore);
-        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        int forgotten = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        // DELETE only marks the rows dead: their bytes stay in the heap and the index until vacuum
+        // reuses the space, if ever. A rewrite puts the live rows in a new file and drops the old one.
+        if (forgotten > 0)
+            await RewriteTableAsync(c, "idempotency_keys", "key_hash", cancellationToken);
+        return forgotten;
     }
 
     public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
@@ -362,20 +416,115 @@ public sealed class PostgresReportStore : IReportStore
         cmd.Parameters.AddWithValue("app", app);
         cmd.Parameters.AddWithValue("before", purgedBefore);
         cmd.Parameters.AddWithValue("day", today);
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        await r.ReadAsync(cancellationToken);
-        return new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
+        PurgeRecord record;
+        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            await r.ReadAsync(cancellationToken);
+            record = new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
+        }
+        if (record.RawRows > 0)
+        {
+            // The deleted rows are dead tuples in the partitions that held them (those starting before
+            // the boundary): rewrite those into new files, so the bytes leave the database files.
+            await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+            foreach (var (partition, month) in await PartitionsAsync(c, cancellationToken))
+                if (month < purgedBefore)
+                    await RewriteTableAsync(c, partition, RawKey, cancellationToken);
+            await RewriteTableAsync(c, "purge_log", "app, day, purged_before", cancellationToken);
+        }
+        return record;
     }
 
     public async Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default)
     {
-        await using var cmd = _dataSource.CreateCommand("SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = @app ORDER BY day, purged_before;");
-        cmd.Parameters.AddWithValue("app", app);
-        var list = new List<PurgeRecord>();
+        await using var cmd = _dataSource.CreateCommand();
+        return await ReportReads.PurgesAsync(cmd, app, cancellationToken);
+    }
+
+    public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
+    {
+        var months = _dirtyMonths.Keys.ToList();
+        bool shared = Interlocked.Exchange(ref _dirtyShared, 0) == 1;
+        foreach (var m in months)
+            _dirtyMonths.TryRemove(m, out _);
+        if (!force && !shared && months.Count == 0)
+            return false;
+        try
+        {
+            await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+            // One collector at a time: several collectors rewriting the same table would only queue on its lock.
+            await using (var tryLock = new NpgsqlCommand($"SELECT pg_try_advisory_lock({RewriteLock});", c))
+                if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    MarkDirty(months, shared);
+                    return false;
+                }
+            try
+            {
+                foreach (var (partition, month) in await PartitionsAsync(c, cancellationToken))
+                    if (force || months.Contains(month))
+                        await RewriteTableAsync(c, partition, RawKey, cancellationToken);
+                if (force || shared)
+                    foreach (var (table, key) in SharedTables)
+                        await RewriteTableAsync(c, table, key, cancellationToken);
+            }
+            finally
+            {
+                await Exec(c, $"SELECT pg_advisory_unlock({RewriteLock});", CancellationToken.None);
+            }
+            return true;
+        }
+        catch
+        {
+            MarkDirty(months, shared); // the next run tries again
+            throw;
+        }
+    }
+
+    private void MarkDirty(List<DateOnly> months, bool shared)
+    {
+        foreach (var m in months)
+            _dirtyMonths.TryAdd(m, true);
+        if (shared)
+            Interlocked.Exchange(ref _dirtyShared, 1);
+    }
+
+    /// <summary>raw_reports' partitions and the first day of the month each holds.</summary>
+    private static async Task<List<(string Name, DateOnly Month)>> PartitionsAsync(NpgsqlConnection c, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'raw_reports'::regclass ORDER BY 1;
+            """, c);
+        var list = new List<(string, DateOnly)>();
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetFieldValue<DateOnly>(1), r.GetFieldValue<DateOnly>(2), r.GetInt64(3), r.GetInt64(4)));
+        {
+            var name = r.GetString(0);
+            if (DateOnly.TryParseExact(name["raw_reports_".Length..], "yyyy_MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
+                list.Add((name, month));
+        }
         return list;
+    }
+
+    /// <summary>
+    /// Rewrites one table in key order, in one transaction: every row is copied aside, the table is
+    /// truncated (PostgreSQL gives it a new, empty file and drops the old one, dead rows and all, at
+    /// commit; the first segment is cut to zero bytes at once) and the rows go back sorted by key. After
+    /// it, heap order, <c>ctid</c>, COPY / pg_dump order and an unordered SELECT all follow the key, and
+    /// every row carries the rewrite's transaction id, so <c>xmin</c> no longer groups a batch's cells.
+    /// Writers to this table wait for the commit (one table at a time, so no lock cycle with ingest).
+    /// </summary>
+    private static async Task RewriteTableAsync(NpgsqlConnection c, string table, string key, CancellationToken cancellationToken)
+    {
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        await Exec(c, $"""
+            LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;
+            CREATE TEMP TABLE candor_rewrite ON COMMIT DROP AS SELECT * FROM {table};
+            TRUNCATE {table};
+            INSERT INTO {table} SELECT * FROM candor_rewrite ORDER BY {key};
+            """, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     private static async Task Exec(NpgsqlConnection c, string sql, CancellationToken cancellationToken)

@@ -49,6 +49,25 @@ internal static class SqliteMigrations
                 reports       INTEGER NOT NULL,
                 PRIMARY KEY (app, day, purged_before)) WITHOUT ROWID;
             """),
+        (3, """
+            -- Published figures, frozen: one release per (app, metric, period), written once when the period
+            -- is final and never updated, so later or injected reports cannot move what was published.
+            CREATE TABLE releases (
+                app         TEXT NOT NULL,
+                metric      TEXT NOT NULL,
+                period      TEXT NOT NULL,
+                released_on TEXT NOT NULL,
+                document    TEXT NOT NULL,
+                PRIMARY KEY (app, metric, period)) WITHOUT ROWID;
+            """),
+        (4, """
+            -- The body fingerprint is now keyed by the client's (never stored) Idempotency-Key
+            -- (Ingest/IdempotencyFingerprint.cs). The unkeyed SHA-256 hashes kept so far let anyone with
+            -- the file confirm a guessed batch: wipe them (secure_delete is on, so the bytes are zeroed);
+            -- an empty fingerprint makes a retry with its key a replay, as before.
+            ALTER TABLE idempotency_keys RENAME COLUMN body_hash TO body_mac;
+            UPDATE idempotency_keys SET body_mac = x'';
+            """),
     ];
 
     public static int Latest => All[^1].Version;

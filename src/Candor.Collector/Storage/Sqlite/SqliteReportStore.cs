@@ -7,6 +7,12 @@ namespace Candor.Collector.Storage.Sqlite;
 /// The embedded default engine: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a commit
 /// is on disk before it returns and an acknowledged report survives a crash or power cut. One writer
 /// connection takes whole groups of batches (group commit); readers use their own pooled connections.
+///
+/// At rest (docs/privacy.md): the writer runs with <c>secure_delete</c>, so deleted and moved cells are
+/// zeroed in their pages; after every purge the WAL is checkpointed and truncated, so no older page
+/// image survives in it; <see cref="RewriteInKeyOrderAsync"/> VACUUMs the file, which rebuilds every
+/// table in primary-key order and leaves no free page, so the file's page and cell order no longer
+/// says which cells were written by one commit.
 /// </summary>
 public sealed class SqliteReportStore : IReportStore
 {
@@ -17,6 +23,7 @@ public sealed class SqliteReportStore : IReportStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey;
+    private long _writesSinceRewrite;
 
     public SqliteReportStore(string path)
     {
@@ -45,6 +52,9 @@ public sealed class SqliteReportStore : IReportStore
         await writer.OpenAsync(cancellationToken);
         try
         {
+            // Before anything is written, migrations included: a delete or an update that moves a cell
+            // leaves its old bytes in the page otherwise, readable in the file long after (privacy invariant 8).
+            await Exec(writer, "PRAGMA secure_delete=ON;");
             long version = (long)(await Scalar(writer, "PRAGMA user_version;"))!;
             if (version > SchemaVersion)
                 throw new StoreSchemaException($"The database {Path} has schema version {version}, newer than this Candor knows ({SchemaVersion}). Upgrade Candor before serving this database.");
@@ -62,10 +72,14 @@ public sealed class SqliteReportStore : IReportStore
             }
             // FULL: the WAL is synced at every commit, so "acknowledged" means "on disk".
             await Exec(writer, "PRAGMA synchronous=FULL;");
-            // Fewer, larger checkpoints (each one syncs the main file); the WAL is cut back to 64 MiB after each.
-            await Exec(writer, "PRAGMA wal_autocheckpoint=16384;");
-            await Exec(writer, "PRAGMA journal_size_limit=67108864;");
-            PrepareWriter(writer);
+            // Checkpoint every 4 MiB of WAL and cut it back to 4 MiB after each. Larger limits (64 MiB
+            // before) wedged a full disk: once space was freed the WAL refilled it before a checkpoint
+            // could complete and restart it, so the collector never came back (docs/operations.md, "Disk full").
+            await Exec(writer, $"PRAGMA wal_autocheckpoint={WalCheckpointPages};");
+            await Exec(writer, $"PRAGMA journal_size_limit={WalCheckpointPages * 4096L};");
+            if (version < 3 && targetVersion >= 3)
+                await Exec(writer, "PRAGMA wal_checkpoint(TRUNCATE);"); // the wiped fingerprints' old pages leave the WAL too
+            PrepareWriter(writer, targetVersion >= 3 ? "body_mac" : "body_hash");
             _writer = writer;
         }
         catch
@@ -74,6 +88,9 @@ public sealed class SqliteReportStore : IReportStore
             throw;
         }
     }
+
+    /// <summary>Pages of WAL after which SQLite checkpoints (4 KiB pages: 4 MiB).</summary>
+    internal const int WalCheckpointPages = 1024;
 
     /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
     public async Task<int> ReadVersionAsync(CancellationToken cancellationToken = default)
@@ -84,7 +101,8 @@ public sealed class SqliteReportStore : IReportStore
         return (int)(long)(await Scalar(c, "PRAGMA user_version;"))!;
     }
 
-    private void PrepareWriter(SqliteConnection c)
+    /// <param name="bodyColumn">The fingerprint column's name at the schema version written (tests write old schemas).</param>
+    private void PrepareWriter(SqliteConnection c, string bodyColumn)
     {
         _upsertRaw = Command(c, """
             INSERT INTO raw_reports (app, metric, period, value, reports) VALUES ($app, $metric, $period, $value, $reports)
@@ -94,8 +112,8 @@ public sealed class SqliteReportStore : IReportStore
             INSERT INTO rollups (app, metric, period, value, reports, total) VALUES ($app, $metric, $period, $value, $reports, $total)
             ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports, total = total + excluded.total;
             """, "$app", "$metric", "$period", "$value", "$reports", "$total");
-        _findKey = Command(c, "SELECT body_hash, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
-        _insertKey = Command(c, "INSERT INTO idempotency_keys (key_hash, body_hash, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
+        _findKey = Command(c, $"SELECT {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
+        _insertKey = Command(c, $"INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
     }
 
@@ -124,7 +142,7 @@ public sealed class SqliteReportStore : IReportStore
                 var request = group[i];
                 if (request.IdempotencyKey is { } key && FindKey(key) is { } previous)
                 {
-                    outcomes[i] = previous.BodyHash.AsSpan().SequenceEqual(request.BodyHash)
+                    outcomes[i] = Ingest.IdempotencyFingerprint.Matches(previous.BodyMac, request.BodyMac)
                         ? new(AppendOutcomeKind.Replayed, previous.Response)
                         : new(AppendOutcomeKind.KeyReused, previous.Response);
                     continue;
@@ -148,6 +166,7 @@ public sealed class SqliteReportStore : IReportStore
                 _upsertRollup.ExecuteNonQuery();
             }
             tx.Commit();
+            _writesSinceRewrite++;
             return outcomes;
         }
         finally
@@ -156,7 +175,7 @@ public sealed class SqliteReportStore : IReportStore
         }
     }
 
-    private (byte[] BodyHash, IngestResponse Response)? FindKey(byte[] key)
+    private (byte[] BodyMac, IngestResponse Response)? FindKey(byte[] key)
     {
         _findKey!.Parameters[0].Value = key;
         using var reader = _findKey.ExecuteReader();
@@ -168,7 +187,7 @@ public sealed class SqliteReportStore : IReportStore
     private void InsertKey(byte[] key, AppendRequest request)
     {
         var p = _insertKey!.Parameters;
-        p[0].Value = key; p[1].Value = request.BodyHash ?? []; p[2].Value = request.Response.Accepted;
+        p[0].Value = key; p[1].Value = request.BodyMac ?? []; p[2].Value = request.Response.Accepted;
         p[3].Value = request.Response.NextReportAfterSeconds; p[4].Value = request.Today.ToString("yyyy-MM-dd");
         _insertKey.ExecuteNonQuery();
     }
@@ -189,39 +208,65 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, version, yaml, sha256 FROM registries ORDER BY app, version;";
-        var list = new List<StoredRegistry>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
-        return list;
+        return await ReportReads.RegistriesAsync(cmd, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value, reports, total FROM rollups WHERE app = $app AND ($metric IS NULL OR metric = $metric) ORDER BY metric, period, value;";
-        cmd.Parameters.AddWithValue("$app", app);
-        cmd.Parameters.AddWithValue("$metric", (object?)metric ?? DBNull.Value);
-        var list = new List<RollupCell>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5)));
-        return list;
+        return await ReportReads.RollupsAsync(cmd, app, metric, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        return await ReportReads.RollupsAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        return await ReportReads.ReleasesAsync(cmd, app, metric, fromPeriod, toPeriod, cancellationToken);
+    }
+
+    public async Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            await using var cmd = writer.CreateCommand();
+            cmd.Transaction = tx;
+            // DO NOTHING, never DO UPDATE: a release, once stored, is what the public saw.
+            cmd.CommandText = "INSERT INTO releases (app, metric, period, released_on, document) VALUES ($app, $metric, $period, $on, $doc) ON CONFLICT (app, metric, period) DO NOTHING;";
+            var app = cmd.Parameters.Add("$app", SqliteType.Text);
+            var metric = cmd.Parameters.Add("$metric", SqliteType.Text);
+            var period = cmd.Parameters.Add("$period", SqliteType.Text);
+            var on = cmd.Parameters.Add("$on", SqliteType.Text);
+            var doc = cmd.Parameters.Add("$doc", SqliteType.Text);
+            foreach (var release in releases)
+            {
+                app.Value = release.App; metric.Value = release.Metric; period.Value = release.Period;
+                on.Value = release.ReleasedOn.ToString("yyyy-MM-dd"); doc.Value = release.Document;
+                await cmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, metric, period, value, reports FROM raw_reports WHERE app = $app ORDER BY metric, period, value;";
-        cmd.Parameters.AddWithValue("$app", app);
-        var list = new List<RawRow>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4)));
-        return list;
+        return await ReportReads.RawAsync(cmd, app, cancellationToken);
     }
 
     public async Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default)
@@ -232,7 +277,13 @@ public sealed class SqliteReportStore : IReportStore
             await using var cmd = _writer!.CreateCommand();
             cmd.CommandText = "DELETE FROM idempotency_keys WHERE first_seen < $day;";
             cmd.Parameters.AddWithValue("$day", firstSeenBefore.ToString("yyyy-MM-dd"));
-            return await cmd.ExecuteNonQueryAsync(cancellationToken);
+            int forgotten = await cmd.ExecuteNonQueryAsync(cancellationToken);
+            if (forgotten > 0)
+            {
+                _writesSinceRewrite++;
+                await TruncateWalAsync(_writer);
+            }
+            return forgotten;
         }
         finally
         {
@@ -290,6 +341,11 @@ public sealed class SqliteReportStore : IReportStore
                 await log.ExecuteNonQueryAsync(cancellationToken);
             }
             tx.Commit();
+            if (rows > 0)
+            {
+                _writesSinceRewrite++;
+                await TruncateWalAsync(writer);
+            }
             return new PurgeRecord(app, today, purgedBefore, rows, reports);
         }
         finally
@@ -302,13 +358,44 @@ public sealed class SqliteReportStore : IReportStore
     {
         await using var c = await OpenAsync(cancellationToken);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT app, day, purged_before, raw_rows, reports FROM purge_log WHERE app = $app ORDER BY day, purged_before;";
-        cmd.Parameters.AddWithValue("$app", app);
-        var list = new List<PurgeRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
-        while (await r.ReadAsync(cancellationToken))
-            list.Add(new(r.GetString(0), DateOnly.ParseExact(r.GetString(1), "yyyy-MM-dd"), DateOnly.ParseExact(r.GetString(2), "yyyy-MM-dd"), r.GetInt64(3), r.GetInt64(4)));
-        return list;
+        return await ReportReads.PurgesAsync(cmd, app, cancellationToken);
+    }
+
+    /// <summary>
+    /// secure_delete zeroed the deleted cells in the pages written to the WAL, but the WAL still holds
+    /// the earlier images of those pages, with the cells in them. Checkpointing copies the clean pages
+    /// into the main file, and TRUNCATE empties the WAL. Best effort: a reader in the middle of a long
+    /// read makes it give up (busy), and the next purge or rewrite tries again.
+    /// </summary>
+    private static async Task<bool> TruncateWalAsync(SqliteConnection writer)
+    {
+        await using var cmd = writer.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await using var r = await cmd.ExecuteReaderAsync();
+        return await r.ReadAsync() && r.GetInt64(0) == 0;
+    }
+
+    public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!force && _writesSinceRewrite == 0)
+                return false;
+            // VACUUM copies every table into a fresh database image in primary-key order and writes it
+            // back over the file (truncating what is left): cells sit in key order in consecutive pages,
+            // with no free page or freed cell left behind. The WAL, which now holds that image, is then
+            // emptied. Ingest waits on the write lock meanwhile (its queue absorbs the pause; 503 when full).
+            await Exec(writer, "VACUUM;");
+            await TruncateWalAsync(writer);
+            _writesSinceRewrite = 0;
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -342,8 +429,14 @@ public sealed class SqliteReportStore : IReportStore
                 cmd?.Dispose();
             if (_writer is not null)
             {
-                // Fold the WAL back into the main file so a stopped collector leaves one tidy file.
-                try { await Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);"); } catch (SqliteException) { }
+                // Leave one tidy file in key order: a stopped collector's file is what gets copied around.
+                try
+                {
+                    if (_writesSinceRewrite > 0)
+                        await Exec(_writer, "VACUUM;");
+                    await Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+                }
+                catch (SqliteException) { }
                 await _writer.DisposeAsync();
                 _writer = null;
             }

@@ -1,24 +1,16 @@
 using Npgsql;
 
-// One source, compiled into the collector (public) and into Candor.AspNetCore (internal, its own
-// namespace), so both read a --db / Database value the same way without one depending on the other.
-#if CANDOR_ASPNETCORE
-namespace Candor.AspNetCore.Storage.Postgres;
-#else
-namespace Candor.Collector.Storage.Postgres;
-#endif
+// Its own small project, referenced by the collector and by Candor.AspNetCore, so that both read a
+// --db / Database value the same way without a web app depending on the collector (a copy of this
+// reader in the account service once ignored URL parameters such as sslmode).
+namespace Candor.Postgres;
 
 /// <summary>
 /// Tells a PostgreSQL <c>--db</c> from a SQLite path, and turns a <c>postgres://</c> URL into Npgsql's
 /// key=value form. A value is PostgreSQL when it is a URL with the postgres or postgresql scheme, or
 /// when it reads like a connection string (it names a <c>Host=</c>); anything else is a file path.
 /// </summary>
-#if CANDOR_ASPNETCORE
-internal
-#else
-public
-#endif
-static class PostgresConnectionString
+public static class PostgresConnectionString
 {
     public static bool IsPostgres(string database) =>
         database.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)

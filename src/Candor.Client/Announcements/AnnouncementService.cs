@@ -1,0 +1,101 @@
+using Candor.Announcements;
+using Candor.Client.Consent;
+using Candor.Client.Transport;
+using Candor.Client.Upload;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Client.Announcements;
+
+/// <summary>
+/// The message of the day, behind the same consent gate as reports (privacy invariant 10): no fetch at
+/// all unless consent is granted (the machine policy, <c>DO_NOT_TRACK</c>, an explicit or implicit "no"
+/// all stop it) and, when the registry declares <c>motd.fetch</c>, unless the user left it switched on;
+/// its parameters are those of <see cref="FetchParameters"/>. Fetches run on their own random schedule,
+/// apart from uploads, so the two requests cannot be tied together by their timing.
+/// </summary>
+internal sealed class AnnouncementService(ClientContext context, ConsentGate consent, UploadWorker worker, ClientTransport? transport)
+{
+    public const string NextFetchKey = "announcements.next_fetch_at";
+
+    public AnnouncementsResult? Latest { get; private set; }
+
+    public event Action<AnnouncementsResult>? Received;
+
+    /// <summary>Null when the consent gate does not let a fetch leave the device; the reason goes to the local log.</summary>
+    public async Task<AnnouncementsResult?> FetchAsync(CancellationToken cancel)
+    {
+        if (transport is null)
+            throw new InvalidOperationException("No collector is configured.");
+        FetchParameters parameters;
+        DateTimeOffset now;
+        lock (context.Local)
+        {
+            consent.Refresh();
+            if (Refusal() is { } reason)
+            {
+                context.Logger.LogDebug("Candor did not fetch announcements: {Reason}", reason);
+                return null;
+            }
+            now = context.Time.GetUtcNow();
+            parameters = FetchParameters.For(context.Registry, consent.Allowed, context.Options, now);
+        }
+        var fetcher = new AnnouncementFetcher(transport, context.Registry.App, context.Store, context.Options.AnnouncementKeys);
+        var document = (await fetcher.FetchAsync(parameters, now, cancel).ConfigureAwait(false)).Document;
+        DateTimeOffset? next = null;
+        bool granted;
+        lock (context.Local)
+            granted = consent.IsGranted;
+        if (granted && document.ReportbackNext > 0)
+            next = worker.Hint(TimeSpan.FromSeconds(Math.Min(document.ReportbackNext, 366L * 86400)));
+        var result = new AnnouncementsResult(document, document.News.Where(n => n.AppliesTo(context.Options.Platform, context.Options.AppVersion)).ToList(), next);
+        Latest = result;
+        return result;
+    }
+
+    /// <summary>
+    /// The background step: fetches when keys are configured and the random time drawn after the last
+    /// attempt has come. A refused document or an unreachable collector goes to the local log and changes nothing.
+    /// </summary>
+    public async Task<AnnouncementsResult?> FetchIfDueAsync(CancellationToken cancel)
+    {
+        if (transport is null || context.Options.AnnouncementKeys.Count == 0)
+            return null;
+        DateTimeOffset now;
+        lock (context.Local)
+        {
+            now = context.Time.GetUtcNow();
+            if (context.Store.GetTime(NextFetchKey) is { } due && now < due)
+                return null;
+            if (Refusal() is not null)
+                return null;
+            context.Store.SetTime(NextFetchKey, UploadSchedule.NextFetch(now, context.Options));
+        }
+        try
+        {
+            var result = await FetchAsync(cancel).ConfigureAwait(false);
+            if (result is not null)
+                Received?.Invoke(result);
+            return result;
+        }
+        catch (AnnouncementRejectedException e)
+        {
+            context.Log($"Announcements refused ({e.Reason}): {e.Message}", LogLevel.Warning);
+            return null;
+        }
+        catch (HttpRequestException e)
+        {
+            context.Log($"Announcements could not be fetched: {e.Message}", LogLevel.Warning);
+            return null;
+        }
+    }
+
+    /// <summary>Why no fetch may leave the device now, or null when it may. Callers hold the lock.</summary>
+    private string? Refusal()
+    {
+        if (!consent.IsGranted)
+            return $"consent is not granted ({consent.Current.Reason})";
+        if (context.Registry.FindMetric(FetchParameterNames.FetchMetric) is { } fetch && !consent.Allowed(fetch))
+            return $"the user has not allowed {fetch.Name} (category {fetch.Category})";
+        return null;
+    }
+}

@@ -1,0 +1,61 @@
+using Candor.Client.LocalStore;
+using Candor.Client.Outbox;
+using Candor.Client.Recording;
+using Candor.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Client;
+
+/// <summary>
+/// What the client's parts share: the options, the registry, the local store and its outbox, the
+/// in-memory recorder, and <see cref="Local"/>, the one lock over local state.
+/// </summary>
+internal sealed class ClientContext
+{
+    public ClientContext(CandorClientOptions options, MetricRegistry registry, ILogger logger)
+    {
+        Options = options;
+        Registry = registry;
+        Time = options.TimeProvider;
+        Logger = logger;
+        Store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries, options.TimeProvider);
+        if (Store.SetAsideNote is { } note)
+            Log(note, LogLevel.Warning);
+        Store.SetAsideWhileRunning = message => Log(message, LogLevel.Warning);
+        Outbox = new PendingOutbox(Store, options.MaxOutboxBatches, options.RetentionDays);
+        Recorder = new Recorder(registry, options.ThrowOnMisuse);
+    }
+
+    public CandorClientOptions Options { get; }
+    public MetricRegistry Registry { get; }
+    public TimeProvider Time { get; }
+    public ILogger Logger { get; }
+    public ClientStore Store { get; }
+    public PendingOutbox Outbox { get; }
+    public Recorder Recorder { get; }
+
+    /// <summary>
+    /// Serialises changes to consent, observations and the outbox, so a "no" and a sealing upload never
+    /// interleave. Held for the length of local SQLite work only (milliseconds), never across a network
+    /// request or an await: an app's UI thread that takes it is never made to wait for a slow collector.
+    /// </summary>
+    public Lock Local { get; } = new();
+
+    public DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
+
+    /// <summary>
+    /// Writes to the user's local log and to the host's <see cref="ILogger"/>. Callers pass sentences about
+    /// what happened (a drop, a refusal, a consent change), never a recorded value: the host's logs are
+    /// not covered by the user's consent.
+    /// </summary>
+    public void Log(string message, LogLevel level = LogLevel.Information)
+    {
+        Logger.Log(level, "Candor: {Message}", message);
+        try { Store.Log(Time.GetUtcNow(), message); }
+        catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+        {
+            // The local log is best effort: failing to write it must not turn a handled problem into a crash.
+            Logger.LogWarning("Candor could not write its local log: {Error}", e.GetType().Name);
+        }
+    }
+}

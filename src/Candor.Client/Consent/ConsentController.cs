@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Candor.Client.Recording;
+using Candor.Registry;
+
+namespace Candor.Client.Consent;
+
+/// <summary>
+/// The user's answers and switches, applied through the <see cref="ConsentGate"/>. Each change is local
+/// work only (the consent file and the store), done under <see cref="ClientContext.Local"/>: it never
+/// waits for an upload, and a "no" also cancels a request in flight.
+/// </summary>
+internal sealed class ConsentController(ClientContext context, ConsentGate gate, RecordingFlusher flusher)
+{
+    private MetricRegistry Registry => context.Registry;
+
+    public void Grant() => Change(r => r with
+    {
+        State = ConsentState.Granted,
+        RegistryVersion = Registry.Version,
+        KnownCategories = r.KnownCategories.Union(Registry.Categories.Select(c => c.Name)).ToArray(),
+        KnownMetrics = r.KnownMetrics.Union(Registry.Metrics.Select(m => m.Name)).ToArray(),
+    }, "The user agreed to collection (registry version " + Registry.Version + ").");
+
+    public void Deny() => Change(r => r with { State = ConsentState.Denied }, "The user declined; all unsent data was erased.");
+
+    public void Reset() => Change(r => r with { State = ConsentState.Unset }, "The user's answer was reset; all unsent data was erased.");
+
+    private void Change(Func<ConsentRecord, ConsentRecord> change, string logLine)
+    {
+        // A "no" stops recording before anything else, even before the lock is free.
+        if (change(gate.Record).State != ConsentState.Granted)
+            gate.StopRecording();
+        lock (context.Local)
+        {
+            gate.Change(change(gate.Record), logLine);
+            flusher.ForgetActivity();
+        }
+    }
+
+    public void Switch(string name, bool category, bool enable)
+    {
+        name = category
+            ? Registry.FindCategory(name)?.Name ?? throw new ArgumentException($"Unknown category '{name}'; the categories are: {string.Join(", ", Registry.Categories.Select(c => c.Name))}.", nameof(name))
+            : Registry.FindMetric(name)?.Name ?? throw new ArgumentException($"Unknown metric '{name}'; see 'status' or the registry for the metrics.", nameof(name));
+        lock (context.Local)
+        {
+            flusher.Flush();
+            var r = gate.Record;
+            r = (category, enable) switch
+            {
+                (true, false) => r with { DisabledCategories = r.DisabledCategories.Union([name]).ToArray() },
+                (false, false) => r with { DisabledMetrics = r.DisabledMetrics.Union([name]).ToArray() },
+                // Switching on by hand is the user's explicit yes for it, also when it is new since they answered.
+                (true, true) => r with
+                {
+                    DisabledCategories = r.DisabledCategories.Where(c => c != name).ToArray(),
+                    KnownCategories = r.KnownCategories.Union([name]).ToArray(),
+                    KnownMetrics = r.KnownMetrics.Union(Registry.Metrics.Where(m => m.Category == name).Select(m => m.Name)).ToArray(),
+                },
+                (false, true) => r with
+                {
+                    DisabledMetrics = r.DisabledMetrics.Where(m => m != name).ToArray(),
+                    KnownMetrics = r.KnownMetrics.Union([name]).ToArray(),
+                },
+            };
+            gate.Change(r, $"The user switched {(category ? "category" : "metric")} {name} {(enable ? "on" : "off")}.");
+            if (!enable)
+                RemoveWhatIsNoLongerAllowed();
+        }
+    }
+
+    /// <summary>A switched-off category or metric leaves nothing behind: its observations go, and pending batches are rewritten without it.</summary>
+    private void RemoveWhatIsNoLongerAllowed()
+    {
+        context.Store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
+        foreach (var batch in context.Outbox.Pending())
+        {
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(batch.Body); }
+            catch (JsonException)
+            {
+                // A body that is not JSON any more cannot be checked, so it cannot be sent either.
+                context.Outbox.Replace(batch.Id, null);
+                context.Log("Dropped a damaged pending batch that could not be read (its body is not JSON).", Microsoft.Extensions.Logging.LogLevel.Warning);
+                continue;
+            }
+            using var _ = doc;
+            var reports = doc.RootElement.GetProperty("reports").EnumerateArray().ToList();
+            var keep = reports.Where(r => Registry.FindMetric(r.GetProperty("metric").GetString()!) is { } m && gate.Allowed(m)).ToList();
+            if (keep.Count == reports.Count)
+                continue;
+            byte[]? body = null;
+            if (keep.Count > 0)
+            {
+                using var ms = new MemoryStream();
+                using (var w = new Utf8JsonWriter(ms))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("schema", doc.RootElement.GetProperty("schema").GetInt32());
+                    w.WriteStartArray("reports");
+                    foreach (var r in keep) r.WriteTo(w);
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                body = ms.ToArray();
+            }
+            context.Outbox.Replace(batch.Id, body);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Candor.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Client.Consent;
+
+/// <summary>
+/// The one gate for everything that leaves the device or is kept on it: reports, the local store and
+/// announcement fetches all ask <see cref="Allowed"/> or <see cref="IsGranted"/> here (privacy invariants
+/// 1, 3 and 10). It holds the user's answer and the effective consent (<see cref="ConsentResolver"/>),
+/// applies changes, and on a withdrawal erases what was not sent and tells the upload worker to stop.
+/// Callers hold <see cref="ClientContext.Local"/>.
+/// </summary>
+internal sealed class ConsentGate
+{
+    private readonly ClientContext _context;
+    private readonly string _policyPath;
+    private readonly Func<string, string?> _environment;
+    private string? _text;
+
+    public ConsentGate(ClientContext context)
+    {
+        _context = context;
+        _environment = context.Options.Environment ?? Environment.GetEnvironmentVariable;
+        _policyPath = MachinePolicy.ResolvePath(context.Options.PolicyFile, _environment);
+        _text = ConsentRecord.ReadText(context.Options.DataDirectory);
+        Record = ConsentRecord.Parse(_text);
+        Current = ConsentResolver.Resolve(Record, _policyPath, _environment);
+        ApplyToRecorder();
+    }
+
+    public ConsentRecord Record { get; private set; }
+
+    public EffectiveConsent Current { get; private set; }
+
+    public bool IsGranted => Current.IsGranted;
+
+    /// <summary>Raised (under the lock) when consent stops being granted; unsent data is already erased.</summary>
+    public event Action? Withdrawn;
+
+    public bool Allowed(MetricDefinition metric) => ConsentScope.Covers(Current, Record, metric);
+
+    /// <summary>
+    /// Another process (<c>candor client consent deny</c>, another instance of the app) or an administrator
+    /// (the machine policy) may have changed the answer since it was read: look again before every flush,
+    /// upload and fetch, so a "no" given elsewhere also stops collection and erases unsent data.
+    /// </summary>
+    public void Refresh()
+    {
+        var text = ConsentRecord.ReadText(_context.Options.DataDirectory);
+        var record = text == _text ? Record : ConsentRecord.Parse(text);
+        var consent = ConsentResolver.Resolve(record, _policyPath, _environment);
+        if (text == _text && consent == Current)
+            return;
+        bool wasGranted = Current.IsGranted;
+        _text = text;
+        Record = record;
+        Current = consent;
+        ApplyToRecorder();
+        if (wasGranted && !consent.IsGranted)
+            Withdraw($"Consent is no longer granted ({consent.Reason}); all unsent data was erased.");
+    }
+
+    /// <summary>Persists the user's new answer and applies it; a "no" or a reset erases what was not sent.</summary>
+    public void Change(ConsentRecord record, string logLine)
+    {
+        record.Save(_context.Options.DataDirectory);
+        _text = ConsentRecord.ReadText(_context.Options.DataDirectory);
+        Record = record;
+        Current = ConsentResolver.Resolve(record, _policyPath, _environment);
+        ApplyToRecorder();
+        if (!Current.IsGranted)
+            Withdraw(logLine);
+        else
+            _context.Log(logLine);
+    }
+
+    /// <summary>At start-up: a policy installed since the last run, or a damaged consent file, must not leave collected data behind.</summary>
+    public void EraseIfNotGranted()
+    {
+        if (!Current.IsGranted)
+        {
+            _context.Store.EraseUnsent();
+            Withdrawn?.Invoke();
+        }
+    }
+
+    /// <summary>Turns off every recording slot at once, before anything else happens (called outside the lock by a "no").</summary>
+    public void StopRecording()
+    {
+        foreach (var s in _context.Recorder.All)
+            s.Enabled = false;
+    }
+
+    private void Withdraw(string logLine)
+    {
+        _context.Recorder.Drain(_context.Today); // discarded: recorded in the instant before the switch
+        _context.Store.EraseUnsent();
+        Withdrawn?.Invoke();
+        _context.Log(logLine);
+    }
+
+    private void ApplyToRecorder()
+    {
+        foreach (var s in _context.Recorder.All)
+            s.Enabled = Allowed(s.Definition);
+    }
+}

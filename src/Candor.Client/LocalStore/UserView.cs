@@ -1,0 +1,111 @@
+using System.Text;
+using Candor.Client.Consent;
+using Candor.Client.Outbox;
+using Candor.Client.Recording;
+using Candor.Client.Reporting;
+using Candor.Client.Upload;
+using Candor.Registry;
+
+namespace Candor.Client.LocalStore;
+
+/// <summary>
+/// What the user can see and do with the data on the device (privacy invariant 7): status, what was
+/// collected, the exact next upload, the history, the log, an export, erasing. Local work only, under
+/// <see cref="ClientContext.Local"/> for the length of a read: never behind an upload.
+/// </summary>
+internal sealed class UserView(ClientContext context, ConsentGate consent, RecordingFlusher flusher, UploadWorker worker, Func<ReportBuilder> builder)
+{
+    private MetricRegistry Registry => context.Registry;
+
+    public bool NeedsConsentPrompt
+    {
+        get
+        {
+            var (current, record) = (consent.Current, consent.Record);
+            return current.Source is ConsentSource.Default
+                || (current is { Source: ConsentSource.User, IsGranted: true } && ConsentScope.NotYetAsked(record, Registry) is { } n && (n.Categories.Length > 0 || n.Metrics.Length > 0));
+        }
+    }
+
+    public ClientStatus Status()
+    {
+        lock (context.Local)
+        {
+            var (current, record) = (consent.Current, consent.Record);
+            var (newCategories, _) = ConsentScope.NotYetAsked(record, Registry);
+            var categories = Registry.Categories.Select(c => new CategoryStatus(c.Name, c.Description,
+                current.IsGranted && !newCategories.Contains(c.Name) && !record.DisabledCategories.Contains(c.Name),
+                current.IsGranted && newCategories.Contains(c.Name))).ToList();
+            return new ClientStatus(Registry.App, Registry.Version, current, NeedsConsentPrompt, categories, record.DisabledMetrics,
+                context.Store.Observations().Count, context.Outbox.Pending().Count, worker.NextAttempt, worker.Failures);
+        }
+    }
+
+    public IReadOnlyList<CollectedItem> Show()
+    {
+        List<Observation> observations;
+        lock (context.Local)
+        {
+            flusher.Flush();
+            observations = context.Store.Observations();
+        }
+        var items = new List<CollectedItem>();
+        foreach (var g in observations.GroupBy(o => (o.Metric, o.Period)))
+        {
+            var m = Registry.FindMetric(g.Key.Metric);
+            string summary = m?.Type switch
+            {
+                MetricType.Counter => $"{g.Sum(o => o.Amount)} time(s)",
+                MetricType.Flag => "yes",
+                MetricType.Quantity => $"{g.Last().Amount} (sent as {(m.Transform == NumberTransform.Log10 ? "its order of magnitude" : "its range")})",
+                MetricType.Enum => string.Join(", ", g.Select(o => $"{o.Item} {o.Amount} time(s)")),
+                MetricType.Histogram => string.Join(", ", g.Select(o => $"{o.Amount} in the range from {o.Item}")),
+                _ => string.Join(", ", g.Select(o => $"{o.Item}={o.Amount}")),
+            };
+            items.Add(new CollectedItem(g.Key.Metric, m?.Description ?? "(no longer in the registry; will not be sent)", g.Key.Period, summary));
+        }
+        return items;
+    }
+
+    public string? Preview()
+    {
+        lock (context.Local)
+        {
+            flusher.Flush();
+            if (context.Outbox.Pending() is [var first, ..])
+                return first.Json;
+            if (!consent.IsGranted)
+                return null;
+            var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
+            return built.Batches.Count > 0 ? Encoding.UTF8.GetString(built.Batches[0].Body) : null;
+        }
+    }
+
+    public IReadOnlyList<OutboxBatch> Pending() => context.Outbox.Pending();
+
+    public IReadOnlyList<SentBatch> Sent() => context.Store.Sent();
+
+    public IReadOnlyList<LogEntry> Log() => context.Store.LogEntries();
+
+    public string Export(ExportFormat format)
+    {
+        lock (context.Local)
+        {
+            flusher.Flush();
+            var observations = context.Store.Observations();
+            var pending = context.Outbox.Pending();
+            var sent = context.Store.Sent();
+            return format == ExportFormat.Json ? LocalDataExport.Json(Registry, consent.Current, observations, pending, sent) : LocalDataExport.Csv(observations, pending, sent);
+        }
+    }
+
+    public void Erase()
+    {
+        lock (context.Local)
+        {
+            context.Recorder.Drain(context.Today);
+            context.Store.EraseAll(context.Time.GetUtcNow());
+            flusher.MarkActiveToday();
+        }
+    }
+}

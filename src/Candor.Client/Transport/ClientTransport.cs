@@ -1,0 +1,32 @@
+namespace Candor.Client.Transport;
+
+/// <summary>
+/// The client's only way to the network, shared by uploads and announcement fetches and owned by the
+/// background worker, never by a lock the app's calls take. Like Sentry's transports, it is a chain of
+/// <see cref="HttpMessageHandler"/>s: the innermost is <see cref="CandorClientOptions.HttpMessageHandler"/>
+/// when the app gives one, else <see cref="ReportingTransport"/> (direct or SOCKS5/Tor), and with
+/// <see cref="CandorClientOptions.Ohttp"/> the <see cref="ObliviousHttpHandler"/> around it
+/// (<see cref="TransportFactory"/>). A later transport (a Privacy Pass token) is one more handler in
+/// this chain, and nothing else in the client changes.
+/// </summary>
+internal sealed class ClientTransport : IDisposable
+{
+    /// <summary>The longest one request may take; a collector that answers slower is treated as no answer (retried).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly HttpClient _http;
+
+    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log)
+    {
+        var (handler, ownsHandler) = TransportFactory.Create(options, options.TimeProvider, log);
+        _http = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = RequestTimeout };
+        BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
+    }
+
+    /// <summary>The collector's base address, always ending in '/'.</summary>
+    public Uri BaseUrl { get; }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel) => _http.SendAsync(request, cancel);
+
+    public void Dispose() => _http.Dispose();
+}
