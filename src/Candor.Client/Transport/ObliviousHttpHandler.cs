@@ -41,8 +41,8 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var config = await KeyAsync(cancellationToken);
-        var content = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var config = await KeyAsync(cancellationToken).ConfigureAwait(false);
+        var content = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, values) in request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()))
             if (InnerHeaders.Contains(name))
@@ -62,7 +62,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
 
         using var outer = new HttpRequestMessage(HttpMethod.Post, _options.Relay) { Content = new ByteArrayContent(sealedRequest.Encapsulated) };
         outer.Content.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);
-        var response = await _inner.SendAsync(outer, cancellationToken);
+        var response = await _inner.SendAsync(outer, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.OK && response.Content.Headers.ContentType?.MediaType == OhttpMediaTypes.Response)
         {
             using (response)
@@ -70,7 +70,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
                 BinaryHttpResponse answer;
                 try
                 {
-                    answer = BinaryHttpResponse.Decode(sealedRequest.OpenResponse(await response.Content.ReadAsByteArrayAsync(cancellationToken)));
+                    answer = BinaryHttpResponse.Decode(sealedRequest.OpenResponse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)));
                 }
                 catch (OhttpFormatException e)
                 {
@@ -84,7 +84,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
         // kept rather than dropped as if the collector had judged its content.
         if ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests)
             return response;
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         response.Dispose();
         if (text.Contains("#ohttp-key", StringComparison.Ordinal))
         {
@@ -101,19 +101,19 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             return preferred;
         if (_checked is { } known && _time.GetUtcNow() < _checkedUntil)
             return known;
-        await _checkGate.WaitAsync(cancellationToken);
+        await _checkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_checked is { } again && _time.GetUtcNow() < _checkedUntil)
                 return again;
             using var request = new HttpRequestMessage(HttpMethod.Get, _options.EffectiveKeysUrl);
-            using var response = await _inner.SendAsync(request, cancellationToken);
+            using var response = await _inner.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != OhttpMediaTypes.Keys)
                 throw new HttpRequestException($"Could not fetch the gateway's key configuration to check it ({(int)response.StatusCode}); nothing was sent.", null, response.StatusCode);
             IReadOnlyList<OhttpKeyConfig> served;
             try
             {
-                served = OhttpKeyConfig.ParseList(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                served = OhttpKeyConfig.ParseList(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
             }
             catch (OhttpFormatException e)
             {
