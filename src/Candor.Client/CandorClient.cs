@@ -79,6 +79,13 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// <see cref="Create(CandorClientOptions, ILogger?)"/> off the caller's thread: opening the local store
+    /// (and checking it, or setting a damaged one aside) is disk work a UI thread should not wait for.
+    /// </summary>
+    public static Task<CandorClient> CreateAsync(CandorClientOptions options, ILogger? logger = null, CancellationToken cancel = default) =>
+        Task.Run(() => Create(options, logger), cancel);
+
     /// <summary>For a host: the timers start with the host (<see cref="Microsoft.Extensions.DependencyInjection.CandorServiceCollectionExtensions"/>).</summary>
     internal static CandorClient CreateStopped(CandorClientOptions options, ILogger? logger)
     {

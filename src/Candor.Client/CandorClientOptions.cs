@@ -29,7 +29,7 @@ public sealed class CandorClientOptions
     /// <summary>
     /// Development only, to see reports arrive on a collector running on your machine (<c>candor serve</c>):
     /// every upload cycle sends at once, without the random wait, and sends the periods still running as
-    /// they stand (so a period can arrive in several parts). <see cref="CandorClient.Create"/> refuses it
+    /// they stand (so a period can arrive in several parts). <see cref="CandorClient.Create(CandorClientOptions)"/> (and <c>AddCandor</c>) refuses it
     /// unless <see cref="CollectorUrl"/> is a loopback address (127.0.0.1, ::1, localhost), so a build that
     /// forgets to turn it off cannot send unfinished periods to a real collector.
     /// </summary>

@@ -89,4 +89,8 @@ internal static class PostgresMigrations
     ];
 
     public static int Latest => All[^1].Version;
+
+    /// <summary>The version that renames body_hash to body_mac and wipes the unkeyed body hashes
+    /// (the store then cleans the old bytes out of the files and writes body_mac from here on).</summary>
+    public const int FingerprintWipe = 4;
 }

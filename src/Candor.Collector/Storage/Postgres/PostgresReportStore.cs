@@ -46,6 +46,7 @@ public sealed class PostgresReportStore : IReportStore
         ("idempotency_keys", "key_hash"),
         ("purge_log", "app, day, purged_before"),
         ("registries", "app, version"),
+        ("releases", "app, metric, period"),
     ];
     private const string RawKey = "app, metric, period, value, period_start";
 
@@ -91,8 +92,8 @@ public sealed class PostgresReportStore : IReportStore
             await Exec(c, $"UPDATE schema_version SET version = {v};", cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
-        _bodyColumn = targetVersion >= 3 ? "body_mac" : "body_hash";
-        if (version < 3 && targetVersion >= 3 && version > 0)
+        _bodyColumn = targetVersion >= PostgresMigrations.FingerprintWipe ? "body_mac" : "body_hash";
+        if (version < PostgresMigrations.FingerprintWipe && targetVersion >= PostgresMigrations.FingerprintWipe && version > 0)
             await RewriteTableAsync(c, "idempotency_keys", "key_hash", cancellationToken); // the wiped unkeyed hashes leave the files
     }
 

@@ -77,9 +77,9 @@ public sealed class SqliteReportStore : IReportStore
             // could complete and restart it, so the collector never came back (docs/operations.md, "Disk full").
             await Exec(writer, $"PRAGMA wal_autocheckpoint={WalCheckpointPages};");
             await Exec(writer, $"PRAGMA journal_size_limit={WalCheckpointPages * 4096L};");
-            if (version < 3 && targetVersion >= 3)
+            if (version < SqliteMigrations.FingerprintWipe && targetVersion >= SqliteMigrations.FingerprintWipe)
                 await Exec(writer, "PRAGMA wal_checkpoint(TRUNCATE);"); // the wiped fingerprints' old pages leave the WAL too
-            PrepareWriter(writer, targetVersion >= 3 ? "body_mac" : "body_hash");
+            PrepareWriter(writer, targetVersion >= SqliteMigrations.FingerprintWipe ? "body_mac" : "body_hash");
             _writer = writer;
         }
         catch

@@ -86,7 +86,8 @@ public sealed class GuessingBatchesTests
         var keyId = IdempotencyFingerprint.KeyId("app.a", "k1");
         await using (var old = new SqliteReportStore(db))
         {
-            await old.MigrateAsync(2, default);
+            // The last schema with unkeyed hashes: what a collector of the previous release left.
+            await old.MigrateAsync(SqliteMigrations.FingerprintWipe - 1, default);
             await old.AppendGroupAsync([Request(keyId, oldHash)]);
         }
         SqliteConnection.ClearAllPools();
@@ -108,7 +109,7 @@ public sealed class GuessingBatchesTests
         var keyId = IdempotencyFingerprint.KeyId("app.a", "k1");
         await using (var old = new PostgresReportStore(database.ConnectionString))
         {
-            await old.MigrateAsync(2, default);
+            await old.MigrateAsync(PostgresMigrations.FingerprintWipe - 1, default);
             await old.AppendGroupAsync([Request(keyId, oldHash)]);
         }
         Assert.True(RawFiles.Contains(await RawFiles.PostgresDatabaseAsync(database.ConnectionString), oldHash));
