@@ -5,7 +5,7 @@ using BenchmarkDotNet.Running;
 if (args is ["mint-tokens", var keys, var count, var output])
 {
     Candor.Benchmarks.TokenMint.Write(keys, int.Parse(count), output);
-    return;
+    return 0;
 }
 
 // "ohttp-requests": write freshly encapsulated requests for bench/run-ohttp.sh instead of running benchmarks.
