@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
 
+// `mint-tokens <key folder> <count> <output file>`: valid Privacy Pass tokens for the ingest benchmark
+// (bench/run-ingest-tokens.sh); everything else goes to BenchmarkDotNet.
+if (args is ["mint-tokens", var keys, var count, var output])
+{
+    Candor.Benchmarks.TokenMint.Write(keys, int.Parse(count), output);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -31,6 +31,10 @@ end
 local bodies = {}
 local threads = {}
 local counts = {}
+-- With TOKENS=<file> (one Authorization header value a line, from `Candor.Benchmarks mint-tokens`),
+-- each request carries its own Privacy Pass token; run one wrk thread so no token is sent twice.
+local tokens = {}
+local next_token = 1
 
 function setup(thread)
   table.insert(threads, thread)
@@ -42,9 +46,17 @@ function init(args)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   status_202, status_other = 0, 0
+  local file = os.getenv("TOKENS")
+  if file and file ~= "" then
+    for line in io.lines(file) do tokens[#tokens + 1] = line end
+  end
 end
 
 function request()
+  if #tokens > 0 then
+    wrk.headers["Authorization"] = tokens[next_token]
+    next_token = next_token + 1
+  end
   return wrk.format(nil, "/v1/apps/org.example.editor/reports", nil, bodies[math.random(#bodies)])
 end
 

@@ -4,6 +4,7 @@ using Candor.Cli.Commands;
 var root = new RootCommand("Candor: opt-in, anonymous, transparent application metrics.");
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(IssuerCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(DbCommands.Create());
 root.Subcommands.Add(ClientCommands.Create());

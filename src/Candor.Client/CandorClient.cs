@@ -38,6 +38,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly RecordingFlusher _flusher;
     private readonly MeterBridge _bridge;
     private readonly ClientTransport? _transport;
+    private Tokens.PrivateTokenHandler? _tokens;
     private readonly UploadWorker _worker;
     private readonly AnnouncementService _announcements;
     private readonly UserView _view;
@@ -51,7 +52,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _flusher = new RecordingFlusher(_context, _gate);
         _consent = new ConsentController(_context, _gate, _flusher);
         if (options.CollectorUrl is { } url)
-            _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning));
+            _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
+                options.PrivateTokens ? (inner, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null);
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
@@ -78,6 +80,13 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             client.StartBackgroundWork();
         return client;
     }
+
+    /// <summary>
+    /// <see cref="Create(CandorClientOptions, ILogger?)"/> off the caller's thread: opening the local store
+    /// (and checking it, or setting a damaged one aside) is disk work a UI thread should not wait for.
+    /// </summary>
+    public static Task<CandorClient> CreateAsync(CandorClientOptions options, ILogger? logger = null, CancellationToken cancel = default) =>
+        Task.Run(() => Create(options, logger), cancel);
 
     /// <summary>For a host: the timers start with the host (<see cref="Microsoft.Extensions.DependencyInjection.CandorServiceCollectionExtensions"/>).</summary>
     internal static CandorClient CreateStopped(CandorClientOptions options, ILogger? logger)
@@ -183,6 +192,22 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// can an app or a test. No lock is held while a request is on the wire.
     /// </summary>
     public Task<UploadCycle> UploadAsync(CancellationToken cancel = default) => _worker.RunAsync(cancel);
+
+    /// <summary>
+    /// Where this installation stands among all for <paramref name="metric"/>: this period's local value
+    /// against the collector's public figures, worked out on the device (<see cref="Comparison.Standing"/>).
+    /// Fetches public figures over the configured transport; sends nothing about this installation.
+    /// </summary>
+    public async Task<Comparison.Standing> CompareAsync(string metric, CancellationToken cancel = default)
+    {
+        var def = Registry.FindMetric(metric)
+            ?? throw new ArgumentException($"Unknown metric '{metric}'; see 'status' or the registry for the metrics.", nameof(metric));
+        if (_transport is null)
+            throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
+        // The same view as Show(): flushed, read under the local lock, off the caller's thread.
+        var observations = await Task.Run(() => { lock (_context.Local) { _flusher.Flush(); return _context.Store.Observations(); } }, cancel).ConfigureAwait(false);
+        return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
+    }
 
     // ---- Announcements (message of the day) ----
 
@@ -305,6 +330,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _bridge.Dispose();
         try { Flush(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException) { }
+        _tokens?.StopRefills();
         _transport?.Dispose();
     }
 }

@@ -133,4 +133,19 @@ public sealed class CandorClientOptions
 
     /// <summary>The SOCKS5 proxy for <see cref="Transport"/>; only <c>socks5://</c>. Default: Tor's 127.0.0.1:9050.</summary>
     public Uri SocksProxy { get; set; } = Candor.Client.Transport.ReportingTransport.DefaultTorProxy;
+
+    /// <summary>
+    /// Fetch Privacy Pass tokens ahead of time and attach one to each upload (for collectors whose app
+    /// requires them; docs/privacy.md, "Anonymous tokens"). Refills go through <see cref="Transport"/> too.
+    /// </summary>
+    public bool PrivateTokens { get; set; }
+
+    /// <summary>The token issuer when it is not the collector itself.</summary>
+    public Uri? TokenIssuer { get; set; }
+
+    /// <summary>Tokens the wallet keeps.</summary>
+    public int TokenWalletSize { get; set; } = 4;
+
+    /// <summary>Each wallet refill happens at a random moment within this long after the previous one.</summary>
+    public TimeSpan TokenRefillInterval { get; set; } = TimeSpan.FromDays(2);
 }

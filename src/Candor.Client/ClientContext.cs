@@ -48,9 +48,11 @@ internal sealed class ClientContext
     /// what happened (a drop, a refusal, a consent change), never a recorded value: the host's logs are
     /// not covered by the user's consent.
     /// </summary>
-    public void Log(string message, LogLevel level = LogLevel.Information)
+    /// <param name="hostMessage">What the host's log gets instead, when <paramref name="message"/> quotes
+    /// something the host must not keep (a collector's answer may name a refused value).</param>
+    public void Log(string message, LogLevel level = LogLevel.Information, string? hostMessage = null)
     {
-        Logger.Log(level, "Candor: {Message}", message);
+        Logger.Log(level, "Candor: {Message}", hostMessage ?? message);
         try { Store.Log(Time.GetUtcNow(), message); }
         catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
         {

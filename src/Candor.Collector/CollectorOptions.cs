@@ -92,6 +92,14 @@ public sealed class CollectorOptions
     /// </summary>
     public int RateLimitPerAddressPerSecond { get; set; } = 100;
 
+    /// <summary>Anonymous tokens (Privacy Pass): issuer, keys, budget, trusted proxies.</summary>
+    public PrivacyPass.PrivacyPassOptions PrivacyPass { get; set; } = new();
+
+    /// <summary>Whether <paramref name="app"/>'s report posts need a token; always Off when no key directory is set.</summary>
+    public PrivacyPass.TokenMode TokenModeFor(string app) =>
+        PrivacyPass.KeyDirectory is null ? Collector.PrivacyPass.TokenMode.Off
+        : Apps.TryGetValue(app, out var a) && a.Tokens is { } mode ? mode : PrivacyPass.DefaultMode;
+
     /// <summary>Log lines as plain text (the default) or one JSON object per line (<c>Json</c>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 
@@ -127,6 +135,7 @@ public sealed class CollectorOptions
         else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
+        errors.AddRange(PrivacyPass.Validate());
         foreach (var (app, a) in Apps)
         {
             var (min, max) = NextReportWindow(app);
@@ -171,4 +180,7 @@ public sealed class AppOptions
 
     /// <summary>This app's retention in days, instead of <see cref="CollectorOptions.RetentionDays"/>.</summary>
     public int? RetentionDays { get; set; }
+
+    /// <summary>This app's Privacy Pass token mode, instead of <c>PrivacyPass:DefaultMode</c>.</summary>
+    public PrivacyPass.TokenMode? Tokens { get; set; }
 }

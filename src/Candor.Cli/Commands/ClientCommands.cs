@@ -32,6 +32,7 @@ public static class ClientCommands
         command.Subcommands.Add(Simple("preview", "The exact JSON of the next upload.", c => Console.WriteLine(c.Preview() ?? "Nothing would be sent yet: no period with collected data has ended.")));
         command.Subcommands.Add(Simple("sent", "What was sent, and when (a bounded history).", Sent));
         command.Subcommands.Add(Export());
+        command.Subcommands.Add(Compare());
         command.Subcommands.Add(Simple("erase", "Erase everything collected, pending or sent (the consent answer is kept).", c => { c.Erase(); Console.WriteLine("All local data erased."); }));
         return command;
     }
@@ -63,6 +64,66 @@ public static class ClientCommands
         var command = new Command("export", "Write everything held locally as JSON or CSV to standard output.") { format };
         command.SetAction(parse => Run(parse, c => Console.Out.Write(c.Export(parse.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Json))));
         return command;
+    }
+
+    /// <summary>
+    /// <c>candor client compare &lt;metric&gt; --collector URL</c>: where this installation stands, from the
+    /// public figures. It fetches them (the same request for every installation) and uploads nothing.
+    /// </summary>
+    private static Command Compare()
+    {
+        var metric = new Argument<string>("metric") { Description = "A metric name from the registry, e.g. app.launches." };
+        var collector = new Option<string>("--collector") { Description = "The collector whose public figures to compare with, e.g. https://metrics.example.org.", Required = true };
+        var transport = new Option<string>("--transport") { Description = "How to reach it: tor-if-available (default), tor (only through Tor) or direct.", DefaultValueFactory = _ => "tor-if-available" };
+        transport.AcceptOnlyFromAmong("tor-if-available", "tor", "direct");
+        var command = new Command("compare", "Where this installation stands among all, from the public figures; nothing is uploaded.") { metric, collector, transport };
+        command.SetAction(async (parse, cancel) =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(collector), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            {
+                Console.Error.WriteLine($"candor client: --collector must be an http:// or https:// address, got '{parse.GetValue(collector)}'.");
+                return 1;
+            }
+            var mode = parse.GetValue(transport) switch
+            {
+                "direct" => Candor.Client.Transport.TransportMode.Direct,
+                "tor" => Candor.Client.Transport.TransportMode.TorRequired,
+                _ => Candor.Client.Transport.TransportMode.TorIfAvailable,
+            };
+            return await RunAsync(parse, async c => Console.WriteLine((await c.CompareAsync(parse.GetValue(metric)!, cancel)).Sentence), url, mode);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<CandorClient, Task> action, Uri collector, Candor.Client.Transport.TransportMode transport)
+    {
+        try
+        {
+            using var client = CandorClient.Create(new CandorClientOptions
+            {
+                DataDirectory = parse.GetValue(DataDir)!,
+                RegistryFile = parse.GetValue(RegistryFile)!,
+                BackgroundWork = false,
+                RecordActivity = false,
+                CollectorUrl = collector,
+                Transport = transport,
+            });
+            await action(client);
+            return 0;
+        }
+        catch (RegistryException e)
+        {
+            foreach (var p in e.Problems)
+                Console.Error.WriteLine(p);
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException
+            or System.Text.Json.JsonException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message;
+            Console.Error.WriteLine($"candor client: {message}");
+            return 1;
+        }
     }
 
     private static int Run(ParseResult parse, Action<CandorClient> action)

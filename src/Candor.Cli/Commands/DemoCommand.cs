@@ -50,9 +50,8 @@ public static class DemoCommand
                 Database = Path.Combine(work, "candor.db"),
                 Urls = [url],
                 RegistryFiles = registryFiles,
-                // The simulation runs 12 weeks in seconds: clients are told to report again within 1 to 2 simulated days.
-                NextReportMinSeconds = 86400,
-                NextReportMaxSeconds = 2 * 86400,
+                // Clients report on the collector's real schedule (again after 3 to 10 days), so the newest
+                // periods are still arriving when the demo ends, as they always are on a live collector.
                 // Every simulated installation reports from this machine's one address.
                 RateLimitPerAddressPerSecond = 0,
             };
@@ -69,7 +68,7 @@ public static class DemoCommand
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var registry = RegistryParser.ParseFile(registryFiles.Single(f => f.EndsWith("desktop-editor-v4.yaml", StringComparison.Ordinal)));
 
-            var population = new Population(registry, address, work, weeks, seed);
+            using var population = new Population(registry, address, work, weeks, seed, DateOnly.FromDateTime(DateTime.UtcNow));
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>

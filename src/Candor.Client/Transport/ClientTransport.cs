@@ -15,14 +15,18 @@ internal sealed class ClientTransport : IDisposable
 
     private readonly HttpClient _http;
 
-    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log)
+    /// <param name="decorate">Wraps the transport in one more handler (the Privacy Pass token handler), given the base URL.</param>
+    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null)
     {
-        var handler = options.HttpMessageHandler
+        BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
+        HttpMessageHandler handler = options.HttpMessageHandler
             ?? (options.Transport == TransportMode.Direct
                 ? new SocketsHttpHandler { UseCookies = false }
                 : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
+        if (decorate is not null)
+            handler = decorate(handler, BaseUrl);
+        // An app's own handler stays the app's to dispose, decorated or not (the decorator does not own it then).
         _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null) { Timeout = RequestTimeout };
-        BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
     }
 
     /// <summary>The collector's base address, always ending in '/'.</summary>

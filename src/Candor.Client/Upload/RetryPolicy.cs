@@ -11,10 +11,12 @@ internal static class RetryPolicy
     /// <summary>
     /// 5xx and 429: nothing or possibly something was stored, and the same bytes and key are safe to resend.
     /// 408: a timeout. 409 unknown-schema: "not until fixed", the operator may still load our registry version.
-    /// Every other 4xx gets the same answer forever: the batch is dropped.
+    /// 401/403: the Privacy Pass token was missing, expired or spent; the batch waits for a fresh token
+    /// (nothing was stored). Every other 4xx gets the same answer forever: the batch is dropped.
     /// </summary>
     public static bool IsRetryable(HttpStatusCode status) =>
-        (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict;
+        (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict
+            or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
 
     /// <summary>Transport failures: no answer at all. The batch may have been stored; the key makes the retry safe.</summary>
     public static bool IsRetryable(Exception e) =>

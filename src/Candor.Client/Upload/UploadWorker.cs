@@ -152,7 +152,8 @@ internal sealed class UploadWorker
                         break;
                     case UploadResult.Dropped:
                         _context.Outbox.Remove(batch.Id);
-                        _context.Log($"Dropped a batch the collector refused for good: {outcome.Reason}", LogLevel.Warning);
+                        _context.Log($"Dropped a batch the collector refused for good: {outcome.Reason}", LogLevel.Warning,
+                            $"Dropped a batch the collector refused for good: {outcome.Summary ?? "refused"}");
                         dropped++;
                         break;
                     case UploadResult.Retry:
@@ -160,7 +161,8 @@ internal sealed class UploadWorker
                         _context.Store.SetState(FailuresKey, failures.ToString(CultureInfo.InvariantCulture));
                         var retryAt = now + RetryPolicy.Delay(failures, options.InitialBackoff, options.MaxBackoff, outcome.RetryAfter, options.Random);
                         _context.Store.SetTime(NextAttemptKey, retryAt);
-                        _context.Log($"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}", LogLevel.Warning);
+                        _context.Log($"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}", LogLevel.Warning,
+                            $"Upload failed, retrying after {retryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Summary ?? "no answer"}");
                         return new UploadCycle("retrying later", sent, dropped, _context.Outbox.Pending().Count, retryAt);
                 }
             }
@@ -175,7 +177,11 @@ internal sealed class UploadWorker
         }
     }
 
-    /// <summary>The announcements' <c>reportback_next</c> moves the next upload like any collector hint (never over a pending retry).</summary>
+    /// <summary>
+    /// The announcements' <c>reportback_next</c> sets the next upload like any collector hint, but never
+    /// postpones one already scheduled (nor a pending retry): fetched daily with a hint of a day or more,
+    /// it would otherwise push the upload back every day, and reports would never leave.
+    /// </summary>
     public DateTimeOffset? Hint(TimeSpan hint)
     {
         lock (_context.Local)
@@ -183,6 +189,8 @@ internal sealed class UploadWorker
             if (Failures != 0)
                 return null;
             var at = UploadSchedule.After(_context.Time.GetUtcNow(), hint, _context.Options);
+            if (NextAttempt is { } scheduled && scheduled <= at)
+                return scheduled;
             _context.Store.SetTime(NextAttemptKey, at);
             return at;
         }

@@ -26,7 +26,7 @@ internal sealed class Uploader(Transport.ClientTransport transport, string app)
         }
         catch (Exception e) when (RetryPolicy.IsRetryable(e) && !cancel.IsCancellationRequested)
         {
-            return new UploadOutcome(UploadResult.Retry, $"no answer from the collector ({e.GetType().Name}: {e.Message})");
+            return new UploadOutcome(UploadResult.Retry, $"no answer from the collector ({e.GetType().Name}: {e.Message})", Summary: $"no answer from the collector ({e.GetType().Name})");
         }
         using (response)
         {
@@ -52,9 +52,10 @@ internal sealed class Uploader(Transport.ClientTransport transport, string app)
                 _ => (TimeSpan?)null,
             };
             string reason = $"{(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(text)}";
+            string summary = $"{(int)response.StatusCode} {response.ReasonPhrase}";
             return RetryPolicy.IsRetryable(response.StatusCode)
-                ? new UploadOutcome(UploadResult.Retry, reason, RetryAfter: retryAfter)
-                : new UploadOutcome(UploadResult.Dropped, reason);
+                ? new UploadOutcome(UploadResult.Retry, reason, RetryAfter: retryAfter, Summary: summary)
+                : new UploadOutcome(UploadResult.Dropped, reason, Summary: summary);
         }
     }
 

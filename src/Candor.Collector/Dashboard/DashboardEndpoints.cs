@@ -12,200 +12,270 @@ using static Candor.Collector.Dashboard.Html;
 namespace Candor.Collector.Dashboard;
 
 /// <summary>
-/// The public dashboard: <c>/</c> lists apps, <c>/apps/{app}</c> shows an app's published figures,
-/// <c>/apps/{app}/collected</c> says what is collected and why. Every figure comes from
-/// <see cref="Publisher"/>, exactly as the JSON API serves it.
+/// The public dashboard: <c>/</c> lists apps with their headline figures, <c>/apps/{app}</c> answers
+/// first (a headline row) then shows one section per category, <c>/apps/{app}/collected</c> says what is
+/// collected and why, and <c>/apps/{app}/charts/{metric}</c> (<c>.svg</c>) serves one chart to embed on
+/// other sites. Every figure comes from <see cref="Publisher"/>, exactly as the JSON API serves it;
+/// pages only pick, order, label and compare published numbers.
 /// </summary>
 public static class DashboardEndpoints
 {
     /// <summary>Pages load nothing from anywhere: no script, no external style, font or image.</summary>
     private const string ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-    public static readonly (string Key, int Weeks, string Label)[] Ranges = [("4w", 4, "4 weeks"), ("12w", 12, "12 weeks"), ("52w", 52, "52 weeks")];
+    /// <summary>The embeddable chart page may be framed by any site: that is what it is for. It still loads nothing.</summary>
+    private const string EmbedPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+    /// <summary>The name of the registry metric whose newest value is "the newest version" in the headline.</summary>
+    public const string VersionMetricName = "app.version";
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", Home);
         app.MapGet("/apps/{app}", AppPage);
         app.MapGet("/apps/{app}/collected", Collected);
+        app.MapGet("/apps/{app}/charts/{metric}.svg", ChartSvg);
+        app.MapGet("/apps/{app}/charts/{metric}", ChartPage);
     }
 
-    private static IResult Send(HttpContext http, string html, int status = 200)
+    private static IResult Send(HttpContext http, CachedPage page, string policy = ContentSecurityPolicy)
     {
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        http.Response.Headers.ContentSecurityPolicy = policy;
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        http.Response.Headers.CacheControl = status == 200 ? "public, max-age=300" : "no-store";
-        return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+        http.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        http.Response.Headers.CacheControl = page.Status == 200 ? "public, max-age=60" : "no-store";
+        return TypedResults.Content(page.Body, page.ContentType, Encoding.UTF8, page.Status);
     }
 
-    private static IResult NotFound(HttpContext http, string message) =>
-        Send(http, Page("Not found", $"<h1>Not found</h1><p>{E(message)}</p><p><a href=\"/\">All apps</a></p>"), 404);
+    private static CachedPage HtmlPage(string title, string body, int status = 200) => new(Page(title, body), "text/html; charset=utf-8", status);
 
-    private static IResult Home(HttpContext http, RegistryCatalog catalog, Publisher publisher)
-    {
-        var sb = new StringBuilder("<h1>Apps</h1><p class=\"muted\">Every application below publishes what it collects and why; the figures are open to everyone.</p>");
-        var apps = catalog.Apps.ToList();
-        if (apps.Count == 0)
-            sb.Append("<p class=\"empty\">This collector serves no app yet.</p>");
-        else
+    private static CachedPage NotFound(string message) =>
+        HtmlPage("Not found", $"<h1>Not found</h1><p>{E(message)}</p><p><a href=\"/\">All apps</a></p>", 404);
+
+    private static string CacheKey(HttpContext http) => http.Request.Path.Value + http.Request.QueryString.Value;
+
+    private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+
+    // ---- Home ----
+
+    private static async Task<IResult> Home(HttpContext http, RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time) =>
+        Send(http, await cache.GetOrRenderAsync(CacheKey(http), async () =>
         {
-            sb.Append("<table><thead><tr><th>App</th><th class=\"num\">Registry version</th><th class=\"num\">Metrics</th><th>What is collected</th></tr></thead><tbody>");
+            var sb = new StringBuilder("<h1>Apps</h1><p class=\"muted\">Every application below publishes what it collects and why; the figures are open to everyone. ")
+                .Append("They count installations, not people: one person may use several, and no report can tell them apart.</p>");
+            var apps = catalog.Apps.ToList();
+            if (apps.Count == 0)
+                sb.Append("<p class=\"empty\">This collector serves no app yet.</p>");
+            var range = RangeSelection.Resolve(null, null, null, Today(time), out _)!;
             foreach (var a in apps)
-                sb.Append($"<tr><td><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></td><td class=\"num\">{a.Latest.Registry.Version}</td><td class=\"num\">{a.Latest.Registry.Metrics.Length}</td><td><a href=\"/apps/{E(a.App)}/collected\">what we collect and why</a></td></tr>");
-            sb.Append("</tbody></table>");
-        }
-        sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))}</p>");
-        return Send(http, Page("Apps", sb.ToString()));
-    }
+            {
+                var registry = a.Latest.Registry;
+                sb.Append($"<section class=\"app-card\" aria-labelledby=\"app-{E(a.App)}\"><h2 id=\"app-{E(a.App)}\"><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></h2>");
+                var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } w
+                    ? await MetricView.LoadAsync(publisher, a.App, w, range, http.RequestAborted) : null;
+                if (weekly is { HasFigures: true })
+                {
+                    var newest = weekly.Final[^1];
+                    long now = MetricView.Active(newest);
+                    var before = weekly.Final.Count > 1 ? weekly.Final[^2] : null;
+                    sb.Append($"<p class=\"headline\"><strong class=\"figure\">{N(now)}</strong> active installations in {newest.Period}, the newest complete week")
+                      .Append(before is null ? "" : $" <span class=\"change\">({ValueText.Change(now, MetricView.Active(before))} on {before.Period})</span>").Append("</p>");
+                    var points = weekly.Current.Periods.Where(p => p.CountOf("true") is not null || weekly.Arriving.Contains(p.Period))
+                        .Select(p => new ColumnPoint(p.Period.ToString(), p.CountOf("true"), weekly.Arriving.Contains(p.Period))).ToList();
+                    sb.Append(SvgChart.Sparkline($"Active installations per week, {range.Start} to {range.End}", points));
+                }
+                else
+                    sb.Append($"<p class=\"empty\">No figures yet: a week is published {publisher.PublishAfterDays} days after it ends, once its reports are in, and a figure is shown only when enough installations report it.</p>");
+                sb.Append($"<p class=\"muted\">Registry version {registry.Version}, {registry.Metrics.Length} metrics · <a href=\"/apps/{E(a.App)}/collected\">what we collect and why</a></p></section>");
+            }
+            sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))}</p>");
+            return HtmlPage("Apps", sb.ToString());
+        }));
+
+    // ---- App page ----
 
     private static async Task<IResult> AppPage(string app, string? range, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, TimeProvider time)
-    {
-        if (catalog.Find(app) is not { } registries)
-            return NotFound(http, $"This collector does not collect for '{app}'.");
-        var registry = registries.Latest.Registry;
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-
-        // The selected range, in whole ISO weeks, and the range of equal length just before it.
-        PeriodKey start, end;
-        string? selected = null;
-        if (from is not null || to is not null)
+        RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time) =>
+        Send(http, await cache.GetOrRenderAsync(CacheKey(http), async () =>
         {
-            if (!PublicRange.TryResolve(MetricPeriod.Week, from, to, today, out start, out end, out var error))
-                return Send(http, Page("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p><p><a href=\"/apps/{E(app)}\">Back</a></p>"), 400);
-        }
-        else
-        {
-            var chosen = Ranges.FirstOrDefault(r => r.Key == range);
-            if (chosen.Key is null) chosen = Ranges[1];
-            selected = chosen.Key;
-            end = PeriodKey.WeekOf(today);
-            start = PeriodKey.WeekOf(end.Start.AddDays(-7 * (chosen.Weeks - 1)));
-        }
-        int weeks = (end.Start.DayNumber - start.Start.DayNumber) / 7 + 1;
-        var prevEnd = PeriodKey.WeekOf(start.Start.AddDays(-7));
-        var prevStart = PeriodKey.WeekOf(prevEnd.Start.AddDays(-7 * (weeks - 1)));
+            if (catalog.Find(app) is not { } registries)
+                return NotFound($"This collector does not collect for '{app}'.");
+            var registry = registries.Latest.Registry;
+            if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
+                return HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p><p><a href=\"/apps/{E(app)}\">Back</a></p>", 400);
+            var cancel = http.RequestAborted;
 
-        var sb = new StringBuilder();
-        sb.Append($"<h1>{E(registry.App)}</h1><p class=\"muted\">Registry version {registry.Version} · <a href=\"/apps/{E(app)}/collected\">what we collect and why</a> · ")
-          .Append($"open data: <a href=\"/v1/public/apps/{E(app)}/export.csv\">CSV</a>, <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a></p>");
-        RangeNav(sb, app, selected, start, end);
-        sb.Append($"<p class=\"muted\">Showing {start} to {end} ({weeks} week{(weeks == 1 ? "" : "s")}), compared with {prevStart} to {prevEnd}: ")
-          .Append("in the charts, the thick bar is this range and the thin light bar the previous one.</p>");
-        var (weekEpsilon, weekDelta) = publisher.Budget(registries);
-        sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))} For {E(registry.App)}, one installation's week of reports is protected with ")
-          .Append($"epsilon = {E(weekEpsilon.ToString())} and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics; ")
-          .Append($"each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
+            var sb = new StringBuilder();
+            sb.Append($"<h1>{E(registry.App)}</h1><p class=\"muted\">Registry version {registry.Version} · <a href=\"/apps/{E(app)}/collected\">what we collect and why</a> · ")
+              .Append($"open data: <a href=\"/v1/public/apps/{E(app)}/export.csv\">CSV</a>, <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a></p>");
+            RangeNav(sb, app, selection);
 
-        // Actives first: the adoption figure, counted per day from the built-in flag without any identifier.
-        var active = registry.FindMetric(MetricRegistry.ActiveMetricName)!;
-        var days = await publisher.SeriesAsync(registries.App, active.Name, PeriodKey.Day(start.Start), PeriodKey.Day(end.End.AddDays(-1)));
-        var prevDays = await publisher.SeriesAsync(registries.App, active.Name, PeriodKey.Day(prevStart.Start), PeriodKey.Day(prevEnd.End.AddDays(-1)));
-        ActiveSection(sb, days!, prevDays!);
-        var weekly = await publisher.SeriesAsync(registries.App, MetricRegistry.ActiveWeekMetricName, start, end);
-        var prevWeekly = await publisher.SeriesAsync(registries.App, MetricRegistry.ActiveWeekMetricName, prevStart, prevEnd);
-        if (weekly is not null)
-            WeeklyActiveSection(sb, weekly, prevWeekly!);
-        // Installation-weeks of activity in the range, from published counts only: the base for "share of actives".
-        long activeWeeks = weekly?.Final.Sum(p => p.CountOf("true") ?? 0) ?? 0;
+            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, cancel);
+            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, cancel) : null;
+            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, cancel) : null;
+            Headline(sb, daily!, weekly, version, publisher.PublishAfterDays);
 
-        foreach (var category in registry.Categories)
-        {
-            var metrics = registry.Metrics.Where(m => m.Category == category.Name && !m.BuiltIn).ToList();
-            if (metrics.Count == 0) continue;
-            sb.Append($"<h2 id=\"category-{E(category.Name)}\">{E(Capitalize(category.Name))}</h2><p class=\"muted\">{E(category.Description)}</p>");
-            foreach (var m in metrics)
+            sb.Append($"<p class=\"muted\">Showing {selection.Start} to {selection.End} ({selection.Weeks} week{(selection.Weeks == 1 ? "" : "s")}), compared with {selection.PreviousStart} to {selection.PreviousEnd}. ")
+              .Append("In bar charts the thick bar is this range and the thin light bar under it the previous one. ")
+              .Append($"Periods whose reports are still arriving (published {publisher.PublishAfterDays} days after they end) are drawn dashed and left out of totals and changes.</p>");
+            var (weekEpsilon, weekDelta) = publisher.Budget(registries);
+            sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))} For {E(registry.App)}, one installation's week of reports is protected with ")
+              .Append($"epsilon = {E(weekEpsilon.ToString())} and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics; ")
+              .Append($"each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
+
+            // Actives first: the adoption figures, counted from the built-in flags without any identifier.
+            sb.Append("<h2 id=\"actives\">Active installations</h2><p class=\"purpose\">Installations that ran on a day, counted from one anonymous report per day. ")
+              .Append("These are installations, not people: one person may use several, and no report carries anything that could tell them apart.</p>");
+            ActivitySection(sb, daily!, "daily-actives", "Per day");
+            if (weekly is not null)
             {
-                var current = await publisher.SeriesAsync(registries.App, m.Name, PeriodKey.For(m.Period, start.Start), PeriodKey.For(m.Period, end.End.AddDays(-1)));
-                var previous = await publisher.SeriesAsync(registries.App, m.Name, PeriodKey.For(m.Period, prevStart.Start), PeriodKey.For(m.Period, prevEnd.End.AddDays(-1)));
-                MetricSection(sb, app, m, current!, previous!, activeWeeks);
+                sb.Append("<p class=\"purpose\">Per ISO week, from one anonymous report per week: not the sum of the days, since an installation used on five days counts once.</p>");
+                ActivitySection(sb, weekly, "weekly-actives", "Per week");
             }
-        }
-        return Send(http, Page(registry.App, sb.ToString()));
-    }
+            long activeWeeks = weekly?.Final.Sum(MetricView.Active) ?? 0;
+            long activeDays = daily!.Final.Sum(MetricView.Active);
 
-    private static void RangeNav(StringBuilder sb, string app, string? selected, PeriodKey start, PeriodKey end)
+            foreach (var category in registry.Categories)
+            {
+                var metrics = registry.Metrics.Where(m => m.Category == category.Name && !m.BuiltIn).ToList();
+                if (metrics.Count == 0) continue;
+                sb.Append($"<h2 id=\"category-{E(category.Name)}\">{E(Capitalize(category.Name))}</h2><p class=\"muted\">{E(category.Description)}</p>");
+                foreach (var m in metrics)
+                {
+                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, cancel);
+                    MetricSection(sb, view!, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
+                }
+            }
+            return HtmlPage(registry.App, sb.ToString());
+        }));
+
+    private static void RangeNav(StringBuilder sb, string app, RangeSelection selection)
     {
         sb.Append("<nav class=\"ranges\" aria-label=\"Date range\">");
-        foreach (var (key, _, label) in Ranges)
-            sb.Append($"<a href=\"/apps/{E(app)}?range={key}\"{(key == selected ? " aria-current=\"page\"" : "")}>Last {label}</a>");
-        sb.Append($"<form method=\"get\" action=\"/apps/{E(app)}\"><label>From <input type=\"week\" name=\"from\" value=\"{start}\"></label>")
-          .Append($"<label>to <input type=\"week\" name=\"to\" value=\"{end}\"></label><button type=\"submit\">Show</button></form></nav>");
+        foreach (var (key, _, label) in RangeSelection.Presets)
+            sb.Append($"<a href=\"/apps/{E(app)}?range={key}\"{(key == selection.Preset ? " aria-current=\"page\"" : "")}>Last {label}</a>");
+        sb.Append($"<form method=\"get\" action=\"/apps/{E(app)}\"><label>From <input type=\"week\" name=\"from\" value=\"{selection.Start}\"></label>")
+          .Append($"<label>to <input type=\"week\" name=\"to\" value=\"{selection.End}\"></label><button type=\"submit\">Show</button></form></nav>");
     }
 
-    private static void ActiveSection(StringBuilder sb, PublishedSeries days, PublishedSeries previous)
+    /// <summary>
+    /// The answers first: daily and weekly actives over the range's complete periods, the newest
+    /// version's adoption, each with its change against the previous range.
+    /// </summary>
+    private static void Headline(StringBuilder sb, MetricView daily, MetricView? weekly, MetricView? version, int publishAfterDays)
     {
-        sb.Append("<h2 id=\"actives\">Active installations</h2><p class=\"purpose\">Installations that ran on a day, counted from one anonymous report per day. ")
-          .Append("These are installations, not people: one person may use several, and no report carries anything that could tell them apart.</p>");
-        PendingNote(sb, days);
-        var points = days.Final.Where(p => p.CountOf("true") is not null).Select(p => (p.Period.ToString(), Total: p.CountOf("true")!.Value)).ToList();
-        if (points.Count == 0)
+        sb.Append("<section class=\"headline-row\" aria-label=\"Headline figures\">");
+        bool any = false;
+        if (daily.Final.Count > 0)
         {
-            sb.Append("<p class=\"empty\">No day of this range has a published count of daily actives.</p>");
-            return;
+            double mean = daily.Final.Average(MetricView.Active);
+            string change = daily.PreviousFinal.Count > 0 ? ValueText.Change(mean, daily.PreviousFinal.Average(MetricView.Active)) + " on the previous range" : "no previous range to compare";
+            Tile(sb, "daily", "Daily active installations", N((long)mean), $"average of {daily.Final.Count} complete day{(daily.Final.Count == 1 ? "" : "s")}", change);
+            any = true;
         }
-        var prevPoints = previous.Final.Select(p => p.CountOf("true")).OfType<long>().ToList();
-        double mean = points.Average(p => p.Total);
-        double prevMean = prevPoints.Count == 0 ? 0 : prevPoints.Average();
-        sb.Append($"<p>Average per published day: <strong>{N((long)mean)}</strong>")
-          .Append(prevPoints.Count == 0 ? "" : $" (previous range: {N((long)prevMean)}, {Change(mean, prevMean)})").Append("</p>");
-        sb.Append(SvgChart.Line("Active installations per day", points));
-        sb.Append(points.Count > 14 ? "<details>" : "<details open>");
-        sb.Append("<summary>Data</summary><table><thead><tr><th>Day</th><th class=\"num\">Active installations</th></tr></thead><tbody>");
-        foreach (var (day, n) in points)
-            sb.Append($"<tr><td>{day}</td><td class=\"num\">{N(n)}</td></tr>");
-        sb.Append("</tbody></table></details>");
-    }
-
-    private static void WeeklyActiveSection(StringBuilder sb, PublishedSeries weeks, PublishedSeries previous)
-    {
-        sb.Append("<h3 id=\"weekly-actives\">Active installations per week</h3><p class=\"purpose\">Installations that ran at least once in an ISO week, ")
-          .Append("from one anonymous report per week. Not the sum of the days: an installation used on five days counts once.</p>");
-        var points = weeks.Final.Where(p => p.CountOf("true") is not null).Select(p => (p.Period.ToString(), p.CountOf("true")!.Value)).ToList();
-        if (points.Count == 0)
+        if (weekly is { Final.Count: > 0 })
         {
-            sb.Append("<p class=\"empty\">No week of this range has a published count of weekly actives.</p>");
-            return;
+            var newest = weekly.Final[^1];
+            double mean = weekly.Final.Average(MetricView.Active);
+            string change = weekly.PreviousFinal.Count > 0 ? ValueText.Change(mean, weekly.PreviousFinal.Average(MetricView.Active)) + " on the previous range (weekly average)" : "no previous range to compare";
+            Tile(sb, "weekly", "Weekly active installations", N(MetricView.Active(newest)), $"in {newest.Period}, the newest complete week", change);
+            any = true;
         }
-        var prev = previous.Final.Select(p => p.CountOf("true")).OfType<long>().ToList();
-        sb.Append(SvgChart.Bars("Active installations per week", points.Select(p => (p.Item1, p.Item2, (long?)null)).ToList()));
-        sb.Append(points.Count > 14 ? "<details>" : "<details open>");
-        sb.Append("<summary>Data</summary><table><thead><tr><th>Week</th><th class=\"num\">Active installations</th></tr></thead><tbody>");
-        foreach (var (week, n) in points)
-            sb.Append($"<tr><td>{week}</td><td class=\"num\">{N(n)}</td></tr>");
-        sb.Append("</tbody></table></details>");
-        if (prev.Count > 0)
-            sb.Append($"<p class=\"muted\">Average per published week: {N((long)points.Average(p => p.Item2))} (previous range: {N((long)prev.Average())}).</p>");
-    }
-
-    private static void MetricSection(StringBuilder sb, string app, MetricDefinition m, PublishedSeries current, PublishedSeries previous, long activeWeeks)
-    {
-        sb.Append($"<section class=\"metric\" id=\"metric-{E(m.Name)}\"><h3>{E(m.Description)}</h3>")
-          .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")}; ")
-          .Append($"<a href=\"/v1/public/apps/{E(app)}/metrics/{E(m.Name)}/export.csv?from={current.From}&amp;to={current.To}\">CSV</a>)</span></p>");
-        bool histogram = m.Type == MetricType.Histogram;
-        PendingNote(sb, current);
-        var totals = current.Totals();
-        if (totals.Count == 0)
+        if (version is { Final.Count: > 0 } && version.Metric.Values.LastOrDefault(v => v != "other") is { } newestVersion)
         {
-            sb.Append($"<p class=\"empty\">Nothing in this range passed the publishing threshold ({current.Privacy.Threshold}, noise included).</p></section>");
-            return;
+            var last = version.Final[^1];
+            long all = last.Total, on = last.CountOf(newestVersion) ?? 0;
+            var first = version.Final[0];
+            long firstAll = first.Total, firstOn = first.CountOf(newestVersion) ?? 0;
+            string change = version.Final.Count > 1 && firstAll > 0 ? $"was {Pct(firstOn / (double)firstAll)} in {first.Period}" : "";
+            Tile(sb, "version", $"On the newest version, {newestVersion}", all == 0 ? "–" : Pct(on / (double)all), $"of the {N(all)} installations that reported a version in {last.Period}", change);
+            any = true;
         }
-        var prev = previous.Totals().ToDictionary(c => (c.Value, c.Withheld));
-        long Value(PublishedCell c) => c.Count;
-        var rows = totals.Select(c => (c.Withheld ? c.Value : Label(m, c.Value), Value(c), prev.TryGetValue((c.Value, c.Withheld), out var p) ? Value(p) : (long?)null)).ToList();
-        string what = histogram ? "Reports with the bucket" : m.Type == MetricType.Flag ? "Installation-periods" : "Reports";
-        sb.Append(SvgChart.Bars(m.Description, rows.Select(r => (r.Item1, r.Item2, r.Item3 ?? (prev.Count > 0 ? 0 : null))).ToList()));
-        sb.Append($"<details open><summary>Data</summary><table><thead><tr><th>Value</th><th class=\"num\">{what}</th><th class=\"num\">Share</th><th class=\"num\">Previous range</th><th class=\"num\">Change</th></tr></thead><tbody>");
-        long total = rows.Sum(r => r.Item2);
-        foreach (var (label, value, p) in rows)
-            sb.Append($"<tr><td>{E(label)}</td><td class=\"num\">{N(value)}</td><td class=\"num\">{Pct(total == 0 ? 0 : value / (double)total)}</td>")
-              .Append($"<td class=\"num\">{(p is { } pv ? N(pv) : "–")}</td><td class=\"num\">{(p is { } pv2 ? Change(value, pv2) : "–")}</td></tr>");
-        sb.Append("</tbody></table></details>");
-        sb.Append($"<p class=\"muted\">Shares are of {E(current.ShareOf)}.</p>");
-        if (m.Type == MetricType.Flag && m.Period == MetricPeriod.Week && activeWeeks > 0 && totals.FirstOrDefault(c => c.Value == "true") is { } used)
-            sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeWeeks)} active installation-weeks: <strong>{Pct(Math.Min(1, used.Count / (double)activeWeeks))}</strong> of weekly actives.</p>");
+        if (!any)
+            sb.Append("<p class=\"empty\">Nothing to show for this range yet. A day or week is published once its reports are in, ")
+              .Append($"{publishAfterDays} days after it ends (clients send theirs days late, on purpose), and a figure is shown only when enough installations report it. ")
+              .Append("A report sent today is stored and will count then; it is not lost.</p>");
         sb.Append("</section>");
+    }
+
+    private static void Tile(StringBuilder sb, string id, string title, string figure, string what, string change) =>
+        sb.Append($"<div class=\"tile\" id=\"headline-{id}\"><h2 class=\"tile-title\">{E(title)}</h2><p class=\"figure\">{figure}</p><p class=\"what\">{E(what)}</p>")
+          .Append(change.Length == 0 ? "" : $"<p class=\"change\">{E(change)}</p>").Append("</div>");
+
+    private static void ActivitySection(StringBuilder sb, MetricView view, string id, string title)
+    {
+        sb.Append($"<section class=\"metric\" id=\"{id}\"><h3>{E(title)}</h3>");
+        if (!view.HasFigures && view.Arriving.Count == 0)
+        {
+            sb.Append("<p class=\"empty\">Not enough reports in this range to publish this.</p></section>");
+            return;
+        }
+        sb.Append(view.Chart()).Append(view.Links()).Append(view.Table()).Append("</section>");
+    }
+
+    private static void MetricSection(StringBuilder sb, MetricView view, long activeBase)
+    {
+        var m = view.Metric;
+        sb.Append($"<section class=\"metric\" id=\"metric-{E(m.Name)}\"><h3>{E(m.Description)}</h3>")
+          .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")})</span></p>");
+        if (!view.HasFigures)
+        {
+            sb.Append($"<p class=\"empty\">Nothing in this range passed the publishing threshold ({view.Current.Privacy.Threshold}, noise included), or its periods are still arriving.</p>")
+              .Append(view.ArrivingNote()).Append("</section>");
+            return;
+        }
+        sb.Append(view.Chart()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
+          .Append($"<p class=\"muted share-of\">Shares in the table are of {E(m.Type == MetricType.Flag && activeBase > 0 ? $"the active {view.Unit} of the range's final periods" : view.Current.ShareOf)}.</p>");
+        if (m.Type == MetricType.Flag && activeBase > 0 && view.Totals.FirstOrDefault(c => c.Value == "true") is { } used)
+            sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeBase)} active {view.Unit}: <strong>{Pct(Math.Min(1, used.Count / (double)activeBase))}</strong> of {(m.Period == MetricPeriod.Week ? "weekly" : "daily")} actives.</p>");
+        sb.Append("</section>");
+    }
+
+    // ---- Embeddable charts ----
+
+    private static async Task<(MetricView? View, CachedPage? Problem)> ChartAsync(string app, string metric, string? range, string? from, string? to,
+        HttpContext http, RegistryCatalog catalog, Publisher publisher, CollectorOptions options, TimeProvider time)
+    {
+        if (catalog.Find(app) is not { } registries)
+            return (null, NotFound($"This collector does not collect for '{app}'."));
+        if (registries.Latest.Registry.FindMetric(metric) is not { } def)
+            return (null, NotFound($"{app} has no metric named '{(metric.Length > 64 ? metric[..64] : metric)}'."));
+        if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
+            return (null, HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p>", 400));
+        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, http.RequestAborted), null);
+    }
+
+    /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>
+    private static async Task<IResult> ChartSvg(string app, string metric, string? range, string? from, string? to, HttpContext http,
+        RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time)
+    {
+        var page = await cache.GetOrRenderAsync(CacheKey(http), async () =>
+        {
+            var (view, problem) = await ChartAsync(app, metric, range, from, to, http, catalog, publisher, options, time);
+            return problem ?? new CachedPage(view!.Chart(standalone: true), "image/svg+xml; charset=utf-8");
+        });
+        // Any site may show the image; it runs nothing and loads nothing.
+        if (page.Status == 200)
+            http.Response.Headers.AccessControlAllowOrigin = "*";
+        return Send(http, page, "default-src 'none'; style-src 'unsafe-inline'");
+    }
+
+    /// <summary>One chart with its table and links, as a small page any site may put in an iframe.</summary>
+    private static async Task<IResult> ChartPage(string app, string metric, string? range, string? from, string? to, HttpContext http,
+        RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time)
+    {
+        var page = await cache.GetOrRenderAsync(CacheKey(http), async () =>
+        {
+            var (view, problem) = await ChartAsync(app, metric, range, from, to, http, catalog, publisher, options, time);
+            if (problem is not null) return problem;
+            var v = view!;
+            var body = new StringBuilder($"<h1 class=\"embed-title\">{E(v.Metric.Description)}</h1><p class=\"muted\">{E(v.App)}, {v.Current.From} to {v.Current.To}. ")
+                .Append("Installations, not people; published by a Candor collector from anonymous reports.</p>")
+                .Append(v.Chart()).Append(v.ArrivingNote()).Append(v.Links()).Append(v.Table())
+                .Append($"<p class=\"muted\"><a href=\"/apps/{E(v.App)}\" target=\"_top\">All figures for {E(v.App)}</a></p>");
+            return new CachedPage(EmbedPage(v.Metric.Description, body.ToString()), "text/html; charset=utf-8");
+        });
+        return Send(http, page, page.Status == 200 ? EmbedPolicy : ContentSecurityPolicy);
     }
 
     /// <summary>The privacy rule in one sentence for every page.</summary>
@@ -213,38 +283,14 @@ public static class DashboardEndpoints
         $"Figures are published once per period, {publisher.PublishAfterDays} days after it ends, and then never change; " +
         "each count carries calibrated random noise (differential privacy), and values whose noisy count is below the threshold are merged into one \"other (withheld)\" row.";
 
-    /// <summary>Says which periods of the range are still open, rather than showing their partial figures.</summary>
-    private static void PendingNote(StringBuilder sb, PublishedSeries series)
-    {
-        var pending = series.Periods.Where(p => !p.IsFinal).ToList();
-        if (pending.Count > 0)
-            sb.Append($"<p class=\"pending\">Figures for {pending[0].Period}{(pending.Count > 1 ? $" to {pending[^1].Period}" : "")} are still arriving: ")
-              .Append($"they will be published on {pending[0].FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}{(pending.Count > 1 ? " and after" : "")}.</p>");
-    }
-
-    private static string Label(MetricDefinition m, string value)
-    {
-        if (m.Type == MetricType.Flag) return value == "true" ? "yes" : "no";
-        if (m.Transform == NumberTransform.Log10 && int.TryParse(value, out var e)) return $"about 10^{e} ({N((long)Math.Pow(10, e))})";
-        if (m.Type is MetricType.Counter or MetricType.Quantity or MetricType.Histogram && long.TryParse(value, out var low))
-        {
-            int i = m.Buckets.IndexOf(low);
-            if (i >= 0 && i < m.Buckets.Length - 1)
-                return m.Buckets[i + 1] - 1 == low ? N(low) : $"{N(low)}–{N(m.Buckets[i + 1] - 1)}";
-            if (i == m.Buckets.Length - 1) return $"{N(low)} or more";
-        }
-        return value;
-    }
-
-    private static string Change(double now, double before) =>
-        before == 0 ? "new" : ((now - before) / before * 100).ToString("+0;-0;0", CultureInfo.InvariantCulture) + " %";
-
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+
+    // ---- What is collected ----
 
     private static IResult Collected(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, TimeProvider time)
     {
         if (catalog.Find(app) is not { } registries)
-            return NotFound(http, $"This collector does not collect for '{app}'.");
+            return Send(http, NotFound($"This collector does not collect for '{app}'."));
         var r = registries.Latest.Registry;
         var sb = new StringBuilder();
         sb.Append($"<h1>What {E(r.App)} collects and why</h1>")
@@ -270,7 +316,7 @@ public static class DashboardEndpoints
                   .Append("</dl>");
             }
         }
-        return Send(http, Page($"What {r.App} collects", sb.ToString()));
+        return Send(http, HtmlPage($"What {r.App} collects", sb.ToString()));
     }
 
     private static string Until(MetricDefinition m, DateOnly today) => m.Expires switch

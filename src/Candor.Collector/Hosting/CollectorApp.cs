@@ -2,6 +2,7 @@ using Candor.Collector.Announcements;
 using Candor.Collector.Api;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
+using Candor.Collector.PrivacyPass;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Retention;
@@ -73,6 +74,7 @@ public static class CollectorApp
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton<Publishing.Publisher>();
+            builder.Services.AddSingleton<Dashboard.PageCache>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddSingleton<FetchCounter>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestQueue>());
@@ -83,6 +85,17 @@ public static class CollectorApp
             builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJanitor>());
             builder.Services.AddProblemDetails();
             builder.Services.AddIngestRateLimit(options);
+            builder.Services.AddSingleton(new PrivacyPass.ClientAddress(options.PrivacyPass));
+            builder.Services.AddSingleton<PrivacyPass.TokenRedemption>();
+            if (options.PrivacyPass.KeyDirectory is not null)
+            {
+                var tokenTime = time ?? TimeProvider.System;
+                builder.Services.AddSingleton(options.PrivacyPass);
+                builder.Services.AddSingleton(sp => new PrivacyPass.TokenKeyRing(options.PrivacyPass, tokenTime,
+                    sp.GetRequiredService<ILogger<PrivacyPass.TokenKeyRing>>()));
+                builder.Services.AddSingleton<PrivacyPass.IssuanceBudget>();
+                builder.Services.AddHostedService<PrivacyPass.SpentTokenJanitor>();
+            }
         }
         catch
         {
@@ -109,6 +122,14 @@ public static class CollectorApp
         apps.MapAnnouncements();
         app.MapPublic();
         app.MapDashboard();
+        if (options.PrivacyPass.KeyDirectory is not null)
+        {
+            // Read (and, for an issuer, create) the keys now: a bad key folder stops start-up, not the first request.
+            app.Services.GetRequiredService<PrivacyPass.TokenKeyRing>();
+            apps.MapTokenChallenge();
+            if (options.PrivacyPass.Issuer)
+                app.MapIssuer(options.PrivacyPass);
+        }
         app.MapOperations();
         app.MapCollectorOpenApi();
         return app;

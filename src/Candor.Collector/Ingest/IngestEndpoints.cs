@@ -1,4 +1,5 @@
 using Candor.Collector.Api;
+using Candor.Collector.PrivacyPass;
 using Candor.Collector.Registry;
 using Candor.Collector.Storage;
 using Candor.Protocol;
@@ -13,7 +14,8 @@ namespace Candor.Collector.Ingest;
 /// <c>POST /v1/apps/{app}/reports</c>: where a report enters the collector. The order of checks is
 /// the order of the answers a client can get: 404 app, 415 media type or encoding, 413 size,
 /// 400 idempotency key, 400 malformed JSON, 409 unknown registry version, 400 invalid reports,
-/// 503 overload or store failure, 422 reused key, and only then 202, after the commit.
+/// 401 token missing or refused (apps whose token mode asks), 503 overload or store failure, 422 reused key,
+/// 403 token spent before, and only then 202, after the commit.
 /// Nothing here reads the client's address or headers other than those named above.
 /// </summary>
 public static class IngestEndpoints
@@ -26,6 +28,8 @@ public static class IngestEndpoints
             .WithDescription("All or nothing: a batch with one bad report stores nothing. Optional Idempotency-Key header: a retry with the same key is counted once.")
             // The answers in the order the checks run (the class summary above).
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -35,11 +39,16 @@ public static class IngestEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Results<AcceptedResult, ProblemHttpResult>> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
-        CollectorOptions options, TimeProvider time)
+        CollectorOptions options, TimeProvider time, TokenRedemption tokens)
     {
         var registries = catalog.Find(app);
         if (registries is null)
             return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{Truncate(app)}'.");
+
+        // Credentials before content: a refused token stores nothing and spends nothing.
+        var redemption = tokens.Check(http, registries.App);
+        if (redemption.Problem is { } refused)
+            return refused;
 
         var (body, failure) = await RequestBody.ReadJsonAsync(http.Request, options.MaxBodyBytes, options.MaxDecodedBodyBytes, http.RequestAborted);
         if (body is null)
@@ -74,7 +83,9 @@ public static class IngestEndpoints
 
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
-            var request = new AppendRequest(registries.App, result.Reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span), response, today);
+            var storedAs = redemption.Untokened ? registries.App + TokenRedemption.UntokenedSuffix : registries.App;
+            var request = new AppendRequest(storedAs, result.Reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span),
+                response, today, redemption.Token);
 
             AppendOutcome outcome;
             try
@@ -97,6 +108,8 @@ public static class IngestEndpoints
                 case AppendOutcomeKind.KeyReused:
                     return ProblemTypes.Problem(http, 422, "idempotency-key-reused", "Idempotency-Key reused",
                         "This Idempotency-Key was used before for a different batch; nothing was stored. Use a new key for each batch.");
+                case AppendOutcomeKind.TokenSpent:
+                    return TokenRedemption.Spent(http);
                 case AppendOutcomeKind.Replayed:
                     http.Response.Headers["Idempotent-Replayed"] = "true";
                     break;

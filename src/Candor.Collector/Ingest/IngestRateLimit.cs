@@ -29,7 +29,8 @@ public static class IngestRateLimit
                 int rate = options.RateLimitPerAddressPerSecond;
                 if (rate == 0)
                     return RateLimitPartition.GetNoLimiter(IPAddress.None);
-                return RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress ?? IPAddress.None, _ => new TokenBucketRateLimiterOptions
+                var client = http.RequestServices.GetRequiredService<Candor.Collector.PrivacyPass.ClientAddress>().Of(http);
+                return RateLimitPartition.GetTokenBucketLimiter(Candor.Collector.PrivacyPass.ClientAddress.PartitionKey(client), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = rate * 2,
                     TokensPerPeriod = rate,

@@ -19,7 +19,8 @@ namespace Candor.Collector.Publishing;
 /// 3. The release adds exact discrete Laplace noise to the count of every value the registry allows
 ///    (not only the values someone reported: a value's absence would otherwise be published), then
 ///    shows the values whose noisy count reaches the threshold; the rest are merged into one
-///    "other (withheld)" row, shown if the sum of their noisy counts reaches the threshold too.
+///    "other (withheld)" row, shown if the sum of their noisy counts reaches its own threshold (higher,
+///    as the sum of several noises has a heavier tail: <see cref="WithheldThresholdFor"/>).
 ///    Merging and totals are post-processing of noisy counts, so they cost no extra privacy, and a
 ///    large group is never hidden to protect a small one.
 /// 4. Every final period in a query gets a release, with reports or without, decided by noise and
@@ -65,6 +66,38 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
         while (DiscreteLaplace.UpperTail(eps, steps) > delta)
             steps++;
         return Math.Max(2, steps + 1);
+    }
+
+    /// <summary>
+    /// Threshold of the "other (withheld)" row when it merges <paramref name="merged"/> values: its count
+    /// carries the sum of their noises, whose tail is heavier than one noise's, so the row gets its own
+    /// threshold, the smallest T with P[1 + Z1 + ... + Zk >= T] &lt;= delta (a Chernoff bound on the
+    /// sum, so the guarantee holds with room to spare). Without it, one installation among values that are
+    /// each withheld would make the merged row appear far more often than delta.
+    /// </summary>
+    public static long WithheldThresholdFor(Rational cellEpsilon, double delta, int merged)
+    {
+        long single = ThresholdFor(cellEpsilon, delta);
+        if (merged <= 1)
+            return single;
+        double eps = cellEpsilon.ToDouble(), q = Math.Exp(-eps);
+        // log E[exp(l Z)] = 2 log(1 - q) - log(1 - q e^l) - log(1 - q e^-l), for 0 < l < eps.
+        double LogMgf(double l) => 2 * Math.Log(1 - q) - Math.Log(1 - q * Math.Exp(l)) - Math.Log(1 - q * Math.Exp(-l));
+        double LogBound(long m)
+        {
+            double best = 0;
+            for (int i = 1; i < 400; i++)
+            {
+                double l = eps * i / 400;
+                best = Math.Min(best, merged * LogMgf(l) - l * m);
+            }
+            return best;
+        }
+        long steps = single - 1;
+        double logDelta = Math.Log(delta);
+        while (LogBound(steps) > logDelta)
+            steps++;
+        return Math.Max(single, steps + 1);
     }
 
     /// <summary>Days after its end a period becomes final.</summary>
@@ -142,15 +175,22 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
         var noise = DiscreteLaplace.For(statement.CellEpsilon);
         var shown = new List<ReleasedValue>();
         long withheld = 0;
+        int merged = 0;
         foreach (var value in Domain(def))
         {
             long noisy = counts.GetValueOrDefault(value) + noise.Sample();
             if (noisy >= statement.Threshold)
                 shown.Add(new ReleasedValue(value, noisy));
             else
+            {
                 withheld += noisy;
+                merged++;
+            }
         }
-        return new ReleaseDocument(statement.CellEpsilon.ToString(), statement.Threshold, shown, withheld >= statement.Threshold ? withheld : null);
+        // Which values are merged depends on the noise only through the published decisions, so the row's
+        // threshold may depend on their number (post-processing).
+        bool showWithheld = merged > 0 && withheld >= WithheldThresholdFor(statement.CellEpsilon, statement.Delta, merged);
+        return new ReleaseDocument(statement.CellEpsilon.ToString(), statement.Threshold, shown, showWithheld ? withheld : null);
     }
 
     /// <summary>A stored release as published: display rounding, the withheld row last, shares of the published total.</summary>

@@ -44,6 +44,9 @@ public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog
                 log.LogInformation("Retention: deleted {Rows} raw rows ({Reports} reports) of {App} for periods before {Before}.",
                     record.RawRows, record.Reports, app.App, record.PurgedBefore);
             purged.Add(record);
+            // Batches stored apart for lack of a token (TokenMode.Separate) age out like the app's own.
+            if (options.TokenModeFor(app.App) == PrivacyPass.TokenMode.Separate)
+                await store.PurgeRawAsync(app.App + PrivacyPass.TokenRedemption.UntokenedSuffix, today.AddDays(-options.RetentionFor(app.App)), today, cancellationToken);
         }
         return purged;
     }

@@ -73,6 +73,16 @@ public interface IReportStore : IAsyncDisposable
     Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Forgets the spent Privacy Pass tokens of every key not in <paramref name="keepKeyIds"/>: a token
+    /// under a rotated-out key is refused as expired anyway, so the double-spend store is bounded by
+    /// the keys still accepted (one key epoch and its successor).
+    /// </summary>
+    Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default);
+
+    /// <summary>How many spent tokens are remembered (tests and the operator's health view).</summary>
+    Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Privacy invariant 9: rewrites the tables written since the last rewrite (every table when
     /// <paramref name="force"/>) in primary-key order, in one place each, and drops the old copies, so
     /// that no physical order, dump order, unordered scan or row version tells which cells were written
@@ -82,6 +92,12 @@ public interface IReportStore : IAsyncDisposable
     /// </summary>
     Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A Privacy Pass token being redeemed with a batch: its key id and nonce, nothing else. Stored in
+/// its own table, never linked to report rows; a second batch with the same pair is refused.
+/// </summary>
+public sealed record SpentToken(byte[] KeyId, byte[] Nonce);
 
 /// <summary>One line of the purge log: on <paramref name="Day"/> (UTC), the raw rows of periods before
 /// <paramref name="PurgedBefore"/> were deleted: <paramref name="RawRows"/> rows holding <paramref name="Reports"/> reports.</summary>
@@ -94,8 +110,9 @@ public sealed record PurgeRecord(string App, DateOnly Day, DateOnly PurgedBefore
 /// The key is never stored, so the database alone cannot test a guess of the body.</param>
 /// <param name="Response">The answer to give now and to every retry with the same key.</param>
 /// <param name="Today">The UTC day the key is first seen, the only time kept with it.</param>
+/// <param name="Token">The Privacy Pass token redeemed with this batch, spent in the same transaction; null when none.</param>
 public sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
-    byte[]? BodyMac, IngestResponse Response, DateOnly Today);
+    byte[]? BodyMac, IngestResponse Response, DateOnly Today, SpentToken? Token = null);
 
 /// <summary>The 202 answer: how many reports were accepted and when to report next.</summary>
 public sealed record IngestResponse(int Accepted, long NextReportAfterSeconds);
@@ -109,6 +126,8 @@ public enum AppendOutcomeKind
     Replayed,
     /// <summary>The key was used before with a different body: nothing was stored.</summary>
     KeyReused,
+    /// <summary>The batch's Privacy Pass token was spent before (double spend): nothing was stored.</summary>
+    TokenSpent,
 }
 
 public readonly record struct AppendOutcome(AppendOutcomeKind Kind, IngestResponse Response);

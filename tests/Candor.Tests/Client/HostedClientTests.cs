@@ -20,7 +20,7 @@ public sealed class HostedClientTests : IDisposable
     private readonly CapturingLoggerProvider _logs = new();
     public void Dispose() => _kit.Dispose();
 
-    private IHost Build(Dictionary<string, string?> settings, TimeProvider time)
+    private IHost Build(Dictionary<string, string?> settings, TimeProvider time, Action<CandorClientOptions>? more = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.Sources.Clear();
@@ -36,6 +36,7 @@ public sealed class HostedClientTests : IDisposable
             o.Environment = name => _kit.Environment.GetValueOrDefault(name);
             o.PolicyFile = _kit.PolicyFile;
             o.Random = new Random(3);
+            more?.Invoke(o);
         });
         return builder.Build();
     }
@@ -86,6 +87,10 @@ public sealed class HostedClientTests : IDisposable
             ["Candor:Transport"] = "Direct",
             ["Candor:FirstUploadDelayMin"] = "00:00:00",
             ["Candor:FirstUploadDelayMax"] = "06:00:00",
+            // The collector's hint (3 to 10 days) is bounded to one day here, so the closed week goes out soon after Monday.
+            ["Candor:MinUploadInterval"] = "1.00:00:00",
+            ["Candor:MaxUploadInterval"] = "1.00:00:00",
+            ["Candor:ReportbackJitter"] = "06:00:00",
         }, clock);
         await host.StartAsync();
         var client = host.Services.GetRequiredService<CandorClient>();
@@ -97,7 +102,8 @@ public sealed class HostedClientTests : IDisposable
         while (!(client.Status().PendingBatches == 0 && client.Sent().Any(b => b.Body.Contains("app.launches"))))
         {
             Assert.True(DateTime.UtcNow < deadline, "the scheduled upload never reached the collector");
-            Assert.True(clock.GetUtcNow() < NextMonday.AddDays(3), "no upload within the first day after the random delay");
+            Assert.True(clock.GetUtcNow() < NextMonday.AddDays(3), "the closed week was not uploaded within the bounded wait: "
+                + string.Join(" | ", client.Log().Select(l => l.Message)) + " | sent " + client.Sent().Count + " pending " + client.Status().PendingBatches);
             if (clock.GetUtcNow() < NextMonday.AddDays(1))
             {
                 clock.Advance(TimeSpan.FromHours(1));
@@ -118,5 +124,81 @@ public sealed class HostedClientTests : IDisposable
         // The host's log never carries a recorded value (7 launches, "linux", 130 ms).
         Assert.DoesNotContain(candorLines, l => l.Contains("linux") || l.Contains("130") || l.Contains("app.launches"));
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_hosts_log_gets_the_status_of_a_refusal_never_the_collectors_answer()
+    {
+        // A collector's problem answer may quote a refused value; the user's local log keeps it, the host's log must not.
+        var tap = new WireTap
+        {
+            Intercept = _ => new HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent("""{"title":"Invalid reports","errors":[{"metric":"system.os","reason":"'linux' is not allowed"}]}""",
+                    System.Text.Encoding.UTF8, "application/problem+json"),
+            },
+        };
+        using var client = CandorClient.Create(_kit.Options(new Uri("http://127.0.0.1:9/"), tap), _logs.CreateLogger("Candor.Client.CandorClient"));
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+
+        Assert.Equal(1, (await client.UploadAsync()).Dropped);
+
+        Assert.Contains(client.Log(), l => l.Message.Contains("'linux' is not allowed"));
+        Assert.Contains(_logs.Lines, l => l.Contains("refused for good: 400"));
+        Assert.DoesNotContain(_logs.Lines, l => l.Contains("linux"));
+    }
+
+    [Fact]
+    public async Task The_production_timers_send_fetches_and_uploads_at_different_moments()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
+        await using var collector = await CollectorHost.StartAsync(o => o.AnnouncementsDirectory = Path.Combine(dir, "announcements"), clockStart: NextMonday);
+        using var key = Candor.Announcements.AnnouncementKeys.Generate();
+        var source = Candor.Announcements.AnnouncementSource.Load(collector.Options.AnnouncementsDirectory!, TestRegistries.App);
+        source.ReportbackNext = 0; // no hint: the first upload follows the first closed day
+        source.Publish(collector.Options.AnnouncementsDirectory!, key, ClientTestKit.Wednesday);
+        var clock = new FakeTimeProvider(ClientTestKit.Wednesday);
+        var moments = new TimedTap(clock);
+        using var host = Build(new()
+        {
+            ["Candor:DataDirectory"] = _kit.DataDirectory,
+            ["Candor:CollectorUrl"] = collector.BaseAddress.AbsoluteUri,
+            ["Candor:FirstUploadDelayMin"] = "00:00:00",
+            ["Candor:FirstUploadDelayMax"] = "00:00:00",
+        }, clock, o =>
+        {
+            o.HttpMessageHandler = moments;
+            o.AnnouncementKeys = [key.ExportSubjectPublicKeyInfoPem()];
+        });
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<CandorClient>();
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(moments.Fetches.Count >= 2 && moments.Uploads.Count >= 1))
+        {
+            Assert.True(DateTime.UtcNow < deadline && clock.GetUtcNow() < ClientTestKit.Wednesday.AddDays(5), $"expected two fetches and an upload: {moments.Fetches.Count} {moments.Uploads.Count} " + string.Join(" | ", client.Log().Select(l => l.Message)));
+            clock.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(20);
+        }
+        Assert.Empty(moments.Fetches.Intersect(moments.Uploads)); // never in the same tick
+        await host.StopAsync();
+    }
+
+    /// <summary>Notes the fake-clock moment of every request, by kind, and passes it on to the real collector.</summary>
+    private sealed class TimedTap(TimeProvider clock) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public List<DateTimeOffset> Fetches { get; } = [];
+        public List<DateTimeOffset> Uploads { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var list = request.Method == HttpMethod.Get ? Fetches : Uploads;
+            lock (list) list.Add(clock.GetUtcNow());
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

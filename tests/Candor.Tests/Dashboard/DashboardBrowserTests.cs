@@ -72,11 +72,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(TestRegistries.App, await page.InnerTextAsync("h1"));
         Assert.True(await page.Locator("svg.chart").CountAsync() >= 4, "charts are missing");
         Assert.True(await page.Locator("table").CountAsync() >= 4, "data tables are missing");
-        Assert.Equal(await page.Locator("svg.chart").CountAsync(), await page.Locator("svg.chart + details table").CountAsync());
+        Assert.Equal(await page.Locator("section.metric svg.chart").CountAsync(), await page.Locator("section.metric details.data table").CountAsync());
         Assert.Contains("Last 12 weeks", await page.InnerTextAsync("nav.ranges a[aria-current='page']"));
-        Assert.Contains("linux", await page.InnerTextAsync("#metric-system\\.os table"));
+        Assert.Contains("linux", await page.TextContentAsync("#metric-system\\.os table"));
         // Weekly actives come from the weekly flag: 30 to 60 installs a week, published with noise.
-        Assert.Contains("2026-W47", await page.InnerTextAsync("#weekly-actives + p + svg + details table"));
+        Assert.Contains("2026-W47", await page.TextContentAsync("#weekly-actives details.data table"));
         // Feature use as a share of weekly actives: half of the seeded installs use the spell checker.
         Assert.Contains("of weekly actives", await page.InnerTextAsync("#metric-feature\\.spellcheck .share-of-actives"));
 

@@ -32,7 +32,7 @@ public sealed class StoredRowsTests
             tables++;
             Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
         }
-        Assert.Equal(6, tables); // raw_reports, rollups, idempotency_keys, registries, purge_log, releases
+        Assert.Equal(7, tables); // raw_reports, rollups, idempotency_keys, registries, purge_log, releases, spent_tokens
     }
 
     [Fact]

@@ -82,6 +82,24 @@ public sealed class DiscreteLaplaceTests
     }
 
     [Theory]
+    [InlineData(1, 15)]
+    [InlineData(2, 20)]
+    [InlineData(4, 24)]
+    [InlineData(19, 38)]
+    public void The_withheld_row_needs_a_higher_threshold_the_more_values_it_merges(int merged, long expected)
+    {
+        long threshold = Publisher.WithheldThresholdFor(new Rational(1, 1), 1e-6, merged);
+        Assert.Equal(expected, threshold);
+        // Checked against the exact distribution of 1 + the sum of the noises (by convolution): at most delta.
+        var single = Enumerable.Range(-60, 121).ToDictionary(z => (long)z, z => DiscreteLaplace.Pmf(1, z));
+        var sum = new Dictionary<long, double> { [1] = 1.0 };
+        for (int i = 0; i < merged; i++)
+            sum = sum.SelectMany(a => single.Select(b => (Z: a.Key + b.Key, P: a.Value * b.Value)))
+                .GroupBy(x => x.Z).ToDictionary(g => g.Key, g => g.Sum(x => x.P));
+        Assert.True(sum.Where(x => x.Key >= threshold).Sum(x => x.Value) <= 1e-6);
+    }
+
+    [Theory]
     [InlineData(1, 1, 15)]
     [InlineData(1, 6, 81)]
     public void The_threshold_makes_a_single_installation_visible_with_probability_at_most_delta(long s, long t, long expected)

@@ -97,22 +97,23 @@ public sealed class ReleaseRuleTests
     public void A_week_with_a_few_reports_is_released_like_a_week_with_none()
     {
         // Presence: the same noise and threshold decide for every final week. With none or two reports a
-        // release is empty (a value, or the merged row, passes with probability around delta); with nine,
-        // no value is ever named, and the merged row appears only in the few releases where the noise of the
-        // four values adds up to six or more: the epsilon-per-report guarantee, nine times over.
-        int none = 0, two = 0, nine = 0;
+        // release is empty except with probability around delta per row; with nine (linux 5, macOS 4), a
+        // value is named only when its noise is +10 or more (about 3 in 100,000 releases), and the merged
+        // row appears only where the four noises add up to 15 or more: the epsilon-per-report guarantee,
+        // nine times over. Bounds leave room so that a correct rule fails this test with negligible probability.
+        int none = 0, two = 0, nine = 0, named = 0;
         for (int i = 0; i < Releases; i++)
         {
             if (Release("system.os").Cells.Count > 0) none++;
             if (Release("system.os", ("macos", 2)).Cells.Count > 0) two++;
             var p = Release("system.os", ("linux", 5), ("macos", 4));
-            Assert.Null(p.CountOf("linux"));
-            Assert.Null(p.CountOf("macos"));
+            if (p.CountOf("linux") is not null || p.CountOf("macos") is not null) named++;
             if (p.Cells.Count > 0) nine++;
         }
-        Assert.Equal(0, none);
-        Assert.Equal(0, two);
-        Assert.True(nine < Releases * 0.06, $"{nine} of {Releases} nine-report weeks showed a withheld row");
+        Assert.True(none <= 1, $"{none} of {Releases} empty weeks were not released empty");
+        Assert.True(two <= 1, $"{two} of {Releases} two-report weeks were not released empty");
+        Assert.True(named <= 5, $"{named} of {Releases} nine-report weeks named a value");
+        Assert.True(nine < Releases * 0.06, $"{nine} of {Releases} nine-report weeks showed a row");
     }
 
     [Fact]

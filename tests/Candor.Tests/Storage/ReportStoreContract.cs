@@ -106,6 +106,49 @@ public abstract class ReportStoreContract : IAsyncLifetime
         Assert.Equal(AppendOutcomeKind.Stored, outcomes[0].Kind);
     }
 
+    private static SpentToken Token(byte keyId, byte nonce) => new(Enumerable.Repeat(keyId, 32).ToArray(), Enumerable.Repeat(nonce, 32).ToArray());
+
+    [StoreFact]
+    public async Task A_token_spent_before_is_refused_and_nothing_of_its_batch_is_stored()
+    {
+        var first = await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 7) }]);
+        var again = await Store.AppendGroupAsync([Request("app.a", key: [4, 4]) with { Token = Token(1, 7) }]);
+        Assert.Equal(AppendOutcomeKind.Stored, first[0].Kind);
+        Assert.Equal(AppendOutcomeKind.TokenSpent, again[0].Kind);
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
+        // The refused batch's idempotency key was not kept either: with a fresh token it is a new batch.
+        var fresh = await Store.AppendGroupAsync([Request("app.a", key: [4, 4]) with { Token = Token(1, 8) }]);
+        Assert.Equal(AppendOutcomeKind.Stored, fresh[0].Kind);
+        Assert.Equal(2, await Store.CountSpentTokensAsync());
+    }
+
+    [StoreFact]
+    public async Task One_token_in_two_batches_of_one_group_counts_once()
+    {
+        var outcomes = await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 9) }, Request("app.a") with { Token = Token(1, 9) }]);
+        Assert.Equal([AppendOutcomeKind.Stored, AppendOutcomeKind.TokenSpent], outcomes.Select(o => o.Kind));
+        Assert.Equal(2, (await Store.ReadRawAsync("app.a")).Sum(r => r.Reports));
+    }
+
+    [StoreFact]
+    public async Task A_retry_of_a_stored_batch_with_its_token_is_replayed_not_refused()
+    {
+        byte[] key = [5, 5];
+        await Store.AppendGroupAsync([Request("app.a", key) with { Token = Token(2, 1) }]);
+        var retry = await Store.AppendGroupAsync([Request("app.a", key) with { Token = Token(2, 1) }]);
+        Assert.Equal(AppendOutcomeKind.Replayed, retry[0].Kind);
+    }
+
+    [StoreFact]
+    public async Task Spent_tokens_of_retired_keys_are_forgotten_and_those_of_accepted_keys_kept()
+    {
+        await Store.AppendGroupAsync([Request("app.a") with { Token = Token(1, 1) }, Request("app.a") with { Token = Token(2, 1) },
+            Request("app.a") with { Token = Token(3, 1) }]);
+        Assert.Equal(1, await Store.PurgeSpentTokensAsync([Token(2, 0).KeyId, Token(3, 0).KeyId]));
+        Assert.Equal(2, await Store.CountSpentTokensAsync());
+        Assert.Equal(AppendOutcomeKind.TokenSpent, (await Store.AppendGroupAsync([Request("app.a") with { Token = Token(2, 1) }]))[0].Kind);
+    }
+
     [StoreFact]
     public async Task Registries_are_kept_once_per_app_and_version()
     {
@@ -155,6 +198,28 @@ public abstract class ReportStoreContract : IAsyncLifetime
 
         Assert.Equal(oneByOne.Select(r => r with { App = "" }), grouped.Select(r => r with { App = "" }));
         Assert.Equal(rollupsOneByOne.Select(r => r with { App = "" }), (await Store.ReadRollupsAsync("app.b")).Select(r => r with { App = "" }));
+    }
+
+    [StoreFact]
+    public async Task A_stored_release_is_never_replaced_and_ranges_read_only_their_periods()
+    {
+        StoredRelease Release(string period, string doc) => new("app.a", "system.os", period, Today, doc);
+        await Store.SaveReleasesAsync([Release("2026-W46", "first"), Release("2026-W47", "first")]);
+        // A second collector releasing the same period (or a bug) cannot change what was published.
+        await Store.SaveReleasesAsync([Release("2026-W47", "second"), Release("2026-W48", "second")]);
+        var all = await Store.ReadReleasesAsync("app.a", "system.os", "2026-W40", "2026-W52");
+        Assert.Equal([("2026-W46", "first"), ("2026-W47", "first"), ("2026-W48", "second")], all.Select(r => (r.Period, r.Document)));
+        Assert.Equal(["2026-W47"], (await Store.ReadReleasesAsync("app.a", "system.os", "2026-W47", "2026-W47")).Select(r => r.Period));
+        Assert.Empty(await Store.ReadReleasesAsync("app.a", "app.launches", "2026-W40", "2026-W52"));
+        Assert.Equal(Today, all[0].ReleasedOn);
+    }
+
+    [StoreFact]
+    public async Task Rollups_can_be_read_for_a_range_of_periods()
+    {
+        await Store.AppendGroupAsync([Request("app.a", reports: [Report("system.os", "linux", "2026-W46"), Report("system.os", "linux", "2026-W47"), Report("system.os", "macos", "2026-W48")])]);
+        var cells = await Store.ReadRollupsAsync("app.a", "system.os", "2026-W47", "2026-W48");
+        Assert.Equal([("2026-W47", "linux"), ("2026-W48", "macos")], cells.Select(c => (c.Period, c.Value)));
     }
 
     [StoreFact]

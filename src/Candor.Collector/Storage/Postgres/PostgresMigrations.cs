@@ -86,6 +86,14 @@ internal static class PostgresMigrations
             ALTER TABLE idempotency_keys RENAME COLUMN body_hash TO body_mac;
             UPDATE idempotency_keys SET body_mac = '\x';
             """),
+        (5, """
+            -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
+            -- (no time, no link to report rows).
+            CREATE TABLE spent_tokens (
+                token_key bytea NOT NULL,
+                nonce  bytea NOT NULL,
+                PRIMARY KEY (token_key, nonce));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

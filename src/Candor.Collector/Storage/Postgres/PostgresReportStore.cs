@@ -140,6 +140,7 @@ public sealed class PostgresReportStore : IReportStore
 
         var delta = new GroupDelta();
         var firstClaim = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var candidates = new List<int>(group.Count);
         for (int i = 0; i < group.Count; i++)
         {
             var request = group[i];
@@ -156,8 +157,32 @@ public sealed class PostgresReportStore : IReportStore
                     continue;
                 }
             }
+            candidates.Add(i);
+        }
+
+        // Tokens are spent after the replay check (a retry of a stored batch carries the same token and
+        // must get its first answer); a batch whose token was spent before gives back its key claim,
+        // so that nothing of a refused batch stays behind.
+        var fresh = await SpendTokensAsync(c, group, candidates, cancellationToken);
+        var released = new List<byte[]>();
+        foreach (int i in candidates)
+        {
+            var request = group[i];
+            if (request.Token is { } token && !fresh.Remove(token.KeyId.Concat(token.Nonce).ToArray()))
+            {
+                outcomes[i] = new(AppendOutcomeKind.TokenSpent, request.Response);
+                if (request.IdempotencyKey is { } claimed)
+                    released.Add(claimed);
+                continue;
+            }
             delta.Add(request.App, request.Reports);
             outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
+        }
+        if (released.Count > 0)
+        {
+            await using var release = new NpgsqlCommand("DELETE FROM idempotency_keys WHERE key_hash = ANY(@keys);", c);
+            release.Parameters.AddWithValue("keys", released.ToArray());
+            await release.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using var batch = new NpgsqlBatch(c);
@@ -226,6 +251,44 @@ public sealed class PostgresReportStore : IReportStore
         if (claims.Count != first.Count)
             throw new PostgresException("An idempotency key was purged while a group used it.", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
         return claims;
+    }
+
+    /// <summary>
+    /// Inserts the group's tokens (sorted, so concurrent groups lock in one order) and returns those that
+    /// were new, each as key id and nonce concatenated.
+    /// </summary>
+    private static async Task<HashSet<byte[]>> SpendTokensAsync(NpgsqlConnection c, IReadOnlyList<AppendRequest> group, List<int> candidates,
+        CancellationToken cancellationToken)
+    {
+        var fresh = new HashSet<byte[]>(ByteArrayComparer.Instance);
+        var tokens = candidates.Select(i => group[i].Token).OfType<SpentToken>()
+            .Select(t => t.KeyId.Concat(t.Nonce).ToArray()).Distinct(ByteArrayComparer.Instance).Order(ByteArrayComparer.Instance).ToArray();
+        if (tokens.Length == 0)
+            return fresh;
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO spent_tokens (token_key, nonce)
+            SELECT substring(t FROM 1 FOR 32), substring(t FROM 33) FROM unnest(@tokens::bytea[]) AS t
+            ON CONFLICT DO NOTHING
+            RETURNING token_key || nonce;
+            """, c);
+        insert.Parameters.AddWithValue("tokens", tokens);
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            fresh.Add((byte[])reader.GetValue(0));
+        return fresh;
+    }
+
+    public async Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("DELETE FROM spent_tokens WHERE NOT (token_key = ANY(@keep));");
+        cmd.Parameters.AddWithValue("keep", keepKeyIds.ToArray());
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT count(*) FROM spent_tokens;");
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static void AddRawUpsert(NpgsqlBatch batch, GroupDelta delta)

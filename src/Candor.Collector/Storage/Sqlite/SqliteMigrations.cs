@@ -68,6 +68,14 @@ internal static class SqliteMigrations
             ALTER TABLE idempotency_keys RENAME COLUMN body_hash TO body_mac;
             UPDATE idempotency_keys SET body_mac = x'';
             """),
+        (5, """
+            -- Privacy Pass double-spend store: the key id and nonce of each redeemed token, nothing else
+            -- (no time, no link to report rows; WITHOUT ROWID so storage order follows the random nonce).
+            CREATE TABLE spent_tokens (
+                token_key BLOB NOT NULL,
+                nonce  BLOB NOT NULL,
+                PRIMARY KEY (token_key, nonce)) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -22,7 +22,7 @@ public sealed class SqliteReportStore : IReportStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey;
+    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken;
     private long _writesSinceRewrite;
 
     public SqliteReportStore(string path)
@@ -147,6 +147,13 @@ public sealed class SqliteReportStore : IReportStore
                         : new(AppendOutcomeKind.KeyReused, previous.Response);
                     continue;
                 }
+                // After the replay check (a retry of a stored batch carries the same token and must get its
+                // first answer), before the key is remembered (a refused batch must leave nothing behind).
+                if (request.Token is { } token && !SpendToken(token, tx))
+                {
+                    outcomes[i] = new(AppendOutcomeKind.TokenSpent, request.Response);
+                    continue;
+                }
                 if (request.IdempotencyKey is { } newKey)
                     InsertKey(newKey, request);
                 delta.Add(request.App, request.Reports);
@@ -182,6 +189,37 @@ public sealed class SqliteReportStore : IReportStore
         if (!reader.Read())
             return null;
         return ((byte[])reader.GetValue(0), new IngestResponse(reader.GetInt32(1), reader.GetInt64(2)));
+    }
+
+    private bool SpendToken(SpentToken token, SqliteTransaction tx)
+    {
+        // Prepared on first use: tests migrate to older schema versions, which have no spent_tokens table.
+        _spendToken ??= Command(_writer!, "INSERT INTO spent_tokens (token_key, nonce) VALUES ($key, $nonce) ON CONFLICT DO NOTHING;", "$key", "$nonce");
+        _spendToken.Transaction = tx;
+        _spendToken.Parameters[0].Value = token.KeyId;
+        _spendToken.Parameters[1].Value = token.Nonce;
+        return _spendToken.ExecuteNonQuery() == 1;
+    }
+
+    public async Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        var names = new List<string>();
+        foreach (var id in keepKeyIds)
+        {
+            var name = "$k" + names.Count;
+            names.Add(name);
+            cmd.Parameters.AddWithValue(name, id);
+        }
+        cmd.CommandText = names.Count == 0 ? "DELETE FROM spent_tokens;" : $"DELETE FROM spent_tokens WHERE token_key NOT IN ({string.Join(", ", names)});";
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        return (long)(await Scalar(c, "SELECT count(*) FROM spent_tokens;"))!;
     }
 
     private void InsertKey(byte[] key, AppendRequest request)
@@ -425,7 +463,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken })
                 cmd?.Dispose();
             if (_writer is not null)
             {

@@ -1,0 +1,132 @@
+using System.Net;
+using Candor.PrivacyPass;
+
+namespace Candor.Client.Tokens;
+
+/// <summary>
+/// Adds <c>Authorization: PrivateToken token="..."</c> to every report upload, with the token the wallet
+/// holds for that batch (by its Idempotency-Key), and refills the wallet at random moments of its own,
+/// through the same inner transport as uploads (direct, SOCKS5/Tor, or whatever handler the app gave).
+/// A decorator, like the transports: the client only puts it in front of its handler.
+/// </summary>
+internal sealed class PrivateTokenHandler : DelegatingHandler
+{
+    private readonly TokenWallet _wallet;
+    private readonly TokenRefillOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<bool> _allowed;
+    private readonly Random _random;
+    private readonly Lock _lock = new();
+    private ITimer? _timer;
+
+    /// <param name="allowed">The consent gate: no token is fetched while it says no (privacy invariant 10).</param>
+    public PrivateTokenHandler(HttpMessageHandler inner, TokenWallet wallet, TokenRefillOptions options, TimeProvider time, Func<bool> allowed, Random? random = null)
+        : base(inner)
+    {
+        _wallet = wallet;
+        _options = options;
+        _time = time;
+        _allowed = allowed;
+        _random = random ?? Random.Shared;
+    }
+
+    public TokenWallet Wallet => _wallet;
+
+    /// <summary>When the next refill runs (null until <see cref="Start"/>).</summary>
+    public DateTimeOffset? NextRefill { get; private set; }
+
+    /// <summary>Starts the refill schedule: each refill at a uniformly random moment in the next <see cref="TokenRefillOptions.RefillInterval"/>.</summary>
+    public void Start()
+    {
+        lock (_lock)
+            ScheduleNext();
+    }
+
+    private void ScheduleNext()
+    {
+        var delay = TimeSpan.FromTicks((long)(_random.NextDouble() * _options.RefillInterval.Ticks));
+        NextRefill = _time.GetUtcNow() + delay;
+        _timer?.Dispose();
+        _timer = _time.CreateTimer(_ => _ = RefillAndRescheduleAsync(), null, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task RefillAndRescheduleAsync()
+    {
+        try
+        {
+            await RefillAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or FormatException or KeyNotFoundException)
+        {
+            // Offline or a broken answer: the next random moment tries again; uploads go on without tokens meanwhile.
+        }
+        lock (_lock)
+            if (_timer is not null)
+                ScheduleNext();
+    }
+
+    /// <summary>One refill now, if consent allows and the wallet is below its target; returns the tokens added.</summary>
+    public async Task<int> RefillAsync(CancellationToken cancel = default)
+    {
+        if (!_allowed() || _wallet.Available >= _options.Target)
+            return 0;
+        using var http = new HttpClient(InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel).ConfigureAwait(false);
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        string? batchKey = null;
+        if (request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/reports", StringComparison.Ordinal) == true
+            && request.Headers.Authorization is null
+            && request.Headers.TryGetValues("Idempotency-Key", out var keys) && keys.FirstOrDefault() is { } key)
+        {
+            batchKey = key;
+            if (_wallet.TokenFor(key) is { } token)
+                request.Headers.TryAddWithoutValidation("Authorization", $"{PrivateTokenHeader.Scheme} token=\"{PrivateTokenHeader.Encode(token)}\"");
+        }
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (batchKey is not null)
+        {
+            // The token is spent (accepted) or worthless (refused): either way it must not be sent again.
+            // On a retryable answer (5xx, 429) the batch keeps its token for the retry.
+            if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+                _wallet.Release(batchKey);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && response.Headers.WwwAuthenticate.Count > 0
+                && await ProblemTypeAsync(response).ConfigureAwait(false) == "urn:candor:problem:expired-token-key")
+                _wallet.Clear();
+        }
+        return response;
+    }
+
+    private static async Task<string?> ProblemTypeAsync(HttpResponseMessage response)
+    {
+        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            return doc.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stops the refill schedule (the client is closing; the inner transport is the client's to dispose).</summary>
+    public void StopRefills()
+    {
+        lock (_lock)
+        {
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _timer?.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using Candor.Collector.Publishing;
+using Candor.Registry;
+using static Candor.Collector.Dashboard.Html;
+
+namespace Candor.Collector.Dashboard;
+
+/// <summary>
+/// One metric over a selected range and the range before it, as published by <see cref="Publisher"/>:
+/// its chart, its table and its links. Periods still arriving (pending: the Publisher shows nothing for
+/// them until they are final) are drawn as such in period charts and said so under every other chart;
+/// totals, shares and changes use final periods only, so the newest days never look like a drop.
+/// </summary>
+internal sealed class MetricView
+{
+    private MetricView(string app, MetricDefinition metric, RangeSelection range, PublishedSeries current, PublishedSeries previous)
+    {
+        App = app;
+        Metric = metric;
+        Range = range;
+        Current = current;
+        bool activity = IsActivity;
+        bool Counted(PublishedPeriod p) => activity ? p.CountOf("true") is not null : p.Total > 0;
+        Final = current.Final.Where(Counted).ToList();
+        PreviousFinal = previous.Final.Where(Counted).ToList();
+        // Pending periods that have begun: the Publisher shows nothing for them until they are final.
+        Pending = current.Periods.Where(p => !p.IsFinal && p.Period.Start <= range.Today).ToList();
+        Arriving = Pending.Select(p => p.Period).ToHashSet();
+        // Sums over final periods, of published counts only (PublishedSeries.Totals does the sums).
+        Totals = ValueText.Ordered(metric, current.Totals());
+        PreviousTotals = previous.Totals().ToDictionary(c => (c.Value, c.Withheld));
+    }
+
+    public string App { get; }
+    public MetricDefinition Metric { get; }
+    public RangeSelection Range { get; }
+    public PublishedSeries Current { get; }
+    public IReadOnlyList<PublishedPeriod> Final { get; }
+    public IReadOnlyList<PublishedPeriod> Pending { get; }
+    public HashSet<Candor.Protocol.PeriodKey> Arriving { get; }
+    public IReadOnlyList<PublishedPeriod> PreviousFinal { get; }
+    public IReadOnlyList<PublishedCell> Totals { get; }
+    public IReadOnlyDictionary<(string Value, bool Withheld), PublishedCell> PreviousTotals { get; }
+
+    /// <summary>True for the built-in activity flags, drawn as one column per period.</summary>
+    public bool IsActivity => Metric.Name is MetricRegistry.ActiveMetricName or MetricRegistry.ActiveWeekMetricName;
+
+    public static async Task<MetricView?> LoadAsync(Publisher publisher, string app, MetricDefinition metric, RangeSelection range, CancellationToken cancel)
+    {
+        var (from, to) = range.Periods(metric.Period);
+        var (prevFrom, prevTo) = range.Periods(metric.Period, previous: true);
+        var current = await publisher.SeriesAsync(app, metric.Name, from, to, cancel);
+        var previous = await publisher.SeriesAsync(app, metric.Name, prevFrom, prevTo, cancel);
+        return current is null || previous is null ? null : new MetricView(app, metric, range, current, previous);
+    }
+
+    /// <summary>Installations active in a published period: the "true" cell of an activity flag.</summary>
+    public static long Active(PublishedPeriod p) => p.CountOf("true") ?? 0;
+
+    public bool HasFigures => IsActivity ? Final.Count > 0 : Totals.Count > 0;
+
+    /// <summary>Columns per period for the activity flags (arriving ones marked), bars per value otherwise.</summary>
+    public string Chart(bool standalone = false)
+    {
+        string title = $"{Metric.Description} ({Current.From} to {Current.To})";
+        if (IsActivity)
+        {
+            var published = Current.Periods.ToDictionary(p => p.Period);
+            var points = new List<ColumnPoint>();
+            var (from, to) = Range.Periods(Metric.Period);
+            for (var p = from; p.Start <= to.Start && p.Start <= Range.Today; p = Candor.Protocol.PeriodKey.For(Metric.Period, p.End))
+            {
+                bool arriving = Arriving.Contains(p);
+                long? value = published.TryGetValue(p, out var pp) ? pp.CountOf("true") : null;
+                if (value is not null || arriving || points.Count > 0)
+                    points.Add(new ColumnPoint(p.ToString(), value, arriving));
+            }
+            return SvgChart.Columns(title, points, standalone);
+        }
+        bool compare = PreviousTotals.Count > 0;
+        return SvgChart.Bars(title, Totals.Select(c => new BarRow(Label(c), c.Count,
+            compare ? (PreviousTotals.TryGetValue((c.Value, c.Withheld), out var p) ? p.Count : 0) : null)).ToList(), standalone);
+    }
+
+    private string Label(PublishedCell c) => c.Withheld ? c.Value : ValueText.Label(Metric, c.Value);
+
+    /// <summary>What a bar counts, in words.</summary>
+    public string Unit => Metric.Type switch
+    {
+        MetricType.Histogram => Metric.Period == MetricPeriod.Week ? "weekly reports with the bucket" : "daily reports with the bucket",
+        MetricType.Flag => Metric.Period == MetricPeriod.Week ? "installation-weeks" : "installation-days",
+        _ => Metric.Period == MetricPeriod.Week ? "weekly reports" : "daily reports",
+    };
+
+    /// <summary>
+    /// The chart's table, collapsed behind it (still read by screen readers, and open for people who
+    /// would rather read numbers). <paramref name="activeBase"/> is the installation-periods of activity
+    /// that a flag's share is taken of; without it shares are of the published reports, and say so.
+    /// </summary>
+    public string Table(long activeBase = 0)
+    {
+        var sb = new StringBuilder("<details class=\"data\"><summary>Table of these figures</summary><div class=\"table-wrap\"><table>");
+        if (IsActivity)
+        {
+            sb.Append($"<thead><tr><th scope=\"col\">{(Metric.Period == MetricPeriod.Week ? "Week" : "Day")}</th><th scope=\"col\" class=\"num\">Active installations</th></tr></thead><tbody>");
+            var published = Current.Periods.ToDictionary(p => p.Period);
+            foreach (var p in Current.Periods.Select(p => p.Period).Union(Arriving).OrderBy(p => p.Start))
+            {
+                string value = published.TryGetValue(p, out var pp) && pp.CountOf("true") is { } n ? N(n) : "–";
+                sb.Append($"<tr><td>{p}</td><td class=\"num\">{(Arriving.Contains(p) ? $"{value} (still arriving)" : value)}</td></tr>");
+            }
+            return sb.Append("</tbody></table></div></details>").ToString();
+        }
+        long total = Totals.Sum(c => c.Count);
+        bool flagShare = Metric.Type == MetricType.Flag && activeBase > 0;
+        string shareHeader = flagShare ? $"Share of the {N(activeBase)} active {Unit}" : $"Share of the {N(total)} published {Unit}";
+        sb.Append($"<thead><tr><th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">{E(Capitalize(Unit))}</th><th scope=\"col\" class=\"num\">{E(shareHeader)}</th>")
+          .Append("<th scope=\"col\" class=\"num\">Previous range</th><th scope=\"col\" class=\"num\">Change</th></tr></thead><tbody>");
+        foreach (var c in Totals)
+        {
+            long v = c.Count;
+            double share = flagShare ? Math.Min(1, v / (double)activeBase) : total == 0 ? 0 : v / (double)total;
+            long? before = PreviousTotals.TryGetValue((c.Value, c.Withheld), out var p) ? p.Count : null;
+            sb.Append($"<tr><td>{E(Label(c))}</td><td class=\"num\">{N(v)}</td><td class=\"num\">{Pct(share)}</td>")
+              .Append($"<td class=\"num\">{(before is { } b ? N(b) : "–")}</td><td class=\"num\">{(before is { } b2 ? ValueText.Change(v, b2) : "–")}</td></tr>");
+        }
+        return sb.Append("</tbody></table></div></details>").ToString();
+    }
+
+    /// <summary>The chart's own addresses: embeddable image and page, and the same figures as JSON and CSV.</summary>
+    public string Links()
+    {
+        string q = E(Range.Query);
+        string app = Uri.EscapeDataString(App), metric = Uri.EscapeDataString(Metric.Name);
+        string data = $"from={Current.From}&amp;to={Current.To}";
+        return $"<p class=\"links\">This chart: <a href=\"/apps/{app}/charts/{metric}.svg?{q}\">SVG image</a> · " +
+               $"<a href=\"/apps/{app}/charts/{metric}?{q}\">page to embed</a> · " +
+               $"<a href=\"/v1/public/apps/{app}/metrics/{metric}?{data}\">JSON</a> · " +
+               $"<a href=\"/v1/public/apps/{app}/metrics/{metric}/export.csv?{data}\">CSV</a></p>";
+    }
+
+    /// <summary>Which periods of the range are still arriving, and when the Publisher will make them final.</summary>
+    public string ArrivingNote()
+    {
+        if (Pending.Count == 0) return "";
+        string which = Pending.Count == 1 ? Pending[0].Period.ToString() : $"{Pending[0].Period} to {Pending[^1].Period}";
+        return $"<p class=\"arriving-note pending\">Figures for {which} are still arriving: they will be published on " +
+               $"{Pending[0].FinalOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}{(Pending.Count > 1 ? " and after" : "")}.</p>";
+    }
+
+    private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+}

@@ -1,0 +1,48 @@
+using Candor.Collector.PrivacyPass;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Collector.Hosting;
+
+/// <summary>
+/// The token issuer alone (<c>candor issuer</c>): the issuer directory and issuance endpoints, no
+/// store, no reports. Run it apart from the collectors when a different operator, or a different
+/// machine, should be the one that sees client addresses; the collectors then read only the
+/// <c>.pub</c> files of its key folder (PrivacyPass:KeyDirectory, Issuer false).
+/// </summary>
+public static class IssuerApp
+{
+    public static WebApplication Build(PrivacyPassOptions options, IReadOnlyList<string> urls, TimeProvider? time = null,
+        Action<ILoggingBuilder>? configureLogging = null)
+    {
+        options.Issuer = true;
+        var problems = options.Validate().ToList();
+        if (urls.Count == 0) problems.Add("Urls: give at least one address to listen on.");
+        if (problems.Count > 0)
+            throw new CollectorConfigurationException("Invalid issuer settings:\n  " + string.Join("\n  ", problems));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. urls]);
+        builder.WebHost.ConfigureKestrel(k => { k.AddServerHeader = false; k.Limits.MaxRequestBodySize = 64 * 1024; });
+        CollectorApp.ConfigurePrivateLogging(builder.Logging);
+        configureLogging?.Invoke(builder.Logging);
+        var clock = time ?? TimeProvider.System;
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(new ClientAddress(options));
+        builder.Services.AddSingleton(sp => new TokenKeyRing(options, clock, sp.GetRequiredService<ILogger<TokenKeyRing>>()));
+        builder.Services.AddSingleton<IssuanceBudget>();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.Services.GetRequiredService<TokenKeyRing>(); // a bad key folder stops start-up
+        app.MapIssuer(options);
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        return app;
+    }
+}
