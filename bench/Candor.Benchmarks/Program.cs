@@ -7,4 +7,10 @@ if (args is ["mint-tokens", var keys, var count, var output])
     Candor.Benchmarks.TokenMint.Write(keys, int.Parse(count), output);
     return;
 }
+
+// "ohttp-requests": write freshly encapsulated requests for bench/run-ohttp.sh instead of running benchmarks.
+if (args.Length > 0 && args[0] == "ohttp-requests")
+    return OhttpRequestFile.Write(args[1..]);
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -10,4 +10,6 @@ root.Subcommands.Add(DbCommands.Create());
 root.Subcommands.Add(ClientCommands.Create());
 root.Subcommands.Add(KeyCommands.Create());
 root.Subcommands.Add(AnnounceCommands.Create());
+root.Subcommands.Add(RelayCommand.Create());
+root.Subcommands.Add(OhttpCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -148,4 +148,10 @@ public sealed class CandorClientOptions
 
     /// <summary>Each wallet refill happens at a random moment within this long after the previous one.</summary>
     public TimeSpan TokenRefillInterval { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// The <c>ohttp</c> transport: send through this Oblivious HTTP relay, sealed to the gateway key shipped
+    /// with the app; <see cref="Transport"/> then says how the relay is reached. Null: no relay. See docs/ohttp.md.
+    /// </summary>
+    public Transport.OhttpTransportOptions? Ohttp { get; set; }
 }

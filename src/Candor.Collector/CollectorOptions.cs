@@ -103,6 +103,15 @@ public sealed class CollectorOptions
     /// <summary>Log lines as plain text (the default) or one JSON object per line (<c>Json</c>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 
+    /// <summary>
+    /// The Oblivious HTTP gateway's key file (created with fresh keys when missing); null turns the
+    /// gateway off: <c>/.well-known/ohttp-gateway</c> answers 404 (docs/ohttp.md).
+    /// </summary>
+    public string? OhttpKeysFile { get; set; }
+
+    /// <summary>Days a rotated-out gateway key still opens requests, for clients that fetched it just before the rotation.</summary>
+    public int OhttpKeyOverlapDays { get; set; } = 7;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -128,6 +137,7 @@ public sealed class CollectorOptions
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
+        if (OhttpKeyOverlapDays < 0) errors.Add("OhttpKeyOverlapDays must be 0 or positive.");
         if (PublishEpsilon is <= 0 or > 10 || PublishEpsilon * 10000 != decimal.Truncate(PublishEpsilon * 10000))
             errors.Add($"PublishEpsilon: {PublishEpsilon} must be above 0, at most 10, with at most 4 decimals.");
         if (PublishDelta is not (> 0 and <= 1e-3)) errors.Add($"PublishDelta: {PublishDelta} must be above 0 and at most 0.001.");

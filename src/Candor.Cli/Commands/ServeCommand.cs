@@ -23,7 +23,8 @@ public static class ServeCommand
         var config = new Option<string?>("--config") { Description = "A JSON settings file with a \"Candor\" section (see docs/operations.md)." };
 
         var announcements = new Option<string?>("--announcements") { Description = "Folder of announcements published with 'candor announce publish' (see docs/announcements.md)." };
-        var command = new Command("serve", "Run a collector.") { db, urls, registries, config, announcements };
+        var ohttpKeys = new Option<string?>("--ohttp-keys") { Description = "Turn on the Oblivious HTTP gateway with this key file (created when missing; see docs/ohttp.md)." };
+        var command = new Command("serve", "Run a collector.") { db, urls, registries, config, announcements, ohttpKeys };
         command.SetAction(async (parse, cancellationToken) =>
         {
             CollectorOptions options;
@@ -41,6 +42,7 @@ public static class ServeCommand
             if (parse.GetValue(registries) is { Length: > 0 } r) options.RegistryFiles = [.. r];
             if (options.RegistryFiles.Count == 0) options.RegistryFiles = [.. DefaultRegistries()];
             if (parse.GetValue(announcements) is { } a) options.AnnouncementsDirectory = a;
+            if (parse.GetValue(ohttpKeys) is { } k) options.OhttpKeysFile = k;
             return await RunAsync(options, cancellationToken);
         });
         return command;

@@ -4,9 +4,10 @@ namespace Candor.Client.Transport;
 /// The client's only way to the network, shared by uploads and announcement fetches and owned by the
 /// background worker, never by a lock the app's calls take. Like Sentry's transports, it is a chain of
 /// <see cref="HttpMessageHandler"/>s: the innermost is <see cref="CandorClientOptions.HttpMessageHandler"/>
-/// when the app gives one, else <see cref="ReportingTransport"/> (direct or SOCKS5/Tor). A later
-/// transport (an Oblivious HTTP relay, a Privacy Pass token) is one more handler in this chain, and
-/// nothing else in the client changes.
+/// when the app gives one, else <see cref="ReportingTransport"/> (direct or SOCKS5/Tor), and with
+/// <see cref="CandorClientOptions.Ohttp"/> the <see cref="ObliviousHttpHandler"/> around it
+/// (<see cref="TransportFactory"/>). A later transport (a Privacy Pass token) is one more handler in
+/// this chain, and nothing else in the client changes.
 /// </summary>
 internal sealed class ClientTransport : IDisposable
 {
@@ -19,14 +20,12 @@ internal sealed class ClientTransport : IDisposable
     public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null)
     {
         BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
-        HttpMessageHandler handler = options.HttpMessageHandler
-            ?? (options.Transport == TransportMode.Direct
-                ? new SocketsHttpHandler { UseCookies = false }
-                : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
+        var (handler, ownsHandler) = TransportFactory.Create(options, options.TimeProvider, log);
+        // The token handler goes outside the Oblivious HTTP one, so its header is sealed with the request.
         if (decorate is not null)
             handler = decorate(handler, BaseUrl);
         // An app's own handler stays the app's to dispose, decorated or not (the decorator does not own it then).
-        _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null) { Timeout = RequestTimeout };
+        _http = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = RequestTimeout };
     }
 
     /// <summary>The collector's base address, always ending in '/'.</summary>

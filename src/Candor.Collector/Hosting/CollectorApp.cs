@@ -3,6 +3,7 @@ using Candor.Collector.Api;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.PrivacyPass;
+using Candor.Collector.Ohttp;
 using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Retention;
@@ -96,6 +97,21 @@ public static class CollectorApp
                 builder.Services.AddSingleton<PrivacyPass.IssuanceBudget>();
                 builder.Services.AddHostedService<PrivacyPass.SpentTokenJanitor>();
             }
+            builder.Services.AddSingleton<InProcessDispatcher>();
+            if (options.OhttpKeysFile is { } keysFile)
+            {
+                OhttpKeyRing ring;
+                try
+                {
+                    ring = OhttpKeyRing.Open(keysFile, TimeSpan.FromDays(options.OhttpKeyOverlapDays), time ?? TimeProvider.System);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException
+                    or System.Text.Json.JsonException or System.Security.Cryptography.CryptographicException)
+                {
+                    throw new CollectorConfigurationException($"Invalid collector settings:\n  OhttpKeysFile: {keysFile}: {e.Message}");
+                }
+                builder.Services.AddSingleton(ring);
+            }
         }
         catch
         {
@@ -111,6 +127,9 @@ public static class CollectorApp
                 .LogInformation("Settings in force: {Settings}", CollectorSettingsLog.Describe(options));
         });
         app.UseRequestMetrics(); // outermost, so that the answers of the handlers below are counted as sent
+        // Requests opened by the Oblivious HTTP gateway re-enter the pipeline here, so routing is explicit and after it.
+        app.Services.GetRequiredService<InProcessDispatcher>().Capture(app);
+        app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
@@ -130,6 +149,8 @@ public static class CollectorApp
             if (options.PrivacyPass.Issuer)
                 app.MapIssuer(options.PrivacyPass);
         }
+        if (options.OhttpKeysFile is not null)
+            app.MapGateway();
         app.MapOperations();
         app.MapCollectorOpenApi();
         return app;

@@ -27,7 +27,9 @@ public static class IngestRateLimit
             limiter.AddPolicy(PolicyName, http =>
             {
                 int rate = options.RateLimitPerAddressPerSecond;
-                if (rate == 0)
+                // A request opened by the Oblivious HTTP gateway has no address: its connection was the
+                // relay's, shared by all the relay's users, so keying on it would throttle everyone at once.
+                if (rate == 0 || http.Items.ContainsKey(Ohttp.InProcessDispatcher.InnerRequestItem))
                     return RateLimitPartition.GetNoLimiter(IPAddress.None);
                 var client = http.RequestServices.GetRequiredService<Candor.Collector.PrivacyPass.ClientAddress>().Of(http);
                 return RateLimitPartition.GetTokenBucketLimiter(Candor.Collector.PrivacyPass.ClientAddress.PartitionKey(client), _ => new TokenBucketRateLimiterOptions

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Candor.Cli.Relay;
+using Candor.Collector.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Candor.Cli.Commands;
+
+/// <summary><c>candor relay</c>: an Oblivious HTTP relay in front of one gateway (docs/ohttp.md).</summary>
+public static class RelayCommand
+{
+    public static Command Create()
+    {
+        var gateway = new Option<string?>("--gateway") { Description = "The gateway URL, e.g. https://metrics.example.org/.well-known/ohttp-gateway." };
+        var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5090).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("relay", "Run an Oblivious HTTP relay that forwards sealed requests to one gateway and keeps no addresses.") { gateway, urls };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new RelayOptions();
+            if (parse.GetValue(gateway) is { } g)
+            {
+                if (!Uri.TryCreate(g, UriKind.Absolute, out var uri))
+                {
+                    Console.Error.WriteLine($"candor relay: --gateway: '{g}' is not an absolute URL.");
+                    return 1;
+                }
+                options.Gateway = uri;
+            }
+            if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
+            try
+            {
+                await using var app = RelayApp.Build(options);
+                Console.WriteLine($"Candor relay on {string.Join(", ", options.Urls)} -> {options.Gateway}");
+                await app.StartAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
+                return 0;
+            }
+            catch (Exception e) when (e is CollectorConfigurationException or IOException)
+            {
+                Console.Error.WriteLine($"candor relay: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}

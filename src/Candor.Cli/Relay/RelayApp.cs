@@ -1,0 +1,109 @@
+using Candor.Collector.Hosting;
+using Candor.Ohttp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Cli.Relay;
+
+/// <summary>
+/// An Oblivious HTTP relay (RFC 9458, section 6.2): takes <c>message/ohttp-req</c> bodies from
+/// clients and posts them, byte for byte, to one configured gateway, with a fresh request that carries
+/// nothing of the client's (no header, no address, no Forwarded/X-Forwarded-For), then hands the
+/// gateway's <c>message/ohttp-res</c> back. It cannot read either: the content is sealed to the
+/// gateway's key. It keeps no log of requests or addresses (the collector's logging filters apply).
+/// GET <c>/.well-known/ohttp-gateway</c> is passed through too, so a client can fetch the gateway's key
+/// configuration without telling the gateway who asks (which is what lets it check key consistency).
+/// </summary>
+public static class RelayApp
+{
+    public static WebApplication Build(RelayOptions options, Action<ILoggingBuilder>? configureLogging = null, HttpMessageHandler? upstream = null)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+            throw new CollectorConfigurationException("Invalid relay settings:\n  " + string.Join("\n  ", problems));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        });
+        CollectorApp.ConfigurePrivateLogging(builder.Logging);
+        configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddProblemDetails();
+
+        // One pooled client: connections to the gateway are shared by all users, which is the point.
+        // No proxy from the environment, no cookies, no redirects: nothing may change where bytes go.
+        var client = new HttpClient(upstream ?? new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false }, disposeHandler: true)
+        {
+            Timeout = options.GatewayTimeout,
+        };
+        client.DefaultRequestHeaders.UserAgent.Clear();
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(client.Dispose);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        // Typed as Func<..., Task<IResult>>: a bare (HttpContext) => Task lambda would bind as a
+        // RequestDelegate and its result would be dropped (an empty 200 for every request).
+        app.MapPost("/", (Func<HttpContext, Task<IResult>>)(http => ForwardAsync(http, client, options)));
+        app.MapGet("/.well-known/ohttp-gateway", (Func<HttpContext, Task<IResult>>)(http => ForwardKeysAsync(http, client, options)));
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        return app;
+    }
+
+    private static async Task<IResult> ForwardAsync(HttpContext http, HttpClient client, RelayOptions options)
+    {
+        if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
+            return Problem(415, "unsupported-media-type", "Unsupported media type", $"The relay forwards {OhttpMediaTypes.Request} bodies only.");
+        byte[] body;
+        try
+        {
+            var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            return Problem(413, "too-large", "Request too large", $"The relay forwards at most {options.MaxBodyBytes} bytes.");
+        }
+
+        var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
+        forward.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
+        return await RelayAnswerAsync(client, forward, http.RequestAborted);
+    }
+
+    private static Task<IResult> ForwardKeysAsync(HttpContext http, HttpClient client, RelayOptions options)
+    {
+        var keysUrl = new Uri(options.Gateway!, "/.well-known/ohttp-gateway");
+        return RelayAnswerAsync(client, new HttpRequestMessage(HttpMethod.Get, keysUrl), http.RequestAborted);
+    }
+
+    private static async Task<IResult> RelayAnswerAsync(HttpClient client, HttpRequestMessage forward, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var answer = await client.SendAsync(forward, cancellationToken);
+            var bytes = await answer.Content.ReadAsByteArrayAsync(cancellationToken);
+            // Only the status, the media type and the bytes come back: the gateway's other headers
+            // (cookies, dates, server names) could otherwise tag one client's response.
+            var type = answer.Content.Headers.ContentType?.MediaType;
+            return new StatusResult(Results.Bytes(bytes, type is OhttpMediaTypes.Response or OhttpMediaTypes.Keys or "application/problem+json" ? type : "application/octet-stream"),
+                (int)answer.StatusCode);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return e is TaskCanceledException
+                ? Problem(504, "gateway-timeout", "Gateway timeout", "The gateway did not answer in time; nothing is known about whether it processed the request.")
+                : Problem(502, "gateway-unreachable", "Gateway unreachable", "The relay could not reach its gateway; retry later.");
+        }
+    }
+
+    private static IResult Problem(int status, string slug, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: "urn:candor:problem:relay-" + slug);
+}

@@ -1,0 +1,21 @@
+namespace Candor.Client.Transport;
+
+/// <summary>
+/// Picks the handler uploads and announcement fetches go through: the caller's own handler, a direct
+/// connection, or the SOCKS5/Tor transport; and, with <see cref="CandorClientOptions.Ohttp"/> set, that
+/// handler becomes the way to the Oblivious HTTP relay, wrapped by <see cref="ObliviousHttpHandler"/>.
+/// </summary>
+internal static class TransportFactory
+{
+    public static (HttpMessageHandler Handler, bool Owned) Create(CandorClientOptions options, TimeProvider time, Action<string> log)
+    {
+        HttpMessageHandler handler = options.HttpMessageHandler
+            ?? (options.Transport == TransportMode.Direct
+                ? new SocketsHttpHandler { UseCookies = false }
+                : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
+        bool owned = options.HttpMessageHandler is null;
+        if (options.Ohttp is { } ohttp)
+            return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log), true);
+        return (handler, owned);
+    }
+}

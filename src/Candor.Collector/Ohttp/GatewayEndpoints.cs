@@ -1,0 +1,85 @@
+using Candor.Collector.Api;
+using Candor.Ohttp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Candor.Collector.Ohttp;
+
+/// <summary>
+/// The Oblivious HTTP gateway (RFC 9458, RFC 9540) at <c>/.well-known/ohttp-gateway</c>: GET serves
+/// the key configurations (<c>application/ohttp-keys</c>); POST takes a <c>message/ohttp-req</c>,
+/// opens it, runs the Binary HTTP request inside through the collector's own routes
+/// (<see cref="InProcessDispatcher"/>) and answers a <c>message/ohttp-res</c>. The gateway sees the
+/// relay's connection only; nothing here reads or logs an address or a header of it.
+/// </summary>
+public static class GatewayEndpoints
+{
+    public const string Path = "/.well-known/ohttp-gateway";
+
+    /// <summary>RFC 9458, section 6.3: the problem type for a request under a key the gateway does not hold.</summary>
+    public const string KeyProblemType = "https://iana.org/assignments/http-problem-types#ohttp-key";
+
+    public static void MapGateway(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, (OhttpKeyRing keys, HttpContext http) =>
+        {
+            // Short caching: clients re-read soon after a rotation, and well inside the overlap window.
+            http.Response.Headers.CacheControl = "public, max-age=3600";
+            return TypedResults.Bytes(keys.PublishedConfigs, OhttpMediaTypes.Keys);
+        });
+        app.MapPost(Path, PostAsync);
+    }
+
+    private static async Task<IResult> PostAsync(HttpContext http, OhttpKeyRing keys, InProcessDispatcher dispatcher, CollectorOptions options)
+    {
+        if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
+            return ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
+                $"The gateway takes {OhttpMediaTypes.Request} bodies.");
+        var body = await ReadBoundedAsync(http.Request, options.MaxBodyBytes + 256, http.RequestAborted);
+        if (body is null)
+            return ProblemTypes.Problem(http, 413, "too-large", "Request too large",
+                $"An encapsulated request may hold at most {options.MaxBodyBytes + 256} bytes.");
+
+        var key = OhttpGatewayKey.KeyIdOf(body) is { } id ? keys.Find(id) : null;
+        if (key is null)
+            return TypedResults.Problem(statusCode: 400, type: KeyProblemType, title: "Oblivious HTTP request used the wrong key",
+                detail: "The request names a key this gateway does not hold (or retired); fetch the current configuration.");
+
+        DecapsulatedRequest opened;
+        BinaryHttpRequest inner;
+        try
+        {
+            opened = key.Decapsulate(body);
+            inner = BinaryHttpRequest.Decode(opened.BinaryHttpRequest);
+        }
+        catch (OhttpFormatException e)
+        {
+            return ProblemTypes.Problem(http, 400, "ohttp-" + e.Reason, "Unreadable encapsulated request", e.Message);
+        }
+
+        BinaryHttpResponse answer;
+        if (!InProcessDispatcher.IsAllowed(inner.Method, inner.Path))
+            answer = new BinaryHttpResponse { Status = 404, Headers = [new("content-type", "application/problem+json")],
+                Content = System.Text.Encoding.UTF8.GetBytes("{\"type\":\"urn:candor:problem:not-through-gateway\",\"title\":\"Not reachable through the gateway\",\"status\":404}") };
+        else
+            answer = await dispatcher.DispatchAsync(inner, http.RequestAborted);
+        return TypedResults.Bytes(opened.SealResponse(answer.Encode()), OhttpMediaTypes.Response);
+    }
+
+    private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int max, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > max)
+            return null;
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > max)
+                return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

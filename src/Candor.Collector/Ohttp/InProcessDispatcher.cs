@@ -1,0 +1,98 @@
+using System.Net;
+using Candor.Ohttp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Candor.Collector.Ohttp;
+
+/// <summary>
+/// Runs a request that arrived inside Oblivious HTTP through the collector's own pipeline (routing,
+/// endpoints, problem details), in memory. The inner request has no connection: no address, no port,
+/// and only the allowlisted headers below, so an endpoint cannot learn more about its sender than
+/// the encapsulated request itself carries. Only the routes a client needs are reachable this way.
+/// </summary>
+public sealed class InProcessDispatcher(IHttpContextFactory contexts)
+{
+    /// <summary>Set when the pipeline is built (<see cref="Capture"/>); everything after the capture point.</summary>
+    private RequestDelegate? _pipeline;
+
+    /// <summary>Marks contexts made here, so the per-address rate limit knows there is no address to key on.</summary>
+    public const string InnerRequestItem = "candor.ohttp.inner";
+
+    // Request headers an encapsulated request may pass on; User-Agent and the rest never reach an endpoint.
+    private static readonly HashSet<string> RequestHeaders = new(StringComparer.OrdinalIgnoreCase)
+        { "content-type", "content-encoding", "idempotency-key", "accept" };
+
+    private static readonly HashSet<string> ResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
+        { "content-type", "retry-after", "cache-control", "etag", "last-modified" };
+
+    /// <summary>Installs the capture point: call before UseRouting so inner requests are routed afresh.</summary>
+    public void Capture(IApplicationBuilder app) => app.Use(next =>
+    {
+        _pipeline = next;
+        return next;
+    });
+
+    /// <summary>Whether a path may be reached through the gateway: reports, announcements and the registry.</summary>
+    public static bool IsAllowed(string method, string path)
+    {
+        var segments = path.Split('?')[0].Split('/');
+        // "", "v1", "apps", "{app}", "{resource}"
+        if (segments.Length != 5 || segments[0] != "" || segments[1] != "v1" || segments[2] != "apps" || segments[3].Length == 0)
+            return false;
+        return (method, segments[4]) switch
+        {
+            ("POST", "reports") => true,
+            ("GET", "announcements") => true,
+            ("GET", "registry") => true,
+            _ => false,
+        };
+    }
+
+    public async Task<BinaryHttpResponse> DispatchAsync(BinaryHttpRequest request, CancellationToken cancellationToken)
+    {
+        var pipeline = _pipeline ?? throw new InvalidOperationException("The gateway's dispatcher was not captured in the pipeline.");
+        var features = new FeatureCollection();
+        int query = request.Path.IndexOf('?');
+        var requestFeature = new HttpRequestFeature
+        {
+            Method = request.Method,
+            Scheme = "https",
+            Protocol = "HTTP/1.1",
+            PathBase = "",
+            Path = query < 0 ? request.Path : request.Path[..query],
+            QueryString = query < 0 ? "" : request.Path[query..],
+            Body = new MemoryStream(request.Content, writable: false),
+        };
+        foreach (var (name, value) in request.Headers)
+            if (RequestHeaders.Contains(name))
+                requestFeature.Headers.Append(name, value);
+        requestFeature.Headers.ContentLength = request.Content.Length;
+        requestFeature.Headers.Host = "gateway.invalid";
+        var responseBody = new MemoryStream();
+        features.Set<IHttpRequestFeature>(requestFeature);
+        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(responseBody));
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = null, LocalIpAddress = IPAddress.None });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
+
+        var context = contexts.Create(features);
+        try
+        {
+            context.Items[InnerRequestItem] = true;
+            await pipeline(context);
+            await context.Response.CompleteAsync();
+            var headers = new List<KeyValuePair<string, string>>();
+            foreach (var (name, values) in context.Response.Headers)
+                if (ResponseHeaders.Contains(name))
+                    foreach (var value in values)
+                        headers.Add(new(name.ToLowerInvariant(), value ?? ""));
+            return new BinaryHttpResponse { Status = context.Response.StatusCode, Headers = headers, Content = responseBody.ToArray() };
+        }
+        finally
+        {
+            contexts.Dispose(context);
+        }
+    }
+}

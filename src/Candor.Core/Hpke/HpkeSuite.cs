@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+
+namespace Candor.Hpke;
+
+/// <summary>
+/// One HPKE ciphersuite (RFC 9180) in base mode: the only mode Oblivious HTTP uses. Sender and
+/// recipient set-up return an <see cref="HpkeContext"/> that seals/opens messages and exports secrets.
+/// </summary>
+public sealed class HpkeSuite
+{
+    private readonly byte[] _suiteId;
+
+    public HpkeSuite(KemId kem, KdfId kdf, AeadId aead)
+    {
+        Kem = Dhkem.For(kem);
+        KdfId = kdf;
+        AeadId = aead;
+        Hash = kdf switch
+        {
+            KdfId.HkdfSha256 => HashAlgorithmName.SHA256,
+            KdfId.HkdfSha384 => HashAlgorithmName.SHA384,
+            KdfId.HkdfSha512 => HashAlgorithmName.SHA512,
+            _ => throw new NotSupportedException($"HPKE KDF 0x{(ushort)kdf:x4} is not supported."),
+        };
+        HashSize = kdf switch { KdfId.HkdfSha256 => 32, KdfId.HkdfSha384 => 48, _ => 64 };
+        (KeySize, NonceSize) = aead switch
+        {
+            AeadId.Aes128Gcm => (16, 12),
+            AeadId.Aes256Gcm => (32, 12),
+            AeadId.ChaCha20Poly1305 => (32, 12),
+            _ => throw new NotSupportedException($"HPKE AEAD 0x{(ushort)aead:x4} is not supported."),
+        };
+        _suiteId = [(byte)'H', (byte)'P', (byte)'K', (byte)'E',
+            (byte)((ushort)kem >> 8), (byte)kem, (byte)((ushort)kdf >> 8), (byte)kdf, (byte)((ushort)aead >> 8), (byte)aead];
+    }
+
+    public Dhkem Kem { get; }
+    public KdfId KdfId { get; }
+    public AeadId AeadId { get; }
+    public HashAlgorithmName Hash { get; }
+
+    /// <summary>Nh: the KDF's output size.</summary>
+    public int HashSize { get; }
+
+    /// <summary>Nk: the AEAD key size.</summary>
+    public int KeySize { get; }
+
+    /// <summary>Nn: the AEAD nonce size.</summary>
+    public int NonceSize { get; }
+
+    public static bool IsKnown(ushort kdf, ushort aead) =>
+        kdf is >= 1 and <= 3 && aead is >= 1 and <= 3;
+
+    /// <summary>SetupBaseS: the encapsulated key to send and the sender's context.</summary>
+    public (byte[] Enc, HpkeContext Context) SetupBaseSender(ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info, ReadOnlySpan<byte> ephemeralPrivateKey = default)
+    {
+        var (sharedSecret, enc) = Kem.Encap(recipientPublicKey, ephemeralPrivateKey);
+        return (enc, KeySchedule(sharedSecret, info));
+    }
+
+    /// <summary>SetupBaseR: the recipient's context for an encapsulated key.</summary>
+    public HpkeContext SetupBaseRecipient(ReadOnlySpan<byte> enc, ReadOnlySpan<byte> recipientPrivateKey, ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info)
+    {
+        var sharedSecret = Kem.Decap(enc, recipientPrivateKey, recipientPublicKey);
+        return KeySchedule(sharedSecret, info);
+    }
+
+    internal HpkeContext KeySchedule(byte[] sharedSecret, ReadOnlySpan<byte> info)
+    {
+        try
+        {
+            var pskIdHash = Labeled.Extract(Hash, _suiteId, [], "psk_id_hash", []);
+            var infoHash = Labeled.Extract(Hash, _suiteId, [], "info_hash", info);
+            byte[] context = [0x00, .. pskIdHash, .. infoHash]; // mode_base
+            var secret = Labeled.Extract(Hash, _suiteId, sharedSecret, "secret", []);
+            var key = Labeled.Expand(Hash, _suiteId, secret, "key", context, KeySize);
+            var baseNonce = Labeled.Expand(Hash, _suiteId, secret, "base_nonce", context, NonceSize);
+            var exporterSecret = Labeled.Expand(Hash, _suiteId, secret, "exp", context, HashSize);
+            CryptographicOperations.ZeroMemory(secret);
+            return new HpkeContext(this, key, baseNonce, exporterSecret);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(sharedSecret);
+        }
+    }
+
+    internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, string label, ReadOnlySpan<byte> info, int length) =>
+        Labeled.Expand(Hash, _suiteId, prk, label, info, length);
+
+    /// <summary>Seals with this suite's AEAD under an explicit key and nonce (OHTTP responses use this outside HPKE's own context).</summary>
+    public byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext)
+    {
+        var output = new byte[plaintext.Length + 16];
+        var ciphertext = output.AsSpan(0, plaintext.Length);
+        var tag = output.AsSpan(plaintext.Length);
+        if (AeadId == AeadId.ChaCha20Poly1305)
+        {
+            using var chacha = new ChaCha20Poly1305(key);
+            chacha.Encrypt(nonce, plaintext, ciphertext, tag, aad);
+        }
+        else
+        {
+            using var gcm = new AesGcm(key, 16);
+            gcm.Encrypt(nonce, plaintext, ciphertext, tag, aad);
+        }
+        return output;
+    }
+
+    /// <summary>Opens with this suite's AEAD; throws <see cref="AuthenticationTagMismatchException"/> on any tampering.</summary>
+    public byte[] Open(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> ciphertextAndTag)
+    {
+        if (ciphertextAndTag.Length < 16)
+            throw new AuthenticationTagMismatchException("The ciphertext is shorter than its authentication tag.");
+        int length = ciphertextAndTag.Length - 16;
+        var plaintext = new byte[length];
+        if (AeadId == AeadId.ChaCha20Poly1305)
+        {
+            using var chacha = new ChaCha20Poly1305(key);
+            chacha.Decrypt(nonce, ciphertextAndTag[..length], ciphertextAndTag[length..], plaintext, aad);
+        }
+        else
+        {
+            using var gcm = new AesGcm(key, 16);
+            gcm.Decrypt(nonce, ciphertextAndTag[..length], ciphertextAndTag[length..], plaintext, aad);
+        }
+        return plaintext;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Candor.Hpke;
+
+namespace Candor.Tests.Ohttp;
+
+public sealed class X25519WycheproofTests
+{
+    private static string VectorFile([CallerFilePath] string source = "") =>
+        Path.Combine(Path.GetDirectoryName(source)!, "Vectors", "x25519_test.json");
+
+    [Fact]
+    public void X25519_agrees_with_every_wycheproof_vector_and_refuses_zero_shared_secrets()
+    {
+        Assert.True(X25519.IsSupported, "OpenSSL 3 libcrypto must be loadable on the test machine");
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(VectorFile()));
+        var disagreements = new List<string>();
+        int checkedCount = 0, refusedZero = 0;
+        foreach (var group in doc.RootElement.GetProperty("testGroups").EnumerateArray())
+        foreach (var test in group.GetProperty("tests").EnumerateArray())
+        {
+            checkedCount++;
+            var id = test.GetProperty("tcId").GetInt32();
+            var flags = test.GetProperty("flags").EnumerateArray().Select(f => f.GetString()).ToList();
+            var result = test.GetProperty("result").GetString();
+            var priv = Convert.FromHexString(test.GetProperty("private").GetString()!);
+            var pub = Convert.FromHexString(test.GetProperty("public").GetString()!);
+            var shared = Convert.FromHexString(test.GetProperty("shared").GetString()!);
+            try
+            {
+                var computed = X25519.SharedSecret(priv, pub);
+                if (result == "invalid" || flags.Contains("ZeroSharedSecret"))
+                    disagreements.Add($"tcId {id}: accepted, should be refused ({string.Join(",", flags)})");
+                else if (!computed.AsSpan().SequenceEqual(shared))
+                    disagreements.Add($"tcId {id}: wrong shared secret");
+            }
+            catch (CryptographicException)
+            {
+                // HPKE (RFC 9180, 7.1.4) requires refusing an all-zero DH output; nothing else may fail.
+                if (flags.Contains("ZeroSharedSecret"))
+                    refusedZero++;
+                else if (result != "invalid")
+                    disagreements.Add($"tcId {id}: refused a {result} vector");
+            }
+        }
+        Assert.Empty(disagreements);
+        Assert.Equal(518, checkedCount);
+        Assert.Equal(31, refusedZero);
+    }
+
+    [Fact]
+    public void The_rfc7748_alice_and_bob_keys_agree()
+    {
+        var alice = Convert.FromHexString("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        var bob = Convert.FromHexString("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+        Assert.Equal("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a", Convert.ToHexStringLower(X25519.PublicKey(alice)));
+        var expected = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+        Assert.Equal(expected, Convert.ToHexStringLower(X25519.SharedSecret(alice, X25519.PublicKey(bob))));
+        Assert.Equal(expected, Convert.ToHexStringLower(X25519.SharedSecret(bob, X25519.PublicKey(alice))));
+    }
+}
