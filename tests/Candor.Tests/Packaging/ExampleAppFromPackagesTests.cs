@@ -62,7 +62,7 @@ public sealed class ExampleAppFromPackagesTests(PackedFeed packed) : IClassFixtu
         // else restores from that cache without copying it.
         var globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(packed.Directory, "packages") };
+        var env = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(packed.Directory, "packages") };
 
         var build = PackedFeed.Run(app, TimeSpan.FromMinutes(3), env, "build", "-c", PackedFeed.Configuration, "-o", Path.Combine(app, "out"),
             $"-p:CandorVersion={packed.Version}", $"-p:RestoreFallbackFolders={globalPackages}");
@@ -71,7 +71,9 @@ public sealed class ExampleAppFromPackagesTests(PackedFeed packed) : IClassFixtu
 
         await using var collector = await CollectorHost.StartAsync(
             o => o.RegistryFiles.Add(Path.Combine(source, "metrics.yaml")), clockStart: DateTimeOffset.UtcNow);
-        var run = PackedFeed.Run(app, TimeSpan.FromMinutes(1), null,
+        // The app runs as on a user's machine: CI=true (set by CI) and DO_NOT_TRACK would mean "denied".
+        var userEnvironment = new Dictionary<string, string?> { ["CI"] = null, ["DO_NOT_TRACK"] = null };
+        var run = PackedFeed.Run(app, TimeSpan.FromMinutes(1), userEnvironment,
             Path.Combine(app, "out", "Notepad.dll"), "--collector", collector.BaseAddress.ToString(), "--data-dir", Path.Combine(packed.Directory, "data"), "--yes");
 
         Assert.True(run.Exit == 0, run.Output);

@@ -38,7 +38,7 @@ public sealed class PackedFeed : IDisposable
     }
 
     /// <summary>Runs <c>dotnet</c> with a bounded wait; build servers are not left running after it.</summary>
-    public static (int Exit, string Output) Run(string workingDirectory, TimeSpan timeout, IDictionary<string, string>? environment, params string[] args)
+    public static (int Exit, string Output) Run(string workingDirectory, TimeSpan timeout, IDictionary<string, string?>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,8 +55,13 @@ public sealed class PackedFeed : IDisposable
         }
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-            info.Environment[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                info.Environment.Remove(name); // a variable the child must not inherit
+            else
+                info.Environment[name] = value;
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
