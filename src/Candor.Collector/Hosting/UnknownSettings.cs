@@ -52,12 +52,21 @@ public static class UnknownSettings
                 foreach (var item in child.GetChildren().Where(i => !int.TryParse(i.Key, out _)))
                     problems.Add($"unknown setting {display(item.Path)}: {property.Name} is a list (give {display(child.Path + ":0")}, {display(child.Path + ":1")}, ...).");
             }
+            else if (IsSection(t))
+            {
+                // A nested settings object (PrivacyPass:KeyDirectory): its keys are checked against its own properties.
+                Check(child, t, display, false, problems);
+            }
             else if (child.GetChildren().Any())
             {
                 problems.Add($"{display(child.Path)} is a single value, not a section.");
             }
         }
     }
+
+    private static bool IsSection(Type t) =>
+        t.IsClass && t != typeof(string) && t != typeof(Uri) && !typeof(IEnumerable).IsAssignableFrom(t)
+        && t.GetConstructor(Type.EmptyTypes) is not null;
 
     private static bool IsForeign(string key) => key.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_');
 

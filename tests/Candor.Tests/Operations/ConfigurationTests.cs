@@ -45,6 +45,26 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Settings_of_a_nested_section_are_taken_and_a_typo_inside_it_is_named()
+    {
+        var o = ServeCommand.LoadOptions(null, new Dictionary<string, string?>
+        {
+            ["CANDOR_PrivacyPass__KeyDirectory"] = "/var/lib/candor/token-keys",
+            ["CANDOR_PrivacyPass__Issuer"] = "true",
+            ["CANDOR_PrivacyPass__TrustedProxies__0"] = "127.0.0.1",
+            ["CANDOR_Apps__org.example.editor__Tokens"] = "Required",
+        });
+        Assert.Equal("/var/lib/candor/token-keys", o.PrivacyPass.KeyDirectory);
+        Assert.True(o.PrivacyPass.Issuer);
+        Assert.Equal(["127.0.0.1"], o.PrivacyPass.TrustedProxies);
+        var e = Assert.Throws<InvalidDataException>(() => ServeCommand.LoadOptions(null, new Dictionary<string, string?>
+        {
+            ["CANDOR_PrivacyPass__IssuanceBudgett"] = "10",
+        }));
+        Assert.Contains("unknown setting CANDOR_PrivacyPass__IssuanceBudgett (did you mean CANDOR_PrivacyPass__IssuanceBudget?)", e.Message);
+    }
+
+    [Fact]
     public void A_misspelled_setting_in_the_settings_file_is_refused_with_the_setting_it_meant()
     {
         var file = Path.Combine(_dir, "s.json");
