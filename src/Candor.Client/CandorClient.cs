@@ -41,6 +41,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private Tokens.PrivateTokenHandler? _tokens;
     private readonly UploadWorker _worker;
     private readonly AnnouncementService _announcements;
+    private readonly Transparency.TransparencyService _log;
     private readonly UserView _view;
     private readonly BackgroundSchedule _schedule;
     private int _disposed;
@@ -56,8 +57,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
                 options.PrivateTokens ? (inner, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null);
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
+        _log = new Transparency.TransparencyService(_context, _gate, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
-        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping);
+        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping, VerifyNextReceiptIfDueAsync);
         lock (_context.Local)
             _gate.EraseIfNotGranted();
         _bridge = new MeterBridge(_context.Recorder);
@@ -181,7 +183,11 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
             store.SetState(NoiseSecretKey, Convert.ToBase64String(secret));
         }
-        return new(Registry, _gate.Allowed, _context.Options.RetentionDays, (metric, period) => RandomizedResponse.For(secret, metric, period));
+        var nonces = _context.Options.ReportCommitments ? Transparency.CommitmentNonces.Load(store) : null;
+        return new(Registry, _gate.Allowed, _context.Options.RetentionDays, (metric, period) => RandomizedResponse.For(secret, metric, period), nonces is null ? null : nonces.For)
+        {
+            NextNonceGeneration = nonces?.Generation + 1,
+        };
     }
 
     // ---- Upload ----
@@ -236,6 +242,50 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// after the last attempt has come. A rejected document goes to the local log and changes nothing.
     /// </summary>
     public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) => _announcements.FetchIfDueAsync(cancel);
+
+    // ---- Transparency log: receipts, checks, deletion by receipt (docs/transparency.md) ----
+
+    /// <summary>
+    /// The receipts of reports this device committed to (nonce, commitment, the report as stored, when
+    /// sent, proved or deleted). Local only; kept after consent is revoked, so sent reports can still be
+    /// checked and deleted, and erased with everything else by <see cref="Erase"/>.
+    /// </summary>
+    public IReadOnlyList<Transparency.Receipt> Receipts() => _log.Receipts();
+
+    /// <inheritdoc cref="Receipts"/>
+    public Task<IReadOnlyList<Transparency.Receipt>> ReceiptsAsync(CancellationToken cancel = default) => OffThread(Receipts, cancel);
+
+    /// <summary>
+    /// Checks every sent report against the collector's log: fetches the checkpoint, checks it is signed by
+    /// the log key (<see cref="CandorClientOptions.LogKey"/>, else the key trusted on first use) and extends
+    /// the newest checkpoint this device saw before, then proves each receipt included, or says it is
+    /// pending, missing or deleted. A log caught misbehaving gives <see cref="Transparency.LogVerification.Alarm"/>
+    /// with evidence. The lookups go out together; <see cref="Transparency.LogVerification.Disclosure"/> says what that reveals.
+    /// Runs whatever the consent state: it concerns reports already sent.
+    /// </summary>
+    public Task<Transparency.LogVerification> VerifyReportsAsync(CancellationToken cancel = default) => _log.VerifyAsync(cancel);
+
+    /// <summary>
+    /// The background check: with consent, looks up the one receipt whose random check time came first
+    /// (one receipt per request). The background schedule calls this; null when nothing was due.
+    /// </summary>
+    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) => _log.VerifyNextIfDueAsync(cancel);
+
+    /// <summary>
+    /// Deletion by receipt: reveals the nonces of <paramref name="receipts"/> (default: every sent receipt)
+    /// to the collector, which removes those reports from its stored counts (not from figures already
+    /// published) and records the deletion in its log. Returns each receipt's outcome; receipts deleted
+    /// (or already deleted) are marked so on the device. Runs whatever the consent state.
+    /// </summary>
+    public Task<IReadOnlyList<Transparency.ReceiptDeletion>> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default) =>
+        _log.DeleteAsync(receipts, cancel);
+
+    /// <summary>
+    /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness: the signed note text)
+    /// with the newest one this device verified; a fork comes back with both notes as evidence.
+    /// </summary>
+    public Task<Transparency.CheckpointComparison> CompareCheckpointAsync(string signedCheckpoint, CancellationToken cancel = default) =>
+        _log.CompareAsync(signedCheckpoint, cancel);
 
     // ---- The user's view (privacy invariant 7) ----
 

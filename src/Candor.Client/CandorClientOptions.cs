@@ -154,4 +154,30 @@ public sealed class CandorClientOptions
     /// with the app; <see cref="Transport"/> then says how the relay is reached. Null: no relay. See docs/ohttp.md.
     /// </summary>
     public Transport.OhttpTransportOptions? Ohttp { get; set; }
+
+    /// <summary>
+    /// Send a commitment with every report (a hash of the report and a secret nonce kept on the device), so
+    /// the user can later check that the report is in the collector's public log and delete it by receipt
+    /// (docs/transparency.md). On by default; off, reports carry no commitment and no receipts are kept.
+    /// </summary>
+    public bool ReportCommitments { get; set; } = true;
+
+    /// <summary>
+    /// The collector's log key, in C2SP vkey form (<c>name+keyid+base64</c>), shipped with the app: every
+    /// checkpoint must be signed by it. Null: the key is fetched from <c>/v1/log/key</c> on first use and
+    /// kept (trust on first use, weaker: a collector that lies from the start is not caught).
+    /// </summary>
+    public string? LogKey { get; set; }
+
+    /// <summary>
+    /// How long after the collector accepted a report it must be in the log: epochs are hourly by default,
+    /// so a report still not included after this is reported missing (the collector dropped it).
+    /// </summary>
+    public TimeSpan LogMissingAfter { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Background checks of receipts: each receipt is checked once, alone, at a random time within this
+    /// window after <see cref="LogMissingAfter"/>, so the checks of one batch never go out together.
+    /// </summary>
+    public TimeSpan LogCheckWindow { get; set; } = TimeSpan.FromDays(7);
 }

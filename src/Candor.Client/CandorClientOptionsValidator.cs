@@ -33,6 +33,10 @@ internal sealed class CandorClientOptionsValidator : IValidateOptions<CandorClie
             yield return "FlushInterval, UploadCheckInterval and AnnouncementInterval must be more than 0.";
         if (o.CollectorUrl is { } u && !(u.IsAbsoluteUri && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
             yield return $"CollectorUrl must be an absolute http or https URL, not '{u}'.";
+        if (o.LogMissingAfter <= TimeSpan.Zero || o.LogCheckWindow < TimeSpan.Zero)
+            yield return "LogMissingAfter must be more than 0 and LogCheckWindow 0 or more.";
+        if (o.LogKey is { } key && !Transparency.LogKey.TryParse(key, out _, out var why))
+            yield return $"LogKey is not a log verifier key: {why}.";
         if (o.DevelopmentUploads && o.CollectorUrl is not { IsLoopback: true })
             yield return $"DevelopmentUploads sends unfinished periods at once and is only for a collector on this machine (127.0.0.1, ::1 or localhost), not '{o.CollectorUrl}'.";
     }

@@ -92,6 +92,9 @@ internal sealed class ClientStore
             CREATE TABLE IF NOT EXISTS sent (id INTEGER PRIMARY KEY AUTOINCREMENT, sent_at TEXT NOT NULL, body BLOB NOT NULL, accepted INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, message TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS receipts (commitment TEXT PRIMARY KEY, nonce TEXT NOT NULL, app TEXT NOT NULL,
+                metric TEXT NOT NULL, period TEXT NOT NULL, value TEXT NOT NULL, outbox_id INTEGER, sent_at TEXT,
+                check_at TEXT, leaf_index INTEGER, tree_size INTEGER, deleted_at TEXT);
             """);
     }
 
@@ -183,13 +186,17 @@ internal sealed class ClientStore
         });
     }
 
-    /// <summary>Everything not yet sent: observations and the outbox (revoking consent, privacy invariant 2).</summary>
-    public void EraseUnsent() => Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox;"));
+    /// <summary>
+    /// Everything not yet sent: observations, the outbox and the receipts of its reports (revoking consent,
+    /// privacy invariant 2). Receipts of reports already sent stay: they are how the user can still check
+    /// and delete what left the device (docs/client.md, "Verifying and deleting your reports").
+    /// </summary>
+    public void EraseUnsent() => Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM receipts WHERE sent_at IS NULL;"));
 
     /// <summary>Everything collected, pending or sent; the local log keeps one line saying so.</summary>
     public void EraseAll(DateTimeOffset now)
     {
-        Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM sent; DELETE FROM log; DELETE FROM state;"));
+        Use(c => Execute(c, null, "DELETE FROM observations; DELETE FROM outbox; DELETE FROM sent; DELETE FROM log; DELETE FROM state; DELETE FROM receipts;"));
         Log(now, "All local data was erased at the user's request.");
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Candor.Client.Consent;
 using Candor.Client.Outbox;
+using Candor.Client.Transparency;
 using Candor.Registry;
 
 namespace Candor.Client.LocalStore;
@@ -10,7 +11,8 @@ namespace Candor.Client.LocalStore;
 /// <summary>Writes everything the device holds in a form the user can keep or inspect (privacy invariant 7).</summary>
 internal static class LocalDataExport
 {
-    public static string Json(MetricRegistry registry, EffectiveConsent consent, List<Observation> observations, List<OutboxBatch> pending, List<SentBatch> sent)
+    public static string Json(MetricRegistry registry, EffectiveConsent consent, List<Observation> observations, List<OutboxBatch> pending, List<SentBatch> sent,
+        IReadOnlyList<Receipt>? receipts = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -49,13 +51,32 @@ internal static class LocalDataExport
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            // The nonces are the user's: with them the reports can be checked and deleted from anywhere.
+            w.WriteStartArray("receipts");
+            foreach (var r in receipts ?? [])
+            {
+                w.WriteStartObject();
+                w.WriteString("metric", r.Metric);
+                w.WriteString("period", r.Period);
+                w.WriteString("value", r.Value);
+                w.WriteString("commitment", r.Commitment);
+                w.WriteString("nonce", r.Nonce);
+                w.WriteString("status", r.Status.ToString().ToLowerInvariant());
+                if (r.SentAt is { } at) w.WriteString("sent_at", at.ToString("O", CultureInfo.InvariantCulture));
+                if (r.LeafIndex is { } leaf) w.WriteNumber("leaf_index", leaf);
+                if (r.TreeSize is { } size) w.WriteNumber("tree_size", size);
+                if (r.DeletedAt is { } deleted) w.WriteString("deleted_at", deleted.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>One row per collected item or sent/pending report: <c>section,metric,period,item,value</c>.</summary>
-    public static string Csv(List<Observation> observations, List<OutboxBatch> pending, List<SentBatch> sent)
+    /// <summary>One row per collected item, sent/pending report or receipt: <c>section,metric,period,item,value</c>
+    /// (a receipt's item is <c>status commitment nonce</c>).</summary>
+    public static string Csv(List<Observation> observations, List<OutboxBatch> pending, List<SentBatch> sent, IReadOnlyList<Receipt>? receipts = null)
     {
         var sb = new StringBuilder("section,metric,period,item,value\n");
         foreach (var o in observations)
@@ -64,6 +85,8 @@ internal static class LocalDataExport
             Reports(sb, "pending", b.Body);
         foreach (var s in sent)
             Reports(sb, "sent", Encoding.UTF8.GetBytes(s.Body));
+        foreach (var r in receipts ?? [])
+            Row(sb, "receipt", r.Metric, r.Period, $"{r.Status.ToString().ToLowerInvariant()} {r.Commitment} {r.Nonce}", r.Value);
         return sb.ToString();
     }
 

@@ -95,7 +95,10 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
             var observations = context.Store.Observations();
             var pending = context.Outbox.Pending();
             var sent = context.Store.Sent();
-            return format == ExportFormat.Json ? LocalDataExport.Json(Registry, consent.Current, observations, pending, sent) : LocalDataExport.Csv(observations, pending, sent);
+            var receipts = new Transparency.ReceiptBook(context.Store).All();
+            return format == ExportFormat.Json
+                ? LocalDataExport.Json(Registry, consent.Current, observations, pending, sent, receipts)
+                : LocalDataExport.Csv(observations, pending, sent, receipts);
         }
     }
 

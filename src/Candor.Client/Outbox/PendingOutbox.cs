@@ -1,6 +1,7 @@
 using System.Globalization;
 using Candor.Client.LocalStore;
 using Candor.Client.Reporting;
+using Candor.Client.Transparency;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Client.Outbox;
@@ -14,15 +15,27 @@ namespace Candor.Client.Outbox;
 internal sealed class PendingOutbox(ClientStore store, int maxBatches, int retentionDays)
 {
     /// <summary>
-    /// Stores new batches and deletes the observations they were built from, in one transaction: the data
-    /// is either still observations or already a batch, never both (counted twice) nor neither (lost).
+    /// Stores new batches with the receipts of their reports and deletes the observations they were built
+    /// from, in one transaction: the data is either still observations or already a batch, never both
+    /// (counted twice) nor neither (lost), and no batch is ever sent without the receipts that let the user
+    /// check and delete it. The commitment nonces' generation moves on in the same transaction, so the next
+    /// seal never reuses a nonce.
     /// </summary>
-    public void Seal(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> batches, IReadOnlyList<Observation> consumed) => store.Use(c =>
+    public void Seal(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> batches, IReadOnlyList<Observation> consumed,
+        IReadOnlyList<IReadOnlyList<Receipt>>? receipts = null, long? nextNonceGeneration = null) => store.Use(c =>
     {
         using var tx = c.BeginTransaction();
-        foreach (var (body, oldest) in batches)
+        for (int i = 0; i < batches.Count; i++)
+        {
+            var (body, oldest) = batches[i];
             ClientStore.Execute(c, tx, "INSERT INTO outbox (idempotency_key, body, oldest_period_end) VALUES ($k, $b, $o);",
                 ("$k", Guid.NewGuid().ToString("n")), ("$b", body), ("$o", oldest.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+            if (receipts is not null && i < receipts.Count && receipts[i].Count > 0)
+                ReceiptBook.Insert(c, tx, LastId(c, tx), receipts[i]);
+        }
+        if (nextNonceGeneration is { } generation)
+            ClientStore.Execute(c, tx, "INSERT INTO state (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value;",
+                ("$k", CommitmentNonces.GenerationKey), ("$v", generation.ToString(CultureInfo.InvariantCulture)));
         foreach (var o in consumed)
             ClientStore.Execute(c, tx, "DELETE FROM observations WHERE metric = $m AND period = $p AND item = $i;", ("$m", o.Metric), ("$p", o.Period), ("$i", o.Item));
         tx.Commit();
@@ -78,17 +91,35 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
     public void MarkAttempt(long id) =>
         store.Use(c => ClientStore.Execute(c, null, "UPDATE outbox SET attempts = attempts + 1 WHERE id = $id;", ("$id", id)));
 
-    public void Remove(long id) =>
-        store.Use(c => ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id)));
+    private static long LastId(SqliteConnection c, SqliteTransaction tx)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT last_insert_rowid();";
+        return (long)cmd.ExecuteScalar()!;
+    }
 
-    /// <summary>Replaces a batch by a new one (a new key: it is a different body), e.g. after the user switched a category off.</summary>
+    /// <summary>Removes a batch and the receipts still tied to it (an accepted batch's receipts were released first by <see cref="ReceiptBook.MarkSent"/>).</summary>
+    public void Remove(long id) =>
+        store.Use(c => ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id; DELETE FROM receipts WHERE outbox_id = $id;", ("$id", id)));
+
+    /// <summary>
+    /// Replaces a batch by a new one (a new key: it is a different body), e.g. after the user switched a
+    /// category off. The reports kept carry their commitments unchanged; the receipts of the reports taken
+    /// out go with them, since those reports will never be sent.
+    /// </summary>
     public void Replace(long id, byte[]? body) => store.Use(c =>
     {
+        using var tx = c.BeginTransaction();
         if (body is null)
-            ClientStore.Execute(c, null, "DELETE FROM outbox WHERE id = $id;", ("$id", id));
+            ClientStore.Execute(c, tx, "DELETE FROM outbox WHERE id = $id; DELETE FROM receipts WHERE outbox_id = $id;", ("$id", id));
         else
-            ClientStore.Execute(c, null, "UPDATE outbox SET body = $b, idempotency_key = $k, attempts = 0 WHERE id = $id;",
+        {
+            ClientStore.Execute(c, tx, "UPDATE outbox SET body = $b, idempotency_key = $k, attempts = 0 WHERE id = $id;",
                 ("$id", id), ("$b", body), ("$k", Guid.NewGuid().ToString("n")));
+            ReceiptBook.KeepOnly(c, tx, id, ReceiptBook.CommitmentsIn(body));
+        }
+        tx.Commit();
     });
 
     /// <summary>Drops batches the collector would refuse as too old, then the oldest beyond the limit; logs each drop.</summary>

@@ -2,13 +2,17 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Candor.Client.LocalStore;
+using Candor.Client.Transparency;
 using Candor.Protocol;
 using Candor.Registry;
+using Candor.Transparency;
 
 namespace Candor.Client.Reporting;
 
-/// <summary>A batch ready for the outbox and the observations it was built from.</summary>
-internal sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> Batches, IReadOnlyList<Observation> Consumed);
+/// <summary>Batches ready for the outbox, the receipts of their reports (one list per batch, empty when
+/// commitments are off) and the observations they were built from.</summary>
+internal sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestPeriodEnd)> Batches, IReadOnlyList<Observation> Consumed,
+    IReadOnlyList<IReadOnlyList<Receipt>> Receipts);
 
 /// <summary>
 /// The one place that decides what leaves the device (privacy invariants 3 and 4). From the observations
@@ -18,13 +22,18 @@ internal sealed record BuiltBatches(IReadOnlyList<(byte[] Body, DateOnly OldestP
 /// finer than the period. Every batch is then checked by the collector's own reader before it is kept.
 /// </summary>
 /// <param name="noise">Randomness per metric and period for <c>local_privacy</c> metrics (see <see cref="RandomizedResponse.For"/>).</param>
-internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays, Func<string, string, Random> noise)
+/// <param name="nonces">The commitment nonce of a report, by metric and period (<see cref="CommitmentNonces"/>); null: no commitments are sent.</param>
+internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefinition, bool> allowed, int retentionDays, Func<string, string, Random> noise,
+    Func<string, string, byte[]>? nonces = null)
 {
     /// <summary>Stay well below the collector's 64 KiB body limit and 1000 reports.</summary>
     public const int MaxBatchBytes = 60 * 1024;
     public const int MaxReportsPerBatch = 1000;
 
     private readonly CompiledRegistry _compiled = new(registry);
+
+    /// <summary>The nonce generation the store keeps after sealing what this builder built (null: commitments off).</summary>
+    public long? NextNonceGeneration { get; init; }
 
     /// <summary>
     /// Builds batches from the observations of periods that ended by <paramref name="today"/>. Observations
@@ -66,24 +75,54 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
             : order[a.Metric.Name].CompareTo(order[b.Metric.Name]));
 
         var batches = new List<(byte[], DateOnly)>();
+        var receipts = new List<IReadOnlyList<Receipt>>();
         int start = 0;
         while (start < reports.Count)
         {
             int count = Math.Min(MaxReportsPerBatch, reports.Count - start);
-            byte[] body = Write(reports, start, count);
+            var (body, batchReceipts) = WriteCommitted(reports, start, count, today);
             while (body.Length > MaxBatchBytes && count > 1)
             {
                 count /= 2;
-                body = Write(reports, start, count);
+                (body, batchReceipts) = WriteCommitted(reports, start, count, today);
             }
-            SelfCheck(body, today);
+            SelfCheck(body, today, batchReceipts);
             batches.Add((body, reports.Skip(start).Take(count).Min(r => r.Period.End)));
+            receipts.Add(batchReceipts);
             start += count;
         }
-        return new BuiltBatches(batches, closed);
+        return new BuiltBatches(batches, closed, receipts);
     }
 
-    private byte[] Write(List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports, int start, int count)
+    /// <summary>
+    /// The batch body, with a commitment on every report when commitments are on. A commitment covers the
+    /// value as the collector will store it, so the body is first read back with the collector's own reader
+    /// and the commitments are computed from its canonical values: a value the client spells differently
+    /// (a histogram's key order) still commits to what the collector keeps, and a deletion by receipt finds it.
+    /// </summary>
+    private (byte[] Body, IReadOnlyList<Receipt> Receipts) WriteCommitted(List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports,
+        int start, int count, DateOnly today)
+    {
+        var plain = Write(reports, start, count, null);
+        if (nonces is null)
+            return (plain, []);
+        var read = ReportBatchReader.Read(plain, v => v == registry.Version ? _compiled : null, new BatchRules(today, retentionDays, MaxReportsPerBatch));
+        if (read.Status != BatchStatus.Valid || read.Reports.Count != count)
+            throw new InvalidOperationException("Candor built a batch its collector would refuse: "
+                + string.Join("; ", read.Problems.Select(p => $"{p.Metric}.{p.Field}: {p.Reason}")));
+        var receipts = new Receipt[count];
+        for (int i = 0; i < count; i++)
+        {
+            var r = read.Reports[i];
+            var nonce = nonces(r.Metric, r.Period);
+            var commitment = ReportCommitment.Compute(nonce, registry.App, r.Metric, r.Period, r.Value);
+            receipts[i] = new Receipt(ReportCommitment.Encode(commitment), ReportCommitment.Encode(nonce), registry.App, r.Metric, r.Period, r.Value,
+                null, null, null, null);
+        }
+        return (Write(reports, start, count, receipts), receipts);
+    }
+
+    private byte[] Write(List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports, int start, int count, Receipt[]? receipts)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
@@ -99,6 +138,8 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
                 w.WriteString("period", period.ToString());
                 w.WritePropertyName("value");
                 writeValue(w);
+                if (receipts is not null)
+                    w.WriteString("commitment", receipts[i - start].Commitment);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -221,11 +262,15 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
         x <= 1 ? 0 : Math.Clamp((long)Math.Round(Math.Log10(x), MidpointRounding.AwayFromZero), 0, MetricDefinition.MaxLog10Value);
 
     /// <summary>A batch the collector would refuse is a bug here, never something to send and lose all of.</summary>
-    private void SelfCheck(byte[] body, DateOnly today)
+    private void SelfCheck(byte[] body, DateOnly today, IReadOnlyList<Receipt> receipts)
     {
         var result = ReportBatchReader.Read(body, v => v == registry.Version ? _compiled : null, new BatchRules(today, retentionDays, MaxReportsPerBatch));
         if (result.Status != BatchStatus.Valid)
             throw new InvalidOperationException("Candor built a batch its collector would refuse: "
                 + string.Join("; ", result.Problems.Select(p => $"{p.Metric}.{p.Field}: {p.Reason}")));
+        // The receipt must describe the report exactly as the collector reads it, or deleting by receipt would miss it.
+        for (int i = 0; i < receipts.Count; i++)
+            if (result.Reports[i] is var r && (r.Metric != receipts[i].Metric || r.Period != receipts[i].Period || r.Value != receipts[i].Value))
+                throw new InvalidOperationException($"Candor's receipt for {r.Metric} {r.Period} does not match the report the collector reads.");
     }
 }

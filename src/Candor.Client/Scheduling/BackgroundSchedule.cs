@@ -7,13 +7,14 @@ namespace Candor.Client.Scheduling;
 /// Started by the host (<c>AddCandor</c>'s hosted service) or by <see cref="CandorClient.Create(CandorClientOptions)"/>,
 /// never by a constructor. A tick whose previous run has not finished is skipped, not queued.
 /// </summary>
-internal sealed class BackgroundSchedule(ClientContext context, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping)
+internal sealed class BackgroundSchedule(ClientContext context, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
+    Func<CancellationToken, Task>? verify = null)
 {
     /// <summary>Gives the app a moment to start before the first network check.</summary>
     private static readonly TimeSpan StartDelay = TimeSpan.FromSeconds(30);
 
     private readonly List<ITimer> _timers = [];
-    private Task _uploadRun = Task.CompletedTask, _fetchRun = Task.CompletedTask;
+    private Task _uploadRun = Task.CompletedTask, _fetchRun = Task.CompletedTask, _verifyRun = Task.CompletedTask;
     private int _started;
 
     public void Start()
@@ -22,17 +23,21 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         var o = context.Options;
         var time = context.Time;
-        TimeSpan uploadOffset, fetchOffset;
+        TimeSpan uploadOffset, fetchOffset, verifyOffset;
         lock (context.Local)
         {
             uploadOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
             fetchOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
+            verifyOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
         }
         lock (_timers)
         {
             _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
             _timers.Add(time.CreateTimer(_ => Run(ref _uploadRun, upload), null, uploadOffset, o.UploadCheckInterval));
             _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, fetch), null, fetchOffset, o.UploadCheckInterval));
+            // Receipt checks on a third offset: a lookup never rides in the same tick as an upload.
+            if (verify is not null)
+                _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, verify), null, verifyOffset, o.UploadCheckInterval));
         }
     }
 
@@ -69,7 +74,7 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             foreach (var t in _timers)
                 t.Dispose();
             _timers.Clear();
-            running = [_uploadRun, _fetchRun];
+            running = [_uploadRun, _fetchRun, _verifyRun];
         }
         await Task.WhenAny(Task.WhenAll(running), Task.Delay(bound)).ConfigureAwait(false);
     }

@@ -3,6 +3,7 @@ using Candor.Client.Consent;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
 using Candor.Client.Reporting;
+using Candor.Client.Transparency;
 using Candor.Client.Transport;
 using Candor.Protocol;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed class UploadWorker
     private readonly RecordingFlusher _flusher;
     private readonly Func<ReportBuilder> _builder;
     private readonly Uploader? _uploader;
+    private readonly ReceiptBook _receipts;
     private readonly SemaphoreSlim _oneCycle = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private CancellationTokenSource? _inFlight;
@@ -37,6 +39,7 @@ internal sealed class UploadWorker
         _flusher = flusher;
         _builder = builder;
         _uploader = transport is null ? null : new Uploader(transport, context.Registry.App);
+        _receipts = new ReceiptBook(context.Store);
         consent.Withdrawn += OnConsentWithdrawn;
     }
 
@@ -108,10 +111,12 @@ internal sealed class UploadWorker
             if (now < next)
                 return new UploadCycle("not due", 0, dropped, _context.Outbox.Pending().Count, next);
 
-            var built = _builder().Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
+            var builder = _builder();
+            var built = builder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
             if (built.Consumed.Count > 0)
-                _context.Outbox.Seal(built.Batches, built.Consumed);
+                _context.Outbox.Seal(built.Batches, built.Consumed, built.Receipts, builder.NextNonceGeneration);
             dropped += _context.Outbox.EnforceLimits(now);
+            _receipts.Prune(today, options.RetentionDays);
             pending = _context.Outbox.Pending();
         }
 
@@ -144,6 +149,8 @@ internal sealed class UploadWorker
                 switch (outcome.Result)
                 {
                     case UploadResult.Accepted:
+                        // Receipts first: a crash before Remove resends the batch, which the collector replays.
+                        _receipts.MarkSent(batch.Id, now, () => now + options.LogMissingAfter + UploadSchedule.Between(TimeSpan.Zero, options.LogCheckWindow, options.Random));
                         _context.Outbox.Remove(batch.Id);
                         _context.Store.RecordSent(now, batch.Body, outcome.Accepted);
                         _context.Store.SetState(FailuresKey, null);

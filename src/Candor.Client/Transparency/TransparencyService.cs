@@ -1,0 +1,348 @@
+using System.Text;
+using Candor.Client.Consent;
+using Candor.Client.Transport;
+using Candor.Client.Upload;
+using Candor.Transparency;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Client.Transparency;
+
+/// <summary>
+/// The user's side of the transparency log (docs/transparency.md): checks that each report the device sent
+/// is in the collector's log, that every checkpoint is signed by the log key and extends the newest one
+/// this device saw before, compares checkpoints seen elsewhere, and deletes reports by receipt. Network
+/// work runs with no lock held; receipts and the stored checkpoint change under <see cref="ClientContext.Local"/>.
+/// </summary>
+/// <remarks>
+/// The checks the user asks for (<see cref="VerifyAsync"/>, <see cref="DeleteAsync"/>) run whatever the
+/// consent state: they concern reports already sent, and the user must be able to check and delete those
+/// after saying no. The background check (<see cref="VerifyNextIfDueAsync"/>) runs only with consent, and
+/// looks up one receipt per request at independent random times, so the lookups of one device are not
+/// sent together.
+/// </remarks>
+internal sealed class TransparencyService(ClientContext context, ConsentGate consent, ClientTransport? transport)
+{
+    private readonly ReceiptBook _book = new(context.Store);
+    private readonly SemaphoreSlim _oneCheck = new(1, 1);
+
+    public IReadOnlyList<Receipt> Receipts()
+    {
+        lock (context.Local)
+            return _book.All();
+    }
+
+    /// <summary>Checks every sent receipt at once against a freshly verified checkpoint.</summary>
+    public async Task<LogVerification> VerifyAsync(CancellationToken cancel)
+    {
+        var reader = Reader();
+        await _oneCheck.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            var (verified, alarm, tofu) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            List<Receipt> receipts;
+            lock (context.Local)
+                receipts = _book.All().Where(r => r.SentAt is not null).ToList();
+            var disclosure = Disclosure(receipts.Count);
+            if (alarm is not null)
+                return new LogVerification(0, null, tofu, alarm, [], disclosure);
+            var checks = new List<ReceiptCheck>();
+            foreach (var receipt in receipts)
+            {
+                var check = await CheckAsync(reader, receipt, verified!, cancel).ConfigureAwait(false);
+                checks.Add(check);
+                alarm ??= check.Verdict == ReceiptVerdict.ProofFailed
+                    ? new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail))
+                    : null;
+            }
+            if (alarm is not null)
+                LogAlarmLocally(alarm);
+            return new LogVerification(verified!.Checkpoint.Size, verified.Note, tofu, alarm, checks, disclosure);
+        }
+        finally
+        {
+            _oneCheck.Release();
+        }
+    }
+
+    /// <summary>
+    /// The background step: with consent, checks the one receipt whose random check time has come first
+    /// (one lookup per call, so one device's lookups never travel together). Null when nothing was due.
+    /// </summary>
+    public async Task<ReceiptCheck?> VerifyNextIfDueAsync(CancellationToken cancel)
+    {
+        if (transport is null || !context.Options.ReportCommitments)
+            return null;
+        Receipt? due;
+        lock (context.Local)
+        {
+            if (!consent.IsGranted)
+                return null;
+            due = _book.NextDue(context.Time.GetUtcNow());
+        }
+        if (due is null || !await _oneCheck.WaitAsync(0, cancel).ConfigureAwait(false))
+            return null;
+        try
+        {
+            var reader = Reader();
+            var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            var options = context.Options;
+            if (alarm is not null)
+            {
+                lock (context.Local)
+                    _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                return new ReceiptCheck(due, ReceiptVerdict.ProofFailed, null, null, alarm.Reason);
+            }
+            var check = await CheckAsync(reader, due, verified!, cancel).ConfigureAwait(false);
+            lock (context.Local)
+            {
+                var now = context.Time.GetUtcNow();
+                // Pending: look again later, at a new random time. Anything else is an answer; a missing
+                // report or a failed proof is written to the user's log with its evidence.
+                _book.SetCheckAt(due.Commitment, check.Verdict == ReceiptVerdict.Pending
+                    ? now + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random)
+                    : null);
+                if (check.Verdict is ReceiptVerdict.Missing)
+                    context.Log($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
+                        "A report this device sent is not in the collector's log.");
+                if (check.Verdict is ReceiptVerdict.ProofFailed)
+                    LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail)));
+            }
+            return check;
+        }
+        finally
+        {
+            _oneCheck.Release();
+        }
+    }
+
+    /// <summary>Reveals the nonces of <paramref name="receipts"/> (default: every sent receipt) and asks the collector to delete their reports.</summary>
+    public async Task<IReadOnlyList<ReceiptDeletion>> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
+    {
+        var reader = Reader();
+        List<Receipt> targets;
+        lock (context.Local)
+        {
+            var known = _book.All().Where(r => r.SentAt is not null).ToDictionary(r => r.Commitment);
+            // Only receipts this device holds: a receipt from elsewhere has no nonce the device vouches for.
+            targets = receipts is null ? known.Values.ToList()
+                : receipts.Select(r => known.GetValueOrDefault(r.Commitment)).OfType<Receipt>().ToList();
+        }
+        var outcomes = new List<ReceiptDeletion>();
+        foreach (var group in targets.GroupBy(r => r.App))
+            foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
+            {
+                var answers = await reader.DeleteAsync(group.Key, chunk, cancel).ConfigureAwait(false);
+                lock (context.Local)
+                {
+                    var now = context.Time.GetUtcNow();
+                    foreach (var r in chunk)
+                    {
+                        var status = answers.GetValueOrDefault(r.Commitment, "no answer");
+                        if (status is "deleted" or "already-deleted")
+                            _book.MarkDeleted(r.Commitment, now);
+                        outcomes.Add(new ReceiptDeletion(r, status));
+                    }
+                    var deleted = outcomes.Count(o => o.Status == "deleted");
+                    if (deleted > 0)
+                        context.Log($"The collector deleted {deleted} report(s) by receipt at the user's request.");
+                }
+            }
+        return outcomes;
+    }
+
+    /// <summary>The most receipts one deletion request carries; more are sent in several requests.</summary>
+    public const int MaxReceiptsPerDeletion = 100;
+
+    /// <summary>
+    /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness) with the newest one this
+    /// device verified: the same size must have the same root, and the smaller must be a prefix of the
+    /// larger (a consistency proof from the collector). A checkpoint the log key did not sign proves nothing.
+    /// </summary>
+    public async Task<CheckpointComparison> CompareAsync(string otherNote, CancellationToken cancel)
+    {
+        var reader = Reader();
+        var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+        if (alarm is not null)
+            return new CheckpointComparison(false, 0, 0, alarm.Reason, alarm);
+        var key = await KeyAsync(reader, cancel).ConfigureAwait(false);
+        if (!Open(otherNote, key.Key, out var other, out var why))
+            return new CheckpointComparison(false, verified!.Checkpoint.Size, 0, $"The other checkpoint cannot be used: {why}.", null);
+        var mine = verified!;
+        var (small, large) = mine.Checkpoint.Size <= other!.Size ? (mine.Checkpoint, other) : (other, mine.Checkpoint);
+        string? reason = null;
+        IReadOnlyList<byte[]>? proof = null;
+        if (small.Size == large.Size)
+        {
+            if (!small.RootHash.AsSpan().SequenceEqual(large.RootHash))
+                reason = $"two checkpoints of size {small.Size} with different root hashes: the log shows different histories to different people";
+        }
+        else if (small.Size > 0)
+        {
+            proof = await reader.ConsistencyAsync(small.Size, large.Size, cancel).ConfigureAwait(false);
+            if (!MerkleProof.VerifyConsistency(small.Size, large.Size, small.RootHash, large.RootHash, proof, out var failed))
+                reason = $"the checkpoints of sizes {small.Size} and {large.Size} are not consistent ({failed})";
+        }
+        if (reason is null)
+            return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,
+                $"Consistent: this device's checkpoint (size {mine.Checkpoint.Size}) and the other (size {other.Size}) show one history.", null);
+        var fork = new LogAlarm(LogAlarmKind.Fork, reason, Evidence(mine.Note, otherNote, proof is null ? null : ProofText("consistency proof", proof)));
+        lock (context.Local)
+            LogAlarmLocally(fork);
+        return new CheckpointComparison(false, mine.Checkpoint.Size, other.Size, "Fork: " + reason + ".", fork);
+    }
+
+    private LogReader Reader() =>
+        transport is null ? throw new InvalidOperationException("No collector is configured (CollectorUrl): there is no log to check.") : new LogReader(transport);
+
+    private sealed record VerifiedCheckpoint(Checkpoint Checkpoint, string Note);
+
+    /// <summary>The log key: configured (strong), kept from first use, or fetched now and kept (trust on first use).</summary>
+    private async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, CancellationToken cancel)
+    {
+        if (context.Options.LogKey is { } configured)
+            return LogKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
+        string? kept;
+        lock (context.Local)
+            kept = context.Store.GetState(ReceiptBook.TrustedKeyKey);
+        if (kept is not null && LogKey.TryParse(kept, out var keptKey, out _))
+            return (keptKey!, true);
+        var fetched = await reader.KeyAsync(cancel).ConfigureAwait(false);
+        if (!LogKey.TryParse(fetched, out var first, out var reason))
+            throw new InvalidDataException($"The collector's log key cannot be used: {reason}.");
+        lock (context.Local)
+        {
+            context.Store.SetState(ReceiptBook.TrustedKeyKey, fetched);
+            context.Log($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
+        }
+        return (first!, true);
+    }
+
+    /// <summary>
+    /// Fetches the checkpoint, checks its signature and that it extends the newest checkpoint this device
+    /// verified before; keeps it as the newest when it does. On any failure the stored checkpoint stays,
+    /// so a later honest checkpoint is still checked against the last good one.
+    /// </summary>
+    private async Task<(VerifiedCheckpoint? Verified, LogAlarm? Alarm, bool FirstUse)> CheckpointAsync(LogReader reader, CancellationToken cancel)
+    {
+        var (key, firstUse) = await KeyAsync(reader, cancel).ConfigureAwait(false);
+        var note = await reader.CheckpointAsync(cancel).ConfigureAwait(false);
+        if (!Open(note, key, out var checkpoint, out var why))
+            return (null, Raise(new LogAlarm(LogAlarmKind.BadSignature, $"the collector's checkpoint is refused: {why}", Evidence(note, null, null))), firstUse);
+
+        string? storedNote;
+        lock (context.Local)
+            storedNote = context.Store.GetState(ReceiptBook.CheckpointKey);
+        if (storedNote is not null && Open(storedNote, key, out var stored, out _))
+        {
+            if (checkpoint!.Size < stored!.Size)
+                return (null, Raise(new LogAlarm(LogAlarmKind.SmallerTree,
+                    $"the collector's checkpoint has {checkpoint.Size} leaves, fewer than the {stored.Size} this device saw before: the log was rolled back",
+                    Evidence(storedNote, note, null))), firstUse);
+            if (checkpoint.Size == stored.Size && !checkpoint.RootHash.AsSpan().SequenceEqual(stored.RootHash))
+                return (null, Raise(new LogAlarm(LogAlarmKind.Fork,
+                    $"the collector's checkpoint of size {checkpoint.Size} has another root hash than the one this device saw before: the log was rewritten or forked",
+                    Evidence(storedNote, note, null))), firstUse);
+            if (checkpoint.Size > stored.Size && stored.Size > 0)
+            {
+                var proof = await reader.ConsistencyAsync(stored.Size, checkpoint.Size, cancel).ConfigureAwait(false);
+                if (!MerkleProof.VerifyConsistency(stored.Size, checkpoint.Size, stored.RootHash, checkpoint.RootHash, proof, out var failed))
+                    return (null, Raise(new LogAlarm(LogAlarmKind.Fork,
+                        $"the collector's checkpoint of size {checkpoint.Size} does not extend the one of size {stored.Size} this device saw before ({failed}): the log was rewritten or forked",
+                        Evidence(storedNote, note, ProofText($"consistency proof {stored.Size} -> {checkpoint.Size}", proof)))), firstUse);
+            }
+        }
+        lock (context.Local)
+        {
+            // Another check may have stored a newer one meanwhile: keep the larger, never go back.
+            var current = context.Store.GetState(ReceiptBook.CheckpointKey);
+            if (current is null || !Open(current, key, out var now, out _) || now!.Size <= checkpoint!.Size)
+                context.Store.SetState(ReceiptBook.CheckpointKey, note);
+        }
+        return (new VerifiedCheckpoint(checkpoint!, note), null, firstUse);
+    }
+
+    private LogAlarm Raise(LogAlarm alarm)
+    {
+        lock (context.Local)
+            LogAlarmLocally(alarm);
+        return alarm;
+    }
+
+    /// <summary>The user's local log keeps the evidence; the host's log only the kind (it is not the user's to read).</summary>
+    private void LogAlarmLocally(LogAlarm alarm) =>
+        context.Log($"The collector's transparency log failed a check ({alarm.Kind}): {alarm.Reason}.\n{alarm.Evidence}", LogLevel.Warning,
+            $"The collector's transparency log failed a check ({alarm.Kind}).");
+
+    private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, VerifiedCheckpoint verified, CancellationToken cancel)
+    {
+        var size = verified.Checkpoint.Size;
+        var kind = receipt.DeletedAt is null ? LogEntryKind.Report : LogEntryKind.Deletion;
+        if (!ReportCommitment.TryDecode(receipt.Commitment, out var commitment))
+            return new ReceiptCheck(receipt, ReceiptVerdict.Missing, null, null, "the receipt's commitment is damaged on this device");
+        var answer = size == 0
+            ? new InclusionAnswer(InclusionState.Pending, 0, 0, [])
+            : await reader.InclusionAsync(receipt.Commitment, size, kind, cancel).ConfigureAwait(false);
+        if (answer.State == InclusionState.Found)
+        {
+            var leaf = new Candor.Transparency.LogEntry(kind, commitment).LeafHash();
+            if (answer.TreeSize != size)
+                return new ReceiptCheck(receipt, ReceiptVerdict.ProofFailed, null, null,
+                    $"the proof for {receipt.Commitment} is for a tree of {answer.TreeSize} leaves, not the checkpoint's {size}");
+            if (!MerkleProof.VerifyInclusion(answer.LeafIndex, size, leaf, answer.Hashes, verified.Checkpoint.RootHash, out var why))
+                return new ReceiptCheck(receipt, ReceiptVerdict.ProofFailed, (long)answer.LeafIndex, (long)size,
+                    $"the inclusion proof of {receipt.Commitment} at leaf {answer.LeafIndex} fails against the checkpoint of size {size}: {why}\n"
+                    + ProofText("inclusion proof", answer.Hashes));
+            if (kind == LogEntryKind.Deletion)
+                return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, (long)answer.LeafIndex, (long)size,
+                    $"deleted; the deletion is leaf {answer.LeafIndex} of the log (checkpoint size {size})");
+            lock (context.Local)
+                _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size);
+            return new ReceiptCheck(receipt, ReceiptVerdict.Included, (long)answer.LeafIndex, (long)size, $"included at leaf {answer.LeafIndex} (checkpoint size {size})");
+        }
+        if (kind == LogEntryKind.Deletion)
+            return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, null, null, "deleted; the deletion is not in the log yet (it joins the next epoch)");
+        var overdue = receipt.SentAt is { } sent && context.Time.GetUtcNow() - sent > context.Options.LogMissingAfter;
+        var said = answer.State == InclusionState.Pending ? "the collector says it is not sealed into an epoch yet" : "the collector says it is not in its log";
+        return overdue
+            ? new ReceiptCheck(receipt, ReceiptVerdict.Missing, null, null, $"sent on {receipt.SentAt:yyyy-MM-dd HH:mm} UTC and still not in the log ({said}): the collector dropped it")
+            : new ReceiptCheck(receipt, ReceiptVerdict.Pending, null, null, $"not in the log yet ({said}); leaves are added in epochs");
+    }
+
+    private static bool Open(string note, EcdsaNoteKey key, out Checkpoint? checkpoint, out string reason)
+    {
+        checkpoint = null;
+        if (!SignedNote.TryOpen(note, [key], out var text, out reason))
+            return false;
+        return Checkpoint.TryParse(text, out checkpoint, out reason);
+    }
+
+    private static string ProofText(string what, IReadOnlyList<byte[]> hashes) =>
+        $"{what}:\n" + string.Concat(hashes.Select(h => "  " + Convert.ToBase64String(h) + "\n"));
+
+    private static string Evidence(string firstNote, string? secondNote, string? proof)
+    {
+        var text = new StringBuilder();
+        text.Append(secondNote is null ? "checkpoint served:\n" : "checkpoint seen before:\n").Append(firstNote);
+        if (secondNote is not null)
+            text.Append("checkpoint served now:\n").Append(secondNote);
+        if (proof is not null)
+            text.Append(proof);
+        return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>What checking <paramref name="count"/> receipts at once told the collector, for the transport in use.</summary>
+    private string Disclosure(int count)
+    {
+        var o = context.Options;
+        if (count == 0)
+            return "No receipt was looked up: only the public checkpoint was fetched.";
+        var route = o.Ohttp is not null ? "through the Oblivious HTTP relay, so the collector did not see this device's address"
+            : o.HttpMessageHandler is not null ? "through the application's own connection"
+            : o.Transport == TransportMode.Direct ? "directly from this device's address"
+            : o.Transport == TransportMode.TorRequired ? "through Tor, each on its own circuit, so the collector did not see this device's address"
+            : "through Tor when it was running (each on its own circuit), else directly from this device's address";
+        return $"{count} lookup(s) went out together, {route}. Arriving together, they tell the collector that these {count} reports "
+            + "probably come from one device" + (o.Transport == TransportMode.Direct && o.Ohttp is null ? " (and which address)" : "")
+            + ". The background checks look up one receipt at a time, at random moments, to avoid this.";
+    }
+}
