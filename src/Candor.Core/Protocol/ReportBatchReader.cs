@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Candor.Registry;
+using Candor.Transparency;
 
 namespace Candor.Protocol;
 
@@ -180,10 +181,14 @@ public static class ReportBatchReader
             var report = ReadReport(ref reader, index, registry, batchPeriod, rules, problems);
             if (report is { } r && problems.Count == before)
             {
-                if (!Contains(reports, r))
-                    reports.Add(r);
-                else
+                if (Contains(reports, r))
                     problems.Add(new(index, r.Metric, "metric", $"Another report in this batch already carries {r.Metric} for {r.Period}."));
+                else if (r.Commitment is { } c && ContainsCommitment(reports, c))
+                    // One commitment for two reports would put one leaf in the log for two reports, and
+                    // a deletion by receipt could then only ever remove one of them.
+                    problems.Add(new(index, r.Metric, "commitment", "Another report in this batch carries the same commitment; each report needs its own nonce."));
+                else
+                    reports.Add(r);
             }
             if (problems.Count >= MaxProblems)
                 break;
@@ -204,6 +209,14 @@ public static class ReportBatchReader
     {
         foreach (var x in reports)
             if (ReferenceEquals(x.Metric, r.Metric) && x.Period == r.Period)
+                return true;
+        return false;
+    }
+
+    private static bool ContainsCommitment(List<ValidatedReport> reports, byte[] commitment)
+    {
+        foreach (var x in reports)
+            if (x.Commitment is { } c && c.AsSpan().SequenceEqual(commitment))
                 return true;
         return false;
     }
@@ -231,8 +244,9 @@ public static class ReportBatchReader
 
         CompiledMetric? metric = null;
         string? metricText = null;
-        bool seenMetric = false, seenValue = false, seenPeriod = false, periodBad = false;
+        bool seenMetric = false, seenValue = false, seenPeriod = false, periodBad = false, seenCommitment = false;
         PeriodKey? ownPeriod = null;
+        byte[]? commitment = null;
         Utf8JsonReader valueReader = default;
         int before = problems.Count;
 
@@ -275,9 +289,27 @@ public static class ReportBatchReader
                     reader.Skip();
                 }
             }
+            else if (reader.ValueTextEquals("commitment"u8))
+            {
+                if (seenCommitment) { problems.Add(new(index, metricText, "commitment", "commitment appears more than once.")); reader.Read(); reader.Skip(); continue; }
+                seenCommitment = true;
+                reader.Read();
+                // Canonical spelling only (ReportCommitment.TryDecode): a second spelling of one commitment
+                // would slip past the "already known" check and put one report in the log twice.
+                if (reader.TokenType != JsonTokenType.String || !ReportCommitment.TryDecode(ReadShortString(ref reader), out var bytes))
+                {
+                    problems.Add(new(index, metricText, "commitment",
+                        $"commitment must be {ReportCommitment.Size} bytes in unpadded base64url ({ReportCommitment.EncodedLength} characters of A-Z a-z 0-9 - _)."));
+                    reader.Skip();
+                }
+                else
+                {
+                    commitment = bytes;
+                }
+            }
             else
             {
-                problems.Add(new(index, metricText, Echo(reader.GetString()) ?? "", "Unknown field; a report has only metric, value and period."));
+                problems.Add(new(index, metricText, Echo(reader.GetString()) ?? "", "Unknown field; a report has only metric, value, period and commitment."));
                 reader.Read();
                 reader.Skip();
             }
@@ -304,7 +336,14 @@ public static class ReportBatchReader
 
         if (problems.Count > before || value is null || period is null)
             return null;
-        return new ValidatedReport(def.Name, period.Value.ToString(), value, histogram);
+        return new ValidatedReport(def.Name, period.Value.ToString(), value, histogram, commitment);
+    }
+
+    /// <summary>A string token of at most 64 characters, or null (a longer one is no commitment).</summary>
+    private static string? ReadShortString(ref Utf8JsonReader reader)
+    {
+        int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        return length <= 64 * 6 ? reader.GetString() is { Length: <= 64 } s ? s : null : null;
     }
 
     private static CompiledMetric? LookUpMetric(ref Utf8JsonReader reader, CompiledRegistry registry, out string? text)
