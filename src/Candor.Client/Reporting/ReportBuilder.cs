@@ -270,7 +270,8 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
                 + string.Join("; ", result.Problems.Select(p => $"{p.Metric}.{p.Field}: {p.Reason}")));
         // The receipt must describe the report exactly as the collector reads it, or deleting by receipt would miss it.
         for (int i = 0; i < receipts.Count; i++)
-            if (result.Reports[i] is var r && (r.Metric != receipts[i].Metric || r.Period != receipts[i].Period || r.Value != receipts[i].Value))
+            if (result.Reports[i] is var r && (r.Metric != receipts[i].Metric || r.Period != receipts[i].Period || r.Value != receipts[i].Value
+                || r.Commitment is null || ReportCommitment.Encode(r.Commitment) != receipts[i].Commitment))
                 throw new InvalidOperationException($"Candor's receipt for {r.Metric} {r.Period} does not match the report the collector reads.");
     }
 }

@@ -84,7 +84,13 @@ public sealed class PrivacyInvariantTests : IDisposable
         Assert.Equal(1, cycle.Sent);
 
         var (body, headers) = Assert.Single(tap.Requests);
-        var json = Encoding.UTF8.GetString(body);
+        var sentJson = Encoding.UTF8.GetString(body);
+        // Each report carries a commitment and nothing else besides: a random-looking hash, one per report,
+        // matching a receipt kept on this device (the nonce stays here).
+        var commitments = System.Text.RegularExpressions.Regex.Matches(sentJson, ",\"commitment\":\"([A-Za-z0-9_-]{43})\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(6, commitments.Distinct().Count());
+        Assert.Equal(commitments.Order(), client.Receipts().Select(r => r.Commitment).Order());
+        var json = System.Text.RegularExpressions.Regex.Replace(sentJson, ",\"commitment\":\"[A-Za-z0-9_-]{43}\"", "");
         // Exactly the allowlisted, bucketed values: 7 launches -> 5, 120 days -> 10^2, no performance data.
         Assert.Equal("""{"schema":1,"reports":[{"metric":"app.launches","period":"2026-W47","value":5},{"metric":"system.os","period":"2026-W47","value":"linux"},{"metric":"feature.spellcheck","period":"2026-W47","value":true},{"metric":"install.age_days","period":"2026-W47","value":2},{"metric":"candor.active_week","period":"2026-W47","value":true},{"metric":"candor.active","period":"2026-11-18","value":true}]}""", json);
         // No header that could identify the device: only the content type, length and the batch's random key.
@@ -94,7 +100,7 @@ public sealed class PrivacyInvariantTests : IDisposable
         using var doc = JsonDocument.Parse(body);
         Assert.Equal(["reports", "schema"], doc.RootElement.EnumerateObject().Select(p => p.Name).Order().ToArray());
         foreach (var r in doc.RootElement.GetProperty("reports").EnumerateArray())
-            Assert.All(r.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "metric", "period", "value" }));
+            Assert.All(r.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "metric", "period", "value", "commitment" }));
 
         var raw = await collector.Store.ReadRawAsync(TestRegistries.App);
         Assert.Equal(6, raw.Count); // four metrics and the two built-in activity flags
@@ -155,7 +161,7 @@ public sealed class PrivacyInvariantTests : IDisposable
         var json = Encoding.UTF8.GetString(Assert.Single(tap.Requests).Body);
         Assert.DoesNotContain("legacy.counter", json);
         Assert.DoesNotContain("startup.ms", json);
-        Assert.Contains("""{"metric":"install.age_days","period":"2026-W47","value":0}""", json);
+        Assert.Contains("""{"metric":"install.age_days","period":"2026-W47","value":0,"commitment":""", json);
     }
 
     private static long CountRows(string dataDirectory)
