@@ -33,6 +33,9 @@ public static class ClientCommands
         command.Subcommands.Add(Simple("sent", "What was sent, and when (a bounded history).", Sent));
         command.Subcommands.Add(Export());
         command.Subcommands.Add(Compare());
+        command.Subcommands.Add(Simple("receipts", "The receipts of reports sent with a commitment: what each says and whether it was proved or deleted.", Receipts));
+        command.Subcommands.Add(ClientLogCommands.Verify(DataDir, RegistryFile));
+        command.Subcommands.Add(ClientLogCommands.DeleteReports(DataDir, RegistryFile));
         command.Subcommands.Add(Simple("erase", "Erase everything collected, pending or sent (the consent answer is kept).", c => { c.Erase(); Console.WriteLine("All local data erased."); }));
         return command;
     }
@@ -190,6 +193,17 @@ public static class ClientCommands
         }
         if (c.Pending().Count is var n and > 0)
             Console.WriteLine($"{n} batch(es) are waiting to be sent; see 'preview'.");
+    }
+
+    private static void Receipts(CandorClient c)
+    {
+        var receipts = c.Receipts();
+        if (receipts.Count == 0)
+            Console.WriteLine("No receipts: nothing was sent with a commitment (or the local data was erased).");
+        foreach (var r in receipts)
+            Console.WriteLine($"{r.Status.ToString().ToLowerInvariant(),-8}  {r.Metric} {r.Period} = {r.Value}  commitment {r.Commitment}"
+                + (r.LeafIndex is { } leaf ? $"  leaf {leaf} of {r.TreeSize}" : "")
+                + (r.SentAt is { } at ? $"  sent {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : ""));
     }
 
     private static void Sent(CandorClient c)
