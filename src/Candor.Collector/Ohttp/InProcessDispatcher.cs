@@ -34,10 +34,17 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
         return next;
     });
 
-    /// <summary>Whether a path may be reached through the gateway: reports, announcements and the registry.</summary>
+    /// <summary>
+    /// Whether a path may be reached through the gateway: reports, announcements and the registry, and
+    /// the transparency log's lookups and deletions, which a device sends over the same transport as its
+    /// reports so that its checks are not tied to its address either.
+    /// </summary>
     public static bool IsAllowed(string method, string path)
     {
         var segments = path.Split('?')[0].Split('/');
+        // "", "v1", "log", "{resource}"
+        if (segments.Length == 4 && segments[0] == "" && segments[1] == "v1" && segments[2] == "log")
+            return (method, segments[3]) is ("GET", "checkpoint" or "key" or "inclusion" or "consistency") or ("POST", "deletions");
         // "", "v1", "apps", "{app}", "{resource}"
         if (segments.Length != 5 || segments[0] != "" || segments[1] != "v1" || segments[2] != "apps" || segments[3].Length == 0)
             return false;
