@@ -270,4 +270,41 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         _kit.Clock.Advance(TimeSpan.FromDays(30));
         Assert.Null(await client.VerifyNextReceiptIfDueAsync());
     }
+
+    [Fact]
+    public async Task Deleting_by_receipt_marks_receipts_deleted_once_and_a_second_request_changes_nothing()
+    {
+        using var client = await SentAndLoggedAsync();
+        var os = client.Receipts().Single(r => r.Metric == "system.os");
+
+        var first = await client.DeleteReportsAsync([os]);
+        Assert.Equal("deleted", Assert.Single(first).Status);
+        Assert.Equal([os.Commitment], _log.Deleted);
+        var deleted = client.Receipts().Single(r => r.Commitment == os.Commitment);
+        Assert.Equal(ReceiptStatus.Deleted, deleted.Status);
+        Assert.All(client.Receipts().Where(r => r != deleted), r => Assert.NotEqual(ReceiptStatus.Deleted, r.Status));
+
+        var again = await client.DeleteReportsAsync([os]);
+        Assert.Equal("already-deleted", Assert.Single(again).Status);
+        Assert.Single(_log.Deleted);
+        Assert.Equal(deleted.DeletedAt, client.Receipts().Single(r => r.Commitment == os.Commitment).DeletedAt);
+
+        // The deletion's own leaf is proved like a report's.
+        var check = (await client.VerifyReportsAsync()).Receipts.Single(c => c.Receipt.Commitment == os.Commitment);
+        Assert.Equal(ReceiptVerdict.Deleted, check.Verdict);
+        Assert.Equal(_log.Tree.Size - 1, check.LeafIndex);
+    }
+
+    [Fact]
+    public async Task Consent_revoked_the_user_can_still_delete_what_was_sent()
+    {
+        using var client = await SentAndLoggedAsync();
+        client.DenyConsent();
+
+        var outcomes = await client.DeleteReportsAsync();
+
+        Assert.Equal(client.Receipts().Count, outcomes.Count);
+        Assert.All(outcomes, o => Assert.Equal("deleted", o.Status));
+        Assert.All(client.Receipts(), r => Assert.Equal(ReceiptStatus.Deleted, r.Status));
+    }
 }

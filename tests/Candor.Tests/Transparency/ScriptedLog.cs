@@ -81,6 +81,8 @@ public sealed class ScriptedLog
         var size = ServedSize ?? Tree.Size;
         switch (path)
         {
+            case "/v1/log/deletions" when request.Method == HttpMethod.Post:
+                return Delete(request);
             case "/v1/log/key":
                 return Text(VerifierKey + "\n");
             case "/v1/log/checkpoint":
@@ -103,6 +105,36 @@ public sealed class ScriptedLog
             default:
                 return new HttpResponseMessage(HttpStatusCode.NotFound);
         }
+    }
+
+    /// <summary>The commitments deleted so far, in order.</summary>
+    public List<string> Deleted { get; } = [];
+
+    /// <summary>Deletion by receipt as the contract says: recompute each commitment, answer per receipt, append a deletion leaf once.</summary>
+    private HttpResponseMessage Delete(HttpRequestMessage request)
+    {
+        using var doc = JsonDocument.Parse(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult());
+        var app = doc.RootElement.GetProperty("app").GetString()!;
+        var results = new List<object>();
+        foreach (var r in doc.RootElement.GetProperty("receipts").EnumerateArray())
+        {
+            Assert.True(ReportCommitment.TryDecode(r.GetProperty("nonce").GetString(), out var nonce));
+            var commitment = ReportCommitment.Encode(ReportCommitment.Compute(nonce, app, r.GetProperty("metric").GetString()!,
+                r.GetProperty("period").GetString()!, r.GetProperty("value").GetString()!));
+            string status;
+            if (!_index.ContainsKey(IndexKey(commitment, LogEntryKind.Report)))
+                status = "not-found";
+            else if (_index.ContainsKey(IndexKey(commitment, LogEntryKind.Deletion)))
+                status = "already-deleted";
+            else
+            {
+                Append(commitment, LogEntryKind.Deletion);
+                Deleted.Add(commitment);
+                status = "deleted";
+            }
+            results.Add(new { commitment, status });
+        }
+        return Json(new { results });
     }
 
     private static string IndexKey(string commitment, LogEntryKind kind) => $"{(int)kind}:{commitment}";
