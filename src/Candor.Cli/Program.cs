@@ -12,4 +12,5 @@ root.Subcommands.Add(KeyCommands.Create());
 root.Subcommands.Add(AnnounceCommands.Create());
 root.Subcommands.Add(RelayCommand.Create());
 root.Subcommands.Add(OhttpCommands.Create());
+root.Subcommands.Add(LogCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -100,6 +100,9 @@ public sealed class CollectorOptions
         PrivacyPass.KeyDirectory is null ? Collector.PrivacyPass.TokenMode.Off
         : Apps.TryGetValue(app, out var a) && a.Tokens is { } mode ? mode : PrivacyPass.DefaultMode;
 
+    /// <summary>The public transparency log of report commitments: on by default (docs/transparency.md).</summary>
+    public Transparency.TransparencyOptions Transparency { get; set; } = new();
+
     /// <summary>Log lines as plain text (the default) or one JSON object per line (<c>Json</c>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 
@@ -146,6 +149,7 @@ public sealed class CollectorOptions
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         errors.AddRange(PrivacyPass.Validate());
+        errors.AddRange(Transparency.Validate());
         foreach (var (app, a) in Apps)
         {
             var (min, max) = NextReportWindow(app);

@@ -8,6 +8,7 @@ using Candor.Collector.Publishing;
 using Candor.Collector.Registry;
 using Candor.Collector.Retention;
 using Candor.Collector.Storage;
+using Candor.Collector.Transparency;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -97,6 +98,13 @@ public static class CollectorApp
                 builder.Services.AddSingleton<PrivacyPass.IssuanceBudget>();
                 builder.Services.AddHostedService<PrivacyPass.SpentTokenJanitor>();
             }
+            if (options.Transparency.Enabled)
+            {
+                var origin = options.Transparency.OriginOrDefault();
+                builder.Services.AddSingleton(new LogSigner(origin, LogKey.LoadOrCreate(options.Transparency.KeyFileFor(options.Database), origin)));
+                builder.Services.AddSingleton<EpochSealer>();
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<EpochSealer>());
+            }
             builder.Services.AddSingleton<InProcessDispatcher>();
             if (options.OhttpKeysFile is { } keysFile)
             {
@@ -140,6 +148,7 @@ public static class CollectorApp
         apps.MapPurges();
         apps.MapAnnouncements();
         app.MapPublic();
+        app.MapTransparencyLog();
         app.MapDashboard();
         if (options.PrivacyPass.KeyDirectory is not null)
         {

@@ -84,7 +84,11 @@ public static class IngestEndpoints
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
             var storedAs = redemption.Untokened ? registries.App + TokenRedemption.UntokenedSuffix : registries.App;
-            var request = new AppendRequest(storedAs, result.Reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span),
+            // With the log off, commitments are accepted (clients need not know) and dropped before storage.
+            var reports = options.Transparency.Enabled || !result.Reports.Any(r => r.Commitment is not null)
+                ? result.Reports
+                : result.Reports.Select(r => r with { Commitment = null }).ToList();
+            var request = new AppendRequest(storedAs, reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span),
                 response, today, redemption.Token);
 
             AppendOutcome outcome;
@@ -110,6 +114,12 @@ public static class IngestEndpoints
                         "This Idempotency-Key was used before for a different batch; nothing was stored. Use a new key for each batch.");
                 case AppendOutcomeKind.TokenSpent:
                     return TokenRedemption.Spent(http);
+                case AppendOutcomeKind.CommitmentKnown:
+                    var known = outcome.KnownCommitments!.Select(i => new ReportProblem(i, reports[i].Metric, "commitment",
+                        "This commitment is already known to the collector (an earlier batch carried it); each report needs a fresh nonce.")).ToList();
+                    return ProblemTypes.Problem(http, 400, "invalid-reports", "Invalid reports",
+                        $"{known.Count} problem(s) found; nothing from this batch was stored.",
+                        new Dictionary<string, object?> { ["errors"] = known });
                 case AppendOutcomeKind.Replayed:
                     http.Response.Headers["Idempotent-Replayed"] = "true";
                     break;

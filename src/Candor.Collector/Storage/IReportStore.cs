@@ -1,3 +1,4 @@
+using Candor.Collector.Transparency;
 using Candor.Protocol;
 
 namespace Candor.Collector.Storage;
@@ -91,6 +92,27 @@ public interface IReportStore : IAsyncDisposable
     /// Returns false when nothing needed rewriting (or another collector was rewriting).
     /// </summary>
     Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Transparency log: in one transaction, when the pending set holds entries from at least
+    /// <paramref name="minBatches"/> batches, hands it to <paramref name="seal"/> (which orders the
+    /// entries and signs the checkpoint) and stores the result: leaves, tiles, bundles, checkpoint; the
+    /// pending set is emptied and its commitments marked logged. Several collectors may call it at once:
+    /// one seals, the others find nothing. Returns the new tree size, or null when nothing was sealed.
+    /// </summary>
+    Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the log (tiles, bundles, leaf lookups, checkpoints) through <paramref name="read"/>, in one consistent read.</summary>
+    Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletion by receipt, all receipts in one transaction: a receipt whose commitment is held, for the
+    /// same report, and not deleted yet takes one report off the raw and rollup counts of its
+    /// (app, metric, period, value) (never off a release already published), marks the commitment
+    /// deleted and adds a deletion entry to the pending set. <paramref name="storedApp"/> is how
+    /// the store names the app's rows. One status per receipt, in order.
+    /// </summary>
+    Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -128,9 +150,13 @@ public enum AppendOutcomeKind
     KeyReused,
     /// <summary>The batch's Privacy Pass token was spent before (double spend): nothing was stored.</summary>
     TokenSpent,
+    /// <summary>A report's commitment is already known to the collector (an earlier batch, or an earlier
+    /// batch of this group): nothing was stored. <see cref="AppendOutcome.KnownCommitments"/> lists the reports.</summary>
+    CommitmentKnown,
 }
 
-public readonly record struct AppendOutcome(AppendOutcomeKind Kind, IngestResponse Response);
+/// <param name="KnownCommitments">For <see cref="AppendOutcomeKind.CommitmentKnown"/>: the indices of the reports whose commitment was known.</param>
+public readonly record struct AppendOutcome(AppendOutcomeKind Kind, IngestResponse Response, IReadOnlyList<int>? KnownCommitments = null);
 
 public sealed record StoredRegistry(string App, int Version, string Yaml, string Sha256);
 

@@ -31,6 +31,9 @@ public sealed class EcdsaNoteKey : INoteVerifier
 
     public uint KeyId { get; }
 
+    /// <summary>The public key in SPKI DER form: what a verifier key carries after its type byte.</summary>
+    public byte[] SubjectPublicKeyInfo => _key.ExportSubjectPublicKeyInfo();
+
     public static EcdsaNoteKey ForSigning(string name, ECDsa privateKey) => new(name, privateKey, true);
 
     public static EcdsaNoteKey ForVerifying(string name, byte[] subjectPublicKeyInfo)

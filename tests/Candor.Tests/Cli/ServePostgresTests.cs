@@ -73,7 +73,8 @@ public sealed class ServePostgresTests : IDisposable
             Assert.Contains($"PostgreSQL: {b.Host}:{b.Port}/{b.Database}", serve.Stdout);
         }
         Assert.Equal(1L, await database.ScalarAsync<long>("SELECT sum(reports)::bigint FROM raw_reports WHERE app = 'org.example.editor';"));
-        Assert.False(Directory.Exists(Path.Combine(_dir, "data")), "no SQLite file is created when serving PostgreSQL");
+        Assert.False(File.Exists(Path.Combine(_dir, "data", "candor.db")), "no SQLite file is created when serving PostgreSQL");
+        Assert.True(File.Exists(Path.Combine(_dir, "data", "log-key.pem")), "the transparency log's key is kept in data/ by default");
     }
 
     private static int FreePort()

@@ -22,7 +22,7 @@ public static class DatabaseContent
         {
             sb.Append("## ").AppendLine(t);
             using var cmd = c.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{t}\" ORDER BY {(Columns(path, t).Count >= 3 ? "1, 2, 3" : "1, 2")};";
+            cmd.CommandText = $"SELECT * FROM \"{t}\" ORDER BY {Columns(path, t).Count switch { >= 3 => "1, 2, 3", 2 => "1, 2", _ => "1" }};";
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {

@@ -32,7 +32,9 @@ public sealed class StoredRowsTests
             tables++;
             Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
         }
-        Assert.Equal(7, tables); // raw_reports, rollups, idempotency_keys, registries, purge_log, releases, spent_tokens
+        // raw_reports, rollups, idempotency_keys, registries, purge_log, releases, spent_tokens, and the transparency
+        // log's commitments, log_pending, log_state, log_tiles, log_bundles, log_leaves, log_checkpoints
+        Assert.Equal(14, tables);
     }
 
     [Fact]

@@ -94,6 +94,37 @@ internal static class PostgresMigrations
                 nonce  bytea NOT NULL,
                 PRIMARY KEY (token_key, nonce));
             """),
+        (6, """
+            -- Transparency log (docs/transparency.md). The commitments the collector holds, one per report;
+            -- app is the name the report's raw row has. state: 0 pending, 1 logged, 2 deleted by receipt.
+            -- Rewritten in commitment (random) order with the other tables, so heap order, ctid and xmin
+            -- say nothing about which commitments arrived together.
+            CREATE TABLE commitments (
+                commitment bytea PRIMARY KEY,
+                app        text COLLATE "C" NOT NULL,
+                metric     text COLLATE "C" NOT NULL,
+                period     text COLLATE "C" NOT NULL,
+                value      text COLLATE "C" NOT NULL,
+                state      smallint NOT NULL);
+            -- Entries (kind || commitment) waiting for the next epoch.
+            CREATE TABLE log_pending (entry bytea PRIMARY KEY);
+            -- One row: the log's size and how many batches (or deletion requests) fed the pending set.
+            -- Sealing locks it first (SELECT ... FOR UPDATE), so concurrent collectors seal one at a time.
+            CREATE TABLE log_state (
+                singleton       integer PRIMARY KEY CHECK (singleton = 1),
+                tree_size       bigint NOT NULL,
+                pending_posts bigint NOT NULL);
+            INSERT INTO log_state (singleton, tree_size, pending_posts) VALUES (1, 0, 0);
+            -- The public log: tiles of height 8, entry bundles of 256, entry -> leaf index, every checkpoint.
+            CREATE TABLE log_tiles (
+                level  integer NOT NULL,
+                tile_index bigint NOT NULL,
+                hashes     bytea NOT NULL,
+                PRIMARY KEY (level, tile_index));
+            CREATE TABLE log_bundles (bundle_index bigint PRIMARY KEY, entries bytea NOT NULL);
+            CREATE TABLE log_leaves (entry bytea PRIMARY KEY, leaf_index bigint NOT NULL);
+            CREATE TABLE log_checkpoints (tree_size bigint PRIMARY KEY, note text NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

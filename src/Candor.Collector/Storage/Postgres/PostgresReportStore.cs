@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Candor.Collector.Storage.Sqlite; // StoreSchemaException
+using Candor.Collector.Transparency;
 using Candor.Postgres;
 using Candor.Protocol;
+using Candor.Transparency;
 using Npgsql;
 
 namespace Candor.Collector.Storage.Postgres;
@@ -47,6 +49,10 @@ public sealed class PostgresReportStore : IReportStore
         ("purge_log", "app, day, purged_before"),
         ("registries", "app, version"),
         ("releases", "app, metric, period"),
+        // The transparency log's private half: commitment rows and the pending set, in random key order.
+        // The public tables (tiles, bundles, leaves, checkpoints) are in log order, which is public anyway.
+        ("commitments", "commitment"),
+        ("log_pending", "entry"),
     ];
     private const string RawKey = "app, metric, period, value, period_start";
 
@@ -160,11 +166,24 @@ public sealed class PostgresReportStore : IReportStore
             candidates.Add(i);
         }
 
+        // Known commitments are refused after the replay check and before tokens are spent; the batch
+        // gives back its key claim like a batch whose token was spent before, so nothing of it stays.
+        var released = new List<byte[]>();
+        var known = await KnownCommitmentsAsync(c, group, candidates, cancellationToken);
+        foreach (var (i, reports) in known)
+        {
+            outcomes[i] = new(AppendOutcomeKind.CommitmentKnown, group[i].Response, reports);
+            if (group[i].IdempotencyKey is { } claimed)
+                released.Add(claimed);
+        }
+        candidates.RemoveAll(known.ContainsKey);
+
         // Tokens are spent after the replay check (a retry of a stored batch carries the same token and
         // must get its first answer); a batch whose token was spent before gives back its key claim,
         // so that nothing of a refused batch stays behind.
         var fresh = await SpendTokensAsync(c, group, candidates, cancellationToken);
-        var released = new List<byte[]>();
+        var commitments = new List<(byte[] Commitment, string App, ValidatedReport Report)>();
+        long pendingBatches = 0;
         foreach (int i in candidates)
         {
             var request = group[i];
@@ -176,6 +195,12 @@ public sealed class PostgresReportStore : IReportStore
                 continue;
             }
             delta.Add(request.App, request.Reports);
+            int before = commitments.Count;
+            foreach (var report in request.Reports)
+                if (report.Commitment is { } commitment)
+                    commitments.Add((commitment, request.App, report));
+            if (commitments.Count > before)
+                pendingBatches++;
             outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
         }
         if (released.Count > 0)
@@ -190,6 +215,8 @@ public sealed class PostgresReportStore : IReportStore
         AddRollupUpsert(batch, delta);
         if (batch.BatchCommands.Count > 0)
             await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (commitments.Count > 0)
+            await StoreCommitmentsAsync(c, commitments, pendingBatches, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         Interlocked.Exchange(ref _dirtyShared, 1);
         foreach (var cell in delta.Raw.Keys)
@@ -251,6 +278,255 @@ public sealed class PostgresReportStore : IReportStore
         if (claims.Count != first.Count)
             throw new PostgresException("An idempotency key was purged while a group used it.", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
         return claims;
+    }
+
+    /// <summary>Per batch (index) whose reports carry a commitment held already (or earlier in the group), those reports' indices.</summary>
+    private static async Task<Dictionary<int, IReadOnlyList<int>>> KnownCommitmentsAsync(NpgsqlConnection c, IReadOnlyList<AppendRequest> group,
+        List<int> candidates, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<int, IReadOnlyList<int>>();
+        var all = candidates.SelectMany(i => group[i].Reports).Select(r => r.Commitment).OfType<byte[]>().ToArray();
+        if (all.Length == 0)
+            return result;
+        var held = new HashSet<byte[]>(ByteArrayEquality.Instance);
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT x FROM unnest(@c::bytea[]) AS x
+            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = x) OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = '\x00'::bytea || x);
+            """, c))
+        {
+            cmd.Parameters.AddWithValue("c", all);
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await r.ReadAsync(cancellationToken))
+                held.Add((byte[])r.GetValue(0));
+        }
+        var seen = new HashSet<byte[]>(ByteArrayEquality.Instance);
+        foreach (int i in candidates)
+        {
+            var reports = group[i].Reports;
+            List<int>? known = null;
+            for (int r = 0; r < reports.Count; r++)
+                if (reports[r].Commitment is { } x && (held.Contains(x) || seen.Contains(x)))
+                    (known ??= []).Add(r);
+            if (known is not null)
+                result[i] = known;
+            else
+                foreach (var report in reports)
+                    if (report.Commitment is { } x)
+                        seen.Add(x);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Stores the group's commitments and their pending entries, and counts the batches for the epoch
+    /// minimum. A commitment another collector stored since the check makes the group run again (the
+    /// retry then refuses that batch), rather than storing one commitment for two reports.
+    /// </summary>
+    private static async Task StoreCommitmentsAsync(NpgsqlConnection c, List<(byte[] Commitment, string App, ValidatedReport Report)> rows,
+        long pendingBatches, CancellationToken cancellationToken)
+    {
+        rows.Sort((a, b) => a.Commitment.AsSpan().SequenceCompareTo(b.Commitment)); // one lock order for every collector
+        await using var insert = new NpgsqlCommand("""
+            WITH stored AS (
+                INSERT INTO commitments (commitment, app, metric, period, value, state)
+                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @metric::text[], @period::text[], @value::text[])
+                ON CONFLICT (commitment) DO NOTHING RETURNING commitment),
+            pending AS (
+                INSERT INTO log_pending (entry) SELECT '\x00'::bytea || commitment FROM stored ON CONFLICT DO NOTHING)
+            SELECT count(*) FROM stored;
+            """, c);
+        insert.Parameters.AddWithValue("c", rows.Select(r => r.Commitment).ToArray());
+        insert.Parameters.AddWithValue("app", rows.Select(r => r.App).ToArray());
+        insert.Parameters.AddWithValue("metric", rows.Select(r => r.Report.Metric).ToArray());
+        insert.Parameters.AddWithValue("period", rows.Select(r => r.Report.Period).ToArray());
+        insert.Parameters.AddWithValue("value", rows.Select(r => r.Report.Value).ToArray());
+        if ((long)(await insert.ExecuteScalarAsync(cancellationToken))! != rows.Count)
+            throw new PostgresException("A commitment was stored by another collector while this group checked it.", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
+        await using var count = new NpgsqlCommand("UPDATE log_state SET pending_posts = pending_posts + @n WHERE singleton = 1;", c);
+        count.Parameters.AddWithValue("n", pendingBatches);
+        await count.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        // The state row first, FOR UPDATE: a second collector sealing waits here and then finds nothing;
+        // an ingest that commits pending entries before this lock is taken is in the read below, one that
+        // commits after waits on the row (it adds to the batch count) and its entries stay for the next epoch.
+        long size, batches;
+        await using (var state = new NpgsqlCommand("SELECT tree_size, pending_posts FROM log_state WHERE singleton = 1 FOR UPDATE;", c))
+        await using (var r = await state.ExecuteReaderAsync(cancellationToken))
+        {
+            await r.ReadAsync(cancellationToken);
+            (size, batches) = (r.GetInt64(0), r.GetInt64(1));
+        }
+        if (batches < minBatches)
+            return null;
+        var entries = new List<byte[]>();
+        await using (var pending = new NpgsqlCommand("DELETE FROM log_pending RETURNING entry;", c))
+        await using (var r = await pending.ExecuteReaderAsync(cancellationToken))
+            while (await r.ReadAsync(cancellationToken))
+                entries.Add((byte[])r.GetValue(0));
+        if (entries.Count == 0)
+            return null;
+        // Ordered by the entry first, so that the sealer never sees the heap's (arrival) order at all.
+        entries.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+        var epoch = seal(new PendingEpoch(new PostgresLogReader(c, size), size, entries));
+        await using var batch = new NpgsqlBatch(c);
+        var tiles = new NpgsqlBatchCommand("""
+            INSERT INTO log_tiles (level, tile_index, hashes) SELECT * FROM unnest(@l::integer[], @i::bigint[], @h::bytea[])
+            ON CONFLICT (level, tile_index) DO UPDATE SET hashes = excluded.hashes;
+            """);
+        tiles.Parameters.AddWithValue("l", epoch.Append.Tiles.Select(t => t.Level).ToArray());
+        tiles.Parameters.AddWithValue("i", epoch.Append.Tiles.Select(t => t.Index).ToArray());
+        tiles.Parameters.AddWithValue("h", epoch.Append.Tiles.Select(t => t.Hashes).ToArray());
+        var bundles = new NpgsqlBatchCommand("""
+            INSERT INTO log_bundles (bundle_index, entries) SELECT * FROM unnest(@i::bigint[], @e::bytea[])
+            ON CONFLICT (bundle_index) DO UPDATE SET entries = excluded.entries;
+            """);
+        bundles.Parameters.AddWithValue("i", epoch.Append.Bundles.Select(b => b.Index).ToArray());
+        bundles.Parameters.AddWithValue("e", epoch.Append.Bundles.Select(b => b.Entries).ToArray());
+        var leaves = new NpgsqlBatchCommand("""
+            INSERT INTO log_leaves (entry, leaf_index) SELECT * FROM unnest(@e::bytea[], @i::bigint[]) ON CONFLICT DO NOTHING;
+            """);
+        leaves.Parameters.AddWithValue("e", epoch.Leaves.ToArray());
+        leaves.Parameters.AddWithValue("i", Enumerable.Range(0, epoch.Leaves.Count).Select(i => size + i).ToArray());
+        var logged = new NpgsqlBatchCommand("UPDATE commitments SET state = 1 WHERE state = 0 AND commitment = ANY(@c);");
+        logged.Parameters.AddWithValue("c", epoch.Leaves.Where(e => e[0] == (byte)LogEntryKind.Report).Select(e => e[1..]).ToArray());
+        var checkpoint = new NpgsqlBatchCommand("INSERT INTO log_checkpoints (tree_size, note) VALUES (@n, @note);");
+        checkpoint.Parameters.AddWithValue("n", epoch.Append.NewSize);
+        checkpoint.Parameters.AddWithValue("note", epoch.Checkpoint);
+        var finish = new NpgsqlBatchCommand("UPDATE log_state SET tree_size = @n, pending_posts = 0 WHERE singleton = 1;");
+        finish.Parameters.AddWithValue("n", epoch.Append.NewSize);
+        foreach (var cmd in new[] { tiles, bundles, leaves, logged, checkpoint, finish })
+            batch.BatchCommands.Add(cmd);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        Interlocked.Exchange(ref _dirtyShared, 1);
+        return epoch.Append.NewSize;
+    }
+
+    public async Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // Repeatable read: every tile from one snapshot, whatever a seal commits meanwhile.
+        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        return read(new PostgresLogReader(c, PostgresLogReader.ReadSize(c)));
+    }
+
+    public async Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DeleteOnceAsync(receipts, cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(5, 50) * attempt, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<DeletionStatus>> DeleteOnceAsync(IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken)
+    {
+        await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        var statuses = new List<DeletionStatus>(receipts.Count);
+        bool deleted = false;
+        foreach (var receipt in receipts)
+        {
+            (string App, string Metric, string Period, string Value, short State)? row = null;
+            // FOR UPDATE: two requests deleting the same report serialise here, and the second sees it deleted.
+            await using (var find = new NpgsqlCommand("SELECT app, metric, period, value, state FROM commitments WHERE commitment = @c FOR UPDATE;", c))
+            {
+                find.Parameters.AddWithValue("c", receipt.Commitment);
+                await using var r = await find.ExecuteReaderAsync(cancellationToken);
+                if (await r.ReadAsync(cancellationToken))
+                    row = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt16(4));
+            }
+            if (row is not { } held)
+            {
+                await using var inLog = new NpgsqlCommand(
+                    "SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = @e) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = @e);", c);
+                inLog.Parameters.AddWithValue("e", new LogEntry(LogEntryKind.Report, receipt.Commitment).ToBytes());
+                statuses.Add((bool)(await inLog.ExecuteScalarAsync(cancellationToken))! ? DeletionStatus.Expired : DeletionStatus.NotFound);
+                continue;
+            }
+            if (held.Metric != receipt.Metric || held.Period != receipt.Period || held.Value != receipt.Value)
+            {
+                statuses.Add(DeletionStatus.NotFound);
+                continue;
+            }
+            if (held.State == (short)CommitmentState.Deleted)
+            {
+                statuses.Add(DeletionStatus.AlreadyDeleted);
+                continue;
+            }
+            await using var batch = new NpgsqlBatch(c);
+            var raw = new NpgsqlBatchCommand("""
+                UPDATE raw_reports SET reports = reports - 1
+                WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND period_start = @start;
+                """);
+            Bind(raw, held.App, held.Metric, held.Period, held.Value);
+            raw.Parameters.AddWithValue("start", PeriodStart(held.Period));
+            batch.BatchCommands.Add(raw);
+            var rawGone = new NpgsqlBatchCommand("""
+                DELETE FROM raw_reports
+                WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND period_start = @start AND reports <= 0;
+                """);
+            Bind(rawGone, held.App, held.Metric, held.Period, held.Value);
+            rawGone.Parameters.AddWithValue("start", PeriodStart(held.Period));
+            batch.BatchCommands.Add(rawGone);
+            foreach (var (cell, total) in RollupCells.Of(held.Value))
+            {
+                var rollup = new NpgsqlBatchCommand("""
+                    UPDATE rollups SET reports = reports - 1, total = total - @total
+                    WHERE app = @app AND metric = @metric AND period = @period AND value = @value;
+                    """);
+                Bind(rollup, held.App, held.Metric, held.Period, cell);
+                rollup.Parameters.AddWithValue("total", total);
+                batch.BatchCommands.Add(rollup);
+                var rollupGone = new NpgsqlBatchCommand("DELETE FROM rollups WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND reports <= 0;");
+                Bind(rollupGone, held.App, held.Metric, held.Period, cell);
+                batch.BatchCommands.Add(rollupGone);
+            }
+            var mark = new NpgsqlBatchCommand("UPDATE commitments SET state = 2 WHERE commitment = @c;");
+            mark.Parameters.AddWithValue("c", receipt.Commitment);
+            var pending = new NpgsqlBatchCommand("INSERT INTO log_pending (entry) VALUES (@e) ON CONFLICT DO NOTHING;");
+            pending.Parameters.AddWithValue("e", new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes());
+            batch.BatchCommands.Add(mark);
+            batch.BatchCommands.Add(pending);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            statuses.Add(DeletionStatus.Deleted);
+            deleted = true;
+        }
+        if (deleted)
+        {
+            await using var count = new NpgsqlCommand("UPDATE log_state SET pending_posts = pending_posts + 1 WHERE singleton = 1;", c);
+            await count.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await tx.CommitAsync(cancellationToken);
+        if (deleted)
+        {
+            Interlocked.Exchange(ref _dirtyShared, 1);
+            foreach (var r in receipts)
+            {
+                var s = PeriodStart(r.Period);
+                _dirtyMonths.TryAdd(new DateOnly(s.Year, s.Month, 1), true);
+            }
+        }
+        return statuses;
+    }
+
+    private static void Bind(NpgsqlBatchCommand cmd, string app, string metric, string period, string value)
+    {
+        cmd.Parameters.AddWithValue("app", app);
+        cmd.Parameters.AddWithValue("metric", metric);
+        cmd.Parameters.AddWithValue("period", period);
+        cmd.Parameters.AddWithValue("value", value);
     }
 
     /// <summary>
@@ -485,6 +761,27 @@ public sealed class PostgresReportStore : IReportStore
         {
             await r.ReadAsync(cancellationToken);
             record = new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
+        }
+        // The commitments of the purged periods go too (their leaves stay in the log: they are only hashes).
+        var expired = new List<string>();
+        await using (var periods = _dataSource.CreateCommand("SELECT DISTINCT period FROM commitments WHERE app = @app;"))
+        {
+            periods.Parameters.AddWithValue("app", app);
+            await using var r = await periods.ExecuteReaderAsync(cancellationToken);
+            while (await r.ReadAsync(cancellationToken))
+                if (PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore)
+                    expired.Add(r.GetString(0));
+        }
+        if (expired.Count > 0)
+        {
+            await using var gone = _dataSource.CreateCommand("DELETE FROM commitments WHERE app = @app AND period = ANY(@periods);");
+            gone.Parameters.AddWithValue("app", app);
+            gone.Parameters.AddWithValue("periods", expired.ToArray());
+            if (await gone.ExecuteNonQueryAsync(cancellationToken) > 0)
+            {
+                await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await RewriteTableAsync(c, "commitments", "commitment", cancellationToken);
+            }
         }
         if (record.RawRows > 0)
         {

@@ -76,6 +76,36 @@ internal static class SqliteMigrations
                 nonce  BLOB NOT NULL,
                 PRIMARY KEY (token_key, nonce)) WITHOUT ROWID;
             """),
+        (6, """
+            -- Transparency log (docs/transparency.md). The commitments the collector holds, one per report,
+            -- keyed by the commitment (random bytes), so storage order says nothing about arrival; app is
+            -- the name the report's raw row has. state: 0 pending, 1 logged, 2 deleted by receipt.
+            CREATE TABLE commitments (
+                commitment BLOB PRIMARY KEY,
+                app        TEXT NOT NULL,
+                metric     TEXT NOT NULL,
+                period     TEXT NOT NULL,
+                value      TEXT NOT NULL,
+                state      INTEGER NOT NULL) WITHOUT ROWID;
+            -- Entries (kind || commitment) waiting for the next epoch, keyed by the entry: no arrival order.
+            CREATE TABLE log_pending (entry BLOB PRIMARY KEY) WITHOUT ROWID;
+            -- One row: the log's size and how many batches (or deletion requests) fed the pending set.
+            CREATE TABLE log_state (
+                singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
+                tree_size       INTEGER NOT NULL,
+                pending_posts INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT INTO log_state (singleton, tree_size, pending_posts) VALUES (1, 0, 0);
+            -- The public log. Tiles of height 8 (level, index: up to 256 hashes of 32 bytes), entry bundles
+            -- of 256 entries of 33 bytes, the entry -> leaf index lookup, and every signed checkpoint.
+            CREATE TABLE log_tiles (
+                level  INTEGER NOT NULL,
+                tile_index INTEGER NOT NULL,
+                hashes     BLOB NOT NULL,
+                PRIMARY KEY (level, tile_index)) WITHOUT ROWID;
+            CREATE TABLE log_bundles (bundle_index INTEGER PRIMARY KEY, entries BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE log_leaves (entry BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE log_checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;
@@ -83,4 +113,7 @@ internal static class SqliteMigrations
     /// <summary>The version that renames body_hash to body_mac and wipes the unkeyed body hashes
     /// (the store then cleans the old bytes out of the files and writes body_mac from here on).</summary>
     public const int FingerprintWipe = 4;
+
+    /// <summary>The version that adds the transparency log's tables.</summary>
+    public const int TransparencyLog = 6;
 }

@@ -1,4 +1,6 @@
+using Candor.Collector.Transparency;
 using Candor.Protocol;
+using Candor.Transparency;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;
@@ -22,7 +24,7 @@ public sealed class SqliteReportStore : IReportStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken;
+    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _insertPending;
     private long _writesSinceRewrite;
 
     public SqliteReportStore(string path)
@@ -137,6 +139,8 @@ public sealed class SqliteReportStore : IReportStore
             _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
             var outcomes = new AppendOutcome[group.Count];
             var delta = new GroupDelta();
+            var seen = new HashSet<byte[]>(ByteArrayEquality.Instance);
+            long pendingBatches = 0;
             for (int i = 0; i < group.Count; i++)
             {
                 var request = group[i];
@@ -145,6 +149,13 @@ public sealed class SqliteReportStore : IReportStore
                     outcomes[i] = Ingest.IdempotencyFingerprint.Matches(previous.BodyMac, request.BodyMac)
                         ? new(AppendOutcomeKind.Replayed, previous.Response)
                         : new(AppendOutcomeKind.KeyReused, previous.Response);
+                    continue;
+                }
+                // After the replay check (a retry must get its first answer), before the token is spent and the
+                // key remembered: a batch refused for a known commitment leaves nothing behind.
+                if (KnownCommitments(request, seen, tx) is { } known)
+                {
+                    outcomes[i] = new(AppendOutcomeKind.CommitmentKnown, request.Response, known);
                     continue;
                 }
                 // After the replay check (a retry of a stored batch carries the same token and must get its
@@ -157,7 +168,16 @@ public sealed class SqliteReportStore : IReportStore
                 if (request.IdempotencyKey is { } newKey)
                     InsertKey(newKey, request);
                 delta.Add(request.App, request.Reports);
+                if (StoreCommitments(request, seen, tx))
+                    pendingBatches++;
                 outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
+            }
+            if (pendingBatches > 0)
+            {
+                using var count = writer.CreateCommand();
+                count.Transaction = tx;
+                count.CommandText = $"UPDATE log_state SET pending_posts = pending_posts + {pendingBatches} WHERE singleton = 1;";
+                count.ExecuteNonQuery();
             }
             foreach (var (cell, reports) in delta.Raw)
             {
@@ -180,6 +200,224 @@ public sealed class SqliteReportStore : IReportStore
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>The indices of the request's reports whose commitment is held already, in the store (or the
+    /// log, after retention purged the row) or earlier in this group; null when none is.</summary>
+    private List<int>? KnownCommitments(AppendRequest request, HashSet<byte[]> seen, SqliteTransaction tx)
+    {
+        List<int>? known = null;
+        for (int r = 0; r < request.Reports.Count; r++)
+        {
+            if (request.Reports[r].Commitment is not { } c)
+                continue;
+            _knownCommitment ??= Command(_writer!, """
+                SELECT EXISTS (SELECT 1 FROM commitments WHERE commitment = $c) OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = $e);
+                """, "$c", "$e");
+            _knownCommitment.Transaction = tx;
+            _knownCommitment.Parameters[0].Value = c;
+            _knownCommitment.Parameters[1].Value = new LogEntry(LogEntryKind.Report, c).ToBytes();
+            if (seen.Contains(c) || (long)_knownCommitment.ExecuteScalar()! != 0)
+                (known ??= []).Add(r);
+        }
+        return known;
+    }
+
+    /// <summary>Stores the request's commitments and their pending entries; true when it had any.</summary>
+    private bool StoreCommitments(AppendRequest request, HashSet<byte[]> seen, SqliteTransaction tx)
+    {
+        bool any = false;
+        foreach (var report in request.Reports)
+        {
+            if (report.Commitment is not { } c)
+                continue;
+            _insertCommitment ??= Command(_writer!, "INSERT INTO commitments (commitment, app, metric, period, value, state) VALUES ($c, $app, $metric, $period, $value, 0);",
+                "$c", "$app", "$metric", "$period", "$value");
+            _insertPending ??= Command(_writer!, "INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);", "$e");
+            _insertCommitment.Transaction = _insertPending.Transaction = tx;
+            var p = _insertCommitment.Parameters;
+            p[0].Value = c; p[1].Value = request.App; p[2].Value = report.Metric; p[3].Value = report.Period; p[4].Value = report.Value;
+            _insertCommitment.ExecuteNonQuery();
+            _insertPending.Parameters[0].Value = new LogEntry(LogEntryKind.Report, c).ToBytes();
+            _insertPending.ExecuteNonQuery();
+            seen.Add(c);
+            any = true;
+        }
+        return any;
+    }
+
+    public async Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            long batches;
+            using (var state = writer.CreateCommand())
+            {
+                state.Transaction = tx;
+                state.CommandText = "SELECT pending_posts FROM log_state WHERE singleton = 1;";
+                batches = (long)state.ExecuteScalar()!;
+            }
+            if (batches < minBatches)
+                return null;
+            var entries = new List<byte[]>();
+            using (var pending = writer.CreateCommand())
+            {
+                pending.Transaction = tx;
+                pending.CommandText = "SELECT entry FROM log_pending ORDER BY entry;";
+                using var r = pending.ExecuteReader();
+                while (r.Read())
+                    entries.Add((byte[])r.GetValue(0));
+            }
+            if (entries.Count == 0)
+                return null;
+            using var reader = new SqliteLogReader(writer, tx);
+            var size = reader.TreeSize;
+            var epoch = seal(new PendingEpoch(reader, size, entries));
+            using (var tile = Command(writer, "INSERT OR REPLACE INTO log_tiles (level, tile_index, hashes) VALUES ($l, $i, $h);", "$l", "$i", "$h"))
+            {
+                tile.Transaction = tx;
+                foreach (var (level, index, hashes) in epoch.Append.Tiles)
+                {
+                    tile.Parameters[0].Value = level; tile.Parameters[1].Value = index; tile.Parameters[2].Value = hashes;
+                    tile.ExecuteNonQuery();
+                }
+            }
+            using (var bundle = Command(writer, "INSERT OR REPLACE INTO log_bundles (bundle_index, entries) VALUES ($i, $e);", "$i", "$e"))
+            {
+                bundle.Transaction = tx;
+                foreach (var (index, bytes) in epoch.Append.Bundles)
+                {
+                    bundle.Parameters[0].Value = index; bundle.Parameters[1].Value = bytes;
+                    bundle.ExecuteNonQuery();
+                }
+            }
+            using (var leaf = Command(writer, "INSERT OR IGNORE INTO log_leaves (entry, leaf_index) VALUES ($e, $i);", "$e", "$i"))
+            using (var logged = Command(writer, "UPDATE commitments SET state = 1 WHERE commitment = $c AND state = 0;", "$c"))
+            {
+                leaf.Transaction = logged.Transaction = tx;
+                for (int i = 0; i < epoch.Leaves.Count; i++)
+                {
+                    leaf.Parameters[0].Value = epoch.Leaves[i]; leaf.Parameters[1].Value = size + i;
+                    leaf.ExecuteNonQuery();
+                    if (epoch.Leaves[i][0] == (byte)LogEntryKind.Report)
+                    {
+                        logged.Parameters[0].Value = epoch.Leaves[i][1..];
+                        logged.ExecuteNonQuery();
+                    }
+                }
+            }
+            using (var finish = writer.CreateCommand())
+            {
+                finish.Transaction = tx;
+                finish.CommandText = "INSERT INTO log_checkpoints (tree_size, note) VALUES ($n, $note); DELETE FROM log_pending; UPDATE log_state SET tree_size = $n, pending_posts = 0 WHERE singleton = 1;";
+                finish.Parameters.AddWithValue("$n", epoch.Append.NewSize);
+                finish.Parameters.AddWithValue("$note", epoch.Checkpoint);
+                finish.ExecuteNonQuery();
+            }
+            tx.Commit();
+            _writesSinceRewrite++;
+            return epoch.Append.NewSize;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        // One read transaction: every tile comes from the same snapshot, whatever a seal commits meanwhile.
+        using var tx = c.BeginTransaction(deferred: true);
+        using var reader = new SqliteLogReader(c, tx);
+        return read(reader);
+    }
+
+    public async Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = writer.BeginTransaction(deferred: false);
+            using var find = Command(writer, "SELECT app, metric, period, value, state FROM commitments WHERE commitment = $c;", "$c");
+            using var inLog = Command(writer, "SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = $e) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = $e);", "$e");
+            using var raw = Command(writer, """
+                UPDATE raw_reports SET reports = reports - 1 WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
+                DELETE FROM raw_reports WHERE app = $app AND metric = $metric AND period = $period AND value = $value AND reports <= 0;
+                """, "$app", "$metric", "$period", "$value");
+            using var rollup = Command(writer, """
+                UPDATE rollups SET reports = reports - 1, total = total - $total WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
+                DELETE FROM rollups WHERE app = $app AND metric = $metric AND period = $period AND value = $value AND reports <= 0;
+                """, "$app", "$metric", "$period", "$value", "$total");
+            using var mark = Command(writer, "UPDATE commitments SET state = 2 WHERE commitment = $c; INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);", "$c", "$e");
+            find.Transaction = inLog.Transaction = raw.Transaction = rollup.Transaction = mark.Transaction = tx;
+            var statuses = new List<DeletionStatus>(receipts.Count);
+            bool deleted = false;
+            foreach (var receipt in receipts)
+            {
+                find.Parameters[0].Value = receipt.Commitment;
+                (string App, string Metric, string Period, string Value, long State)? row = null;
+                using (var r = find.ExecuteReader())
+                    if (r.Read())
+                        row = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4));
+                if (row is not { } held)
+                {
+                    // No row: either nothing matches (wrong nonce or report), or retention purged the period,
+                    // which leaves the report's leaf in the log and nothing in the counts to take off.
+                    inLog.Parameters[0].Value = new LogEntry(LogEntryKind.Report, receipt.Commitment).ToBytes();
+                    statuses.Add((long)inLog.ExecuteScalar()! != 0 ? DeletionStatus.Expired : DeletionStatus.NotFound);
+                    continue;
+                }
+                // The client chose what it committed to: a commitment held for another report does not match this receipt.
+                if (held.Metric != receipt.Metric || held.Period != receipt.Period || held.Value != receipt.Value)
+                {
+                    statuses.Add(DeletionStatus.NotFound);
+                    continue;
+                }
+                if (held.State == (long)CommitmentState.Deleted)
+                {
+                    statuses.Add(DeletionStatus.AlreadyDeleted);
+                    continue;
+                }
+                Bind(raw, held.App, held.Metric, held.Period, held.Value);
+                raw.ExecuteNonQuery();
+                foreach (var (cell, total) in RollupCells.Of(held.Value))
+                {
+                    Bind(rollup, held.App, held.Metric, held.Period, cell);
+                    rollup.Parameters[4].Value = total;
+                    rollup.ExecuteNonQuery();
+                }
+                mark.Parameters[0].Value = receipt.Commitment;
+                mark.Parameters[1].Value = new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes();
+                mark.ExecuteNonQuery();
+                statuses.Add(DeletionStatus.Deleted);
+                deleted = true;
+            }
+            if (deleted)
+            {
+                using var count = writer.CreateCommand();
+                count.Transaction = tx;
+                count.CommandText = "UPDATE log_state SET pending_posts = pending_posts + 1 WHERE singleton = 1;";
+                count.ExecuteNonQuery();
+            }
+            tx.Commit();
+            if (deleted)
+                _writesSinceRewrite++;
+            return statuses;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static void Bind(SqliteCommand cmd, string app, string metric, string period, string value)
+    {
+        cmd.Parameters[0].Value = app; cmd.Parameters[1].Value = metric; cmd.Parameters[2].Value = period; cmd.Parameters[3].Value = value;
     }
 
     private (byte[] BodyMac, IngestResponse Response)? FindKey(byte[] key)
@@ -341,14 +579,14 @@ public sealed class SqliteReportStore : IReportStore
             await using (var periods = writer.CreateCommand())
             {
                 periods.Transaction = tx;
-                periods.CommandText = "SELECT DISTINCT period FROM raw_reports WHERE app = $app;";
+                periods.CommandText = "SELECT period FROM raw_reports WHERE app = $app UNION SELECT period FROM commitments WHERE app = $app;";
                 periods.Parameters.AddWithValue("$app", app);
                 await using var r = await periods.ExecuteReaderAsync(cancellationToken);
                 while (await r.ReadAsync(cancellationToken))
                     if (PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore)
                         expired.Add(r.GetString(0));
             }
-            long rows = 0, reports = 0;
+            long rows = 0, reports = 0, commitmentsGone = 0;
             if (expired.Count > 0)
             {
                 await using var delete = writer.CreateCommand();
@@ -362,6 +600,10 @@ public sealed class SqliteReportStore : IReportStore
                     rows++;
                     reports += r.GetInt64(0);
                 }
+                r.Close();
+                // The commitments of those reports go with them (their leaves stay in the log: they are only hashes).
+                delete.CommandText = "DELETE FROM commitments WHERE app = $app AND period IN (SELECT value FROM json_each($periods));";
+                commitmentsGone = await delete.ExecuteNonQueryAsync(cancellationToken);
             }
             if (rows > 0)
             {
@@ -379,7 +621,7 @@ public sealed class SqliteReportStore : IReportStore
                 await log.ExecuteNonQueryAsync(cancellationToken);
             }
             tx.Commit();
-            if (rows > 0)
+            if (rows > 0 || commitmentsGone > 0)
             {
                 _writesSinceRewrite++;
                 await TruncateWalAsync(writer);
@@ -463,7 +705,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _insertPending })
                 cmd?.Dispose();
             if (_writer is not null)
             {

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace Candor.Collector.Transparency;
+
+/// <summary>
+/// The "Transparency" settings section: the public log of report commitments (docs/transparency.md).
+/// </summary>
+public sealed class TransparencyOptions
+{
+    /// <summary>
+    /// On (the default): reports' commitments are logged and <c>/v1/log/*</c> is served. Off: commitments
+    /// are still accepted (old and new clients keep working) but ignored, and <c>/v1/log/*</c> answers 404.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The log's name, the first line of every checkpoint and the name of its key. Set it to the
+    /// collector's public host and a path, e.g. <c>metrics.example.org/candor-log</c>; null: this
+    /// machine's host name followed by <c>/candor-log</c> (<see cref="OriginOrDefault"/>).</summary>
+    public string? Origin { get; set; }
+
+    /// <summary>The log's ECDSA P-256 signing key (PKCS#8 PEM), created with mode 0600 on first start when
+    /// missing; null: <c>log-key.pem</c> beside the SQLite database (or in <c>data/</c> for PostgreSQL).</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Seconds between epochs: how long new commitments wait before they are shuffled into the log.</summary>
+    public int EpochSeconds { get; set; } = 3600;
+
+    /// <summary>
+    /// An epoch is sealed only when its pending set holds entries from at least this many batches (else it
+    /// waits for the next tick): the shuffle hides which reports came together only among the batches of
+    /// one epoch, so an epoch of one batch would hide nothing.
+    /// </summary>
+    public int MinEpochBatches { get; set; } = 10;
+
+    /// <summary>Tests only: replaces the shuffle, to show that the leaf-order test catches an unshuffled log.</summary>
+    internal Func<IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? OrderForTests { get; set; }
+
+    public string OriginOrDefault() => Origin ?? System.Net.Dns.GetHostName().ToLowerInvariant() + "/candor-log";
+
+    public string KeyFileFor(string database) => KeyFile ?? (Postgres.PostgresConnectionString.IsPostgres(database)
+        ? Path.Combine("data", "log-key.pem")
+        : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(database)) ?? ".", "log-key.pem"));
+
+    public IEnumerable<string> Validate()
+    {
+        var origin = OriginOrDefault();
+        if (origin.Length == 0 || origin.Any(c => c <= ' ' || c == '+') )
+            yield return $"Transparency:Origin: '{origin}' must be non-empty, without spaces, control characters or '+' (it names the log and its key).";
+        if (EpochSeconds is < 1 or > 7 * 86400) yield return $"Transparency:EpochSeconds: {EpochSeconds} is outside 1..604800.";
+        if (MinEpochBatches < 1) yield return "Transparency:MinEpochBatches must be positive.";
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"Enabled={Enabled}, Origin={OriginOrDefault()}, KeyFile={KeyFile ?? "(beside the database)"}, EpochSeconds={EpochSeconds}, MinEpochBatches={MinEpochBatches}");
+}
