@@ -35,7 +35,7 @@ internal sealed class CandorClientOptionsValidator : IValidateOptions<CandorClie
             yield return $"CollectorUrl must be an absolute http or https URL, not '{u}'.";
         if (o.LogMissingAfter <= TimeSpan.Zero || o.LogCheckWindow < TimeSpan.Zero)
             yield return "LogMissingAfter must be more than 0 and LogCheckWindow 0 or more.";
-        if (o.LogKey is { } key && !Transparency.LogKey.TryParse(key, out _, out var why))
+        if (o.LogKey is { } key && !Candor.Transparency.NoteVerifierKey.TryParse(key, out _, out var why))
             yield return $"LogKey is not a log verifier key: {why}.";
         if (o.DevelopmentUploads && o.CollectorUrl is not { IsLoopback: true })
             yield return $"DevelopmentUploads sends unfinished periods at once and is only for a collector on this machine (127.0.0.1, ::1 or localhost), not '{o.CollectorUrl}'.";

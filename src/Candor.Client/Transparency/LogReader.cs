@@ -17,13 +17,17 @@ internal sealed class LogReader(ClientTransport transport)
 {
     public const string PendingProblem = "urn:candor:problem:commitment-pending";
     public const string NotInLogProblem = "urn:candor:problem:not-in-log";
+    public const string NoCheckpointProblem = "urn:candor:problem:no-checkpoint";
 
     /// <summary>Refuses answers larger than any honest one (a proof at 2^64 leaves is 64 hashes).</summary>
     private const int MaxAnswerBytes = 1 << 20;
 
-    public async Task<string> CheckpointAsync(CancellationToken cancel)
+    /// <summary>The latest signed checkpoint; null while the log has none (no epoch sealed yet).</summary>
+    public async Task<string?> CheckpointAsync(CancellationToken cancel)
     {
-        var (status, text, _) = await GetAsync("v1/log/checkpoint", cancel).ConfigureAwait(false);
+        var (status, text, type) = await GetAsync("v1/log/checkpoint", cancel).ConfigureAwait(false);
+        if (status == HttpStatusCode.NotFound && type == NoCheckpointProblem)
+            return null;
         return status == HttpStatusCode.OK ? text : throw Unexpected("the checkpoint", status, text);
     }
 

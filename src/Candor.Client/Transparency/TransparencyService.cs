@@ -56,7 +56,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             }
             if (alarm is not null)
                 LogAlarmLocally(alarm);
-            return new LogVerification(verified!.Checkpoint.Size, verified.Note, tofu, alarm, checks, disclosure);
+            return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure);
         }
         finally
         {
@@ -168,6 +168,8 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         if (!Open(otherNote, key.Key, out var other, out var why))
             return new CheckpointComparison(false, verified!.Checkpoint.Size, 0, $"The other checkpoint cannot be used: {why}.", null);
         var mine = verified!;
+        if (mine.Checkpoint.Size == 0)
+            return new CheckpointComparison(false, 0, other!.Size, "The collector has no checkpoint yet to compare with.", null);
         var (small, large) = mine.Checkpoint.Size <= other!.Size ? (mine.Checkpoint, other) : (other, mine.Checkpoint);
         string? reason = null;
         IReadOnlyList<byte[]>? proof = null;
@@ -200,14 +202,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     private async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, CancellationToken cancel)
     {
         if (context.Options.LogKey is { } configured)
-            return LogKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
+            return NoteVerifierKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
         string? kept;
         lock (context.Local)
             kept = context.Store.GetState(ReceiptBook.TrustedKeyKey);
-        if (kept is not null && LogKey.TryParse(kept, out var keptKey, out _))
+        if (kept is not null && NoteVerifierKey.TryParse(kept, out var keptKey, out _))
             return (keptKey!, true);
         var fetched = await reader.KeyAsync(cancel).ConfigureAwait(false);
-        if (!LogKey.TryParse(fetched, out var first, out var reason))
+        if (!NoteVerifierKey.TryParse(fetched, out var first, out var reason))
             throw new InvalidDataException($"The collector's log key cannot be used: {reason}.");
         lock (context.Local)
         {
@@ -226,12 +228,22 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     {
         var (key, firstUse) = await KeyAsync(reader, cancel).ConfigureAwait(false);
         var note = await reader.CheckpointAsync(cancel).ConfigureAwait(false);
-        if (!Open(note, key, out var checkpoint, out var why))
-            return (null, Raise(new LogAlarm(LogAlarmKind.BadSignature, $"the collector's checkpoint is refused: {why}", Evidence(note, null, null))), firstUse);
-
         string? storedNote;
         lock (context.Local)
             storedNote = context.Store.GetState(ReceiptBook.CheckpointKey);
+        if (note is null)
+        {
+            // No epoch sealed yet: nothing can be proved, and every report is pending (or missing when overdue).
+            // A log that had a checkpoint this device saw and now has none was emptied: that is a rollback.
+            if (storedNote is not null && Open(storedNote, key, out var had, out _) && had!.Size > 0)
+                return (null, Raise(new LogAlarm(LogAlarmKind.SmallerTree,
+                    $"the collector says its log has no checkpoint, but this device saw one of {had.Size} leaves: the log was rolled back",
+                    Evidence(storedNote, null, null))), firstUse);
+            return (new VerifiedCheckpoint(new Checkpoint("(none yet)", 0, MerkleHash.Empty()), ""), null, firstUse);
+        }
+        if (!Open(note, key, out var checkpoint, out var why))
+            return (null, Raise(new LogAlarm(LogAlarmKind.BadSignature, $"the collector's checkpoint is refused: {why}", Evidence(note, null, null))), firstUse);
+
         if (storedNote is not null && Open(storedNote, key, out var stored, out _))
         {
             if (checkpoint!.Size < stored!.Size)

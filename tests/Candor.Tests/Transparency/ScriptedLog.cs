@@ -34,7 +34,7 @@ public sealed class ScriptedLog
     public MerkleTree Tree { get; private set; }
 
     /// <summary>The verifier key in vkey form, as an app would ship it.</summary>
-    public string VerifierKey => LogKey.Format(Origin, Key);
+    public string VerifierKey => NoteVerifierKey.Format(Signer);
 
     /// <summary>Set to serve a checkpoint of this many leaves instead of the whole tree.</summary>
     public long? ServedSize { get; set; }

@@ -50,7 +50,7 @@ public sealed class VerifyCommandTests : IDisposable
 
         (exit, _, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct", "--log-key", "no-plus-signs");
         Assert.Equal(1, exit);
-        Assert.Equal("candor client: --log-key is not a log verifier key: a log key looks like name+0123abcd+base64 (C2SP vkey form).", OneLine(stderr));
+        Assert.Equal("candor client: --log-key is not a log verifier key: a verifier key is name+keyid+key, with no spaces in the name.", OneLine(stderr));
     }
 
     [Fact]
