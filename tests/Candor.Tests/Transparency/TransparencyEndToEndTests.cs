@@ -1,0 +1,135 @@
+using System.Net;
+using System.Security.Cryptography;
+using Candor.Client;
+using Candor.Client.Transparency;
+using Candor.Tests.Client;
+using Candor.Tests.Infrastructure;
+using Candor.Transparency;
+
+namespace Candor.Tests.Transparency;
+
+/// <summary>
+/// The client library and <c>candor client verify</c> against the real collector's log on loopback:
+/// reports sent are sealed into an epoch and proved; a log rewritten in the collector's database (and
+/// re-signed with its own key) and a checkpoint that differs between two devices are caught.
+/// </summary>
+public sealed class TransparencyEndToEndTests : IAsyncLifetime, IDisposable
+{
+    private static readonly DateTimeOffset NextMonday = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly ClientTestKit _kit = new();
+    private readonly ClientTestKit _otherDevice = new();
+    private CollectorHost _collector = null!;
+    private string _logKey = null!;
+
+    public async Task InitializeAsync()
+    {
+        _collector = await CollectorHost.StartAsync();
+        _logKey = (await _collector.Client.GetStringAsync("/v1/log/key")).Trim(); // what the app ships
+    }
+
+    public async Task DisposeAsync() => await _collector.DisposeAsync();
+
+    public void Dispose()
+    {
+        _kit.Dispose();
+        _otherDevice.Dispose();
+    }
+
+    private CandorClient Device(ClientTestKit kit)
+    {
+        var options = kit.Options(_collector.BaseAddress);
+        options.LogKey = _logKey;
+        return CandorClient.Create(options);
+    }
+
+    private static async Task SendWeekAsync(CandorClient client, ClientTestKit kit)
+    {
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        client.Flush();
+        kit.Clock.Set(NextMonday);
+        Assert.Equal(1, (await client.UploadAsync()).Sent);
+    }
+
+    /// <summary>Other installations' batches, so the device's reports sit among others in the epoch.</summary>
+    private async Task OthersAsync(int batches)
+    {
+        for (int i = 0; i < batches; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await _collector.PostAsync(LogKit.Batch(TestRegistries.App, LogEndToEndTests.Linux).Body)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Reports_sent_are_pending_until_their_epoch_then_proved_included_for_every_metric_type()
+    {
+        using var device = Device(_kit);
+        await SendWeekAsync(device, _kit);
+        await OthersAsync(3);
+
+        var before = await device.VerifyReportsAsync();
+        Assert.Null(before.Alarm);
+        Assert.Equal(0UL, before.CheckpointSize);
+        Assert.All(before.Receipts, c => Assert.Equal(ReceiptVerdict.Pending, c.Verdict));
+
+        Assert.NotNull(await LogKit.SealAsync(_collector));
+        var after = await device.VerifyReportsAsync();
+
+        Assert.Null(after.Alarm);
+        Assert.False(after.TrustOnFirstUse);
+        Assert.Equal((ulong)device.Receipts().Count + 6UL, after.CheckpointSize);
+        Assert.Equal(["app.launches", "candor.active", "candor.active_week", "feature.spellcheck", "install.age_days", "startup.ms", "system.os"],
+            after.Receipts.Select(c => c.Receipt.Metric).Order());
+        Assert.All(after.Receipts, c => Assert.Equal(ReceiptVerdict.Included, c.Verdict));
+        Assert.Equal(after.Receipts.Count, after.Receipts.Select(c => c.LeafIndex).Distinct().Count());
+        Assert.All(device.Receipts(), r => Assert.Equal(ReceiptStatus.Included, r.Status));
+    }
+
+    [Fact]
+    public async Task A_log_rewritten_in_the_collectors_database_and_re_signed_with_its_key_is_caught()
+    {
+        using var device = Device(_kit);
+        await SendWeekAsync(device, _kit);
+        await OthersAsync(2);
+        await LogKit.SealAsync(_collector);
+        var first = await device.VerifyReportsAsync();
+        Assert.Null(first.Alarm);
+
+        // The operator replaces this device's system.os report in the log, re-signs, and carries on.
+        var os = first.Receipts.Single(c => c.Receipt.Metric == "system.os");
+        LogTampering.RewriteLeaf(_collector, os.LeafIndex!.Value, new LogEntry(LogEntryKind.Report, RandomNumberGenerator.GetBytes(32)).ToBytes());
+        var sameSize = await device.VerifyReportsAsync();
+        Assert.Equal(LogAlarmKind.Fork, sameSize.Alarm!.Kind);
+        Assert.Contains("another root hash", sameSize.Alarm.Reason);
+
+        await OthersAsync(1);
+        await LogKit.SealAsync(_collector);
+        var grown = await device.VerifyReportsAsync();
+        Assert.Equal(LogAlarmKind.Fork, grown.Alarm!.Kind);
+        Assert.Contains($"does not extend the one of size {first.CheckpointSize}", grown.Alarm.Reason);
+        Assert.Contains("consistency proof", grown.Alarm.Evidence);
+        Assert.Contains(device.Log(), l => l.Message.Contains("Fork"));
+    }
+
+    [Fact]
+    public async Task Two_devices_served_different_trees_of_the_same_size_find_out_by_comparing_checkpoints()
+    {
+        using var deviceA = Device(_kit);
+        await SendWeekAsync(deviceA, _kit);
+        await OthersAsync(2);
+        await LogKit.SealAsync(_collector);
+        var seenByA = await deviceA.VerifyReportsAsync();
+        Assert.Null(seenByA.Alarm);
+
+        // Later the collector shows device B a rewritten tree of the same size; B alone cannot tell.
+        LogTampering.RewriteLeaf(_collector, 0, new LogEntry(LogEntryKind.Report, RandomNumberGenerator.GetBytes(32)).ToBytes());
+        using var deviceB = Device(_otherDevice);
+        var seenByB = await deviceB.VerifyReportsAsync();
+        Assert.Null(seenByB.Alarm);
+        Assert.Equal(seenByA.CheckpointSize, seenByB.CheckpointSize);
+
+        var comparison = await deviceA.CompareCheckpointAsync(seenByB.SignedCheckpoint!);
+        Assert.False(comparison.Consistent);
+        Assert.Equal(LogAlarmKind.Fork, comparison.Alarm!.Kind);
+        Assert.Contains(seenByB.SignedCheckpoint!.TrimEnd('\n'), comparison.Alarm.Evidence);
+    }
+}
