@@ -149,6 +149,7 @@ public static class CollectorApp
         apps.MapAnnouncements();
         app.MapPublic();
         app.MapTransparencyLog();
+        app.MapDeletions();
         app.MapDashboard();
         if (options.PrivacyPass.KeyDirectory is not null)
         {
