@@ -132,4 +132,65 @@ public sealed class TransparencyEndToEndTests : IAsyncLifetime, IDisposable
         Assert.Equal(LogAlarmKind.Fork, comparison.Alarm!.Kind);
         Assert.Contains(seenByB.SignedCheckpoint!.TrimEnd('\n'), comparison.Alarm.Evidence);
     }
+
+    [Fact]
+    public async Task Deleting_by_receipt_takes_each_report_off_the_stored_counts_exactly_once()
+    {
+        using var device = Device(_kit);
+        await SendWeekAsync(device, _kit);
+        await OthersAsync(3); // three other installations also said linux and 10 launches
+        await LogKit.SealAsync(_collector);
+        var before = await _collector.Store.ReadRawAsync(TestRegistries.App);
+        var mine = device.Receipts();
+
+        var outcomes = await device.DeleteReportsAsync();
+
+        Assert.Equal(mine.Count, outcomes.Count);
+        Assert.All(outcomes, o => Assert.Equal("deleted", o.Status));
+        var after = await _collector.Store.ReadRawAsync(TestRegistries.App);
+        foreach (var row in before)
+        {
+            int own = mine.Count(r => r.Metric == row.Metric && r.Period == row.Period && r.Value == row.Value);
+            var now = after.SingleOrDefault(a => a.Metric == row.Metric && a.Period == row.Period && a.Value == row.Value);
+            Assert.Equal(row.Reports - own, now?.Reports ?? 0);
+        }
+        Assert.Equal(3, after.Single(r => r.Metric == "system.os" && r.Value == "linux").Reports);
+        Assert.All(device.Receipts(), r => Assert.Equal(ReceiptStatus.Deleted, r.Status));
+
+        // Again: every receipt is already deleted, and nothing changes.
+        var again = await device.DeleteReportsAsync();
+        Assert.All(again, o => Assert.Equal("already-deleted", o.Status));
+        Assert.Equal(after.OrderBy(r => (r.Metric, r.Period, r.Value)), (await _collector.Store.ReadRawAsync(TestRegistries.App)).OrderBy(r => (r.Metric, r.Period, r.Value)));
+
+        // The deletions join the log in the next epoch, and the device proves them.
+        await LogKit.SealAsync(_collector);
+        var check = await device.VerifyReportsAsync();
+        Assert.Null(check.Alarm);
+        Assert.All(check.Receipts, c =>
+        {
+            Assert.Equal(ReceiptVerdict.Deleted, c.Verdict);
+            Assert.NotNull(c.LeafIndex);
+        });
+    }
+
+    [Fact]
+    public async Task A_receipt_that_matches_no_report_is_not_found_and_changes_nothing()
+    {
+        using var device = Device(_kit);
+        await SendWeekAsync(device, _kit);
+        await LogKit.SealAsync(_collector);
+        var before = await _collector.Store.ReadRawAsync(TestRegistries.App);
+        var os = device.Receipts().Single(r => r.Metric == "system.os");
+
+        // The device's nonce, but claiming another value: the recomputed commitment is in no log.
+        var wrongValue = os with { Value = "windows" };
+        var options = _kit.Options(_collector.BaseAddress);
+        options.Transport = Candor.Client.Transport.TransportMode.Direct;
+        using var transport = new Candor.Client.Transport.ClientTransport(options, _collector.BaseAddress, _ => { });
+        var answer = await new LogReader(transport).DeleteAsync(TestRegistries.App, [wrongValue], CancellationToken.None);
+        Assert.Equal("not-found", Assert.Single(answer.Values));
+        var after = await _collector.Store.ReadRawAsync(TestRegistries.App);
+        Assert.Equal(before.OrderBy(r => (r.Metric, r.Period, r.Value)), after.OrderBy(r => (r.Metric, r.Period, r.Value)));
+        Assert.Equal("deleted", Assert.Single(await device.DeleteReportsAsync([os])).Status);
+    }
 }
