@@ -86,4 +86,82 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Equal("No sent report matches: nothing was asked of the collector.", stdout.Trim());
     }
+
+    /// <summary>The application sends a week of reports to a real collector, which seals them into its log.</summary>
+    private async Task<CollectorHost> SentAndSealedAsync()
+    {
+        var collector = await CollectorHost.StartAsync();
+        using (var app = _kit.Create(collector.BaseAddress))
+        {
+            app.GrantConsent();
+            ClientTestKit.RecordSomething(app);
+            app.Flush(); // and the day's candor.active
+            _kit.Clock.Set(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+            Assert.Equal(1, (await app.UploadAsync()).Sent);
+        }
+        await LogKit.SealAsync(collector);
+        return collector;
+    }
+
+    [Fact]
+    public async Task Verify_proves_each_sent_report_and_says_what_the_lookups_revealed()
+    {
+        await using var collector = await SentAndSealedAsync();
+        var key = (await collector.Client.GetStringAsync("/v1/log/key")).Trim();
+
+        var (exit, stdout, stderr) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct", "--log-key", key);
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("Log key: the configured key.", stdout);
+        Assert.Contains("Checkpoint: 7 leaves, signed by the log key", stdout);
+        Assert.Contains("included     system.os 2026-W47 = linux: included at leaf ", stdout);
+        Assert.Equal(7, stdout.Split('\n').Count(l => l.StartsWith("included ", StringComparison.Ordinal)));
+        Assert.Contains("Privacy: 7 lookup(s) went out together, directly from this device's address.", stdout);
+
+        // Without a key: trusted on first use, and said so.
+        (exit, stdout, _) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct");
+        Assert.Equal(0, exit);
+        Assert.Contains("Log key: trusted on first use", stdout);
+    }
+
+    [Fact]
+    public async Task Verify_compare_with_a_checkpoint_from_a_forked_log_exits_2_with_both_checkpoints()
+    {
+        await using var collector = await SentAndSealedAsync();
+        Assert.Equal(0, (await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct")).Exit);
+
+        // Another device was later shown a rewritten tree of the same size, signed with the collector's key.
+        var forked = LogTampering.RewriteLeaf(collector, 3, new global::Candor.Transparency.LogEntry(global::Candor.Transparency.LogEntryKind.Report,
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToBytes());
+        var file = Path.Combine(_kit.DataDirectory, "other-device-checkpoint.txt");
+        await File.WriteAllTextAsync(file, forked);
+
+        // This device asks again: the collector now serves the rewritten tree too, so the check itself fails first.
+        var (exit, stdout, _) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct", "--compare", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("ALARM (Fork)", stdout);
+        Assert.Contains(forked.Split("\n\n")[0], stdout);
+    }
+
+    [Fact]
+    public async Task Delete_reports_shows_each_outcome_and_a_second_run_changes_nothing()
+    {
+        await using var collector = await SentAndSealedAsync();
+        var args = new[] { "delete-reports", "--collector", collector.BaseAddress.ToString(), "--transport", "direct", "--metric", "system.os" };
+
+        var (exit, stdout, stderr) = await Candor(args);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("deleted          system.os 2026-W47 = linux", stdout);
+        Assert.Contains("1 deleted. Deleted reports no longer count in the collector's stored figures; figures it already published are not changed.", stdout);
+        Assert.DoesNotContain(await collector.Store.ReadRawAsync(TestRegistries.App), r => r.Metric == "system.os");
+
+        (exit, stdout, _) = await Candor(args);
+        Assert.Equal(0, exit);
+        Assert.Contains("already-deleted  system.os 2026-W47 = linux", stdout);
+        Assert.Contains("1 already-deleted.", stdout);
+
+        (_, stdout, _) = await Candor("receipts");
+        Assert.Contains("deleted   system.os 2026-W47 = linux", stdout);
+        Assert.Contains("sent      app.launches 2026-W47 = 5", stdout);
+    }
 }
