@@ -1,0 +1,83 @@
+using System.Text;
+using Candor.Cli.Relay;
+using Candor.Client;
+using Candor.Client.Transparency;
+using Candor.Client.Transport;
+using Candor.Collector.Ohttp;
+using Candor.Tests.Client;
+using Candor.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Candor.Tests.Transparency;
+
+/// <summary>
+/// Checking and deleting reports over the <c>ohttp</c> transport: the lookups and the deletion travel
+/// sealed through the relay, like the reports, so the relay sees no commitment or nonce and the
+/// collector never sees the device's connection.
+/// </summary>
+public sealed class VerifyThroughRelayTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset NextMonday = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private static readonly Uri CollectorUrl = new("https://collector.invalid/"); // never connected to: everything goes through the relay
+
+    private readonly ClientTestKit _kit = new();
+    private CollectorHost _collector = null!;
+    private WebApplication _relay = null!;
+    private readonly WireTap _relayToGateway = new();
+    private Uri _relayUrl = null!;
+    private byte[] _shippedKeys = null!;
+
+    public async Task InitializeAsync()
+    {
+        _collector = await CollectorHost.StartAsync(o => o.OhttpKeysFile = Path.Combine(Path.GetDirectoryName(o.Database)!, "ohttp-keys.json"));
+        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"] }, null, _relayToGateway);
+        await _relay.StartAsync();
+        _relayUrl = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        _shippedKeys = await _collector.Client.GetByteArrayAsync(GatewayEndpoints.Path);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _relay.StopAsync();
+        await _relay.DisposeAsync();
+        await _collector.DisposeAsync();
+        _kit.Dispose();
+    }
+
+    [Fact]
+    public async Task Lookups_and_deletions_travel_sealed_through_the_relay()
+    {
+        var toRelay = new WireTap();
+        var options = _kit.Options(CollectorUrl, toRelay);
+        options.Ohttp = new OhttpTransportOptions { Relay = _relayUrl, KeyConfigs = _shippedKeys };
+        options.LogKey = (await _collector.Client.GetStringAsync("/v1/log/key")).Trim();
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+        Assert.Equal(1, (await client.UploadAsync()).Sent);
+        await LogKit.SealAsync(_collector);
+        int uploads = toRelay.Requests.Count;
+
+        var result = await client.VerifyReportsAsync();
+        Assert.Null(result.Alarm);
+        Assert.All(result.Receipts, c => Assert.Equal(ReceiptVerdict.Included, c.Verdict));
+        Assert.Contains("through the Oblivious HTTP relay", result.Disclosure);
+        var deletions = await client.DeleteReportsAsync();
+        Assert.All(deletions, d => Assert.Equal("deleted", d.Status));
+
+        // Every lookup went to the relay (none to the collector's address), and no commitment, nonce or path shows in its bytes.
+        Assert.True(toRelay.Requests.Count > uploads + result.Receipts.Count);
+        Assert.All(toRelay.Uris, u => Assert.Equal(_relayUrl.Authority, u.Authority));
+        var relayBytes = toRelay.Requests.Concat(_relayToGateway.Requests).Select(r => Encoding.Latin1.GetString(r.Body)).ToList();
+        foreach (var r in client.Receipts())
+        {
+            Assert.DoesNotContain(relayBytes, b => b.Contains(r.Commitment, StringComparison.Ordinal));
+            Assert.DoesNotContain(relayBytes, b => b.Contains(r.Nonce, StringComparison.Ordinal));
+        }
+        Assert.DoesNotContain(relayBytes, b => b.Contains("/v1/log/", StringComparison.Ordinal));
+    }
+}
