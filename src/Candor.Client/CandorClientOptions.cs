@@ -170,10 +170,12 @@ public sealed class CandorClientOptions
     public string? LogKey { get; set; }
 
     /// <summary>
-    /// How long after the collector accepted a report it must be in the log: epochs are hourly by default,
-    /// so a report still not included after this is reported missing (the collector dropped it).
+    /// How long after the collector accepted a report it must be in the log; a report still not included
+    /// after this is reported missing (the collector dropped it). Epochs are hourly by default, but a
+    /// collector seals one only when enough batches wait (its <c>MinEpochBatches</c>), which on a quiet
+    /// app can take days: hence a week.
     /// </summary>
-    public TimeSpan LogMissingAfter { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan LogMissingAfter { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
     /// Background checks of receipts: each receipt is checked once, alone, at a random time within this

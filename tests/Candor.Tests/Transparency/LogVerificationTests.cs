@@ -97,7 +97,7 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         var soon = await client.VerifyReportsAsync();
         Assert.Equal(ReceiptVerdict.Pending, soon.Receipts.Single(c => c.Receipt.Commitment == dropped.Commitment).Verdict);
 
-        _kit.Clock.Advance(TimeSpan.FromDays(2)); // LogMissingAfter is a day
+        _kit.Clock.Advance(TimeSpan.FromDays(8)); // LogMissingAfter is a week
         var later = await client.VerifyReportsAsync();
         var missing = later.Receipts.Single(c => c.Receipt.Commitment == dropped.Commitment);
         Assert.Equal(ReceiptVerdict.Missing, missing.Verdict);
@@ -250,7 +250,7 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         Assert.Null(await client.VerifyNextReceiptIfDueAsync()); // within LogMissingAfter nothing is due
 
         var times = new List<DateTimeOffset>();
-        for (int hour = 0; hour < 24 * 9 && times.Count < receipts; hour++)
+        for (int hour = 0; hour < 24 * 15 && times.Count < receipts; hour++)
         {
             _kit.Clock.Advance(TimeSpan.FromHours(1));
             int before = _log.LookUps;
