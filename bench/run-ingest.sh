@@ -2,7 +2,14 @@
 # Ingest benchmark on SQLite: GET /healthz (the no-op baseline) and POST batches of 16 reports, in one
 # run against one Release collector on 127.0.0.1, then a count of the rows actually stored.
 # Usage: bench/run-ingest.sh [seconds=20] [connections=512] [wrk threads=1]
+# TRANSPARENCY=on: every report carries a fresh commitment and the log seals an epoch every 10 s during
+# the run (docs/transparency.md); off (the default): the log is turned off and batches carry none.
 set -euo pipefail
+case "${TRANSPARENCY:-off}" in
+  on) export COMMITMENTS=1 CANDOR_Transparency__Enabled=true CANDOR_Transparency__EpochSeconds=10 CANDOR_Transparency__MinEpochBatches=1 ;;
+  off) export COMMITMENTS=0 CANDOR_Transparency__Enabled=false ;;
+  *) echo "TRANSPARENCY is on or off" >&2; exit 1 ;;
+esac
 # wrk sends everything from one address: turn the per-address limit off for the measurement.
 export CANDOR_RateLimitPerAddressPerSecond=0
 cd "$(dirname "$0")/.."
@@ -30,3 +37,6 @@ wrk -t"$threads" -c"$connections" -d"${seconds}s" -s bench/wrk/ingest.lua "http:
 
 after=$(sqlite3 "$work/candor.db" "SELECT coalesce(sum(reports), 0) FROM raw_reports;")
 echo "== reports stored during the measured run (sum of raw_reports.reports): $((after - before)) (durable: WAL, synchronous=FULL)"
+if [ "${TRANSPARENCY:-off}" = on ]; then
+  echo "== transparency log: $(sqlite3 "$work/candor.db" "SELECT count(*) FROM commitments;") commitments held, $(sqlite3 "$work/candor.db" "SELECT tree_size FROM log_state;") leaves sealed, $(sqlite3 "$work/candor.db" "SELECT count(*) FROM log_checkpoints;") checkpoints"
+fi

@@ -8,6 +8,10 @@ if (args is ["mint-tokens", var keys, var count, var output])
     return 0;
 }
 
+// `fill-log <sqlite file> <leaves> [--full]`: a transparency log written straight into the tables (bench/run-log-proofs.sh).
+if (args is ["fill-log", var logPath, var leafCount, ..] rest)
+    return Candor.Benchmarks.LogFill.Run(logPath, long.Parse(leafCount), rest.Contains("--full"));
+
 // "ohttp-requests": write freshly encapsulated requests for bench/run-ohttp.sh instead of running benchmarks.
 if (args.Length > 0 && args[0] == "ohttp-requests")
     return OhttpRequestFile.Write(args[1..]);

@@ -25,7 +25,28 @@ local function body()
     string.format('{"metric":"app.crashes","value":%d}', pick({0, 1, 2})),
     string.format('{"metric":"candor.active","period":"%s","value":true}', day),
   }
+  if os.getenv("COMMITMENTS") == "1" then
+    -- A placeholder per report, replaced by a fresh commitment in every request: the collector refuses
+    -- a commitment it already knows, so none may repeat.
+    for i = 1, #r do r[i] = r[i]:sub(1, -2) .. ',"commitment":"<C>"}' end
+  end
   return string.format('{"schema":3,"period":"%s","reports":[%s]}', week, table.concat(r, ","))
+end
+
+-- Commitments: 43 characters of unpadded base64url, canonical (the last one encodes 2 bits: from "AEIM..."),
+-- unique per request: a random per-thread prefix, then a counter.
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local prefix = nil
+local counter = 0
+local function commitment()
+  counter = counter + 1
+  local n, digits = counter, {}
+  for i = 1, 10 do
+    local d = n % 64
+    digits[i] = alphabet:sub(d + 1, d + 1)
+    n = (n - d) / 64
+  end
+  return prefix .. table.concat(digits) .. "A"
 end
 
 local bodies = {}
@@ -43,6 +64,9 @@ end
 function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1000000))
   for i = 1, 256 do bodies[i] = body() end
+  local p = {}
+  for i = 1, 32 do local d = math.random(64); p[i] = alphabet:sub(d, d) end
+  prefix = table.concat(p)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   status_202, status_other = 0, 0
@@ -57,7 +81,9 @@ function request()
     wrk.headers["Authorization"] = tokens[next_token]
     next_token = next_token + 1
   end
-  return wrk.format(nil, "/v1/apps/org.example.editor/reports", nil, bodies[math.random(#bodies)])
+  local b = bodies[math.random(#bodies)]
+  if os.getenv("COMMITMENTS") == "1" then b = b:gsub("<C>", commitment) end
+  return wrk.format(nil, "/v1/apps/org.example.editor/reports", nil, b)
 end
 
 function response(status, headers, body)

@@ -60,7 +60,7 @@ public sealed class TiledTree(ILogReader reader)
     }
 
     /// <summary>The root of a complete subtree given its bottom row of hashes (a power of two of them).</summary>
-    internal static byte[] Reduce(ReadOnlySpan<byte> row)
+    public static byte[] Reduce(ReadOnlySpan<byte> row)
     {
         if (row.Length == MerkleHash.Size)
             return row.ToArray();
