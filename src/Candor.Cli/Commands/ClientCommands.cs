@@ -174,6 +174,10 @@ public static class ClientCommands
             Console.WriteLine($"Metrics switched off: {string.Join(", ", s.DisabledMetrics)}");
         Console.WriteLine($"Collected, not yet sent: {s.CollectedEntries} entr{(s.CollectedEntries == 1 ? "y" : "ies")}");
         Console.WriteLine($"Batches waiting to be sent: {s.PendingBatches}");
+        var receipts = c.Receipts();
+        if (receipts.Count > 0)
+            Console.WriteLine($"Receipts of sent reports: {receipts.Count(r => r.SentAt is not null)} ({receipts.Count(r => r.Status == Candor.Client.Transparency.ReceiptStatus.Included)} proved in the log, "
+                + $"{receipts.Count(r => r.Status == Candor.Client.Transparency.ReceiptStatus.Deleted)} deleted); see 'receipts', 'verify' and 'delete-reports'.");
         Console.WriteLine($"Next upload: {(s.NextUploadAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC" : "not scheduled")}"
             + (s.ConsecutiveFailures > 0 ? $" (after {s.ConsecutiveFailures} failed attempt(s))" : ""));
     }

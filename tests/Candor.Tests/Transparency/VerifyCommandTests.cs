@@ -162,6 +162,8 @@ public sealed class VerifyCommandTests : IDisposable
 
         (_, stdout, _) = await Candor("receipts");
         Assert.Contains("deleted   system.os 2026-W47 = linux", stdout);
+        (_, var status, _) = await Candor("status");
+        Assert.Contains("Receipts of sent reports: 7 (0 proved in the log, 1 deleted)", status);
         Assert.Contains("sent      app.launches 2026-W47 = 5", stdout);
     }
 }
