@@ -81,11 +81,11 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         }
         if (due is null || !await _oneCheck.WaitAsync(0, cancel).ConfigureAwait(false))
             return null;
+        var options = context.Options;
         try
         {
             var reader = Reader();
             var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
-            var options = context.Options;
             if (alarm is not null)
             {
                 lock (context.Local)
@@ -108,6 +108,18 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail)));
             }
             return check;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)
+        {
+            // An unreachable collector or an unreadable answer: try this receipt again at a new random time,
+            // rather than at every tick (which would also make the retries of one device line up).
+            lock (context.Local)
+            {
+                _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                context.Log($"Checking a report in the collector's log failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
+                    $"Checking a report in the collector's log failed ({e.GetType().Name}).");
+            }
+            return null;
         }
         finally
         {

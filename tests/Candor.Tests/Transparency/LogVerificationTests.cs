@@ -307,4 +307,24 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         Assert.All(outcomes, o => Assert.Equal("deleted", o.Status));
         Assert.All(client.Receipts(), r => Assert.Equal(ReceiptStatus.Deleted, r.Status));
     }
+
+    [Fact]
+    public async Task A_background_check_that_cannot_reach_the_collector_is_rescheduled_and_the_other_checks_go_on()
+    {
+        using var client = await SentAndLoggedAsync();
+        _log.Unreachable = true;
+        _kit.Clock.Advance(TimeSpan.FromDays(15)); // every receipt is due
+
+        Assert.Null(await client.VerifyNextReceiptIfDueAsync());
+        Assert.Contains(client.Log(), l => l.Message.Contains("tried again later"));
+        int asked = _log.Paths.Count;
+
+        // The next tick goes on with the next due receipt; the failed one waits for its new random time.
+        _kit.Clock.Advance(TimeSpan.FromHours(1));
+        _log.Unreachable = false;
+        var next = await client.VerifyNextReceiptIfDueAsync();
+        Assert.Equal(ReceiptVerdict.Included, next!.Verdict);
+        Assert.True(_log.Paths.Count > asked);
+        Assert.Equal(1, _log.LookUps);
+    }
 }

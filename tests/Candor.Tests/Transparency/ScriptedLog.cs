@@ -45,6 +45,9 @@ public sealed class ScriptedLog
     /// <summary>Set to corrupt every inclusion proof served.</summary>
     public bool BreakInclusionProofs { get; set; }
 
+    /// <summary>Set to make every log request fail as if the collector could not be reached.</summary>
+    public bool Unreachable { get; set; }
+
     public int LookUps { get; private set; }
 
     public List<string> Paths { get; } = [];
@@ -77,6 +80,8 @@ public sealed class ScriptedLog
             return null;
         lock (Paths)
             Paths.Add(request.RequestUri.PathAndQuery);
+        if (Unreachable)
+            throw new HttpRequestException("Connection refused (simulated)");
         var query = QueryHelpers.ParseQuery(request.RequestUri.Query);
         var size = ServedSize ?? Tree.Size;
         switch (path)
