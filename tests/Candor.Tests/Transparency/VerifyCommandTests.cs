@@ -118,6 +118,12 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Equal(7, stdout.Split('\n').Count(l => l.StartsWith("included ", StringComparison.Ordinal)));
         Assert.Contains("Privacy: 7 lookup(s) went out together, directly from this device's address.", stdout);
 
+        // A mirror serving the same checkpoint (here the collector's own URL): one history.
+        (exit, stdout, _) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct", "--log-key", key,
+            "--compare", new Uri(collector.BaseAddress, "/v1/log/checkpoint").ToString());
+        Assert.Equal(0, exit);
+        Assert.Contains("Consistent: this device's checkpoint (size 7) and the other (size 7) show one history.", stdout);
+
         // Without a key: trusted on first use, and said so.
         (exit, stdout, _) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct");
         Assert.Equal(0, exit);
