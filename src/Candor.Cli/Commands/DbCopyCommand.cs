@@ -27,6 +27,8 @@ public static class DbCopyCommand
                 var c = await StoreCopier.CopyAsync(parse.GetValue(from)!, store, cancellationToken);
                 Console.WriteLine($"Copied {c.RawRows} raw rows, {c.Rollups} rollup cells, {c.IdempotencyKeys} idempotency keys, " +
                                   $"{c.Registries} registry versions, {c.Purges} purge log lines and {c.Releases} releases to {store.Description}.");
+                Console.WriteLine($"Transparency log: {c.LogLeaves} leaves, {c.Checkpoints} checkpoints, {c.Commitments} commitments held. " +
+                                  "Give the collectors on PostgreSQL the same Transparency:KeyFile and Transparency:Origin.");
                 return 0;
             }
             catch (Exception e) when (e is StoreCopyException || DbCommands.IsReadable(e))

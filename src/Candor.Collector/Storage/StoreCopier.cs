@@ -10,12 +10,13 @@ namespace Candor.Collector.Storage;
 /// Moves a collector from SQLite to PostgreSQL (<c>candor db copy</c>): every table, as it is, into an
 /// empty PostgreSQL database, in one transaction with binary COPY. Nothing is recomputed, so the copy
 /// holds exactly what the SQLite file held: counts, rollups, hashed idempotency keys (retries keep
-/// working across the move), every registry version, the purge log and the published releases (recomputing a release would
-/// draw fresh noise for figures already public, and two draws of the same period can be averaged).
+/// working across the move), every registry version, the purge log, the published releases (recomputing a release would
+/// draw fresh noise for figures already public, and two draws of the same period can be averaged) and the transparency log.
 /// </summary>
 public static class StoreCopier
 {
-    public sealed record CopyCounts(long RawRows, long Rollups, long IdempotencyKeys, long Registries, long Purges, long Releases);
+    public sealed record CopyCounts(long RawRows, long Rollups, long IdempotencyKeys, long Registries, long Purges, long Releases,
+        long LogLeaves = 0, long Checkpoints = 0, long Commitments = 0);
 
     /// <exception cref="StoreCopyException">The source is missing or the target is not empty.</exception>
     public static async Task<CopyCounts> CopyAsync(string sqlitePath, PostgresReportStore target, CancellationToken cancellationToken = default)
@@ -42,7 +43,8 @@ public static class StoreCopier
 
         await using (var check = new NpgsqlCommand("""
             SELECT (SELECT count(*) FROM raw_reports) + (SELECT count(*) FROM rollups) + (SELECT count(*) FROM idempotency_keys)
-                 + (SELECT count(*) FROM registries) + (SELECT count(*) FROM purge_log) + (SELECT count(*) FROM releases);
+                 + (SELECT count(*) FROM registries) + (SELECT count(*) FROM purge_log) + (SELECT count(*) FROM releases)
+                 + (SELECT count(*) FROM commitments) + (SELECT count(*) FROM log_leaves) + (SELECT count(*) FROM log_pending);
             """, pg))
         {
             if ((long)(await check.ExecuteScalarAsync(cancellationToken))! > 0)
@@ -102,8 +104,64 @@ public static class StoreCopier
                 await w.WriteAsync(Day(r.GetString(3)), NpgsqlDbType.Date);
                 await w.WriteAsync(r.GetString(4), NpgsqlDbType.Text);
             }, cancellationToken);
+        var (leaves, checkpoints, commitments) = await CopyLogAsync(sqlite, pg, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return new CopyCounts(raw, rollups, keys, registries, purges, releases);
+        return new CopyCounts(raw, rollups, keys, registries, purges, releases, leaves, checkpoints, commitments);
+    }
+
+    /// <summary>
+    /// The transparency log moves whole: a collector that started a new log under the same key would sign
+    /// a second tree of the same sizes, which every device that saw the first reports as a fork.
+    /// </summary>
+    private static async Task<(long Leaves, long Checkpoints, long Commitments)> CopyLogAsync(SqliteConnection sqlite, NpgsqlConnection pg, CancellationToken cancellationToken)
+    {
+        long commitments = await CopyTableAsync(sqlite, pg, "SELECT commitment, app, metric, period, value, state FROM commitments;",
+            "COPY commitments (commitment, app, metric, period, value, state) FROM STDIN (FORMAT BINARY)", async (r, w) =>
+            {
+                await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
+                for (int i = 1; i < 5; i++)
+                    await w.WriteAsync(r.GetString(i), NpgsqlDbType.Text);
+                await w.WriteAsync((short)r.GetInt64(5), NpgsqlDbType.Smallint);
+            }, cancellationToken);
+        await CopyTableAsync(sqlite, pg, "SELECT entry FROM log_pending;", "COPY log_pending (entry) FROM STDIN (FORMAT BINARY)",
+            async (r, w) => await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea), cancellationToken);
+        await CopyTableAsync(sqlite, pg, "SELECT level, tile_index, hashes FROM log_tiles;", "COPY log_tiles (level, tile_index, hashes) FROM STDIN (FORMAT BINARY)",
+            async (r, w) =>
+            {
+                await w.WriteAsync(r.GetInt32(0), NpgsqlDbType.Integer);
+                await w.WriteAsync(r.GetInt64(1), NpgsqlDbType.Bigint);
+                await w.WriteAsync((byte[])r.GetValue(2), NpgsqlDbType.Bytea);
+            }, cancellationToken);
+        await CopyTableAsync(sqlite, pg, "SELECT bundle_index, entries FROM log_bundles;", "COPY log_bundles (bundle_index, entries) FROM STDIN (FORMAT BINARY)",
+            async (r, w) =>
+            {
+                await w.WriteAsync(r.GetInt64(0), NpgsqlDbType.Bigint);
+                await w.WriteAsync((byte[])r.GetValue(1), NpgsqlDbType.Bytea);
+            }, cancellationToken);
+        long leaves = await CopyTableAsync(sqlite, pg, "SELECT entry, leaf_index FROM log_leaves;", "COPY log_leaves (entry, leaf_index) FROM STDIN (FORMAT BINARY)",
+            async (r, w) =>
+            {
+                await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
+                await w.WriteAsync(r.GetInt64(1), NpgsqlDbType.Bigint);
+            }, cancellationToken);
+        long checkpoints = await CopyTableAsync(sqlite, pg, "SELECT tree_size, note FROM log_checkpoints;", "COPY log_checkpoints (tree_size, note) FROM STDIN (FORMAT BINARY)",
+            async (r, w) =>
+            {
+                await w.WriteAsync(r.GetInt64(0), NpgsqlDbType.Bigint);
+                await w.WriteAsync(r.GetString(1), NpgsqlDbType.Text);
+            }, cancellationToken);
+        long size, pendingPosts;
+        await using (var state = new SqliteCommand("SELECT tree_size, pending_posts FROM log_state;", sqlite))
+        await using (var r = await state.ExecuteReaderAsync(cancellationToken))
+        {
+            await r.ReadAsync(cancellationToken);
+            (size, pendingPosts) = (r.GetInt64(0), r.GetInt64(1));
+        }
+        await using var update = new NpgsqlCommand("UPDATE log_state SET tree_size = @n, pending_posts = @p WHERE singleton = 1;", pg);
+        update.Parameters.AddWithValue("n", size);
+        update.Parameters.AddWithValue("p", pendingPosts);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        return (leaves, checkpoints, commitments);
     }
 
     private static DateOnly Day(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);

@@ -44,7 +44,7 @@ public sealed class TransparencyOptions
     public IEnumerable<string> Validate()
     {
         var origin = OriginOrDefault();
-        if (origin.Length == 0 || origin.Any(c => c <= ' ' || c == '+') )
+        if (origin.Length == 0 || origin.Any(c => c <= ' ' || c == '+'))
             yield return $"Transparency:Origin: '{origin}' must be non-empty, without spaces, control characters or '+' (it names the log and its key).";
         if (EpochSeconds is < 1 or > 7 * 86400) yield return $"Transparency:EpochSeconds: {EpochSeconds} is outside 1..604800.";
         if (MinEpochBatches < 1) yield return "Transparency:MinEpochBatches must be positive.";
