@@ -42,9 +42,10 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             List<Receipt> receipts;
             lock (context.Local)
                 receipts = _book.All().Where(r => r.SentAt is not null).ToList();
-            var disclosure = Disclosure(receipts.Count);
+            // Refused checkpoint: no receipt is looked up against it, so nothing about them was revealed.
             if (alarm is not null)
-                return new LogVerification(0, null, tofu, alarm, [], disclosure);
+                return new LogVerification(0, null, tofu, alarm, [], Disclosure(0));
+            var disclosure = Disclosure(verified!.Checkpoint.Size == 0 ? 0 : receipts.Count);
             var checks = new List<ReceiptCheck>();
             foreach (var receipt in receipts)
             {
@@ -55,7 +56,8 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     : null;
             }
             if (alarm is not null)
-                LogAlarmLocally(alarm);
+                lock (context.Local)
+                    LogAlarmLocally(alarm);
             return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure);
         }
         finally

@@ -120,6 +120,7 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         Assert.Contains(forged.TrimEnd('\n'), result.Alarm.Evidence);
         Assert.Empty(result.Receipts);
         Assert.Equal(0, _log.LookUps); // nothing is checked against a checkpoint nobody vouches for
+        Assert.Equal("No receipt was looked up: only the public checkpoint was fetched.", result.Disclosure);
         Assert.Contains(client.Log(), l => l.Message.Contains("BadSignature"));
     }
 
