@@ -1,88 +1,18 @@
-using System.Net;
 using System.Security.Cryptography;
-using Candor.Client;
 using Candor.Client.Transparency;
-using Candor.Tests.Client;
 using Candor.Tests.Infrastructure;
 using Candor.Transparency;
 
 namespace Candor.Tests.Transparency;
 
 /// <summary>
-/// The client library and <c>candor client verify</c> against the real collector's log on loopback:
-/// reports sent are sealed into an epoch and proved; a log rewritten in the collector's database (and
-/// re-signed with its own key) and a checkpoint that differs between two devices are caught.
+/// The client's log checks on SQLite, plus what only a test with the database file in hand can do: a log
+/// rewritten in the collector's database (and re-signed with its own key) and a checkpoint that differs
+/// between two devices are caught.
 /// </summary>
-public sealed class TransparencyEndToEndTests : IAsyncLifetime, IDisposable
+public sealed class TransparencyEndToEndTests : ClientLogSpecifications
 {
-    private static readonly DateTimeOffset NextMonday = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-
-    private readonly ClientTestKit _kit = new();
-    private readonly ClientTestKit _otherDevice = new();
-    private CollectorHost _collector = null!;
-    private string _logKey = null!;
-
-    public async Task InitializeAsync()
-    {
-        _collector = await CollectorHost.StartAsync();
-        _logKey = (await _collector.Client.GetStringAsync("/v1/log/key")).Trim(); // what the app ships
-    }
-
-    public async Task DisposeAsync() => await _collector.DisposeAsync();
-
-    public void Dispose()
-    {
-        _kit.Dispose();
-        _otherDevice.Dispose();
-    }
-
-    private CandorClient Device(ClientTestKit kit)
-    {
-        var options = kit.Options(_collector.BaseAddress);
-        options.LogKey = _logKey;
-        return CandorClient.Create(options);
-    }
-
-    private static async Task SendWeekAsync(CandorClient client, ClientTestKit kit)
-    {
-        client.GrantConsent();
-        ClientTestKit.RecordSomething(client);
-        client.Flush();
-        kit.Clock.Set(NextMonday);
-        Assert.Equal(1, (await client.UploadAsync()).Sent);
-    }
-
-    /// <summary>Other installations' batches, so the device's reports sit among others in the epoch.</summary>
-    private async Task OthersAsync(int batches)
-    {
-        for (int i = 0; i < batches; i++)
-            Assert.Equal(HttpStatusCode.Accepted, (await _collector.PostAsync(LogKit.Batch(TestRegistries.App, LogEndToEndTests.Linux).Body)).StatusCode);
-    }
-
-    [Fact]
-    public async Task Reports_sent_are_pending_until_their_epoch_then_proved_included_for_every_metric_type()
-    {
-        using var device = Device(_kit);
-        await SendWeekAsync(device, _kit);
-        await OthersAsync(3);
-
-        var before = await device.VerifyReportsAsync();
-        Assert.Null(before.Alarm);
-        Assert.Equal(0UL, before.CheckpointSize);
-        Assert.All(before.Receipts, c => Assert.Equal(ReceiptVerdict.Pending, c.Verdict));
-
-        Assert.NotNull(await LogKit.SealAsync(_collector));
-        var after = await device.VerifyReportsAsync();
-
-        Assert.Null(after.Alarm);
-        Assert.False(after.TrustOnFirstUse);
-        Assert.Equal((ulong)device.Receipts().Count + 6UL, after.CheckpointSize);
-        Assert.Equal(["app.launches", "candor.active", "candor.active_week", "feature.spellcheck", "install.age_days", "startup.ms", "system.os"],
-            after.Receipts.Select(c => c.Receipt.Metric).Order());
-        Assert.All(after.Receipts, c => Assert.Equal(ReceiptVerdict.Included, c.Verdict));
-        Assert.Equal(after.Receipts.Count, after.Receipts.Select(c => c.LeafIndex).Distinct().Count());
-        Assert.All(device.Receipts(), r => Assert.Equal(ReceiptStatus.Included, r.Status));
-    }
+    protected override Task<CollectorHost> StartCollectorAsync() => CollectorHost.StartAsync();
 
     [Fact]
     public async Task A_log_rewritten_in_the_collectors_database_and_re_signed_with_its_key_is_caught()
@@ -131,66 +61,5 @@ public sealed class TransparencyEndToEndTests : IAsyncLifetime, IDisposable
         Assert.False(comparison.Consistent);
         Assert.Equal(LogAlarmKind.Fork, comparison.Alarm!.Kind);
         Assert.Contains(seenByB.SignedCheckpoint!.TrimEnd('\n'), comparison.Alarm.Evidence);
-    }
-
-    [Fact]
-    public async Task Deleting_by_receipt_takes_each_report_off_the_stored_counts_exactly_once()
-    {
-        using var device = Device(_kit);
-        await SendWeekAsync(device, _kit);
-        await OthersAsync(3); // three other installations also said linux and 10 launches
-        await LogKit.SealAsync(_collector);
-        var before = await _collector.Store.ReadRawAsync(TestRegistries.App);
-        var mine = device.Receipts();
-
-        var outcomes = await device.DeleteReportsAsync();
-
-        Assert.Equal(mine.Count, outcomes.Count);
-        Assert.All(outcomes, o => Assert.Equal("deleted", o.Status));
-        var after = await _collector.Store.ReadRawAsync(TestRegistries.App);
-        foreach (var row in before)
-        {
-            int own = mine.Count(r => r.Metric == row.Metric && r.Period == row.Period && r.Value == row.Value);
-            var now = after.SingleOrDefault(a => a.Metric == row.Metric && a.Period == row.Period && a.Value == row.Value);
-            Assert.Equal(row.Reports - own, now?.Reports ?? 0);
-        }
-        Assert.Equal(3, after.Single(r => r.Metric == "system.os" && r.Value == "linux").Reports);
-        Assert.All(device.Receipts(), r => Assert.Equal(ReceiptStatus.Deleted, r.Status));
-
-        // Again: every receipt is already deleted, and nothing changes.
-        var again = await device.DeleteReportsAsync();
-        Assert.All(again, o => Assert.Equal("already-deleted", o.Status));
-        Assert.Equal(after.OrderBy(r => (r.Metric, r.Period, r.Value)), (await _collector.Store.ReadRawAsync(TestRegistries.App)).OrderBy(r => (r.Metric, r.Period, r.Value)));
-
-        // The deletions join the log in the next epoch, and the device proves them.
-        await LogKit.SealAsync(_collector);
-        var check = await device.VerifyReportsAsync();
-        Assert.Null(check.Alarm);
-        Assert.All(check.Receipts, c =>
-        {
-            Assert.Equal(ReceiptVerdict.Deleted, c.Verdict);
-            Assert.NotNull(c.LeafIndex);
-        });
-    }
-
-    [Fact]
-    public async Task A_receipt_that_matches_no_report_is_not_found_and_changes_nothing()
-    {
-        using var device = Device(_kit);
-        await SendWeekAsync(device, _kit);
-        await LogKit.SealAsync(_collector);
-        var before = await _collector.Store.ReadRawAsync(TestRegistries.App);
-        var os = device.Receipts().Single(r => r.Metric == "system.os");
-
-        // The device's nonce, but claiming another value: the recomputed commitment is in no log.
-        var wrongValue = os with { Value = "windows" };
-        var options = _kit.Options(_collector.BaseAddress);
-        options.Transport = Candor.Client.Transport.TransportMode.Direct;
-        using var transport = new Candor.Client.Transport.ClientTransport(options, _collector.BaseAddress, _ => { });
-        var answer = await new LogReader(transport).DeleteAsync(TestRegistries.App, [wrongValue], CancellationToken.None);
-        Assert.Equal("not-found", Assert.Single(answer.Values));
-        var after = await _collector.Store.ReadRawAsync(TestRegistries.App);
-        Assert.Equal(before.OrderBy(r => (r.Metric, r.Period, r.Value)), after.OrderBy(r => (r.Metric, r.Period, r.Value)));
-        Assert.Equal("deleted", Assert.Single(await device.DeleteReportsAsync([os])).Status);
     }
 }
