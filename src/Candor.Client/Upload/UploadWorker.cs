@@ -94,6 +94,8 @@ internal sealed class UploadWorker
             var now = _context.Time.GetUtcNow();
             var today = DateOnly.FromDateTime(now.UtcDateTime);
             dropped = _context.Outbox.EnforceLimits(now);
+            // Receipts of periods the collector no longer keeps can neither be checked nor deleted: forget them.
+            _receipts.Prune(today, options.RetentionDays);
             var next = NextAttempt;
             if (options.DevelopmentUploads)
                 next = now; // a loopback collector only (checked by the options validator): no wait, no jitter
@@ -116,7 +118,6 @@ internal sealed class UploadWorker
             if (built.Consumed.Count > 0)
                 _context.Outbox.Seal(built.Batches, built.Consumed, built.Receipts, builder.NextNonceGeneration);
             dropped += _context.Outbox.EnforceLimits(now);
-            _receipts.Prune(today, options.RetentionDays);
             pending = _context.Outbox.Pending();
         }
 

@@ -172,4 +172,45 @@ public sealed class ReceiptTests : IDisposable
         var pending = Encoding.UTF8.GetString(Assert.Single(client.Pending()).Body);
         Assert.All(after, r => Assert.Contains(r.Commitment, pending));
     }
+
+    [Fact]
+    public async Task A_batch_refused_for_good_takes_its_receipts_with_it()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var tap = new WireTap
+        {
+            Intercept = _ => new System.Net.Http.HttpResponseMessage(System.Net.HttpStatusCode.BadRequest)
+            {
+                Content = new System.Net.Http.StringContent("{\"type\":\"urn:candor:problem:invalid-reports\",\"status\":400}", Encoding.UTF8, "application/problem+json"),
+            },
+        };
+        using var client = _kit.Create(collector.BaseAddress, tap);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+        var cycle = await client.UploadAsync();
+
+        Assert.Equal(1, cycle.Dropped);
+        Assert.Empty(client.Receipts()); // never sent, never to be checked or deleted
+    }
+
+    [Fact]
+    public async Task Receipts_are_forgotten_once_the_collector_no_longer_keeps_their_period()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        using var client = _kit.Create(collector.BaseAddress);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+        await client.UploadAsync();
+        Assert.Contains(client.Receipts(), r => r.Period == "2026-W47");
+
+        _kit.Clock.Advance(TimeSpan.FromDays(89));
+        await client.UploadAsync();
+        Assert.Contains(client.Receipts(), r => r.Period == "2026-W47"); // 2026-W47 ended 90 days ago only tomorrow
+
+        _kit.Clock.Advance(TimeSpan.FromDays(2));
+        await client.UploadAsync();
+        Assert.DoesNotContain(client.Receipts(), r => r.Period == "2026-W47" || r.Period == "2026-11-18");
+    }
 }
