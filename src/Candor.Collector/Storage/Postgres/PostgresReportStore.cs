@@ -410,8 +410,11 @@ public sealed class PostgresReportStore : IReportStore
     public async Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default)
     {
         await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // Repeatable read: every tile from one snapshot, whatever a seal commits meanwhile.
-        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        // Read committed, not one snapshot: the key-order rewrite TRUNCATEs log_pending and commitments, and a
+        // snapshot taken before it commits sees those tables empty afterwards (TRUNCATE is not MVCC-safe),
+        // which answered "not-in-log" for a pending commitment. Nothing is lost by it: tiles, bundles and
+        // leaves only grow, and the complete subtrees a proof at the size read first needs never change.
+        await using var tx = await c.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
         return read(new PostgresLogReader(c, PostgresLogReader.ReadSize(c)));
     }
 

@@ -24,7 +24,7 @@ public sealed class SqliteReportStore : IReportStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
-    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _insertPending;
+    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
     private long _writesSinceRewrite;
 
     public SqliteReportStore(string path)
@@ -140,6 +140,8 @@ public sealed class SqliteReportStore : IReportStore
             var outcomes = new AppendOutcome[group.Count];
             var delta = new GroupDelta();
             var seen = new HashSet<byte[]>(ByteArrayEquality.Instance);
+            var held = HeldCommitments(group, tx);
+            var commitments = new List<(byte[] Commitment, string App, ValidatedReport Report)>();
             long pendingBatches = 0;
             for (int i = 0; i < group.Count; i++)
             {
@@ -153,7 +155,7 @@ public sealed class SqliteReportStore : IReportStore
                 }
                 // After the replay check (a retry must get its first answer), before the token is spent and the
                 // key remembered: a batch refused for a known commitment leaves nothing behind.
-                if (KnownCommitments(request, seen, tx) is { } known)
+                if (KnownCommitments(request, seen, held) is { } known)
                 {
                     outcomes[i] = new(AppendOutcomeKind.CommitmentKnown, request.Response, known);
                     continue;
@@ -168,10 +170,12 @@ public sealed class SqliteReportStore : IReportStore
                 if (request.IdempotencyKey is { } newKey)
                     InsertKey(newKey, request);
                 delta.Add(request.App, request.Reports);
-                if (StoreCommitments(request, seen, tx))
+                if (CollectCommitments(request, seen, commitments))
                     pendingBatches++;
                 outcomes[i] = new(AppendOutcomeKind.Stored, request.Response);
             }
+            if (commitments.Count > 0)
+                StoreCommitments(commitments, tx);
             if (pendingBatches > 0)
             {
                 using var count = writer.CreateCommand();
@@ -202,48 +206,98 @@ public sealed class SqliteReportStore : IReportStore
         }
     }
 
-    /// <summary>The indices of the request's reports whose commitment is held already, in the store (or the
-    /// log, after retention purged the row) or earlier in this group; null when none is.</summary>
-    private List<int>? KnownCommitments(AppendRequest request, HashSet<byte[]> seen, SqliteTransaction tx)
+    /// <summary>
+    /// The group's commitments that the store holds already, in its commitments or (after retention purged
+    /// the row) in its log, in one statement for the whole group: a statement per report made the writer
+    /// thread, not the disk, the limit of ingest with the log on.
+    /// </summary>
+    private HashSet<byte[]> HeldCommitments(IReadOnlyList<AppendRequest> group, SqliteTransaction tx)
+    {
+        var held = new HashSet<byte[]>(ByteArrayEquality.Instance);
+        var json = CommitmentJson(group.SelectMany(r => r.Reports).Where(r => r.Commitment is not null).Select(r => (r.Commitment!, (string?)null, r)));
+        if (json is null)
+            return held;
+        _knownCommitment ??= Command(_writer!, """
+            SELECT unhex(j.value ->> 0) FROM json_each($rows) AS j
+            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = unhex(j.value ->> 0))
+               OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = unhex('00' || (j.value ->> 0)));
+            """, "$rows");
+        _knownCommitment.Transaction = tx;
+        _knownCommitment.Parameters[0].Value = json;
+        using var r = _knownCommitment.ExecuteReader();
+        while (r.Read())
+            held.Add((byte[])r.GetValue(0));
+        return held;
+    }
+
+    /// <summary>The indices of the request's reports whose commitment is held already or earlier in this group; null when none is.</summary>
+    private static List<int>? KnownCommitments(AppendRequest request, HashSet<byte[]> seen, HashSet<byte[]> held)
     {
         List<int>? known = null;
         for (int r = 0; r < request.Reports.Count; r++)
-        {
-            if (request.Reports[r].Commitment is not { } c)
-                continue;
-            _knownCommitment ??= Command(_writer!, """
-                SELECT EXISTS (SELECT 1 FROM commitments WHERE commitment = $c) OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = $e);
-                """, "$c", "$e");
-            _knownCommitment.Transaction = tx;
-            _knownCommitment.Parameters[0].Value = c;
-            _knownCommitment.Parameters[1].Value = new LogEntry(LogEntryKind.Report, c).ToBytes();
-            if (seen.Contains(c) || (long)_knownCommitment.ExecuteScalar()! != 0)
+            if (request.Reports[r].Commitment is { } c && (seen.Contains(c) || held.Contains(c)))
                 (known ??= []).Add(r);
-        }
         return known;
     }
 
-    /// <summary>Stores the request's commitments and their pending entries; true when it had any.</summary>
-    private bool StoreCommitments(AppendRequest request, HashSet<byte[]> seen, SqliteTransaction tx)
+    /// <summary>Rows as a JSON array of [hex commitment, app, metric, period, value], for statements over json_each; null when empty.</summary>
+    private static string? CommitmentJson(IEnumerable<(byte[] Commitment, string? App, ValidatedReport Report)> rows)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            bool any = false;
+            foreach (var (c, app, report) in rows)
+            {
+                any = true;
+                w.WriteStartArray();
+                w.WriteStringValue(Convert.ToHexString(c));
+                if (app is not null)
+                {
+                    w.WriteStringValue(app);
+                    w.WriteStringValue(report.Metric);
+                    w.WriteStringValue(report.Period);
+                    w.WriteStringValue(report.Value);
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            if (!any)
+                return null;
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Adds the request's commitments to the group's list; true when it had any.</summary>
+    private static bool CollectCommitments(AppendRequest request, HashSet<byte[]> seen, List<(byte[], string, ValidatedReport)> commitments)
     {
         bool any = false;
         foreach (var report in request.Reports)
         {
             if (report.Commitment is not { } c)
                 continue;
-            _insertCommitment ??= Command(_writer!, "INSERT INTO commitments (commitment, app, metric, period, value, state) VALUES ($c, $app, $metric, $period, $value, 0);",
-                "$c", "$app", "$metric", "$period", "$value");
-            _insertPending ??= Command(_writer!, "INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);", "$e");
-            _insertCommitment.Transaction = _insertPending.Transaction = tx;
-            var p = _insertCommitment.Parameters;
-            p[0].Value = c; p[1].Value = request.App; p[2].Value = report.Metric; p[3].Value = report.Period; p[4].Value = report.Value;
-            _insertCommitment.ExecuteNonQuery();
-            _insertPending.Parameters[0].Value = new LogEntry(LogEntryKind.Report, c).ToBytes();
-            _insertPending.ExecuteNonQuery();
+            commitments.Add((c, request.App, report));
             seen.Add(c);
             any = true;
         }
         return any;
+    }
+
+    /// <summary>
+    /// Stores the group's commitments and their pending entries: two statements for the whole group, each
+    /// inserting in key order (both b-trees are keyed by random bytes; in order, each is walked once).
+    /// </summary>
+    private void StoreCommitments(List<(byte[] Commitment, string App, ValidatedReport Report)> commitments, SqliteTransaction tx)
+    {
+        _insertCommitment ??= Command(_writer!, """
+            INSERT INTO commitments (commitment, app, metric, period, value, state)
+            SELECT unhex(j.value ->> 0), j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, 0 FROM json_each($rows) AS j ORDER BY 1;
+            INSERT OR IGNORE INTO log_pending (entry) SELECT unhex('00' || (j.value ->> 0)) FROM json_each($rows) AS j ORDER BY 1;
+            """, "$rows");
+        _insertCommitment.Transaction = tx;
+        _insertCommitment.Parameters[0].Value = CommitmentJson(commitments.Select(c => (c.Commitment, (string?)c.App, c.Report)));
+        _insertCommitment.ExecuteNonQuery();
     }
 
     public async Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default)
@@ -705,7 +759,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _insertPending })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment })
                 cmd?.Dispose();
             if (_writer is not null)
             {
