@@ -62,4 +62,40 @@ public sealed class TransparencyEndToEndTests : ClientLogSpecifications
         Assert.Equal(LogAlarmKind.Fork, comparison.Alarm!.Kind);
         Assert.Contains(seenByB.SignedCheckpoint!.TrimEnd('\n'), comparison.Alarm.Evidence);
     }
+
+    [Fact]
+    public async Task No_nonce_reaches_the_collectors_files_or_logs_whether_reports_are_sent_checked_or_deleted()
+    {
+        using var device = Device(_kit);
+        await SendWeekAsync(device, _kit);
+        await OthersAsync(2);
+        await LogKit.SealAsync(_collector);
+        Assert.Null((await device.VerifyReportsAsync()).Alarm);
+        var deleted = device.Receipts()[0];
+        Assert.Equal("deleted", Assert.Single(await device.DeleteReportsAsync([deleted])).Status);
+        await LogKit.SealAsync(_collector);
+
+        // The collector needs a nonce only for the moment of a deletion: it keeps none, in any form.
+        var dump = DatabaseContent.Dump(_collector.DatabasePath);
+        var files = Directory.GetFiles(_collector.Directory, "candor.db*").Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            return copy.ToArray();
+        }).ToList();
+        foreach (var r in device.Receipts())
+        {
+            Assert.True(ReportCommitment.TryDecode(r.Nonce, out var nonce));
+            foreach (var form in new[] { r.Nonce, Convert.ToBase64String(nonce), Convert.ToHexString(nonce), Convert.ToHexString(nonce).ToLowerInvariant() })
+            {
+                Assert.DoesNotContain(form, dump, StringComparison.Ordinal);
+                Assert.DoesNotContain(_collector.Logs.Lines, l => l.Contains(form, StringComparison.Ordinal));
+            }
+            Assert.All(files, bytes => Assert.Equal(-1, bytes.AsSpan().IndexOf(nonce)));
+            // The search can find what is there: the commitment itself is stored (as a log entry at least).
+            Assert.True(ReportCommitment.TryDecode(r.Commitment, out var commitment));
+            Assert.Contains(files, bytes => bytes.AsSpan().IndexOf(commitment) >= 0);
+        }
+    }
 }
