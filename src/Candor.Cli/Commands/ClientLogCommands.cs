@@ -107,7 +107,7 @@ public static class ClientLogCommands
         if (result.Receipts.Count == 0)
             Console.WriteLine("No sent report to check.");
         foreach (var check in result.Receipts)
-            Console.WriteLine($"{check.Verdict.ToString().ToLowerInvariant(),-11}  {check.Receipt.Metric} {check.Receipt.Period} = {check.Receipt.Value}: {check.Detail}");
+            Console.WriteLine($"{(check.Verdict == ReceiptVerdict.ProofFailed ? "proof-failed" : check.Verdict.ToString().ToLowerInvariant()),-12} {check.Receipt.Metric} {check.Receipt.Period} = {check.Receipt.Value}: {check.Detail}");
         Console.WriteLine("Privacy: " + result.Disclosure);
         return result.Receipts.Any(r => r.Verdict is ReceiptVerdict.Missing or ReceiptVerdict.ProofFailed) ? 2 : 0;
     }
