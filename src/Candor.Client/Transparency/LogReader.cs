@@ -18,6 +18,7 @@ internal sealed class LogReader(ClientTransport transport)
     public const string PendingProblem = "urn:candor:problem:commitment-pending";
     public const string NotInLogProblem = "urn:candor:problem:not-in-log";
     public const string NoCheckpointProblem = "urn:candor:problem:no-checkpoint";
+    public const string LogDisabledProblem = "urn:candor:problem:log-disabled";
 
     /// <summary>Refuses answers larger than any honest one (a proof at 2^64 leaves is 64 hashes).</summary>
     private const int MaxAnswerBytes = 1 << 20;
@@ -146,6 +147,13 @@ internal sealed class LogReader(ClientTransport transport)
         return list;
     }
 
-    private static HttpRequestException Unexpected(string what, HttpStatusCode status, string text) =>
-        new($"The collector answered {(int)status} {status} for {what}{(text.Length > 0 ? ": " + (text.Length > 200 ? text[..200] + "…" : text) : "")}.", null, status);
+    private static Exception Unexpected(string what, HttpStatusCode status, string text)
+    {
+        // A collector without a log says so in a problem; one that predates the log has no such route at all.
+        if (status == HttpStatusCode.NotFound && text.Contains(LogDisabledProblem, StringComparison.Ordinal))
+            return new InvalidOperationException("The collector keeps no transparency log (its Transparency:Enabled setting is off): there is nothing to check or delete by receipt.");
+        if (status == HttpStatusCode.NotFound && !text.Contains("urn:candor:problem:", StringComparison.Ordinal))
+            return new InvalidOperationException($"The collector has no transparency log API (404 for {what}): it may be a version without one.");
+        return new HttpRequestException($"The collector answered {(int)status} {status} for {what}{(text.Length > 0 ? ": " + (text.Length > 200 ? text[..200] + "…" : text) : "")}.", null, status);
+    }
 }

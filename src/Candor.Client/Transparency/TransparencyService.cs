@@ -111,7 +111,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             }
             return check;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancel.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException && !cancel.IsCancellationRequested)
         {
             // An unreachable collector or an unreadable answer: try this receipt again at a new random time,
             // rather than at every tick (which would also make the retries of one device line up).

@@ -172,4 +172,16 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Contains("Receipts of sent reports: 7 (0 proved in the log, 1 deleted)", status);
         Assert.Contains("sent      app.launches 2026-W47 = 5", stdout);
     }
+
+    [Fact]
+    public async Task A_collector_without_a_transparency_log_is_one_readable_line()
+    {
+        await using var collector = await CollectorHost.StartAsync(o => o.Transparency.Enabled = false);
+
+        var (exit, stdout, stderr) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        Assert.Equal("candor client: The collector keeps no transparency log (its Transparency:Enabled setting is off): there is nothing to check or delete by receipt.", OneLine(stderr));
+    }
 }
