@@ -125,6 +125,26 @@ public static class StoreCopier
             }, cancellationToken);
         await CopyTableAsync(sqlite, pg, "SELECT entry FROM log_pending;", "COPY log_pending (entry) FROM STDIN (FORMAT BINARY)",
             async (r, w) => await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea), cancellationToken);
+        // SQLite keeps a pending report's fields in its pending entry until the epoch is sealed; PostgreSQL keeps
+        // them in commitments from the start (state 0). One deleted while pending is in commitments already.
+        var pending = new List<(byte[] Commitment, string App, string Metric, string Period, string Value)>();
+        await using (var cmd = new SqliteCommand("SELECT entry, app, metric, period, value FROM log_pending WHERE app IS NOT NULL;", sqlite))
+        await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
+            while (await r.ReadAsync(cancellationToken))
+                pending.Add((((byte[])r.GetValue(0))[1..], r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4)));
+        if (pending.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO commitments (commitment, app, metric, period, value, state)
+                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @metric::text[], @period::text[], @value::text[]) ON CONFLICT DO NOTHING;
+                """, pg);
+            insert.Parameters.AddWithValue("c", pending.Select(p => p.Commitment).ToArray());
+            insert.Parameters.AddWithValue("app", pending.Select(p => p.App).ToArray());
+            insert.Parameters.AddWithValue("metric", pending.Select(p => p.Metric).ToArray());
+            insert.Parameters.AddWithValue("period", pending.Select(p => p.Period).ToArray());
+            insert.Parameters.AddWithValue("value", pending.Select(p => p.Value).ToArray());
+            commitments += await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
         await CopyTableAsync(sqlite, pg, "SELECT level, tile_index, hashes FROM log_tiles;", "COPY log_tiles (level, tile_index, hashes) FROM STDIN (FORMAT BINARY)",
             async (r, w) =>
             {

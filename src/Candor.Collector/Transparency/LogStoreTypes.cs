@@ -9,7 +9,8 @@ public sealed record SealedEpoch(IReadOnlyList<byte[]> Leaves, LogAppend Append,
 /// <summary>The lifecycle of a commitment the collector holds (column <c>commitments.state</c>).</summary>
 public enum CommitmentState
 {
-    /// <summary>Stored with its report; its leaf waits for the next epoch.</summary>
+    /// <summary>Stored with its report; its leaf waits for the next epoch (SQLite keeps such reports in
+    /// <c>log_pending</c> until the epoch is sealed, PostgreSQL in <c>commitments</c> with this state).</summary>
     Pending = 0,
     /// <summary>Its report leaf is in the log.</summary>
     Logged = 1,

@@ -77,9 +77,9 @@ internal static class SqliteMigrations
                 PRIMARY KEY (token_key, nonce)) WITHOUT ROWID;
             """),
         (6, """
-            -- Transparency log (docs/transparency.md). The commitments the collector holds, one per report,
-            -- keyed by the commitment (random bytes), so storage order says nothing about arrival; app is
-            -- the name the report's raw row has. state: 0 pending, 1 logged, 2 deleted by receipt.
+            -- Transparency log (docs/transparency.md). The commitments the collector holds, one per report once
+            -- its epoch is sealed (or it was deleted), keyed by the commitment (random bytes), so storage order
+            -- says nothing about arrival; app is the name the report's raw row has. state: 1 logged, 2 deleted.
             CREATE TABLE commitments (
                 commitment BLOB PRIMARY KEY,
                 app        TEXT NOT NULL,
@@ -87,8 +87,16 @@ internal static class SqliteMigrations
                 period     TEXT NOT NULL,
                 value      TEXT NOT NULL,
                 state      INTEGER NOT NULL) WITHOUT ROWID;
-            -- Entries (kind || commitment) waiting for the next epoch, keyed by the entry: no arrival order.
-            CREATE TABLE log_pending (entry BLOB PRIMARY KEY) WITHOUT ROWID;
+            -- Entries (kind || commitment) waiting for the next epoch, keyed by the entry: no arrival order. A
+            -- report entry carries its report until the epoch is sealed, when it moves to commitments in one
+            -- ordered insert: inserting each report straight into the large, randomly keyed commitments
+            -- table dirtied a page per report at every group commit (9 KB written per report, measured).
+            CREATE TABLE log_pending (
+                entry  BLOB PRIMARY KEY,
+                app    TEXT,
+                metric TEXT,
+                period TEXT,
+                value  TEXT) WITHOUT ROWID;
             -- One row: the log's size and how many batches (or deletion requests) fed the pending set.
             CREATE TABLE log_state (
                 singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),

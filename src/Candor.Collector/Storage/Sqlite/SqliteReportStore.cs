@@ -220,6 +220,7 @@ public sealed class SqliteReportStore : IReportStore
         _knownCommitment ??= Command(_writer!, """
             SELECT unhex(j.value ->> 0) FROM json_each($rows) AS j
             WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = unhex(j.value ->> 0))
+               OR EXISTS (SELECT 1 FROM log_pending WHERE entry = unhex('00' || (j.value ->> 0)))
                OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = unhex('00' || (j.value ->> 0)));
             """, "$rows");
         _knownCommitment.Transaction = tx;
@@ -285,15 +286,16 @@ public sealed class SqliteReportStore : IReportStore
     }
 
     /// <summary>
-    /// Stores the group's commitments and their pending entries: two statements for the whole group, each
-    /// inserting in key order (both b-trees are keyed by random bytes; in order, each is walked once).
+    /// Stores the group's commitments as pending entries carrying their reports, in one statement and in key
+    /// order. They move to the large commitments table when their epoch is sealed: the pending set is
+    /// small and stays in cache, so a group commit dirties a few of its pages instead of a page of the
+    /// commitments table per report.
     /// </summary>
     private void StoreCommitments(List<(byte[] Commitment, string App, ValidatedReport Report)> commitments, SqliteTransaction tx)
     {
         _insertCommitment ??= Command(_writer!, """
-            INSERT INTO commitments (commitment, app, metric, period, value, state)
-            SELECT unhex(j.value ->> 0), j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, 0 FROM json_each($rows) AS j ORDER BY 1;
-            INSERT OR IGNORE INTO log_pending (entry) SELECT unhex('00' || (j.value ->> 0)) FROM json_each($rows) AS j ORDER BY 1;
+            INSERT OR IGNORE INTO log_pending (entry, app, metric, period, value)
+            SELECT unhex('00' || (j.value ->> 0)), j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($rows) AS j ORDER BY 1;
             """, "$rows");
         _insertCommitment.Transaction = tx;
         _insertCommitment.Parameters[0].Value = CommitmentJson(commitments.Select(c => (c.Commitment, (string?)c.App, c.Report)));
@@ -349,24 +351,26 @@ public sealed class SqliteReportStore : IReportStore
                 }
             }
             using (var leaf = Command(writer, "INSERT OR IGNORE INTO log_leaves (entry, leaf_index) VALUES ($e, $i);", "$e", "$i"))
-            using (var logged = Command(writer, "UPDATE commitments SET state = 1 WHERE commitment = $c AND state = 0;", "$c"))
             {
-                leaf.Transaction = logged.Transaction = tx;
+                leaf.Transaction = tx;
                 for (int i = 0; i < epoch.Leaves.Count; i++)
                 {
                     leaf.Parameters[0].Value = epoch.Leaves[i]; leaf.Parameters[1].Value = size + i;
                     leaf.ExecuteNonQuery();
-                    if (epoch.Leaves[i][0] == (byte)LogEntryKind.Report)
-                    {
-                        logged.Parameters[0].Value = epoch.Leaves[i][1..];
-                        logged.ExecuteNonQuery();
-                    }
                 }
             }
             using (var finish = writer.CreateCommand())
             {
                 finish.Transaction = tx;
-                finish.CommandText = "INSERT INTO log_checkpoints (tree_size, note) VALUES ($n, $note); DELETE FROM log_pending; UPDATE log_state SET tree_size = $n, pending_posts = 0 WHERE singleton = 1;";
+                // The epoch's reports move to commitments, logged, in key order; one deleted while pending is
+                // there already (state 2) and stays deleted.
+                finish.CommandText = """
+                    INSERT OR IGNORE INTO commitments (commitment, app, metric, period, value, state)
+                    SELECT substr(entry, 2), app, metric, period, value, 1 FROM log_pending WHERE app IS NOT NULL ORDER BY entry;
+                    INSERT INTO log_checkpoints (tree_size, note) VALUES ($n, $note);
+                    DELETE FROM log_pending;
+                    UPDATE log_state SET tree_size = $n, pending_posts = 0 WHERE singleton = 1;
+                    """;
                 finish.Parameters.AddWithValue("$n", epoch.Append.NewSize);
                 finish.Parameters.AddWithValue("$note", epoch.Checkpoint);
                 finish.ExecuteNonQuery();
@@ -397,7 +401,11 @@ public sealed class SqliteReportStore : IReportStore
         try
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            using var find = Command(writer, "SELECT app, metric, period, value, state FROM commitments WHERE commitment = $c;", "$c");
+            // Held as a logged or deleted commitment, or as a pending report entry (state 0) not yet sealed.
+            using var find = Command(writer, """
+                SELECT app, metric, period, value, state FROM commitments WHERE commitment = $c
+                UNION ALL SELECT app, metric, period, value, 0 FROM log_pending WHERE entry = unhex('00' || hex($c)) AND app IS NOT NULL;
+                """, "$c");
             using var inLog = Command(writer, "SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = $e) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = $e);", "$e");
             using var raw = Command(writer, """
                 UPDATE raw_reports SET reports = reports - 1 WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
@@ -407,7 +415,11 @@ public sealed class SqliteReportStore : IReportStore
                 UPDATE rollups SET reports = reports - 1, total = total - $total WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
                 DELETE FROM rollups WHERE app = $app AND metric = $metric AND period = $period AND value = $value AND reports <= 0;
                 """, "$app", "$metric", "$period", "$value", "$total");
-            using var mark = Command(writer, "UPDATE commitments SET state = 2 WHERE commitment = $c; INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);", "$c", "$e");
+            using var mark = Command(writer, """
+                INSERT INTO commitments (commitment, app, metric, period, value, state) VALUES ($c, $app, $metric, $period, $value, 2)
+                ON CONFLICT (commitment) DO UPDATE SET state = 2;
+                INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);
+                """, "$c", "$e", "$app", "$metric", "$period", "$value");
             find.Transaction = inLog.Transaction = raw.Transaction = rollup.Transaction = mark.Transaction = tx;
             var statuses = new List<DeletionStatus>(receipts.Count);
             bool deleted = false;
@@ -447,6 +459,7 @@ public sealed class SqliteReportStore : IReportStore
                 }
                 mark.Parameters[0].Value = receipt.Commitment;
                 mark.Parameters[1].Value = new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes();
+                mark.Parameters[2].Value = held.App; mark.Parameters[3].Value = held.Metric; mark.Parameters[4].Value = held.Period; mark.Parameters[5].Value = held.Value;
                 mark.ExecuteNonQuery();
                 statuses.Add(DeletionStatus.Deleted);
                 deleted = true;
@@ -633,7 +646,7 @@ public sealed class SqliteReportStore : IReportStore
             await using (var periods = writer.CreateCommand())
             {
                 periods.Transaction = tx;
-                periods.CommandText = "SELECT period FROM raw_reports WHERE app = $app UNION SELECT period FROM commitments WHERE app = $app;";
+                periods.CommandText = "SELECT period FROM raw_reports WHERE app = $app UNION SELECT period FROM commitments WHERE app = $app UNION SELECT period FROM log_pending WHERE app = $app;";
                 periods.Parameters.AddWithValue("$app", app);
                 await using var r = await periods.ExecuteReaderAsync(cancellationToken);
                 while (await r.ReadAsync(cancellationToken))
@@ -656,7 +669,11 @@ public sealed class SqliteReportStore : IReportStore
                 }
                 r.Close();
                 // The commitments of those reports go with them (their leaves stay in the log: they are only hashes).
-                delete.CommandText = "DELETE FROM commitments WHERE app = $app AND period IN (SELECT value FROM json_each($periods));";
+                // A pending entry of such a period keeps its place in the next epoch, without its report.
+                delete.CommandText = """
+                    DELETE FROM commitments WHERE app = $app AND period IN (SELECT value FROM json_each($periods));
+                    UPDATE log_pending SET app = NULL, metric = NULL, period = NULL, value = NULL WHERE app = $app AND period IN (SELECT value FROM json_each($periods));
+                    """;
                 commitmentsGone = await delete.ExecuteNonQueryAsync(cancellationToken);
             }
             if (rows > 0)
