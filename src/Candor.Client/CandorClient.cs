@@ -57,7 +57,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
-        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping);
+        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
+            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null);
         lock (_context.Local)
             _gate.EraseIfNotGranted();
         _bridge = new MeterBridge(_context.Recorder);
