@@ -16,8 +16,9 @@ namespace Candor.Client.Transport;
 /// </summary>
 public sealed class ObliviousHttpHandler : HttpMessageHandler
 {
+    // Authorization carries the Privacy Pass token: sealed with the request, so the relay never sees it.
     private static readonly HashSet<string> InnerHeaders = new(StringComparer.OrdinalIgnoreCase)
-        { "content-type", "content-encoding", "idempotency-key", "accept" };
+        { "content-type", "content-encoding", "idempotency-key", "accept", "authorization" };
 
     private readonly OhttpTransportOptions _options;
     private readonly HttpMessageInvoker _inner;
