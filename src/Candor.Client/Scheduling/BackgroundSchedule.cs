@@ -59,17 +59,35 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
     /// <summary>A one-shot timer at the next part's moment, when that comes before the next hourly check.</summary>
     private void ScheduleNextPart(DateTimeOffset? due)
     {
-        // A part already due (it failed and backs off, or the clock jumped) waits for the hourly check:
-        // firing now would only find this run still going.
-        var wait = due is { } at ? at - context.Time.GetUtcNow() : TimeSpan.MaxValue;
+        if (due is null)
+            return;
+        // A part that fell due while this run was busy gets a second's grace, not the next hourly check.
+        // (A part that failed is never overdue: it backs off to a later moment of its own.)
+        var wait = due.Value - context.Time.GetUtcNow();
+        if (wait < PartGrace)
+            wait = PartGrace;
         lock (_timers)
         {
             _partTimer?.Dispose();
             _partTimer = null;
-            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait <= TimeSpan.Zero || wait > context.Options.UploadCheckInterval)
+            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > context.Options.UploadCheckInterval)
                 return;
-            _partTimer = context.Time.CreateTimer(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), null, wait, Timeout.InfiniteTimeSpan);
+            _partTimer = context.Time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    private static readonly TimeSpan PartGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Runs the upload for a part once the run in flight (if any) has finished: <see cref="Run"/> skips a
+    /// tick while a run is going, and a skipped part would wait for the next hourly check.
+    /// </summary>
+    private void RunPartWhenFree()
+    {
+        Task previous;
+        lock (_timers)
+            previous = _uploadRun;
+        previous.ContinueWith(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private void Run(ref Task running, Func<CancellationToken, Task> work)

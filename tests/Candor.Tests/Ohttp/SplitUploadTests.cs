@@ -213,6 +213,57 @@ public sealed class SplitUploadTests : IAsyncLifetime
         Assert.False(new CandorClientOptions { Transport = Candor.Client.Transport.TransportMode.Direct }.EffectiveSplitUploads);
     }
 
+    [Fact]
+    public async Task In_the_background_each_part_leaves_at_its_own_moment_not_at_the_next_hourly_check()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(WeekEnd - TimeSpan.FromHours(1));
+        var sentAt = new List<DateTimeOffset>();
+        var tap = new WireTap
+        {
+            Intercept = request =>
+            {
+                if (request.Method == HttpMethod.Post)
+                    lock (sentAt) sentAt.Add(clock.GetUtcNow());
+                return null;
+            },
+        };
+        var options = _chain.ClientOptions(_kit, tap);
+        options.TimeProvider = clock;
+        options.BackgroundWork = true;
+        options.RecordActivity = false;
+        options.FirstUploadDelayMin = TimeSpan.Zero;
+        options.FirstUploadDelayMax = TimeSpan.FromHours(6);
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+
+        // Minute by minute: the hourly check seals and splits the closed week, then each part's own timer sends it.
+        List<DateTimeOffset>? due = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (due is null || client.Pending().Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"parts still pending at {clock.GetUtcNow():u}: {client.Pending().Count}");
+            Assert.True(clock.GetUtcNow() < WeekEnd.AddHours(9), "the parts were not all sent within their window");
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(8); // the tick's upload runs on the thread pool against a real socket
+            if (due is null && client.Pending() is { Count: 5 } parts && sentAt.Count == 0)
+                due = parts.Select(p => p.SendAfter!.Value).Order().ToList();
+            // A part is due and not sent yet: move on by seconds only, then let its request finish before the clock runs on.
+            while (due is not null && sentAt.Count < 5 && clock.GetUtcNow() >= due[sentAt.Count] && DateTime.UtcNow < deadline)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(20);
+            }
+            while (due is not null && client.Pending().Count > 5 - sentAt.Count && DateTime.UtcNow < deadline)
+                await Task.Delay(5);
+        }
+        Assert.NotNull(due);
+        Assert.Equal(5, sentAt.Count);
+        var sent = sentAt.Order().ToList();
+        for (int i = 0; i < 5; i++)
+            Assert.InRange(sent[i], due![i], due[i] + TimeSpan.FromMinutes(2)); // the hourly check alone would be up to an hour late
+    }
+
     private enum Fault { LoseAnswer, Answer503, DropConnection }
 
     /// <summary>Between client and relay: the next sealed requests meet these faults in turn; then everything passes.</summary>
