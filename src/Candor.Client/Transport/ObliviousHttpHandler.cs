@@ -40,6 +40,13 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
         _log = log;
     }
 
+    /// <summary>
+    /// Configurations the app's signed announcements vouch for (fetched through the relay), trusted beside
+    /// the shipped ones by the key check, so a gateway key rotation needs no app release. Used only when
+    /// the check finds the gateway serving them (to everyone, through the relay).
+    /// </summary>
+    internal Func<IReadOnlyList<OhttpKeyConfig>>? Announced { get; init; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var config = await KeyAsync(cancellationToken).ConfigureAwait(false);
@@ -120,7 +127,8 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             {
                 throw new HttpRequestException($"The gateway's key configuration is malformed ({e.Message}); nothing was sent.");
             }
-            var common = _trusted.Where(t => served.Any(s => s.Encode().AsSpan().SequenceEqual(t.Encode()))).ToList();
+            var trusted = _trusted.Concat(Announced?.Invoke() ?? []).ToList();
+            var common = trusted.Where(t => served.Any(s => s.Encode().AsSpan().SequenceEqual(t.Encode()))).ToList();
             if (common.Count == 0)
             {
                 _log?.Invoke("The collector's gateway serves a key configuration that differs from the one shipped with this application; " +
