@@ -186,6 +186,29 @@ public sealed class SplitUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_sealed_just_before_a_crash_is_split_on_restart_under_keys_derived_from_its_own()
+    {
+        // The process sealed a week into a batch and died before splitting it (or inside the splitting transaction, which then left no trace).
+        using (var first = Client(new WireTap()))
+            first.GrantConsent(); // the user said yes long before
+        const string body = """{"schema":1,"reports":[{"metric":"system.os","period":"2026-W47","value":"linux"},{"metric":"app.launches","period":"2026-W47","value":5}]}""";
+        var store = new Candor.Client.LocalStore.ClientStore(_kit.DataDirectory, 100, _kit.Clock);
+        new PendingOutbox(store, 30, 90).Seal([(System.Text.Encoding.UTF8.GetBytes(body), new DateOnly(2026, 11, 23))], []);
+        var batchKey = Assert.Single(new PendingOutbox(store, 30, 90).Pending()).IdempotencyKey;
+
+        _kit.Clock.Set(WeekEnd + TimeSpan.FromHours(1));
+        using var client = Client(new WireTap());
+        await client.UploadAsync();
+        Assert.Equal(new[] { ReportSplitter.ItemKey(batchKey, 0), ReportSplitter.ItemKey(batchKey, 1) }.Order(), client.Pending().Select(p => p.IdempotencyKey).Order());
+
+        _kit.Clock.Set(WeekEnd.AddDays(10).AddHours(1));
+        Assert.Equal(2, (await client.UploadAsync()).Sent);
+        var rows = await StoredAsync();
+        Assert.Equal(1, rows.Single(r => r.Metric == "system.os").Reports);
+        Assert.Equal(1, rows.Single(r => r.Metric == "app.launches").Reports);
+    }
+
+    [Fact]
     public void Splitting_the_same_batch_again_gives_the_same_keys_and_keeps_every_field_of_each_report()
     {
         var body = """{"schema":1,"reports":[{"metric":"system.os","period":"2026-W47","value":"linux","nonce":"AAEC","commitment":"q83v"},{"metric":"app.launches","period":"2026-W47","value":5}]}"""u8.ToArray();
