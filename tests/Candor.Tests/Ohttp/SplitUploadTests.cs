@@ -209,6 +209,33 @@ public sealed class SplitUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_limit_counts_the_parts_of_one_batch_as_that_batch()
+    {
+        var options = _chain.ClientOptions(_kit, new WireTap());
+        options.FirstUploadDelayMin = TimeSpan.FromDays(3);
+        options.FirstUploadDelayMax = TimeSpan.FromDays(10);
+        options.RecordActivity = false;
+        options.MaxOutboxBatches = 1;
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(WeekEnd + TimeSpan.FromHours(1));
+        await client.UploadAsync();
+        Assert.Equal(5, client.Pending().Count); // one batch's five parts: within a limit of one batch
+
+        // A second week closes before any part of the first left: two batches, one over the limit.
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(WeekEnd.AddDays(7) + TimeSpan.FromHours(1));
+        var cycle = await client.UploadAsync();
+        Assert.Equal(1, cycle.Dropped); // the first week's batch, all five parts of it, as one drop
+        Assert.Equal(0, cycle.Sent);
+        var left = client.Pending();
+        Assert.Equal(5, left.Count);
+        Assert.All(left, p => Assert.Contains("2026-W48", p.Json));
+        Assert.Contains(client.Log(), e => e.Message.Contains("Dropped the oldest pending batch", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Splitting_the_same_batch_again_gives_the_same_keys_and_keeps_every_field_of_each_report()
     {
         var body = """{"schema":1,"reports":[{"metric":"system.os","period":"2026-W47","value":"linux","nonce":"AAEC","commitment":"q83v"},{"metric":"app.launches","period":"2026-W47","value":5}]}"""u8.ToArray();
