@@ -90,7 +90,8 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
         {
             try
             {
-                parts.Add((batch, ReportSplitter.Split(batch.Body, batch.IdempotencyKey)));
+                if (ReportSplitter.Split(batch.Body, batch.IdempotencyKey) is { Count: > 0 } items)
+                    parts.Add((batch, items)); // an empty batch stays as it is: splitting it would delete it unseen
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
             {
