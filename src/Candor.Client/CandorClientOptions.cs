@@ -154,4 +154,17 @@ public sealed class CandorClientOptions
     /// with the app; <see cref="Transport"/> then says how the relay is reached. Null: no relay. See docs/ohttp.md.
     /// </summary>
     public Transport.OhttpTransportOptions? Ohttp { get; set; }
+
+    /// <summary>
+    /// Send each report of a closed period in its own request, at its own uniformly random moment
+    /// between <see cref="FirstUploadDelayMin"/> and <see cref="FirstUploadDelayMax"/> after its period
+    /// ended, so that a collector behind a relay or Tor cannot see which values one installation sent
+    /// together. Null (the default): on with <see cref="Ohttp"/> or <see cref="Transport.TransportMode.TorRequired"/>,
+    /// off otherwise (a direct connection's address links the requests anyway). Costs about one request
+    /// per report instead of one per upload; see docs/ohttp.md, "Split uploads".
+    /// </summary>
+    public bool? SplitUploads { get; set; }
+
+    /// <summary>Whether uploads are split per report, after the default of <see cref="SplitUploads"/>.</summary>
+    internal bool EffectiveSplitUploads => SplitUploads ?? (Ohttp is not null || (HttpMessageHandler is null && Transport == Candor.Client.Transport.TransportMode.TorRequired));
 }

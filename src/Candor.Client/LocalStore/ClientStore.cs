@@ -93,6 +93,17 @@ internal sealed class ClientStore
             CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, message TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
+        AddColumnIfMissing(c, "outbox", "send_after", "TEXT");
+        AddColumnIfMissing(c, "outbox", "split_from", "TEXT");
+    }
+
+    /// <summary>Upgrades a store written by an older client in place; the new columns start empty (NULL).</summary>
+    private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}';";
+        if ((long)cmd.ExecuteScalar()! == 0)
+            Execute(c, null, $"ALTER TABLE {table} ADD COLUMN {column} {type};");
     }
 
     /// <summary>
