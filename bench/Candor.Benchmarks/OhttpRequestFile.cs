@@ -5,8 +5,10 @@ using Candor.Ohttp;
 /// <summary>
 /// Writes N Oblivious HTTP requests, one hex line each, for the wrk script bench/wrk/ohttp.lua: each
 /// a fresh encapsulation (its own HPKE ephemeral key) of a real 16-report batch for
-/// org.example.editor, as distinct clients would send. Usage:
-/// <c>ohttp-requests &lt;base64 application/ohttp-keys&gt; &lt;count&gt; &lt;output file&gt;</c>.
+/// org.example.editor, as distinct clients would send. With <c>split</c>, each request is one part of
+/// such a batch instead, cut by the client library's own <c>ReportSplitter</c> (split uploads), so
+/// <c>count</c> requests carry <c>count</c> reports. Usage:
+/// <c>ohttp-requests &lt;base64 application/ohttp-keys&gt; &lt;count&gt; &lt;output file&gt; [split]</c>.
 /// </summary>
 internal static class OhttpRequestFile
 {
@@ -14,12 +16,14 @@ internal static class OhttpRequestFile
     {
         var config = OhttpKeyConfig.ParseList(Convert.FromBase64String(args[0]))[0];
         int count = int.Parse(args[1], CultureInfo.InvariantCulture);
-        var random = new Random(15);
+        // Unseeded: two files of one run must not share idempotency keys, or the second would only replay the first.
+        var random = new Random();
         var now = DateTime.UtcNow;
         string week = ISOWeek.GetYear(now) + "-W" + ISOWeek.GetWeekOfYear(now).ToString("00", CultureInfo.InvariantCulture);
         string day = now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        bool split = args.Length > 3 && args[3] == "split";
         using var output = new StreamWriter(args[2]);
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < count;)
         {
             string Pick(params string[] values) => values[random.Next(values.Length)];
             var body = "{\"schema\":3,\"period\":\"" + week + "\",\"reports\":[" + string.Join(",",
@@ -39,15 +43,24 @@ internal static class OhttpRequestFile
                 $"{{\"metric\":\"search.ms\",\"value\":{{\"10\":{random.Next(1, 10)},\"50\":{random.Next(1, 5)}}}}}",
                 $"{{\"metric\":\"app.crashes\",\"value\":{Pick("0", "1", "2")}}}",
                 $"{{\"metric\":\"candor.active\",\"period\":\"{day}\",\"value\":true}}") + "]}";
-            var request = new BinaryHttpRequest
+            string batchKey = $"bench-{i}-{random.NextInt64():x}";
+            var requests = split
+                ? Candor.Client.Outbox.ReportSplitter.Split(Encoding.UTF8.GetBytes(body), batchKey).Select(p => (p.Body, p.IdempotencyKey))
+                : [(Encoding.UTF8.GetBytes(body), batchKey)];
+            foreach (var (content, key) in requests)
             {
-                Method = "POST",
-                Authority = "collector.invalid",
-                Path = "/v1/apps/org.example.editor/reports",
-                Headers = [new("content-type", "application/json"), new("idempotency-key", $"bench-{i}-{random.NextInt64():x}")],
-                Content = Encoding.UTF8.GetBytes(body),
-            };
-            output.WriteLine(Convert.ToHexStringLower(ObliviousRequest.Encapsulate(config, request.Encode()).Encapsulated));
+                if (i++ == count)
+                    break;
+                var request = new BinaryHttpRequest
+                {
+                    Method = "POST",
+                    Authority = "collector.invalid",
+                    Path = "/v1/apps/org.example.editor/reports",
+                    Headers = [new("content-type", "application/json"), new("idempotency-key", key)],
+                    Content = content,
+                };
+                output.WriteLine(Convert.ToHexStringLower(ObliviousRequest.Encapsulate(config, request.Encode()).Encapsulated));
+            }
         }
         return 0;
     }

@@ -39,6 +39,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     private readonly MeterBridge _bridge;
     private readonly ClientTransport? _transport;
     private Tokens.PrivateTokenHandler? _tokens;
+
+    /// <summary>The token handler when <see cref="CandorClientOptions.PrivateTokens"/> is on (tests refill through it).</summary>
+    internal Tokens.PrivateTokenHandler? TokenHandler => _tokens;
     private readonly UploadWorker _worker;
     private readonly AnnouncementService _announcements;
     private readonly Transparency.TransparencyService _log;
@@ -54,12 +57,14 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _consent = new ConsentController(_context, _gate, _flusher);
         if (options.CollectorUrl is { } url)
             _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
-                options.PrivateTokens ? (inner, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null);
+                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null,
+                () => AnnouncedGatewayKeys.Read(_context.Store));
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _log = new Transparency.TransparencyService(_context, _gate, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
-        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping, VerifyNextReceiptIfDueAsync);
+        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
+            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, VerifyNextReceiptIfDueAsync);
         lock (_context.Local)
             _gate.EraseIfNotGranted();
         _bridge = new MeterBridge(_context.Recorder);

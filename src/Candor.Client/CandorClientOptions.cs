@@ -182,4 +182,17 @@ public sealed class CandorClientOptions
     /// window after <see cref="LogMissingAfter"/>, so the checks of one batch never go out together.
     /// </summary>
     public TimeSpan LogCheckWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Send each report of a closed period in its own request, at its own uniformly random moment
+    /// between <see cref="FirstUploadDelayMin"/> and <see cref="FirstUploadDelayMax"/> after its period
+    /// ended, so that a collector behind a relay or Tor cannot see which values one installation sent
+    /// together. Null (the default): on with <see cref="Ohttp"/> or <see cref="Transport.TransportMode.TorRequired"/>,
+    /// off otherwise (a direct connection's address links the requests anyway). Costs about one request
+    /// per report instead of one per upload; see docs/ohttp.md, "Split uploads".
+    /// </summary>
+    public bool? SplitUploads { get; set; }
+
+    /// <summary>Whether uploads are split per report, after the default of <see cref="SplitUploads"/>.</summary>
+    internal bool EffectiveSplitUploads => SplitUploads ?? (Ohttp is not null || (HttpMessageHandler is null && Transport == Candor.Client.Transport.TransportMode.TorRequired));
 }

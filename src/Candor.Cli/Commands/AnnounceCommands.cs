@@ -87,14 +87,17 @@ public static class AnnounceCommands
         var reportback = new Option<long?>("--reportback-next") { Description = "Seconds until clients next report." };
         var server = new Option<string?>("--reportback-server");
         var lifetime = new Option<int?>("--lifetime-days") { Description = "Days until the document expires (default 30)." };
+        var ohttpKeys = new Option<string?>("--ohttp-keys") { Description = "The gateway key file: vouch for its published and staged key configurations (docs/ohttp.md)." };
         var command = new Command("publish", "Sign the announcements with the next serial and write the file the collector serves.")
-            { Dir, App, keyFile, endorse, newest, reportback, server, lifetime };
+            { Dir, App, keyFile, endorse, newest, reportback, server, lifetime, ohttpKeys };
         command.SetAction(parse => Edit(parse, "publish", source =>
         {
             if (parse.GetValue(newest) is { } n) source.NewestVersion = n;
             if (parse.GetValue(reportback) is { } r) source.ReportbackNext = r;
             if (parse.GetValue(server) is { } s) source.ReportbackServer = s;
             if (parse.GetValue(lifetime) is { } l) source.LifetimeDays = l;
+            if (parse.GetValue(ohttpKeys) is { } gatewayKeys)
+                source.OhttpKeys = System.Buffers.Text.Base64Url.EncodeToString(Candor.Collector.Ohttp.OhttpKeyRing.AnnounceableConfigs(gatewayKeys));
             if (source.ReportbackNext < 0 || source.LifetimeDays < 1)
                 return "--reportback-next must be >= 0 and --lifetime-days >= 1";
             using var key = LoadKey(parse.GetValue(keyFile)!);

@@ -27,7 +27,10 @@ public static class OhttpCommands
         {
             Print(OhttpKeyRing.Rotate(parse.GetValue(rotateFile)!, DateTimeOffset.UtcNow, TimeSpan.FromDays(parse.GetValue(overlap))));
         }));
-        return new Command("ohttp", "Oblivious HTTP gateway keys.") { keys, rotate };
+        var stageFile = new Option<string>("--file") { Description = "The gateway key file.", Required = true };
+        var stage = new Command("stage", "Add the next keys without publishing them; announce them ('announce publish --ohttp-keys'), then rotate.") { stageFile };
+        stage.SetAction(parse => Run("stage", () => Print(OhttpKeyRing.Stage(parse.GetValue(stageFile)!, DateTimeOffset.UtcNow))));
+        return new Command("ohttp", "Oblivious HTTP gateway keys.") { keys, rotate, stage };
     }
 
     private static void Print(byte[] configs)

@@ -10,7 +10,8 @@ namespace Candor.Client.Announcements;
 /// (<see cref="AnnouncementVerifier"/>). Accepted state — the highest serial and keys introduced by
 /// rotation — lives in the client's local store, so a restart cannot be used to roll a client back.
 /// </summary>
-internal sealed class AnnouncementFetcher(Transport.ClientTransport transport, string app, ClientStore store, IReadOnlyList<string> pinnedKeys)
+/// <param name="throughRelay">The fetch goes through an Oblivious HTTP relay: only then are the gateway keys a document vouches for remembered.</param>
+internal sealed class AnnouncementFetcher(Transport.ClientTransport transport, string app, ClientStore store, IReadOnlyList<string> pinnedKeys, bool throughRelay = false)
 {
     public const string SerialKey = "announcements.serial";
     public const string KeyPrefix = "announcements.key.";
@@ -29,6 +30,9 @@ internal sealed class AnnouncementFetcher(Transport.ClientTransport transport, s
         store.SetState(SerialKey, verified.Document.Serial.ToString(CultureInfo.InvariantCulture));
         foreach (var (id, spki) in verified.NewKeys)
             store.SetState(KeyPrefix + id, Base64Url.EncodeToString(spki));
+        // Fetched directly, the signer could tell this device apart and vouch for a key made for it alone.
+        if (throughRelay)
+            Transport.AnnouncedGatewayKeys.Remember(store, verified.Document.OhttpKeys);
         return verified;
     }
 

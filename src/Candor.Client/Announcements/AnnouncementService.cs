@@ -39,7 +39,7 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
             now = context.Time.GetUtcNow();
             parameters = FetchParameters.For(context.Registry, consent.Allowed, context.Options, now);
         }
-        var fetcher = new AnnouncementFetcher(transport, context.Registry.App, context.Store, context.Options.AnnouncementKeys);
+        var fetcher = new AnnouncementFetcher(transport, context.Registry.App, context.Store, context.Options.AnnouncementKeys, throughRelay: context.Options.Ohttp is not null);
         var document = (await fetcher.FetchAsync(parameters, now, cancel).ConfigureAwait(false)).Document;
         DateTimeOffset? next = null;
         bool granted;

@@ -96,6 +96,17 @@ internal sealed class ClientStore
                 metric TEXT NOT NULL, period TEXT NOT NULL, value TEXT NOT NULL, outbox_id INTEGER, sent_at TEXT,
                 check_at TEXT, leaf_index INTEGER, tree_size INTEGER, deleted_at TEXT);
             """);
+        AddColumnIfMissing(c, "outbox", "send_after", "TEXT");
+        AddColumnIfMissing(c, "outbox", "split_from", "TEXT");
+    }
+
+    /// <summary>Upgrades a store written by an older client in place; the new columns start empty (NULL).</summary>
+    private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = '{column}';";
+        if ((long)cmd.ExecuteScalar()! == 0)
+            Execute(c, null, $"ALTER TABLE {table} ADD COLUMN {column} {type};");
     }
 
     /// <summary>

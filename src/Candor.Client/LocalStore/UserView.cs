@@ -72,12 +72,16 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
         lock (context.Local)
         {
             flusher.Flush();
-            if (context.Outbox.Pending() is [var first, ..])
+            // With split uploads the next to leave is the part with the earliest drawn moment.
+            if (context.Outbox.Pending().OrderBy(b => b.SendAfter ?? DateTimeOffset.MinValue).ThenBy(b => b.Id).FirstOrDefault() is { } first)
                 return first.Json;
             if (!consent.IsGranted)
                 return null;
             var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
-            return built.Batches.Count > 0 ? Encoding.UTF8.GetString(built.Batches[0].Body) : null;
+            if (built.Batches.Count == 0)
+                return null;
+            var body = built.Batches[0].Body;
+            return Encoding.UTF8.GetString(context.Options.EffectiveSplitUploads ? ReportSplitter.Split(body, "preview")[0].Body : body);
         }
     }
 

@@ -6,5 +6,15 @@ namespace Candor.Client.Outbox;
 /// </summary>
 public sealed record OutboxBatch(long Id, string IdempotencyKey, byte[] Body, DateOnly OldestPeriodEnd, int Attempts)
 {
+    /// <summary>
+    /// With split uploads (<see cref="CandorClientOptions.SplitUploads"/>): the moment this one-report
+    /// batch is sent, drawn on the device at random, or the next retry after a failure. Null: with the
+    /// next upload.
+    /// </summary>
+    public DateTimeOffset? SendAfter { get; init; }
+
+    /// <summary>Split uploads: the key of the batch this report was split from (local only; it groups the parts for the outbox's limit).</summary>
+    internal string? SplitFrom { get; init; }
+
     public string Json => System.Text.Encoding.UTF8.GetString(Body);
 }

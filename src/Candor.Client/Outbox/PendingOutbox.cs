@@ -51,7 +51,7 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
         var (list, damaged) = store.Use(c =>
         {
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT id, idempotency_key, body, oldest_period_end, attempts FROM outbox ORDER BY id;";
+            cmd.CommandText = "SELECT id, idempotency_key, body, oldest_period_end, attempts, send_after, split_from FROM outbox ORDER BY id;";
             using var r = cmd.ExecuteReader();
             var list = new List<OutboxBatch>();
             var damaged = new List<(long Id, string Reason)>();
@@ -80,8 +80,69 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
             || !DateOnly.TryParseExact(end, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var oldest)
             || r.GetValue(4) is not long attempts)
             return null;
-        return new(r.GetInt64(0), key, body, oldest, (int)Math.Clamp(attempts, 0, int.MaxValue));
+        DateTimeOffset? sendAfter = r.GetValue(5) is string text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : null;
+        return new(r.GetInt64(0), key, body, oldest, (int)Math.Clamp(attempts, 0, int.MaxValue))
+        {
+            SendAfter = sendAfter,
+            SplitFrom = r.GetValue(6) as string,
+        };
     }
+
+    /// <summary>
+    /// Split uploads: replaces every batch never attempted by one single-report batch per report, each with
+    /// its key derived from the batch's (<see cref="ReportSplitter"/>) and its own send time from
+    /// <paramref name="sendTime"/> (given the report's period end), in one transaction. A batch that was
+    /// attempted stays whole: the collector may have stored it under its key, and its reports sent again
+    /// under other keys would be counted twice. Returns how many batches were split.
+    /// </summary>
+    public int Split(Func<DateOnly, DateTimeOffset> sendTime)
+    {
+        var whole = Pending().Where(b => b.Attempts == 0 && b.SplitFrom is null).ToList();
+        var parts = new List<(OutboxBatch Batch, List<SplitItem> Items)>();
+        foreach (var batch in whole)
+        {
+            try
+            {
+                if (ReportSplitter.Split(batch.Body, batch.IdempotencyKey) is { Count: > 0 } items)
+                    parts.Add((batch, items)); // an empty batch stays as it is: splitting it would delete it unseen
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // Not a batch any more (another program wrote it): it stays whole, and the collector's answer decides.
+            }
+        }
+        if (parts.Count == 0)
+            return 0;
+        store.Use(c =>
+        {
+            using var tx = c.BeginTransaction();
+            foreach (var (batch, items) in parts)
+            {
+                foreach (var item in items)
+                {
+                    ClientStore.Execute(c, tx, "INSERT INTO outbox (idempotency_key, body, oldest_period_end, send_after, split_from) VALUES ($k, $b, $o, $s, $f);",
+                        ("$k", item.IdempotencyKey), ("$b", item.Body),
+                        ("$o", (item.PeriodEnd == DateOnly.MinValue ? batch.OldestPeriodEnd : item.PeriodEnd).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                        ("$s", sendTime(item.PeriodEnd == DateOnly.MinValue ? batch.OldestPeriodEnd : item.PeriodEnd).ToString("O", CultureInfo.InvariantCulture)),
+                        ("$f", batch.IdempotencyKey));
+                    // The part carries its report's commitment unchanged; its receipt now waits with the part,
+                    // so it is marked sent when that part is accepted (and goes if the part is dropped).
+                    long part = LastId(c, tx);
+                    foreach (var commitment in ReceiptBook.CommitmentsIn(item.Body))
+                        ClientStore.Execute(c, tx, "UPDATE receipts SET outbox_id = $p WHERE outbox_id = $b AND commitment = $c;",
+                            ("$p", part), ("$b", batch.Id), ("$c", commitment));
+                }
+                ClientStore.Execute(c, tx, "DELETE FROM outbox WHERE id = $id;", ("$id", batch.Id));
+            }
+            tx.Commit();
+        });
+        return parts.Count;
+    }
+
+    /// <summary>Split uploads: when this part is tried next (after a failure, its own backoff).</summary>
+    public void SetSendAfter(long id, DateTimeOffset at) =>
+        store.Use(c => ClientStore.Execute(c, null, "UPDATE outbox SET send_after = $s WHERE id = $id;",
+            ("$id", id), ("$s", at.ToString("O", CultureInfo.InvariantCulture))));
 
     private static string Describe(SqliteDataReader r) =>
         r.GetValue(3) is string end && !DateOnly.TryParseExact(end, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
@@ -135,12 +196,16 @@ internal sealed class PendingOutbox(ClientStore store, int maxBatches, int reten
             store.Log(now, $"Dropped a pending batch: its oldest period ended {b.OldestPeriodEnd:yyyy-MM-dd}, more than {retentionDays} days ago, and the collector would refuse it.");
             dropped++;
         }
-        while (pending.Count > maxBatches)
+        // The parts of one split batch count as the batch they came from: splitting must not make the
+        // limit drop a week's reports that a whole batch would have kept.
+        var groups = pending.GroupBy(b => b.SplitFrom ?? "#" + b.Id.ToString(CultureInfo.InvariantCulture)).ToList();
+        while (groups.Count > maxBatches)
         {
-            var oldest = pending[0];
-            Remove(oldest.Id);
-            pending.RemoveAt(0);
-            store.Log(now, $"Dropped the oldest pending batch (oldest period ended {oldest.OldestPeriodEnd:yyyy-MM-dd}): the outbox holds at most {maxBatches} batches.");
+            var oldest = groups[0];
+            foreach (var b in oldest)
+                Remove(b.Id);
+            groups.RemoveAt(0);
+            store.Log(now, $"Dropped the oldest pending batch (oldest period ended {oldest.Min(b => b.OldestPeriodEnd):yyyy-MM-dd}): the outbox holds at most {maxBatches} batches.");
             dropped++;
         }
         return dropped;

@@ -7,13 +7,20 @@ namespace Candor.Client.Scheduling;
 /// Started by the host (<c>AddCandor</c>'s hosted service) or by <see cref="CandorClient.Create(CandorClientOptions)"/>,
 /// never by a constructor. A tick whose previous run has not finished is skipped, not queued.
 /// </summary>
+/// <param name="nextPart">
+/// Split uploads: when the next part is due. Each part leaves at its own drawn moment, not at the next
+/// hourly check: two parts due within the same hour would otherwise leave together, one burst that
+/// ties them to one device again.
+/// </param>
+/// <param name="verify">The background check of receipts in the transparency log, one receipt per run, on its own offset.</param>
 internal sealed class BackgroundSchedule(ClientContext context, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
-    Func<CancellationToken, Task>? verify = null)
+    Func<DateTimeOffset?>? nextPart = null, Func<CancellationToken, Task>? verify = null)
 {
     /// <summary>Gives the app a moment to start before the first network check.</summary>
     private static readonly TimeSpan StartDelay = TimeSpan.FromSeconds(30);
 
     private readonly List<ITimer> _timers = [];
+    private ITimer? _partTimer;
     private Task _uploadRun = Task.CompletedTask, _fetchRun = Task.CompletedTask, _verifyRun = Task.CompletedTask;
     private int _started;
 
@@ -33,12 +40,59 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
         lock (_timers)
         {
             _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
-            _timers.Add(time.CreateTimer(_ => Run(ref _uploadRun, upload), null, uploadOffset, o.UploadCheckInterval));
+            _timers.Add(time.CreateTimer(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), null, uploadOffset, o.UploadCheckInterval));
             _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, fetch), null, fetchOffset, o.UploadCheckInterval));
             // Receipt checks on a third offset: a lookup never rides in the same tick as an upload.
             if (verify is not null)
                 _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, verify), null, verifyOffset, o.UploadCheckInterval));
         }
+    }
+
+    private async Task UploadThenWaitForNextPart(CancellationToken cancel)
+    {
+        try
+        {
+            await upload(cancel).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (nextPart is not null && !cancel.IsCancellationRequested)
+                ScheduleNextPart(nextPart());
+        }
+    }
+
+    /// <summary>A one-shot timer at the next part's moment, when that comes before the next hourly check.</summary>
+    private void ScheduleNextPart(DateTimeOffset? due)
+    {
+        if (due is null)
+            return;
+        // A part that fell due while this run was busy gets a second's grace, not the next hourly check.
+        // (A part that failed is never overdue: it backs off to a later moment of its own.)
+        var wait = due.Value - context.Time.GetUtcNow();
+        if (wait < PartGrace)
+            wait = PartGrace;
+        lock (_timers)
+        {
+            _partTimer?.Dispose();
+            _partTimer = null;
+            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > context.Options.UploadCheckInterval)
+                return;
+            _partTimer = context.Time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private static readonly TimeSpan PartGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Runs the upload for a part once the run in flight (if any) has finished: <see cref="Run"/> skips a
+    /// tick while a run is going, and a skipped part would wait for the next hourly check.
+    /// </summary>
+    private void RunPartWhenFree()
+    {
+        Task previous;
+        lock (_timers)
+            previous = _uploadRun;
+        previous.ContinueWith(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private void Run(ref Task running, Func<CancellationToken, Task> work)
@@ -74,6 +128,8 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             foreach (var t in _timers)
                 t.Dispose();
             _timers.Clear();
+            _partTimer?.Dispose();
+            _partTimer = null;
             running = [_uploadRun, _fetchRun, _verifyRun];
         }
         await Task.WhenAny(Task.WhenAll(running), Task.Delay(bound)).ConfigureAwait(false);

@@ -3,7 +3,9 @@ namespace Candor.Client.Tokens;
 /// <summary>The one hook <see cref="CandorClient"/> calls: puts a <see cref="PrivateTokenHandler"/> in front of its transport.</summary>
 internal static class PrivateTokenClient
 {
-    public static PrivateTokenHandler Attach(HttpMessageHandler transport, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed)
+    /// <param name="transport">How reports travel (through the relay with <c>ohttp</c>).</param>
+    /// <param name="network">How the device reaches the issuer: never through the relay (the issuer must count per address).</param>
+    public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed)
     {
         var handler = new PrivateTokenHandler(transport, new TokenWallet(storePath), new TokenRefillOptions
         {
@@ -12,7 +14,7 @@ internal static class PrivateTokenClient
             Issuer = options.TokenIssuer,
             Target = options.TokenWalletSize,
             RefillInterval = options.TokenRefillInterval,
-        }, options.TimeProvider, allowed, options.Random);
+        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network);
         if (options.BackgroundWork)
             handler.Start();
         return handler;

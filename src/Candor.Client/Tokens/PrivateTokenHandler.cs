@@ -5,8 +5,10 @@ namespace Candor.Client.Tokens;
 
 /// <summary>
 /// Adds <c>Authorization: PrivateToken token="..."</c> to every report upload, with the token the wallet
-/// holds for that batch (by its Idempotency-Key), and refills the wallet at random moments of its own,
-/// through the same inner transport as uploads (direct, SOCKS5/Tor, or whatever handler the app gave).
+/// holds for that batch (by its Idempotency-Key), and refills the wallet at random moments of its own.
+/// The challenge comes through the same transport as uploads; the issuer is reached through the network
+/// under it (direct or SOCKS5/Tor), never through an Oblivious HTTP relay: the issuer rate-limits per
+/// address, and behind a relay every device would share the relay's one budget.
 /// A decorator, like the transports: the client only puts it in front of its handler.
 /// </summary>
 internal sealed class PrivateTokenHandler : DelegatingHandler
@@ -16,13 +18,17 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     private readonly TimeProvider _time;
     private readonly Func<bool> _allowed;
     private readonly Random _random;
+    private readonly HttpMessageHandler? _issuerTransport;
     private readonly Lock _lock = new();
     private ITimer? _timer;
 
     /// <param name="allowed">The consent gate: no token is fetched while it says no (privacy invariant 10).</param>
-    public PrivateTokenHandler(HttpMessageHandler inner, TokenWallet wallet, TokenRefillOptions options, TimeProvider time, Func<bool> allowed, Random? random = null)
+    /// <param name="issuerTransport">How to reach the issuer when it is not the way reports travel (the network under the ohttp layer); null: <paramref name="inner"/>.</param>
+    public PrivateTokenHandler(HttpMessageHandler inner, TokenWallet wallet, TokenRefillOptions options, TimeProvider time, Func<bool> allowed, Random? random = null,
+        HttpMessageHandler? issuerTransport = null)
         : base(inner)
     {
+        _issuerTransport = issuerTransport;
         _wallet = wallet;
         _options = options;
         _time = time;
@@ -71,7 +77,8 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
         if (!_allowed() || _wallet.Available >= _options.Target)
             return 0;
         using var http = new HttpClient(InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel).ConfigureAwait(false);
+        using var issuerHttp = _issuerTransport is null ? null : new HttpClient(_issuerTransport, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp).ConfigureAwait(false);
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

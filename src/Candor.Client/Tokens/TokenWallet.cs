@@ -97,7 +97,9 @@ internal sealed class TokenWallet
     /// collector's directory names. Returns how many were added; stops at the first refusal (budget spent).
     /// Throws <see cref="HttpRequestException"/> when the collector or issuer cannot be reached.
     /// </summary>
-    public async Task<int> FillAsync(HttpClient http, Uri collector, string app, int target, Uri? issuer = null, CancellationToken cancel = default)
+    /// <param name="http">For the collector's challenge (through the relay with <c>ohttp</c>).</param>
+    /// <param name="issuerHttp">For the issuer, when it must be reached another way than <paramref name="http"/>.</param>
+    public async Task<int> FillAsync(HttpClient http, Uri collector, string app, int target, Uri? issuer = null, CancellationToken cancel = default, HttpClient? issuerHttp = null)
     {
         using var challengeDoc = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector, $"v1/apps/{Uri.EscapeDataString(app)}/token-challenge"), cancel).ConfigureAwait(false));
         var root = challengeDoc.RootElement;
@@ -107,7 +109,8 @@ internal sealed class TokenWallet
         var key = RsaPublicKey.FromSpki(Decode(root.GetProperty("token_key").GetString()!));
 
         var issuerBase = issuer ?? collector;
-        using var directory = JsonDocument.Parse(await http.GetStringAsync(new Uri(issuerBase, ".well-known/private-token-issuer-directory"), cancel).ConfigureAwait(false));
+        var toIssuer = issuerHttp ?? http;
+        using var directory = JsonDocument.Parse(await toIssuer.GetStringAsync(new Uri(issuerBase, ".well-known/private-token-issuer-directory"), cancel).ConfigureAwait(false));
         var requestUri = new Uri(issuerBase, directory.RootElement.GetProperty("issuer-request-uri").GetString()!);
 
         int added = 0;
@@ -116,7 +119,7 @@ internal sealed class TokenWallet
             var pending = TokenClient.CreateRequest(key, challenge);
             using var request = new HttpRequestMessage(HttpMethod.Post, requestUri) { Content = new ByteArrayContent(pending.Request.Encode()) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/private-token-request");
-            using var response = await http.SendAsync(request, cancel).ConfigureAwait(false);
+            using var response = await toIssuer.SendAsync(request, cancel).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.OK)
                 break; // 429: this address's budget is spent for the period; the next refill tries again
             try

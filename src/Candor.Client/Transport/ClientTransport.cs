@@ -16,14 +16,17 @@ internal sealed class ClientTransport : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <param name="decorate">Wraps the transport in one more handler (the Privacy Pass token handler), given the base URL.</param>
-    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null)
+    /// <param name="decorate">Wraps the transport in one more handler (the Privacy Pass token handler), given the
+    /// network handler under any Oblivious HTTP layer and the base URL.</param>
+    /// <param name="announcedKeys">Gateway key configurations vouched for by the signed announcements (the <c>ohttp</c> transport).</param>
+    public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null,
+        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null)
     {
         BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
-        var (handler, ownsHandler) = TransportFactory.Create(options, options.TimeProvider, log);
+        var (handler, ownsHandler, network) = TransportFactory.Create(options, options.TimeProvider, log, announcedKeys);
         // The token handler goes outside the Oblivious HTTP one, so its header is sealed with the request.
         if (decorate is not null)
-            handler = decorate(handler, BaseUrl);
+            handler = decorate(handler, network, BaseUrl);
         // An app's own handler stays the app's to dispose, decorated or not (the decorator does not own it then).
         _http = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = RequestTimeout };
     }

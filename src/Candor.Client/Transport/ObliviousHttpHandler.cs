@@ -16,8 +16,9 @@ namespace Candor.Client.Transport;
 /// </summary>
 public sealed class ObliviousHttpHandler : HttpMessageHandler
 {
+    // Authorization carries the Privacy Pass token: sealed with the request, so the relay never sees it.
     private static readonly HashSet<string> InnerHeaders = new(StringComparer.OrdinalIgnoreCase)
-        { "content-type", "content-encoding", "idempotency-key", "accept" };
+        { "content-type", "content-encoding", "idempotency-key", "accept", "authorization" };
 
     private readonly OhttpTransportOptions _options;
     private readonly HttpMessageInvoker _inner;
@@ -38,6 +39,13 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
         _time = time ?? TimeProvider.System;
         _log = log;
     }
+
+    /// <summary>
+    /// Configurations the app's signed announcements vouch for (fetched through the relay), trusted beside
+    /// the shipped ones by the key check, so a gateway key rotation needs no app release. Used only when
+    /// the check finds the gateway serving them (to everyone, through the relay).
+    /// </summary>
+    internal Func<IReadOnlyList<OhttpKeyConfig>>? Announced { get; init; }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -119,7 +127,8 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             {
                 throw new HttpRequestException($"The gateway's key configuration is malformed ({e.Message}); nothing was sent.");
             }
-            var common = _trusted.Where(t => served.Any(s => s.Encode().AsSpan().SequenceEqual(t.Encode()))).ToList();
+            var trusted = _trusted.Concat(Announced?.Invoke() ?? []).ToList();
+            var common = trusted.Where(t => served.Any(s => s.Encode().AsSpan().SequenceEqual(t.Encode()))).ToList();
             if (common.Count == 0)
             {
                 _log?.Invoke("The collector's gateway serves a key configuration that differs from the one shipped with this application; " +

@@ -7,7 +7,12 @@ namespace Candor.Client.Transport;
 /// </summary>
 internal static class TransportFactory
 {
-    public static (HttpMessageHandler Handler, bool Owned) Create(CandorClientOptions options, TimeProvider time, Action<string> log)
+    /// <returns>The handler for reports and announcements; whether the client owns it; and <c>Network</c>,
+    /// the way out under any Oblivious HTTP layer (direct or Tor), for token refills, which must reach
+    /// the issuer from the device's own address (or Tor exit) since the issuer counts per address.</returns>
+    /// <param name="announcedKeys">Gateway key configurations the signed announcements vouch for (<see cref="AnnouncedGatewayKeys"/>).</param>
+    public static (HttpMessageHandler Handler, bool Owned, HttpMessageHandler Network) Create(CandorClientOptions options, TimeProvider time, Action<string> log,
+        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null)
     {
         HttpMessageHandler handler = options.HttpMessageHandler
             ?? (options.Transport == TransportMode.Direct
@@ -15,7 +20,7 @@ internal static class TransportFactory
                 : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
         bool owned = options.HttpMessageHandler is null;
         if (options.Ohttp is { } ohttp)
-            return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log), true);
-        return (handler, owned);
+            return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log) { Announced = announcedKeys }, true, handler);
+        return (handler, owned, handler);
     }
 }

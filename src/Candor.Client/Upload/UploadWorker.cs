@@ -46,7 +46,10 @@ internal sealed class UploadWorker
     /// <summary>Cancelled when the client is disposed; background work links to it.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public DateTimeOffset? NextAttempt => _context.Store.GetTime(NextAttemptKey);
+    /// <summary>The next upload; with split uploads, the earliest send time of a pending part.</summary>
+    public DateTimeOffset? NextAttempt => _context.Options.EffectiveSplitUploads
+        ? _context.Outbox.Pending().Min(b => (DateTimeOffset?)(b.SendAfter ?? _context.Time.GetUtcNow()))
+        : _context.Store.GetTime(NextAttemptKey);
 
     public int Failures =>
         _context.Store.GetState(FailuresKey) is { } s && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
@@ -96,31 +99,49 @@ internal sealed class UploadWorker
             dropped = _context.Outbox.EnforceLimits(now);
             // Receipts of periods the collector no longer keeps can neither be checked nor deleted: forget them.
             _receipts.Prune(today, options.RetentionDays);
-            var next = NextAttempt;
-            if (options.DevelopmentUploads)
-                next = now; // a loopback collector only (checked by the options validator): no wait, no jitter
-            else if (next is null)
+            if (options.EffectiveSplitUploads)
             {
-                var firstClosed = _context.Store.Observations()
-                    .Select(o => PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
-                    .Where(e => e is { } end && end <= today).Min();
-                if (firstClosed is null && _context.Outbox.Pending().Count == 0)
-                    return new UploadCycle("nothing to send yet", 0, dropped, 0, null);
-                var from = firstClosed is { } f ? new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
-                next = from + UploadSchedule.Between(options.FirstUploadDelayMin, options.FirstUploadDelayMax, options.Random);
-                _context.Store.SetTime(NextAttemptKey, next);
+                // Sealing is local: closed periods are split at once, and each part waits for its own moment.
+                var splitBuilder = _builder();
+                var closed = splitBuilder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
+                if (closed.Consumed.Count > 0)
+                    _context.Outbox.Seal(closed.Batches, closed.Consumed, closed.Receipts, splitBuilder.NextNonceGeneration);
+                _context.Outbox.Split(periodEnd => SplitSendTime(periodEnd, now));
+                dropped += _context.Outbox.EnforceLimits(now);
+                var all = _context.Outbox.Pending();
+                pending = all.Where(b => (b.SendAfter ?? now) <= now).OrderBy(b => b.SendAfter ?? now).ThenBy(b => b.Id).ToList();
+                if (pending.Count == 0)
+                    return new UploadCycle(all.Count == 0 ? "nothing to send yet" : "not due", 0, dropped, all.Count, NextAttempt);
             }
-            if (now < next)
-                return new UploadCycle("not due", 0, dropped, _context.Outbox.Pending().Count, next);
+            else
+            {
+                var next = NextAttempt;
+                if (options.DevelopmentUploads)
+                    next = now; // a loopback collector only (checked by the options validator): no wait, no jitter
+                else if (next is null)
+                {
+                    var firstClosed = _context.Store.Observations()
+                        .Select(o => PeriodKey.TryParse(o.Period, out var p) ? p.Value.End : (DateOnly?)null)
+                        .Where(e => e is { } end && end <= today).Min();
+                    if (firstClosed is null && _context.Outbox.Pending().Count == 0)
+                        return new UploadCycle("nothing to send yet", 0, dropped, 0, null);
+                    var from = firstClosed is { } f ? new DateTimeOffset(f.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
+                    next = from + UploadSchedule.Between(options.FirstUploadDelayMin, options.FirstUploadDelayMax, options.Random);
+                    _context.Store.SetTime(NextAttemptKey, next);
+                }
+                if (now < next)
+                    return new UploadCycle("not due", 0, dropped, _context.Outbox.Pending().Count, next);
 
-            var builder = _builder();
-            var built = builder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
-            if (built.Consumed.Count > 0)
-                _context.Outbox.Seal(built.Batches, built.Consumed, built.Receipts, builder.NextNonceGeneration);
-            dropped += _context.Outbox.EnforceLimits(now);
-            pending = _context.Outbox.Pending();
+                var builder = _builder();
+                var built = builder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
+                if (built.Consumed.Count > 0)
+                    _context.Outbox.Seal(built.Batches, built.Consumed, built.Receipts, builder.NextNonceGeneration);
+                dropped += _context.Outbox.EnforceLimits(now);
+                pending = _context.Outbox.Pending();
+            }
         }
 
+        bool split = options.EffectiveSplitUploads;
         int sent = 0;
         foreach (var snapshot in pending)
         {
@@ -149,6 +170,13 @@ internal sealed class UploadWorker
                 var now = _context.Time.GetUtcNow();
                 switch (outcome.Result)
                 {
+                    case UploadResult.Accepted when split:
+                        // The collector's hint is not asked for: each part's moment was drawn on the device.
+                        _receipts.MarkSent(batch.Id, now, () => now + options.LogMissingAfter + UploadSchedule.Between(TimeSpan.Zero, options.LogCheckWindow, options.Random));
+                        _context.Outbox.Remove(batch.Id);
+                        _context.Store.RecordSent(now, batch.Body, outcome.Accepted);
+                        sent++;
+                        break;
                     case UploadResult.Accepted:
                         // Receipts first: a crash before Remove resends the batch, which the collector replays.
                         _receipts.MarkSent(batch.Id, now, () => now + options.LogMissingAfter + UploadSchedule.Between(TimeSpan.Zero, options.LogCheckWindow, options.Random));
@@ -164,6 +192,13 @@ internal sealed class UploadWorker
                             $"Dropped a batch the collector refused for good: {outcome.Summary ?? "refused"}");
                         dropped++;
                         break;
+                    case UploadResult.Retry when split:
+                        // Each part backs off on its own, so parts that failed together do not come back together.
+                        var partRetryAt = now + RetryPolicy.Delay(batch.Attempts + 1, options.InitialBackoff, options.MaxBackoff, outcome.RetryAfter, options.Random);
+                        _context.Outbox.SetSendAfter(batch.Id, partRetryAt);
+                        _context.Log($"Upload of one report failed, retrying after {partRetryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Reason}", LogLevel.Warning,
+                            $"Upload of one report failed, retrying after {partRetryAt:yyyy-MM-dd HH:mm} UTC: {outcome.Summary ?? "no answer"}");
+                        return new UploadCycle("retrying later", sent, dropped, _context.Outbox.Pending().Count, NextAttempt);
                     case UploadResult.Retry:
                         int failures = Failures + 1;
                         _context.Store.SetState(FailuresKey, failures.ToString(CultureInfo.InvariantCulture));
@@ -177,6 +212,8 @@ internal sealed class UploadWorker
         }
         lock (_context.Local)
         {
+            if (split)
+                return new UploadCycle(sent > 0 ? "sent" : "nothing to send", sent, dropped, _context.Outbox.Pending().Count, NextAttempt);
             if (sent == 0)
                 _context.Store.SetTime(NextAttemptKey, null); // nothing was due to leave: the next closed period starts a fresh random wait
             else
@@ -194,7 +231,7 @@ internal sealed class UploadWorker
     {
         lock (_context.Local)
         {
-            if (Failures != 0)
+            if (Failures != 0 || _context.Options.EffectiveSplitUploads)
                 return null;
             var at = UploadSchedule.After(_context.Time.GetUtcNow(), hint, _context.Options);
             if (NextAttempt is { } scheduled && scheduled <= at)
@@ -202,6 +239,23 @@ internal sealed class UploadWorker
             _context.Store.SetTime(NextAttemptKey, at);
             return at;
         }
+    }
+
+    /// <summary>
+    /// Split uploads: a part's send time, uniformly random in the upload window of its period
+    /// (<see cref="CandorClientOptions.FirstUploadDelayMin"/> to <see cref="CandorClientOptions.FirstUploadDelayMax"/>
+    /// after the period ended) and drawn for each part on its own, so parts of one period do not leave
+    /// together. A window already begun when the device seals (it was off) starts now instead: parts
+    /// found late must not all leave at the first chance, in one burst.
+    /// </summary>
+    private DateTimeOffset SplitSendTime(DateOnly periodEnd, DateTimeOffset now)
+    {
+        var options = _context.Options;
+        if (options.DevelopmentUploads)
+            return now;
+        var opens = new DateTimeOffset(periodEnd.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + options.FirstUploadDelayMin;
+        var from = opens > now ? opens : now;
+        return from + UploadSchedule.Between(TimeSpan.Zero, options.FirstUploadDelayMax - options.FirstUploadDelayMin, options.Random);
     }
 
     /// <summary>Nothing is pending any more: forget the schedule, and stop a request in flight (its batch was just erased).</summary>

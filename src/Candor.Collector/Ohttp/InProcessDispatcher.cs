@@ -21,11 +21,15 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
     public const string InnerRequestItem = "candor.ohttp.inner";
 
     // Request headers an encapsulated request may pass on; User-Agent and the rest never reach an endpoint.
+    // Authorization is the Privacy Pass token (RFC 9577): it was sealed inside the request, so the relay
+    // never saw it, and without it an app that requires tokens could not be reached through a relay.
     private static readonly HashSet<string> RequestHeaders = new(StringComparer.OrdinalIgnoreCase)
-        { "content-type", "content-encoding", "idempotency-key", "accept" };
+        { "content-type", "content-encoding", "idempotency-key", "accept", "authorization" };
 
+    // WWW-Authenticate carries the app's token challenge (the same for every client): the client reads it
+    // to tell an expired token key from a spent token.
     private static readonly HashSet<string> ResponseHeaders = new(StringComparer.OrdinalIgnoreCase)
-        { "content-type", "retry-after", "cache-control", "etag", "last-modified" };
+        { "content-type", "retry-after", "cache-control", "etag", "last-modified", "www-authenticate" };
 
     /// <summary>Installs the capture point: call before UseRouting so inner requests are routed afresh.</summary>
     public void Capture(IApplicationBuilder app) => app.Use(next =>
@@ -35,9 +39,9 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
     });
 
     /// <summary>
-    /// Whether a path may be reached through the gateway: reports, announcements and the registry, and
-    /// the transparency log's lookups and deletions, which a device sends over the same transport as its
-    /// reports so that its checks are not tied to its address either.
+    /// Whether a path may be reached through the gateway: reports, announcements, the registry and the
+    /// token challenge, and the transparency log's lookups and deletions, which a device sends over the
+    /// same transport as its reports so that its checks are not tied to its address either.
     /// </summary>
     public static bool IsAllowed(string method, string path)
     {
@@ -53,6 +57,7 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
             ("POST", "reports") => true,
             ("GET", "announcements") => true,
             ("GET", "registry") => true,
+            ("GET", "token-challenge") => true,
             _ => false,
         };
     }

@@ -13,6 +13,9 @@ namespace Candor.Collector.Ohttp;
 /// requests for the overlap window, so clients that fetched the old configuration shortly before are
 /// not refused, and after it every request under it is answered with the RFC 9458 key problem.
 /// The file is re-read when it changes, at most once per <see cref="RecheckInterval"/>.
+/// Keys can be <em>staged</em> first (<see cref="Stage"/>, <c>candor ohttp stage</c>): they open requests
+/// but are not published until the next rotation promotes them, so their configurations can be carried
+/// in the signed announcements beforehand and clients trust them without an app release (docs/ohttp.md).
 /// </summary>
 public sealed class OhttpKeyRing
 {
@@ -25,7 +28,7 @@ public sealed class OhttpKeyRing
     private volatile Snapshot _current;
     private DateTimeOffset _nextCheck;
 
-    private sealed record Entry(OhttpGatewayKey Key, DateTimeOffset Created, DateTimeOffset? Retired);
+    private sealed record Entry(OhttpGatewayKey Key, DateTimeOffset Created, DateTimeOffset? Retired, bool Staged = false);
 
     private sealed record Snapshot(IReadOnlyList<Entry> Entries, DateTime FileTime, byte[] Published);
 
@@ -67,16 +70,40 @@ public sealed class OhttpKeyRing
         return null;
     }
 
-    /// <summary>Retires the published keys, adds new ones and drops keys retired longer ago than <paramref name="overlap"/>; returns the new configurations.</summary>
+    /// <summary>
+    /// Retires the published keys, publishes the staged ones (or, when none is staged, new ones) and drops
+    /// keys retired longer ago than <paramref name="overlap"/>; returns the newly published configurations.
+    /// </summary>
     public static byte[] Rotate(string path, DateTimeOffset now, TimeSpan overlap)
     {
         var entries = File.Exists(path) ? Read(path).Entries.ToList() : [];
-        var kept = entries.Where(e => e.Retired is null || now < e.Retired + overlap)
+        var staged = entries.Where(e => e.Staged).Select(e => e with { Staged = false }).ToList();
+        var kept = entries.Where(e => !e.Staged && (e.Retired is null || now < e.Retired + overlap))
             .Select(e => e with { Retired = e.Retired ?? now }).ToList();
-        var fresh = NewKeys(kept.Select(e => e.Key.KeyId).ToHashSet(), now);
+        var fresh = staged.Count > 0 ? staged : NewKeys(kept.Select(e => e.Key.KeyId).ToHashSet(), now);
         Write(path, [.. kept, .. fresh]);
         return OhttpKeyConfig.EncodeList(fresh.Select(e => e.Key.Config));
     }
+
+    /// <summary>
+    /// Adds the next keys without publishing them (replacing keys staged before); returns their
+    /// configurations. They open requests at once, and the next <see cref="Rotate"/> publishes them.
+    /// </summary>
+    public static byte[] Stage(string path, DateTimeOffset now)
+    {
+        var entries = File.Exists(path) ? Read(path).Entries.Where(e => !e.Staged).ToList() : [];
+        var staged = NewKeys(entries.Select(e => e.Key.KeyId).ToHashSet(), now).Select(e => e with { Staged = true }).ToList();
+        Write(path, [.. entries, .. staged]);
+        return OhttpKeyConfig.EncodeList(staged.Select(e => e.Key.Config));
+    }
+
+    /// <summary>
+    /// What signed announcements should vouch for: the published configurations and the staged ones, so
+    /// that clients already trust the keys the next rotation publishes.
+    /// </summary>
+    public static byte[] AnnounceableConfigs(string path) =>
+        OhttpKeyConfig.EncodeList(Read(path).Entries.Where(e => e.Retired is null)
+            .OrderBy(e => e.Staged ? 1 : 0).ThenBy(e => e.Key.Config.Kem == KemId.X25519Sha256 ? 0 : 1).Select(e => e.Key.Config));
 
     private void ReloadIfChanged()
     {
@@ -132,9 +159,9 @@ public sealed class OhttpKeyRing
             var key = new OhttpGatewayKey((byte)(int)node["id"]!, kem, Convert.FromBase64String((string)node["private_key"]!));
             var retired = (string?)node["retired"];
             entries.Add(new Entry(key, DateTimeOffset.Parse((string)node["created"]!, CultureInfo.InvariantCulture),
-                retired is null ? null : DateTimeOffset.Parse(retired, CultureInfo.InvariantCulture)));
+                retired is null ? null : DateTimeOffset.Parse(retired, CultureInfo.InvariantCulture), (bool?)node["staged"] ?? false));
         }
-        var published = entries.Where(e => e.Retired is null).OrderBy(e => e.Key.Config.Kem == KemId.X25519Sha256 ? 0 : 1).Select(e => e.Key.Config);
+        var published = entries.Where(e => e.Retired is null && !e.Staged).OrderBy(e => e.Key.Config.Kem == KemId.X25519Sha256 ? 0 : 1).Select(e => e.Key.Config);
         return new Snapshot(entries, fileTime, OhttpKeyConfig.EncodeList(published));
     }
 
@@ -149,6 +176,7 @@ public sealed class OhttpKeyRing
                 ["private_key"] = Convert.ToBase64String(e.Key.PrivateKey),
                 ["created"] = e.Created.ToString("O", CultureInfo.InvariantCulture),
                 ["retired"] = e.Retired?.ToString("O", CultureInfo.InvariantCulture),
+                ["staged"] = e.Staged ? true : null,
             });
         var text = new JsonObject { ["keys"] = keys }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;

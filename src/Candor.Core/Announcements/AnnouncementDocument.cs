@@ -20,6 +20,12 @@ public sealed record AnnouncementDocument
     [JsonPropertyName("reportback_next")] public long ReportbackNext { get; init; }
     [JsonPropertyName("reportback_server"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ReportbackServer { get; init; }
     [JsonPropertyName("news")] public IReadOnlyList<NewsItem> News { get; init; } = [];
+    /// <summary>
+    /// Oblivious HTTP gateway key configurations the signer vouches for (base64url of
+    /// <c>application/ohttp-keys</c>): a client that fetched this through its relay also trusts these, so a
+    /// gateway key rotation needs no app release (docs/ohttp.md). Null: none.
+    /// </summary>
+    [JsonPropertyName("ohttp_keys"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? OhttpKeys { get; init; }
 }
 
 /// <summary>One announcement; <see cref="Platforms"/> and the version range narrow who sees it.</summary>

@@ -19,6 +19,8 @@ public sealed class AnnouncementSource
     [JsonPropertyName("reportback_server")] public string? ReportbackServer { get; set; }
     [JsonPropertyName("lifetime_days")] public int LifetimeDays { get; set; } = 30;
     [JsonPropertyName("news")] public List<NewsItem> News { get; set; } = [];
+    /// <summary>Gateway key configurations to vouch for (base64url <c>application/ohttp-keys</c>); see <see cref="AnnouncementDocument.OhttpKeys"/>.</summary>
+    [JsonPropertyName("ohttp_keys")] public string? OhttpKeys { get; set; }
     /// <summary>Statements introducing newer keys, kept so that every later publication carries them.</summary>
     [JsonPropertyName("key_statements")] public List<SignedEnvelope> KeyStatements { get; set; } = [];
 
@@ -73,6 +75,7 @@ public sealed class AnnouncementSource
             ReportbackNext = ReportbackNext,
             ReportbackServer = ReportbackServer,
             News = [.. News],
+            OhttpKeys = OhttpKeys,
         };
         var envelope = AnnouncementKeys.Sign(JsonSerializer.SerializeToUtf8Bytes(doc, AnnouncementJson.Default.AnnouncementDocument), key);
         var served = new SignedAnnouncements

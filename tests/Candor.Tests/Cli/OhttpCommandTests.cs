@@ -42,6 +42,42 @@ public sealed class OhttpCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Stage_then_announce_then_rotate_publishes_exactly_the_keys_the_announcement_vouched_for()
+    {
+        var file = Path.Combine(_dir, "keys.json");
+        var shipped = (await CandorProcess.RunAsync(_dir, "ohttp", "keys", "--file", file)).Stdout.Trim();
+        var (stageExit, staged, stageErr) = await CandorProcess.RunAsync(_dir, "ohttp", "stage", "--file", file);
+        Assert.True(stageExit == 0, stageErr);
+        Assert.Equal(shipped, (await CandorProcess.RunAsync(_dir, "ohttp", "keys", "--file", file)).Stdout.Trim()); // staged keys are not published
+
+        var keys = Path.Combine(_dir, "signing");
+        var generated = await CandorProcess.RunAsync(_dir, "keys", "generate", "--out", keys);
+        var id = generated.Stdout.Split(' ')[1].TrimEnd(':');
+        var served = Path.Combine(_dir, "announcements");
+        var publish = await CandorProcess.RunAsync(_dir, "announce", "publish", "--dir", served, "--app", TestRegistries.App,
+            "--key", Path.Combine(keys, id + ".key.pem"), "--ohttp-keys", file);
+        Assert.True(publish.Exit == 0, publish.Stderr);
+        var trust = new Dictionary<string, byte[]> { [id] = Candor.Announcements.AnnouncementKeys.ParsePublicKey(File.ReadAllText(Path.Combine(keys, id + ".pub.pem"))) };
+        var doc = Candor.Announcements.AnnouncementVerifier.Verify(File.ReadAllBytes(Candor.Announcements.AnnouncementSource.PublishedPath(served, TestRegistries.App)),
+            TestRegistries.App, trust, DateTimeOffset.UtcNow, 0).Document;
+        var vouched = OhttpKeyConfig.ParseList(System.Buffers.Text.Base64Url.DecodeFromChars(doc.OhttpKeys!)).Select(c => Convert.ToHexString(c.Encode())).ToList();
+        var expected = OhttpKeyConfig.ParseList(Convert.FromBase64String(shipped)).Concat(OhttpKeyConfig.ParseList(Convert.FromBase64String(staged.Trim())))
+            .Select(c => Convert.ToHexString(c.Encode())).ToList();
+        Assert.Equal(expected, vouched);
+
+        var (rotateExit, rotated, _) = await CandorProcess.RunAsync(_dir, "ohttp", "rotate", "--file", file);
+        Assert.Equal(0, rotateExit);
+        Assert.Equal(staged, rotated); // the rotation publishes the staged keys, not fresh ones
+        Assert.Equal(staged.Trim(), (await CandorProcess.RunAsync(_dir, "ohttp", "keys", "--file", file)).Stdout.Trim());
+
+        var missing = await CandorProcess.RunAsync(_dir, "announce", "publish", "--dir", served, "--app", TestRegistries.App,
+            "--key", Path.Combine(keys, id + ".key.pem"), "--ohttp-keys", Path.Combine(_dir, "no-such-keys.json"));
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("no-such-keys.json", missing.Stderr);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task The_relay_refuses_to_start_without_a_gateway()
     {
         var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "relay");

@@ -171,7 +171,8 @@ public sealed class SqliteLogTests : LogEndToEndTests
         await using (var host = await CollectorHost.StartAsync(directory: directory))
             first = await host.Client.GetStringAsync("/v1/log/key");
         var file = Path.Combine(directory, "log-key.pem");
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", await File.ReadAllTextAsync(file));
         await using (var host = await CollectorHost.StartAsync(directory: directory))
             Assert.Equal(first, await host.Client.GetStringAsync("/v1/log/key"));

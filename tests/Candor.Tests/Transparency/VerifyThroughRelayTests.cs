@@ -58,7 +58,14 @@ public sealed class VerifyThroughRelayTests : IAsyncLifetime
         client.GrantConsent();
         ClientTestKit.RecordSomething(client);
         _kit.Clock.Set(NextMonday);
-        Assert.Equal(1, (await client.UploadAsync()).Sent);
+        // With the ohttp transport, uploads are split: each report leaves in its own request.
+        for (int i = 0; i < 10 && (i == 0 || client.Pending().Count > 0); i++)
+        {
+            await client.UploadAsync();
+            _kit.Clock.Advance(TimeSpan.FromHours(1));
+        }
+        Assert.Empty(client.Pending());
+        Assert.All(client.Receipts(), r => Assert.Equal(ReceiptStatus.Sent, r.Status));
         await LogKit.SealAsync(_collector);
         int uploads = toRelay.Requests.Count;
 
