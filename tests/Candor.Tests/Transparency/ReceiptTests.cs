@@ -213,4 +213,39 @@ public sealed class ReceiptTests : IDisposable
         await client.UploadAsync();
         Assert.DoesNotContain(client.Receipts(), r => r.Period == "2026-W47" || r.Period == "2026-11-18");
     }
+
+    [Fact]
+    public async Task With_split_uploads_each_receipt_is_marked_sent_when_its_own_part_is_accepted()
+    {
+        await using var collector = await CollectorHost.StartAsync();
+        var tap = new WireTap();
+        var options = _kit.Options(collector.BaseAddress, tap);
+        options.SplitUploads = true;
+        options.RecordActivity = false; // the collector's clock stands still: no new days to send
+        options.FirstUploadDelayMin = TimeSpan.FromDays(3);
+        options.FirstUploadDelayMax = TimeSpan.FromDays(10);
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        ClientTestKit.RecordSomething(client);
+        _kit.Clock.Set(NextMonday);
+        await client.UploadAsync(); // sealed and split; no part is due yet
+        var receipts = client.Receipts();
+        Assert.Equal(client.Pending().Count, receipts.Count);
+
+        bool sawSome = false;
+        for (int hour = 0; hour < 24 * 12 && client.Pending().Count > 0; hour++)
+        {
+            _kit.Clock.Advance(TimeSpan.FromHours(1));
+            await client.UploadAsync();
+            var now = client.Receipts();
+            sawSome |= now.Any(r => r.Status == ReceiptStatus.Sent) && now.Any(r => r.Status == ReceiptStatus.Unsent);
+            // Exactly the reports that left are marked sent: each part is one report, with its commitment.
+            var left = tap.Requests.SelectMany(r => ReceiptBook.CommitmentsIn(r.Body)).ToHashSet();
+            Assert.Equal(left.Order(), now.Where(r => r.Status == ReceiptStatus.Sent).Select(r => r.Commitment).Order());
+        }
+        Assert.True(sawSome, "the parts left at different moments");
+        Assert.Empty(client.Pending());
+        Assert.All(tap.Requests, r => Assert.Single(ReceiptBook.CommitmentsIn(r.Body)));
+        Assert.Equal(receipts.Select(r => r.Commitment).Order(), client.Receipts().Select(r => r.Commitment).Order());
+    }
 }
