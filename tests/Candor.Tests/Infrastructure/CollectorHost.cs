@@ -79,7 +79,8 @@ public sealed class CollectorHost : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // The store clears its own connection pool when it is disposed. ClearAllPools here raced with other
+        // tests opening connections in parallel (ObjectDisposedException from a pool it had just disposed).
         // A directory the test passed in may be reused by a later host; only a private one is removed.
         if (_ownsDirectory)
             try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }

@@ -791,6 +791,10 @@ public sealed class SqliteReportStore : IReportStore
                 await _writer.DisposeAsync();
                 _writer = null;
             }
+            // Close this store's pooled readers too, so a stopped collector holds no handle on its file
+            // (a copy or a deletion right after shutdown sees the whole file). Only this store's pool: clearing
+            // every pool would dispose pools that other stores in the process are opening connections from.
+            SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         }
         finally
         {
