@@ -23,21 +23,12 @@ public sealed class TiledTree(ILogReader reader)
 
     public List<byte[]> InclusionProof(long index, long size)
     {
-        if (index < 0 || index >= size)
-            throw new ArgumentOutOfRangeException(nameof(index), $"Leaf {index} is not in a tree of {size} leaves.");
-        var proof = new List<byte[]>();
-        Path(index, 0, size, proof);
-        return proof;
+        return MerklePaths.Inclusion(index, size, Subtree);
     }
 
     public List<byte[]> ConsistencyProof(long size1, long size2)
     {
-        if (size1 <= 0 || size1 > size2)
-            throw new ArgumentOutOfRangeException(nameof(size1), $"A consistency proof needs 0 < size1 <= size2; got {size1} and {size2}.");
-        var proof = new List<byte[]>();
-        if (size1 < size2)
-            SubProof(size1, 0, size2, true, proof);
-        return proof;
+        return MerklePaths.Consistency(size1, size2, Subtree);
     }
 
     /// <summary>The hash of the complete subtree of height <paramref name="height"/> whose leftmost leaf is index·2^height.</summary>
@@ -77,46 +68,8 @@ public sealed class TiledTree(ILogReader reader)
         // Left parts in RFC 9162's split are aligned powers of two: one stored node each.
         if ((count & (count - 1)) == 0 && start % count == 0)
             return Node(63 - (int)long.LeadingZeroCount(count), start / count);
-        var k = LargestPowerOfTwoBelow(count);
+        var k = MerklePaths.LargestPowerOfTwoBelow(count);
         return MerkleHash.Node(Subtree(start, k), Subtree(start + k, count - k));
-    }
-
-    private void Path(long index, long start, long count, List<byte[]> proof)
-    {
-        if (count == 1)
-            return;
-        var k = LargestPowerOfTwoBelow(count);
-        if (index < k)
-        {
-            Path(index, start, k, proof);
-            proof.Add(Subtree(start + k, count - k));
-        }
-        else
-        {
-            Path(index - k, start + k, count - k, proof);
-            proof.Add(Subtree(start, k));
-        }
-    }
-
-    private void SubProof(long m, long start, long count, bool completeSubtree, List<byte[]> proof)
-    {
-        if (m == count)
-        {
-            if (!completeSubtree)
-                proof.Add(Subtree(start, count));
-            return;
-        }
-        var k = LargestPowerOfTwoBelow(count);
-        if (m <= k)
-        {
-            SubProof(m, start, k, completeSubtree, proof);
-            proof.Add(Subtree(start + k, count - k));
-        }
-        else
-        {
-            SubProof(m - k, start + k, count - k, false, proof);
-            proof.Add(Subtree(start, k));
-        }
     }
 
     /// <summary>
@@ -161,9 +114,6 @@ public sealed class TiledTree(ILogReader reader)
         }
         return new LogAppend(size + entries.Count, tiles, bundles);
     }
-
-    /// <summary>The largest power of two strictly less than <paramref name="n"/> (n &gt; 1): RFC 9162's split point.</summary>
-    private static long LargestPowerOfTwoBelow(long n) => 1L << (int)(63 - long.LeadingZeroCount(n - 1));
 
     private static IEnumerable<byte[]> Split(byte[] bytes, int size)
     {
