@@ -57,6 +57,10 @@ public sealed class PrivacyPassOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>For the "Settings in force" line at start-up (without it the line showed the type name).</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"DefaultMode={DefaultMode}, Issuer={Issuer}, IssuerName={IssuerName}, IssuanceBudget={IssuanceBudget}, IssuancePeriodHours={IssuancePeriodHours}, KeyLifetimeDays={KeyLifetimeDays}, KeyDirectory={KeyDirectory ?? "(none)"}, TrustedProxies=[{string.Join(", ", TrustedProxies)}]");
+
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(IssuerName)) yield return "PrivacyPass:IssuerName must not be empty.";

@@ -44,6 +44,10 @@ public sealed class LogTests : IDisposable
         Assert.Contains("RetentionDays=45", line);
         Assert.Contains("RateLimitPerAddressPerSecond=0", line);
         Assert.Contains("Urls=[http://127.0.0.1:0]", line);
+        // Nested sections are spelled out, not shown as their type's name.
+        Assert.Contains("PrivacyPass=DefaultMode=Off, Issuer=False", line);
+        Assert.Contains("Transparency=Enabled=True", line);
+        Assert.DoesNotContain("Candor.Collector.", line[line.IndexOf("Settings in force:", StringComparison.Ordinal)..]);
     }
 
     [Theory]
