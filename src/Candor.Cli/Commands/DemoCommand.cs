@@ -76,12 +76,18 @@ public static class DemoCommand
                     var task = ctx.AddTask($"Simulating {installations:N0} installations over {weeks} weeks", maxValue: installations);
                     await population.RunAsync(installations, () => task.Increment(1), cancellationToken);
                 });
+            // Close the transparency log's first epoch now rather than an hour from now, so the demo's log
+            // has a signed checkpoint and proofs to look at (the simulated uploads are far more than the
+            // minimum number of batches an epoch needs).
+            if (app.Services.GetService<Candor.Collector.Transparency.EpochSealer>() is { } sealer)
+                await sealer.SealNowAsync(cancellationToken: cancellationToken);
             var s = population.Summary;
             // Plain lines, never wrapped, so the addresses can be copied.
             Console.WriteLine($"{s.OptedIn:N0} installations said yes, {s.OptedOut:N0} said no or never answered; {s.Batches:N0} batches uploaded, {s.Failures:N0} failed.");
             Console.WriteLine($"Dashboard:          {address}apps/{registry.App}");
             Console.WriteLine($"What is collected:  {address}apps/{registry.App}/collected");
             Console.WriteLine($"Open data:          {address}v1/public/apps/{registry.App}/export.csv");
+            Console.WriteLine($"Transparency log:   {address}v1/log/checkpoint");
             if (exitAfter)
             {
                 await app.StopAsync(CancellationToken.None);

@@ -23,6 +23,9 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(summary.Success, stdout);
         Assert.Equal(60, int.Parse(summary.Groups[1].Value.Replace(",", "")) + int.Parse(summary.Groups[2].Value.Replace(",", "")));
         Assert.True(int.Parse(summary.Groups[3].Value.Replace(",", "")) > 0, "nothing was uploaded");
+        // The demo's reports are in a sealed, signed log at once, not an hour later.
+        Assert.Matches(@"Sealed a log epoch: the log now has [1-9]\d* leaves", stdout);
+        Assert.Contains($"Transparency log:   http://127.0.0.1:{port}/v1/log/checkpoint", stdout);
         Assert.DoesNotContain("fail:", stdout + stderr);
     }
 
