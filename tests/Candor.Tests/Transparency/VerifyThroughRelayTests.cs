@@ -1,15 +1,9 @@
 using System.Text;
-using Candor.Cli.Relay;
 using Candor.Client;
 using Candor.Client.Transparency;
-using Candor.Client.Transport;
-using Candor.Collector.Ohttp;
 using Candor.Tests.Client;
 using Candor.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
+using Candor.Tests.Ohttp;
 
 namespace Candor.Tests.Transparency;
 
@@ -21,29 +15,14 @@ namespace Candor.Tests.Transparency;
 public sealed class VerifyThroughRelayTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset NextMonday = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    private static readonly Uri CollectorUrl = new("https://collector.invalid/"); // never connected to: everything goes through the relay
-
     private readonly ClientTestKit _kit = new();
-    private CollectorHost _collector = null!;
-    private WebApplication _relay = null!;
-    private readonly WireTap _relayToGateway = new();
-    private Uri _relayUrl = null!;
-    private byte[] _shippedKeys = null!;
+    private OhttpChain _chain = null!;
 
-    public async Task InitializeAsync()
-    {
-        _collector = await CollectorHost.StartAsync(o => o.OhttpKeysFile = Path.Combine(Path.GetDirectoryName(o.Database)!, "ohttp-keys.json"));
-        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"] }, null, _relayToGateway);
-        await _relay.StartAsync();
-        _relayUrl = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-        _shippedKeys = await _collector.Client.GetByteArrayAsync(GatewayEndpoints.Path);
-    }
+    public async Task InitializeAsync() => _chain = await OhttpChain.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await _relay.StopAsync();
-        await _relay.DisposeAsync();
-        await _collector.DisposeAsync();
+        await _chain.DisposeAsync();
         _kit.Dispose();
     }
 
@@ -51,9 +30,8 @@ public sealed class VerifyThroughRelayTests : IAsyncLifetime
     public async Task Lookups_and_deletions_travel_sealed_through_the_relay()
     {
         var toRelay = new WireTap();
-        var options = _kit.Options(CollectorUrl, toRelay);
-        options.Ohttp = new OhttpTransportOptions { Relay = _relayUrl, KeyConfigs = _shippedKeys };
-        options.LogKey = (await _collector.Client.GetStringAsync("/v1/log/key")).Trim();
+        var options = _chain.ClientOptions(_kit, toRelay);
+        options.LogKey = (await _chain.Collector.Client.GetStringAsync("/v1/log/key")).Trim();
         using var client = CandorClient.Create(options);
         client.GrantConsent();
         ClientTestKit.RecordSomething(client);
@@ -66,7 +44,7 @@ public sealed class VerifyThroughRelayTests : IAsyncLifetime
         }
         Assert.Empty(client.Pending());
         Assert.All(client.Receipts(), r => Assert.Equal(ReceiptStatus.Sent, r.Status));
-        await LogKit.SealAsync(_collector);
+        await LogKit.SealAsync(_chain.Collector);
         int uploads = toRelay.Requests.Count;
 
         var result = await client.VerifyReportsAsync();
@@ -78,8 +56,8 @@ public sealed class VerifyThroughRelayTests : IAsyncLifetime
 
         // Every lookup went to the relay (none to the collector's address), and no commitment, nonce or path shows in its bytes.
         Assert.True(toRelay.Requests.Count > uploads + result.Receipts.Count);
-        Assert.All(toRelay.Uris, u => Assert.Equal(_relayUrl.Authority, u.Authority));
-        var relayBytes = toRelay.Requests.Concat(_relayToGateway.Requests).Select(r => Encoding.Latin1.GetString(r.Body)).ToList();
+        Assert.All(toRelay.Uris, u => Assert.Equal(_chain.RelayUrl.Authority, u.Authority));
+        var relayBytes = toRelay.Requests.Concat(_chain.RelayToGateway.Requests).Select(r => Encoding.Latin1.GetString(r.Body)).ToList();
         foreach (var r in client.Receipts())
         {
             Assert.DoesNotContain(relayBytes, b => b.Contains(r.Commitment, StringComparison.Ordinal));
