@@ -37,6 +37,7 @@ public sealed class Prio3PrepareState<T> where T : unmanaged, IFftField<T>
         CorrectedJointRandSeed = correctedJointRandSeed;
     }
 
+    /// <summary>Not to be aggregated before <see cref="Prio3{T, TMeasurement, TResult}.PrepareNext"/> releases it.</summary>
     internal T[] OutputShare { get; }
     internal byte[]? CorrectedJointRandSeed { get; }
 }
@@ -123,13 +124,23 @@ public sealed class Prio3<T, TMeasurement, TResult> where T : unmanaged, IFftFie
     /// <summary>The draft's deterministic shard(measurement, nonce, rand): the test vectors fix rand.</summary>
     public Prio3Shards Shard(TMeasurement measurement, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> rand)
     {
+        var measurementElements = new T[flp.MeasurementLength];
+        circuit.Encode(measurement, measurementElements);
+        return ShardEncoded(measurementElements, nonce, rand);
+    }
+
+    /// <summary>
+    /// Shards an already encoded measurement, running the honest prover on it whether or not it is
+    /// valid: what a cheating client does. Internal so tests can play that client.
+    /// </summary>
+    internal Prio3Shards ShardEncoded(T[] measurementElements, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> rand)
+    {
         if (nonce.Length != NonceSize)
             throw new VdafException(VdafError.Input, $"the nonce is {nonce.Length} bytes, not {NonceSize}");
         if (rand.Length != RandSize)
             throw new VdafException(VdafError.Input, $"the randomness is {rand.Length} bytes, not {RandSize}");
-
-        var measurementElements = new T[flp.MeasurementLength];
-        circuit.Encode(measurement, measurementElements);
+        if (measurementElements.Length != flp.MeasurementLength)
+            throw new VdafException(VdafError.Input, $"the encoded measurement has {measurementElements.Length} elements, not {flp.MeasurementLength}");
 
         var perHelper = UsesJointRand ? 3 : 2;
         var helperSeedCount = (Shares - 1) * perHelper;
