@@ -15,7 +15,7 @@ namespace Candor.Tests.Ohttp;
 /// and every answer one length; the positive control, the same population unpadded, shows the lengths
 /// telling metrics and values apart.
 /// </summary>
-public sealed class PaddingTests : IAsyncLifetime
+public sealed class PaddingTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly DateTimeOffset WeekEnd = new(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
     private static string ExampleRegistry => Path.Combine(AppContext.BaseDirectory, "registries", "desktop-editor.yaml");
@@ -38,7 +38,7 @@ public sealed class PaddingTests : IAsyncLifetime
     [Fact]
     public async Task Every_split_part_of_the_example_registry_has_one_size_at_the_relay_for_every_value_and_so_does_every_answer()
     {
-        var (requests, answers, parts) = await PlantAsync(pad: true);
+        var (requests, answers, parts, largest) = await PlantAsync(pad: true);
 
         Assert.True(parts >= 40, $"only {parts} parts were sent"); // every value of every metric, not a handful
         Assert.Equal(parts, requests.Count);
@@ -47,12 +47,26 @@ public sealed class PaddingTests : IAsyncLifetime
         Assert.Single(answers.Distinct());
         Assert.Equal(parts, _chain.SealedRequestsForwarded);
         Assert.Equal(parts, (await _chain.Collector.Store.ReadRawAsync("org.example.editor")).Sum(r => r.Reports)); // padded parts are read and counted
+
+        // The largest part any device sent still fits the smallest class with a Privacy Pass token beside it
+        // (2 + 32 + 32 + 32 + 256 bytes, base64url), a longer host name and the real headers.
+        var withToken = new BinaryHttpRequest
+        {
+            Method = "POST", Scheme = "https", Authority = "metrics.collector-of-a-long-name.example.org",
+            Path = "/v1/apps/org.example.editor/reports",
+            Headers = [new("content-type", "application/json; charset=utf-8"), new("idempotency-key", new string('a', 32)),
+                new("authorization", "PrivateToken token=\"" + new string('A', 472) + "\"")],
+            Content = largest,
+        };
+        output.WriteLine($"largest part: {largest.Length} bytes of JSON, {withToken.Encode().Length} bytes of Binary HTTP with a token");
+        Assert.Equal(BinaryHttpPadding.SmallestClass, withToken.EncodePadded().Length);
     }
 
     [Fact]
     public async Task Positive_control_without_padding_the_relay_tells_values_and_metrics_apart_by_size()
     {
-        var (requests, answers, _) = await PlantAsync(pad: false);
+        var (requests, answers, _, _) = await PlantAsync(pad: false);
+        output.WriteLine($"unpadded sealed requests: {string.Join(", ", requests.Distinct().Order())}; answers: {string.Join(", ", answers.Distinct().Order())}");
 
         Assert.True(requests.Distinct().Count() >= 5, $"sizes: {string.Join(", ", requests.Distinct().Order())}");
         Assert.True(answers.Distinct().Count() >= 1);
@@ -72,6 +86,7 @@ public sealed class PaddingTests : IAsyncLifetime
         await DrainAsync(client, kit);
 
         var sealedSize = Assert.Single(tap.RequestSizes);
+        output.WriteLine($"whole batch: {sealedSize} bytes sealed");
         var binaryHttp = sealedSize - SealOverhead;
         Assert.True(binaryHttp > BinaryHttpPadding.SmallestClass, $"{binaryHttp} bytes: the whole batch should be larger than a part");
         Assert.Equal(BinaryHttpPadding.ClassOf(binaryHttp), binaryHttp);
@@ -116,12 +131,13 @@ public sealed class PaddingTests : IAsyncLifetime
     /// they send every allowed value of every metric; the last device records the largest values (all
     /// histogram buckets, counts in the thousands). Returns the sealed sizes seen on the relay's side.
     /// </summary>
-    private async Task<(List<int> Requests, List<int> Answers, int Parts)> PlantAsync(bool pad)
+    private async Task<(List<int> Requests, List<int> Answers, int Parts, byte[] LargestPart)> PlantAsync(bool pad)
     {
         var registry = RegistryParser.ParseFile(ExampleRegistry);
         int devices = registry.Metrics.Max(m => Math.Max(m.Values.Length, m.Buckets.Length)) + 1;
         var tap = new SizeTap();
         int parts = 0;
+        byte[] largest = [];
         for (int i = 0; i < devices; i++)
         {
             var kit = Kit();
@@ -133,8 +149,11 @@ public sealed class PaddingTests : IAsyncLifetime
                 RecordValue(client, i);
             kit.Clock.Set(WeekEnd.AddHours(1));
             parts += await DrainAsync(client, kit);
+            foreach (var sent in client.Sent())
+                if (System.Text.Encoding.UTF8.GetByteCount(sent.Body) > largest.Length)
+                    largest = System.Text.Encoding.UTF8.GetBytes(sent.Body);
         }
-        return (tap.RequestSizes, tap.AnswerSizes, parts);
+        return (tap.RequestSizes, tap.AnswerSizes, parts, largest);
     }
 
     private ClientTestKit Kit()
