@@ -59,7 +59,7 @@ internal static class OhttpRequestFile
                     Headers = [new("content-type", "application/json"), new("idempotency-key", key)],
                     Content = content,
                 };
-                output.WriteLine(Convert.ToHexStringLower(ObliviousRequest.Encapsulate(config, request.Encode()).Encapsulated));
+                output.WriteLine(Convert.ToHexStringLower(ObliviousRequest.Encapsulate(config, request.EncodePadded()).Encapsulated));
             }
         }
         return 0;

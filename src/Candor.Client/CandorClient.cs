@@ -57,7 +57,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _consent = new ConsentController(_context, _gate, _flusher);
         if (options.CollectorUrl is { } url)
             _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
-                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null,
+                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
+                    (message, warning) => _context.Log(message, warning ? LogLevel.Warning : LogLevel.Information)) : null,
                 () => AnnouncedGatewayKeys.Read(_context.Store));
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
@@ -215,6 +216,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             ?? throw new ArgumentException($"Unknown metric '{metric}'; see 'status' or the registry for the metrics.", nameof(metric));
         if (_transport is null)
             throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
+        RequireConsent("comparing with the public figures");
         // The same view as Show(): flushed, read under the local lock, off the caller's thread.
         var observations = await Task.Run(() => { lock (_context.Local) { _flusher.Flush(); return _context.Store.Observations(); } }, cancel).ConfigureAwait(false);
         return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
@@ -266,9 +268,14 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// the newest checkpoint this device saw before, then proves each receipt included, or says it is
     /// pending, missing or deleted. A log caught misbehaving gives <see cref="Transparency.LogVerification.Alarm"/>
     /// with evidence. The lookups go out together; <see cref="Transparency.LogVerification.Disclosure"/> says what that reveals.
-    /// Runs whatever the consent state: it concerns reports already sent.
+    /// Like every call that reaches the network, it runs only with consent: otherwise it throws
+    /// <see cref="ConsentRequiredException"/> and sends nothing (privacy invariant 10).
     /// </summary>
-    public Task<Transparency.LogVerification> VerifyReportsAsync(CancellationToken cancel = default) => _log.VerifyAsync(cancel);
+    public async Task<Transparency.LogVerification> VerifyReportsAsync(CancellationToken cancel = default)
+    {
+        RequireConsent("checking reports in the transparency log");
+        return await _log.VerifyAsync(cancel).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The background check: with consent, looks up the one receipt whose random check time came first
@@ -280,17 +287,60 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// Deletion by receipt: reveals the nonces of <paramref name="receipts"/> (default: every sent receipt)
     /// to the collector, which removes those reports from its stored counts (not from figures already
     /// published) and records the deletion in its log. Returns each receipt's outcome; receipts deleted
-    /// (or already deleted) are marked so on the device. Runs whatever the consent state.
+    /// (or already deleted) are marked so on the device. Runs with consent, and after the user's own "no"
+    /// (a withdrawal is when deletion is wanted); with consent unset, <c>DO_NOT_TRACK</c> or a machine policy
+    /// it throws <see cref="ConsentRequiredException"/> and sends nothing.
     /// </summary>
-    public Task<IReadOnlyList<Transparency.ReceiptDeletion>> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default) =>
-        _log.DeleteAsync(receipts, cancel);
+    public async Task<IReadOnlyList<Transparency.ReceiptDeletion>> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
+    {
+        if (_transport is not null)
+            lock (_context.Local)
+                _gate.RequireForDeletion();
+        return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness: the signed note text)
     /// with the newest one this device verified; a fork comes back with both notes as evidence.
     /// </summary>
-    public Task<Transparency.CheckpointComparison> CompareCheckpointAsync(string signedCheckpoint, CancellationToken cancel = default) =>
-        _log.CompareAsync(signedCheckpoint, cancel);
+    /// <remarks>Fetches the collector's checkpoint, so it runs only with consent (<see cref="ConsentRequiredException"/>).</remarks>
+    public async Task<Transparency.CheckpointComparison> CompareCheckpointAsync(string signedCheckpoint, CancellationToken cancel = default)
+    {
+        RequireConsent("comparing checkpoints with the collector's");
+        return await _log.CompareAsync(signedCheckpoint, cancel).ConfigureAwait(false);
+    }
+
+    // ---- Privacy Pass tokens (docs/client.md, "Anonymous tokens") ----
+
+    /// <summary>
+    /// Tops the token wallet up now (<see cref="CandorClientOptions.PrivateTokens"/>): the collector's
+    /// challenge through the usual transport, then blinded requests to the issuer from this device's own
+    /// address (or Tor exit). With <see cref="CandorClientOptions.BackgroundWork"/> on, refills already run
+    /// at random moments of their own; an app that runs the client without background work calls this,
+    /// at times unrelated to its uploads (a refill right before an upload would tell the issuer when this
+    /// address uploads). Returns the tokens added (0 when the wallet is full or the collector asks for none).
+    /// Throws <see cref="ConsentRequiredException"/> without consent, <see cref="InvalidOperationException"/>
+    /// when tokens are off or no collector is configured, and <see cref="HttpRequestException"/> when the
+    /// collector or issuer cannot be reached; a failure is also written to the log, once per run of failures.
+    /// </summary>
+    public async Task<int> RefillTokensAsync(CancellationToken cancel = default)
+    {
+        if (_tokens is null)
+            throw new InvalidOperationException(_transport is null
+                ? "No collector is configured (CollectorUrl): there is no token issuer to ask."
+                : "Privacy Pass tokens are off (PrivateTokens): there is no wallet to fill.");
+        RequireConsent("fetching Privacy Pass tokens");
+        return await _tokens.RefillAsync(cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>The consent gate of the calls an app makes that reach the network; a client without a collector sends nothing anyway.</summary>
+    private void RequireConsent(string what)
+    {
+        if (_transport is null)
+            return;
+        lock (_context.Local)
+            _gate.RequireForNetwork(what);
+    }
 
     // ---- The user's view (privacy invariant 7) ----
 

@@ -38,7 +38,9 @@ public static class RelayApp
 
         // One pooled client: connections to the gateway are shared by all users, which is the point.
         // No proxy from the environment, no cookies, no redirects: nothing may change where bytes go.
-        var client = new HttpClient(upstream ?? new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false }, disposeHandler: true)
+        // No trace propagation: ASP.NET Core starts an activity from the client's traceparent, and the
+        // default handler would pass that trace id on to the gateway (RelayHeaderAllowlist).
+        var client = new HttpClient(upstream ?? new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false, ActivityHeadersPropagator = null }, disposeHandler: true)
         {
             Timeout = options.GatewayTimeout,
         };
@@ -86,6 +88,7 @@ public static class RelayApp
 
     private static async Task<IResult> RelayAnswerAsync(HttpClient client, HttpRequestMessage forward, CancellationToken cancellationToken)
     {
+        RelayHeaderAllowlist.Detach();
         try
         {
             using var answer = await client.SendAsync(forward, cancellationToken);

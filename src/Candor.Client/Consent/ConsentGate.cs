@@ -60,6 +60,31 @@ internal sealed class ConsentGate
             Withdraw($"Consent is no longer granted ({consent.Reason}); all unsent data was erased.");
     }
 
+    /// <summary>
+    /// The gate for the calls an app makes that reach the network (log checks, comparisons, token refills):
+    /// looks again at the consent (<see cref="Refresh"/>) and throws <see cref="ConsentRequiredException"/>,
+    /// before anything is sent, unless it is granted.
+    /// </summary>
+    public void RequireForNetwork(string what)
+    {
+        Refresh();
+        if (!Current.IsGranted)
+            throw new ConsentRequiredException($"Nothing was sent: {what} reaches the collector, and consent is not granted ({Current.Reason}).");
+    }
+
+    /// <summary>
+    /// Deletion by receipt passes when consent is granted or when the user's own answer is no: a withdrawal
+    /// is exactly when a user asks for what was sent to be deleted, and the request carries only receipts
+    /// of reports already sent. It does not pass when nobody answered (unset, <c>DO_NOT_TRACK</c>,
+    /// <c>CI</c>) or a machine policy forbids Candor: then nothing may leave the device.
+    /// </summary>
+    public void RequireForDeletion()
+    {
+        Refresh();
+        if (!Current.IsGranted && !(Current.Source == ConsentSource.User && Current.State == ConsentState.Denied))
+            throw new ConsentRequiredException($"Nothing was sent: deleting by receipt reaches the collector, and neither consent nor the user's own \"no\" is in force ({Current.Reason}).");
+    }
+
     /// <summary>Persists the user's new answer and applies it; a "no" or a reset erases what was not sent.</summary>
     public void Change(ConsentRecord record, string logLine)
     {

@@ -5,7 +5,8 @@ internal static class PrivateTokenClient
 {
     /// <param name="transport">How reports travel (through the relay with <c>ohttp</c>).</param>
     /// <param name="network">How the device reaches the issuer: never through the relay (the issuer must count per address).</param>
-    public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed)
+    public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed,
+        Action<string, bool>? log = null)
     {
         var handler = new PrivateTokenHandler(transport, new TokenWallet(storePath), new TokenRefillOptions
         {
@@ -14,7 +15,7 @@ internal static class PrivateTokenClient
             Issuer = options.TokenIssuer,
             Target = options.TokenWalletSize,
             RefillInterval = options.TokenRefillInterval,
-        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network);
+        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network) { Log = log };
         if (options.BackgroundWork)
             handler.Start();
         return handler;

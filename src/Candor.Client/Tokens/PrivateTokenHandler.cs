@@ -21,6 +21,10 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     private readonly HttpMessageHandler? _issuerTransport;
     private readonly Lock _lock = new();
     private ITimer? _timer;
+    private int _failing;
+
+    /// <summary>Told when refills start failing (once per run of failures, not per attempt) and when they work again.</summary>
+    public Action<string, bool>? Log { get; init; }
 
     /// <param name="allowed">The consent gate: no token is fetched while it says no (privacy invariant 10).</param>
     /// <param name="issuerTransport">How to reach the issuer when it is not the way reports travel (the network under the ohttp layer); null: <paramref name="inner"/>.</param>
@@ -62,7 +66,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
         {
             await RefillAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or FormatException or KeyNotFoundException)
+        catch (Exception e) when (RefillFailureEpisode.IsRefillFailure(e, CancellationToken.None))
         {
             // Offline or a broken answer: the next random moment tries again; uploads go on without tokens meanwhile.
         }
@@ -71,14 +75,40 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
                 ScheduleNext();
     }
 
-    /// <summary>One refill now, if consent allows and the wallet is below its target; returns the tokens added.</summary>
+    /// <summary>
+    /// One refill now, if consent allows and the wallet is below its target; returns the tokens added.
+    /// Throws when the collector or issuer cannot be reached or answers nonsense; that, and an issuer that
+    /// refuses every token, is a refill failure, logged once per run of failures (<see cref="RefillFailureEpisode"/>).
+    /// </summary>
     public async Task<int> RefillAsync(CancellationToken cancel = default)
     {
         if (!_allowed() || _wallet.Available >= _options.Target)
             return 0;
         using var http = new HttpClient(InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        using var issuerHttp = _issuerTransport is null ? null : new HttpClient(_issuerTransport, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp).ConfigureAwait(false);
+        // Not disposed: disposing a DelegatingHandler would dispose the transport under it, which the client owns.
+        var issuerAnswers = new IssuerAnswerWatch(_issuerTransport ?? InnerHandler!);
+        using var issuerHttp = new HttpClient(issuerAnswers, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        int added;
+        try
+        {
+            added = await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RefillFailureEpisode.IsRefillFailure(e, cancel))
+        {
+            Failed($"{e.GetType().Name}: {e.Message}");
+            throw;
+        }
+        if (added == 0 && issuerAnswers.Refused is { } status)
+            Failed($"the issuer refused every token request ({(int)status} {status}); uploads to a collector that requires tokens wait until a refill succeeds");
+        else if (Interlocked.Exchange(ref _failing, 0) == 1)
+            Log?.Invoke($"Privacy Pass token refills work again ({added} token(s) added).", false);
+        return added;
+    }
+
+    private void Failed(string why)
+    {
+        if (Interlocked.Exchange(ref _failing, 1) == 0)
+            Log?.Invoke($"Refilling Privacy Pass tokens failed: {why}. Further failures are not logged until a refill succeeds.", true);
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -66,7 +66,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             Headers = headers,
             Content = content,
         };
-        var sealedRequest = ObliviousRequest.Encapsulate(config, inner.Encode());
+        var sealedRequest = ObliviousRequest.Encapsulate(config, _options.Pad ? inner.EncodePadded() : inner.Encode());
 
         using var outer = new HttpRequestMessage(HttpMethod.Post, _options.Relay) { Content = new ByteArrayContent(sealedRequest.Encapsulated) };
         outer.Content.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);

@@ -32,6 +32,12 @@ public sealed class OhttpTransportOptions
     /// <summary>How long a successful check holds before the next request checks again.</summary>
     public TimeSpan RecheckInterval { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Pads each sealed request to its size class (<see cref="BinaryHttpPadding"/>); off only in the tests
+    /// that show what the relay would learn from the lengths without it.
+    /// </summary>
+    internal bool Pad { get; init; } = true;
+
     internal IReadOnlyList<OhttpKeyConfig> Trusted() => OhttpKeyConfig.ParseList(KeyConfigs);
 
     internal Uri EffectiveKeysUrl => KeysUrl ?? new Uri(Relay, "/.well-known/ohttp-gateway");

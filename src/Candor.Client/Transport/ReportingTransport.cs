@@ -59,7 +59,7 @@ internal sealed class ReportingTransport : HttpMessageHandler
         if (!viaProxy && _mode == TransportMode.TorIfAvailable)
             _log?.Invoke($"No SOCKS5 proxy answers at {_proxy.Host}:{_proxy.Port}; sending directly (transport mode tor-if-available).");
 
-        var handler = new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.Zero };
+        var handler = NoTraceContextHandler.NoPropagation(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.Zero });
         if (viaProxy)
         {
             handler.UseProxy = true;

@@ -16,9 +16,12 @@ internal static class TransportFactory
     {
         HttpMessageHandler handler = options.HttpMessageHandler
             ?? (options.Transport == TransportMode.Direct
-                ? new SocketsHttpHandler { UseCookies = false }
+                ? NoTraceContextHandler.NoPropagation(new SocketsHttpHandler { UseCookies = false })
                 : new ReportingTransport(options.Transport, options.SocksProxy, log: log));
         bool owned = options.HttpMessageHandler is null;
+        // Outermost on the network side, so reports, announcements, log and key checks and token refills
+        // (which all go out through this handler, under the ohttp layer or not) carry no trace context.
+        handler = new NoTraceContextHandler(handler);
         if (options.Ohttp is { } ohttp)
             return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log) { Announced = announcedKeys }, true, handler);
         return (handler, owned, handler);

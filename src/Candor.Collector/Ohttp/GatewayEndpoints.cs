@@ -64,7 +64,9 @@ public static class GatewayEndpoints
                 Content = System.Text.Encoding.UTF8.GetBytes("{\"type\":\"urn:candor:problem:not-through-gateway\",\"title\":\"Not reachable through the gateway\",\"status\":404}") };
         else
             answer = await dispatcher.DispatchAsync(inner, http.RequestAborted);
-        return TypedResults.Bytes(opened.SealResponse(answer.Encode()), OhttpMediaTypes.Response);
+        // Padded like the requests: the relay sees the sealed answer's length, and an unpadded one would
+        // say which answer (accepted, refused, which problem) went to which address.
+        return TypedResults.Bytes(opened.SealResponse(answer.EncodePadded()), OhttpMediaTypes.Response);
     }
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int max, CancellationToken cancellationToken)

@@ -34,6 +34,9 @@ public sealed class BinaryHttpRequest
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary><see cref="Encode"/> padded with zeros to its size class (<see cref="BinaryHttpPadding"/>), so its length says nothing of its content.</summary>
+    public byte[] EncodePadded() => BinaryHttpPadding.Pad(Encode());
+
     public static BinaryHttpRequest Decode(ReadOnlySpan<byte> input)
     {
         ulong framing = QuicVarint.Read(ref input);

@@ -23,6 +23,9 @@ public sealed class BinaryHttpResponse
         return output.WrittenSpan.ToArray();
     }
 
+    /// <summary><see cref="Encode"/> padded with zeros to its size class (<see cref="BinaryHttpPadding"/>), so its length says nothing of its content.</summary>
+    public byte[] EncodePadded() => BinaryHttpPadding.Pad(Encode());
+
     public static BinaryHttpResponse Decode(ReadOnlySpan<byte> input)
     {
         ulong framing = QuicVarint.Read(ref input);

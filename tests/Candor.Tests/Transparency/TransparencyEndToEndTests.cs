@@ -53,6 +53,7 @@ public sealed class TransparencyEndToEndTests : ClientLogSpecifications
         // Later the collector shows device B a rewritten tree of the same size; B alone cannot tell.
         LogTampering.RewriteLeaf(_collector, 0, new LogEntry(LogEntryKind.Report, RandomNumberGenerator.GetBytes(32)).ToBytes());
         using var deviceB = Device(_otherDevice);
+        deviceB.GrantConsent(); // checking the log reaches the network, so it needs consent
         var seenByB = await deviceB.VerifyReportsAsync();
         Assert.Null(seenByB.Alarm);
         Assert.Equal(seenByA.CheckpointSize, seenByB.CheckpointSize);

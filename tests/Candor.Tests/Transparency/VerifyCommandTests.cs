@@ -57,6 +57,7 @@ public sealed class VerifyCommandTests : IDisposable
     public async Task An_unreachable_collector_is_one_readable_line()
     {
         var closed = ClosedPort();
+        await Candor("consent", "grant"); // checking the log reaches the network, so it needs consent (NetworkConsentGateTests)
         var (exit, _, stderr) = await Candor("verify", "--collector", closed.ToString(), "--transport", "direct");
         Assert.Equal(1, exit);
         Assert.StartsWith($"candor client: the collector at {closed} cannot be reached:", OneLine(stderr));
@@ -174,9 +175,19 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_consent_verify_sends_nothing_and_says_so_in_one_line()
+    {
+        var (exit, stdout, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct");
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        Assert.StartsWith("candor client: Nothing was sent: checking reports in the transparency log reaches the collector, and consent is not granted", OneLine(stderr));
+    }
+
+    [Fact]
     public async Task A_collector_without_a_transparency_log_is_one_readable_line()
     {
         await using var collector = await CollectorHost.StartAsync(o => o.Transparency.Enabled = false);
+        await Candor("consent", "grant");
 
         var (exit, stdout, stderr) = await Candor("verify", "--collector", collector.BaseAddress.ToString(), "--transport", "direct");
 
