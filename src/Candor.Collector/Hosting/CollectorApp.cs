@@ -70,7 +70,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
             builder.Services.AddOptions<CollectorOptions>().Configure(o => CollectorOptionsValidator.CopyTo(options, o)).ValidateOnStart();
-            builder.Services.AddOperations();
+            builder.Services.AddOperations(options);
             builder.Services.AddCollectorOpenApi();
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
