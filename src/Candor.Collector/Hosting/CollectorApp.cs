@@ -64,8 +64,16 @@ public static class CollectorApp
         }
         try
         {
-            await store.MigrateAsync(cancellationToken);
-            var catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
+            RegistryCatalog catalog;
+            try
+            {
+                await store.MigrateAsync(cancellationToken);
+                catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
+            }
+            catch (Exception e) when (StoreStartupErrors.Explain(e, store) is { } explained)
+            {
+                throw explained;
+            }
 
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
@@ -190,6 +198,10 @@ public static class CollectorApp
                 o.SingleLine = true;
                 o.IncludeScopes = false; // scopes carry connection and request ids
                 o.ColorBehavior = LoggerColorBehavior.Disabled;
+                // In UTC with milliseconds, as the JSON format: an outage's lines must be placeable
+                // against the metrics and the other collectors' logs without knowing the host's zone.
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             });
         }
         logging.SetMinimumLevel(LogLevel.Information);
