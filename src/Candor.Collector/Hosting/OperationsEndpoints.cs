@@ -30,7 +30,7 @@ public static class OperationsEndpoints
     /// <summary>The public listener's one operations route. Kept public because container and process
     /// supervisors (and <c>candor serve</c>'s own tests) probe it where clients connect.</summary>
     public static void MapOperations(this IEndpointRouteBuilder app) =>
-        app.MapMethods("/healthz", Probe, () => TypedResults.Text("ok\n", "text/plain; charset=utf-8"));
+        app.MapMethods("/healthz", Probe, () => TypedResults.Text("ok\n", "text/plain; charset=utf-8")).ExcludeFromDescription();
 
     /// <summary>The operator listener's routes, answered from the collector's own services.</summary>
     public static void MapOperatorEndpoints(this IEndpointRouteBuilder app, IServiceProvider collector)
