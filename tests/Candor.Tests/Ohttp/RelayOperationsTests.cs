@@ -216,6 +216,25 @@ public sealed class RelayOperationsTests : IAsyncLifetime
         Assert.Contains(problems, p => p.StartsWith("--operator-urls: http://127.0.0.1:5090 is also a public address", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Candor_relay_refuses_out_of_range_flags_in_one_message()
+    {
+        var dir = Directory.CreateTempSubdirectory("candor-relay-flags-").FullName;
+        try
+        {
+            var (exit, _, stderr) = await CandorProcess.RunAsync(dir, "relay", "--gateway", "http://127.0.0.1:1/.well-known/ohttp-gateway",
+                "--max-held", "0", "--gateway-timeout", "0");
+            Assert.Equal(1, exit);
+            Assert.Contains("--max-held: 0 is outside", stderr);
+            Assert.Contains("--gateway-timeout: 0 s is outside", stderr);
+            Assert.DoesNotContain("   at ", stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [PromtoolFact]
     public async Task Promtool_check_metrics_accepts_the_relays_metrics_text()
     {
