@@ -34,6 +34,7 @@ public class DashboardPageBenchmarks
         {
             Database = Path.Combine(_dir, "candor.db"),
             Urls = ["http://127.0.0.1:0"],
+            OperatorUrls = ["http://127.0.0.1:0"],
             RegistryFiles = [Path.Combine(AppContext.BaseDirectory, "registries", "desktop-editor-v4.yaml")],
         };
         var now = new FixedTime(Today.AddDays(options.PublishAfterDays + 8));

@@ -17,6 +17,13 @@ public sealed class CollectorOptions
     /// <summary>Addresses to listen on.</summary>
     public List<string> Urls { get; set; } = ["http://127.0.0.1:5080"];
 
+    /// <summary>
+    /// Addresses of the operator listener: <c>/metrics</c>, <c>/readyz</c> and <c>/healthz</c>, never
+    /// routed from <see cref="Urls"/> (docs/operations.md, "The operator listener"). Loopback by default:
+    /// bind it wider only on a network that clients cannot reach (Prometheus, the load balancer's probes).
+    /// </summary>
+    public List<string> OperatorUrls { get; set; } = ["http://127.0.0.1:5081"];
+
     /// <summary>Registry files to load (every version ever loaded is also kept in the database).</summary>
     public List<string> RegistryFiles { get; set; } = [];
 
@@ -130,6 +137,13 @@ public sealed class CollectorOptions
         if (Urls.Count == 0) errors.Add("Urls: give at least one address to listen on.");
         foreach (var url in Urls)
             if (UrlProblem(url) is { } problem) errors.Add($"Urls: '{url}' {problem}");
+        if (OperatorUrls.Count == 0) errors.Add("OperatorUrls: give at least one address for /metrics and /readyz (for example http://127.0.0.1:5081).");
+        foreach (var url in OperatorUrls)
+        {
+            if (UrlProblem(url) is { } problem) errors.Add($"OperatorUrls: '{url}' {problem}");
+            else if (SharesAListener(url, Urls) is { } shared)
+                errors.Add($"OperatorUrls: '{url}' is also a public address ('{shared}' in Urls); the operator listener needs its own port, or /metrics would be public.");
+        }
         if (MaxBodyBytes is < 1024 or > 64 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..67108864.");
         if (MaxDecodedBodyBytes < MaxBodyBytes) errors.Add("MaxDecodedBodyBytes must be at least MaxBodyBytes.");
         if (MaxReportsPerBatch < 1) errors.Add("MaxReportsPerBatch must be positive.");
@@ -178,6 +192,15 @@ public sealed class CollectorOptions
         {
             return "is not an address to listen on: give http://host:port (for example http://127.0.0.1:5080).";
         }
+    }
+
+    /// <summary>The public URL that would bind the same port as <paramref name="url"/> (port 0 never clashes: each gets its own).</summary>
+    private static string? SharesAListener(string url, IEnumerable<string> publicUrls)
+    {
+        var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+        if (binding.Port == 0)
+            return null;
+        return publicUrls.FirstOrDefault(p => UrlProblem(p) is null && Microsoft.AspNetCore.Http.BindingAddress.Parse(p).Port == binding.Port);
     }
 
     private static void CheckWindow(string prefix, long min, long max, List<string> errors)

@@ -23,9 +23,11 @@ public static class DemoCommand
         var installations = new Option<int>("--installations") { Description = "Simulated installations.", DefaultValueFactory = _ => 2000 };
         var weeks = new Option<int>("--weeks") { Description = "Simulated weeks of use, ending today (at most 12: older periods are past the collector's retention).", DefaultValueFactory = _ => 12 };
         var urls = new Option<string>("--urls") { Description = "Address to serve on.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        // Any free port by default: the demo prints it, and a second demo (or a collector on 5081) must not stop it.
+        var operatorUrls = new Option<string>("--operator-urls") { Description = "Address of the operator listener (/metrics, /readyz); default: a free loopback port.", DefaultValueFactory = _ => "http://127.0.0.1:0" };
         var seed = new Option<int>("--seed") { Description = "Random seed, for a repeatable population.", DefaultValueFactory = _ => 2026 };
         var exit = new Option<bool>("--exit") { Description = "Stop after simulating instead of serving (for scripts and tests)." };
-        var command = new Command("demo", "Run a collector with a simulated population and its dashboard.") { installations, weeks, urls, seed, exit };
+        var command = new Command("demo", "Run a collector with a simulated population and its dashboard.") { installations, weeks, urls, operatorUrls, seed, exit };
         command.SetAction(async (parse, cancellationToken) =>
         {
             int n = parse.GetValue(installations), w = parse.GetValue(weeks);
@@ -34,12 +36,12 @@ public static class DemoCommand
                 Console.Error.WriteLine("candor demo: --installations must be 1 to 100000 and --weeks 1 to 12.");
                 return 1;
             }
-            return await RunAsync(n, w, parse.GetValue(urls)!, parse.GetValue(seed), parse.GetValue(exit), cancellationToken);
+            return await RunAsync(n, w, parse.GetValue(urls)!, parse.GetValue(operatorUrls)!, parse.GetValue(seed), parse.GetValue(exit), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(int installations, int weeks, string url, int seed, bool exitAfter, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int installations, int weeks, string url, string operatorUrl, int seed, bool exitAfter, CancellationToken cancellationToken)
     {
         var work = Directory.CreateTempSubdirectory("candor-demo-").FullName;
         try
@@ -49,6 +51,7 @@ public static class DemoCommand
             {
                 Database = Path.Combine(work, "candor.db"),
                 Urls = [url],
+                OperatorUrls = [operatorUrl],
                 RegistryFiles = registryFiles,
                 // Clients report on the collector's real schedule (again after 3 to 10 days), so the newest
                 // periods are still arriving when the demo ends, as they always are on a live collector.
@@ -62,7 +65,7 @@ public static class DemoCommand
             }
             catch (IOException e)
             {
-                Console.Error.WriteLine($"candor demo: cannot listen on {url}: {e.Message} (try --urls http://127.0.0.1:5081)");
+                Console.Error.WriteLine($"candor demo: cannot listen: {e.Message} (try another port with --urls or --operator-urls)");
                 return 1;
             }
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -88,6 +91,7 @@ public static class DemoCommand
             Console.WriteLine($"What is collected:  {address}apps/{registry.App}/collected");
             Console.WriteLine($"Open data:          {address}v1/public/apps/{registry.App}/export.csv");
             Console.WriteLine($"Transparency log:   {address}v1/log/checkpoint");
+            Console.WriteLine($"Operator metrics:   {app.Services.GetRequiredService<OperatorListener>().Addresses[0]}metrics");
             if (exitAfter)
             {
                 await app.StopAsync(CancellationToken.None);

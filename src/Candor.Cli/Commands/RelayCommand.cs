@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Candor.Cli.Relay;
 using Candor.Collector.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Candor.Cli.Commands;
@@ -12,7 +13,10 @@ public static class RelayCommand
     {
         var gateway = new Option<string?>("--gateway") { Description = "The gateway URL, e.g. https://metrics.example.org/.well-known/ohttp-gateway." };
         var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5090).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("relay", "Run an Oblivious HTTP relay that forwards sealed requests to one gateway and keeps no addresses.") { gateway, urls };
+        var operatorUrls = new Option<string[]>("--operator-urls") { Description = "Addresses of the relay's operator listener: /metrics, /readyz (default: http://127.0.0.1:5091).", AllowMultipleArgumentsPerToken = true };
+        var timeout = new Option<int?>("--gateway-timeout") { Description = "Seconds to wait for the gateway's answer before answering 504 (default: 10)." };
+        var maxHeld = new Option<int?>("--max-held") { Description = "Most client requests waiting for the gateway at once; more are answered 503 with Retry-After (default: 256)." };
+        var command = new Command("relay", "Run an Oblivious HTTP relay that forwards sealed requests to one gateway and keeps no addresses.") { gateway, urls, operatorUrls, timeout, maxHeld };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new RelayOptions();
@@ -26,11 +30,15 @@ public static class RelayCommand
                 options.Gateway = uri;
             }
             if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
+            if (parse.GetValue(operatorUrls) is { Length: > 0 } o) options.OperatorUrls = [.. o];
+            if (parse.GetValue(timeout) is { } seconds) options.GatewayTimeout = TimeSpan.FromSeconds(seconds);
+            if (parse.GetValue(maxHeld) is { } held) options.MaxHeldRequests = held;
             try
             {
                 await using var app = RelayApp.Build(options);
-                Console.WriteLine($"Candor relay on {string.Join(", ", options.Urls)} -> {options.Gateway}");
                 await app.StartAsync(cancellationToken);
+                Console.WriteLine($"Candor relay on {string.Join(", ", options.Urls)} -> {options.Gateway}");
+                Console.WriteLine($"  operator listener (/metrics, /readyz) on {string.Join(", ", app.Services.GetRequiredService<OperatorListener>().Addresses)}");
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }

@@ -19,12 +19,13 @@ public static class ServeCommand
     {
         var db = new Option<string?>("--db") { Description = "SQLite database file (default: data/candor.db), or a PostgreSQL connection string (Host=...;Database=...) or postgres:// URL." };
         var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5080).", AllowMultipleArgumentsPerToken = true };
+        var operatorUrls = new Option<string[]>("--operator-urls") { Description = "Addresses of the operator listener: /metrics and /readyz, never on the public addresses (default: http://127.0.0.1:5081).", AllowMultipleArgumentsPerToken = true };
         var registries = new Option<string[]>("--registry") { Description = "Registry YAML files to serve (default: the example registries shipped with Candor).", AllowMultipleArgumentsPerToken = true };
         var config = new Option<string?>("--config") { Description = "A JSON settings file with a \"Candor\" section (see docs/operations.md)." };
 
         var announcements = new Option<string?>("--announcements") { Description = "Folder of announcements published with 'candor announce publish' (see docs/announcements.md)." };
         var ohttpKeys = new Option<string?>("--ohttp-keys") { Description = "Turn on the Oblivious HTTP gateway with this key file (created when missing; see docs/ohttp.md)." };
-        var command = new Command("serve", "Run a collector.") { db, urls, registries, config, announcements, ohttpKeys };
+        var command = new Command("serve", "Run a collector.") { db, urls, operatorUrls, registries, config, announcements, ohttpKeys };
         command.SetAction(async (parse, cancellationToken) =>
         {
             CollectorOptions options;
@@ -39,6 +40,7 @@ public static class ServeCommand
             }
             if (parse.GetValue(db) is { } d) options.Database = d;
             if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
+            if (parse.GetValue(operatorUrls) is { Length: > 0 } o) options.OperatorUrls = [.. o];
             if (parse.GetValue(registries) is { Length: > 0 } r) options.RegistryFiles = [.. r];
             if (options.RegistryFiles.Count == 0) options.RegistryFiles = [.. DefaultRegistries()];
             if (parse.GetValue(announcements) is { } a) options.AnnouncementsDirectory = a;
@@ -57,7 +59,9 @@ public static class ServeCommand
     {
         var options = new CollectorOptions();
         var defaultUrls = options.Urls.ToList();
+        var defaultOperatorUrls = options.OperatorUrls.ToList();
         options.Urls.Clear();
+        options.OperatorUrls.Clear();
         if (configFile is not null)
         {
             if (!File.Exists(configFile))
@@ -76,11 +80,15 @@ public static class ServeCommand
         RefuseUnknown(UnknownSettings.Find(fromEnvironment, path => "CANDOR_" + path.Replace(":", "__", StringComparison.Ordinal), ignoreForeign: true));
         if (fromEnvironment.GetSection(nameof(CollectorOptions.Urls)).GetChildren().Any())
             options.Urls.Clear();
+        if (fromEnvironment.GetSection(nameof(CollectorOptions.OperatorUrls)).GetChildren().Any())
+            options.OperatorUrls.Clear();
         if (fromEnvironment.GetSection(nameof(CollectorOptions.RegistryFiles)).GetChildren().Any())
             options.RegistryFiles.Clear();
         fromEnvironment.Bind(options);
         if (options.Urls.Count == 0)
             options.Urls.AddRange(defaultUrls);
+        if (options.OperatorUrls.Count == 0)
+            options.OperatorUrls.AddRange(defaultOperatorUrls);
         return options;
     }
 
@@ -123,6 +131,7 @@ public static class ServeCommand
             if (options.LogFormat == LogFormat.Text)
             {
                 Console.WriteLine($"Candor collector on {string.Join(", ", options.Urls)} ({ReportStores.Describe(store)})");
+                Console.WriteLine($"  operator listener (/metrics, /readyz) on {string.Join(", ", app.Services.GetRequiredService<OperatorListener>().Addresses)}");
                 foreach (var a in app.Services.GetService(typeof(RegistryCatalog)) is RegistryCatalog c ? c.Apps : [])
                     Console.WriteLine($"  {a.App}: registry versions {string.Join(", ", a.Versions.Keys.Order())}");
             }

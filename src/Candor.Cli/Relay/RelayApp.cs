@@ -35,14 +35,16 @@ public static class RelayApp
         CollectorApp.ConfigurePrivateLogging(builder.Logging);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddProblemDetails();
+        var operations = new RelayOperations(options); // metrics, readiness, the held-request cap (RelayOperations.cs)
+        operations.AddServices(builder.Services);
 
         // One pooled client: connections to the gateway are shared by all users, which is the point.
         // No proxy from the environment, no cookies, no redirects: nothing may change where bytes go.
         // No trace propagation: ASP.NET Core starts an activity from the client's traceparent, and the
         // default handler would pass that trace id on to the gateway (RelayHeaderAllowlist).
-        var client = new HttpClient(upstream ?? new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false, ActivityHeadersPropagator = null }, disposeHandler: true)
+        var client = new HttpClient(operations.WatchGateway(upstream ?? new SocketsHttpHandler { UseCookies = false, UseProxy = false, AllowAutoRedirect = false, ActivityHeadersPropagator = null }), disposeHandler: true)
         {
-            Timeout = options.GatewayTimeout,
+            Timeout = Timeout.InfiniteTimeSpan, // GatewayWatch applies GatewayTimeout, to the body too, and counts it
         };
         client.DefaultRequestHeaders.UserAgent.Clear();
 
@@ -50,6 +52,7 @@ public static class RelayApp
         app.Lifetime.ApplicationStopped.Register(client.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        operations.Use(app);
 
         // Typed as Func<..., Task<IResult>>: a bare (HttpContext) => Task lambda would bind as a
         // RequestDelegate and its result would be dropped (an empty 200 for every request).

@@ -8,10 +8,23 @@ public sealed class RelayOptions
 
     public List<string> Urls { get; set; } = ["http://127.0.0.1:5090"];
 
+    /// <summary>The relay's operator listener (<c>/metrics</c>, <c>/readyz</c>, <c>/healthz</c>): never on <see cref="Urls"/>.</summary>
+    public List<string> OperatorUrls { get; set; } = ["http://127.0.0.1:5091"];
+
     /// <summary>Largest encapsulated request forwarded; the gateway's own limit plus the HPKE overhead is enough.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024 + 256;
 
-    public TimeSpan GatewayTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Longest wait for the gateway's whole answer; then the client gets 504. Short, because every
+    /// waiting client holds a connection here: a healthy gateway answers in well under a second.
+    /// </summary>
+    public TimeSpan GatewayTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most client requests waiting for the gateway at once; more are answered 503 with Retry-After.</summary>
+    public int MaxHeldRequests { get; set; } = 256;
+
+    /// <summary>Seconds a client refused for <see cref="MaxHeldRequests"/> is told to wait.</summary>
+    public int RetryAfterSeconds { get; set; } = 10;
 
     public IReadOnlyList<string> Validate()
     {
@@ -21,6 +34,14 @@ public sealed class RelayOptions
         else if (!Gateway.IsAbsoluteUri || Gateway.Scheme is not ("https" or "http"))
             errors.Add($"--gateway: {Gateway} is not an http(s) URL.");
         if (Urls.Count == 0) errors.Add("--urls: give at least one address to listen on.");
+        if (OperatorUrls.Count == 0) errors.Add("--operator-urls: give at least one address for /metrics and /readyz (for example http://127.0.0.1:5091).");
+        foreach (var url in OperatorUrls)
+            if (Urls.Contains(url, StringComparer.OrdinalIgnoreCase) && !url.EndsWith(":0", StringComparison.Ordinal))
+                errors.Add($"--operator-urls: {url} is also a public address; the operator listener needs its own.");
+        if (GatewayTimeout < TimeSpan.FromSeconds(1) || GatewayTimeout > TimeSpan.FromMinutes(5))
+            errors.Add($"--gateway-timeout: {GatewayTimeout.TotalSeconds} s is outside 1..300 seconds.");
+        if (MaxHeldRequests is < 1 or > 1_000_000) errors.Add($"--max-held: {MaxHeldRequests} is outside 1..1000000.");
+        if (RetryAfterSeconds is < 1 or > 3600) errors.Add($"RetryAfterSeconds: {RetryAfterSeconds} is outside 1..3600.");
         if (MaxBodyBytes is < 1024 or > 16 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..16777216.");
         return errors;
     }

@@ -64,13 +64,21 @@ public static class CollectorApp
         }
         try
         {
-            await store.MigrateAsync(cancellationToken);
-            var catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
+            RegistryCatalog catalog;
+            try
+            {
+                await store.MigrateAsync(cancellationToken);
+                catalog = await RegistryCatalog.LoadAsync(store, options.RegistryFiles, cancellationToken);
+            }
+            catch (Exception e) when (StoreStartupErrors.Explain(e, store) is { } explained)
+            {
+                throw explained;
+            }
 
             builder.Services.AddSingleton(options);
             builder.Services.AddSingleton<IValidateOptions<CollectorOptions>, CollectorOptionsValidator>();
             builder.Services.AddOptions<CollectorOptions>().Configure(o => CollectorOptionsValidator.CopyTo(options, o)).ValidateOnStart();
-            builder.Services.AddOperations();
+            builder.Services.AddOperations(options);
             builder.Services.AddCollectorOpenApi();
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
@@ -190,6 +198,10 @@ public static class CollectorApp
                 o.SingleLine = true;
                 o.IncludeScopes = false; // scopes carry connection and request ids
                 o.ColorBehavior = LoggerColorBehavior.Disabled;
+                // In UTC with milliseconds, as the JSON format: an outage's lines must be placeable
+                // against the metrics and the other collectors' logs without knowing the host's zone.
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             });
         }
         logging.SetMinimumLevel(LogLevel.Information);

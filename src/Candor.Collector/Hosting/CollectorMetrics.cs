@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Reflection;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,7 +14,9 @@ namespace Candor.Collector.Hosting;
 /// maps, app ids of loaded registries): never a path as sent, a metric value from a report, a header
 /// or an address (privacy invariant 5), so a scrape cannot be used to read what clients sent.
 /// Each collector has its own registry rather than prometheus-net's static default, so two collectors
-/// in one process (the tests) never add to each other's counts.
+/// in one process (the tests) never add to each other's counts. Nothing here is per report or per client:
+/// every series is a total over all clients (privacy invariants 5 and 12), and the registry is served
+/// only on the operator listener.
 /// </summary>
 public sealed class CollectorMetrics
 {
@@ -21,10 +24,19 @@ public sealed class CollectorMetrics
 
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly Counter _requests, _batchesAccepted, _reportsAccepted, _batchesReplayed, _storeErrors, _rateLimited;
-    private readonly Histogram _commitSeconds;
-    private readonly Gauge _queueDepth, _storeFailing;
+    private readonly Counter _sealFailures, _epochsSealed, _tokenRefusals;
+    private readonly Histogram _commitSeconds, _requestSeconds;
+    private readonly Gauge _queueDepth, _storeFailing, _logPending, _lastSeal;
     private Func<int> _depth = () => 0;
     private Func<bool> _failing = () => false;
+    private Func<CancellationToken, Task<long>>? _pending;
+
+    /// <summary>Every reason a report post is refused for its token (the problem type's slug): a closed set, all exported from the start.</summary>
+    public static readonly string[] TokenRefusalReasons =
+        ["token-required", "malformed-token", "wrong-token-issuer", "expired-token-key", "invalid-token", "token-spent"];
+
+    // A scrape must answer while the store hangs: the pending count is then unknown (NaN), not late.
+    private static readonly TimeSpan PendingReadTimeout = TimeSpan.FromSeconds(2);
 
     public CollectorMetrics()
     {
@@ -49,12 +61,64 @@ public sealed class CollectorMetrics
             "Batches waiting for their commit; at IngestQueueCapacity new batches are answered 503.");
         _storeFailing = f.CreateGauge("candor_store_failing",
             "1 while the store's last group commit failed (an outage), else 0.");
+        _requestSeconds = f.CreateHistogram("candor_http_request_duration_seconds",
+            "Time from a request's arrival to its answer, by route template and method.",
+            new HistogramConfiguration { LabelNames = ["route", "method"], Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        f.CreateGauge("candor_build_info", "Always 1; the labels say which Candor and which .NET runtime this is.",
+            new GaugeConfiguration { LabelNames = ["version", "runtime"] })
+            .WithLabels(Version, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription).Set(1);
+        _logPending = f.CreateGauge("candor_log_pending_entries",
+            "Transparency log entries waiting for the next epoch seal (NaN when the store did not answer the scrape's read).");
+        _lastSeal = f.CreateGauge("candor_log_last_seal_timestamp_seconds",
+            "Unix time this collector last sealed a log epoch; 0 before its first. With several collectors, take the newest.");
+        _epochsSealed = f.CreateCounter("candor_log_epochs_sealed_total", "Log epochs this collector sealed.");
+        _sealFailures = f.CreateCounter("candor_log_seal_failures_total",
+            "Scheduled epoch seals that failed (the store did not commit); the pending set waits for the next one.");
+        _tokenRefusals = f.CreateCounter("candor_token_refusals_total",
+            "Report posts refused for their Privacy Pass token, by reason (the problem type's slug).",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        foreach (var reason in TokenRefusalReasons)
+            _tokenRefusals.WithLabels(reason); // exported as 0 from the start, so a rate() has a series to start from
+        DotNetStats.Register(_registry); // process_* (CPU, memory, open handles, threads, start time) and dotnet_* (GC)
         _registry.AddBeforeCollectCallback(() =>
         {
             _queueDepth.Set(_depth());
             _storeFailing.Set(_failing() ? 1 : 0);
         });
+        _registry.AddBeforeCollectCallback(async cancellationToken =>
+        {
+            if (_pending is null)
+                return;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PendingReadTimeout);
+            try
+            {
+                _logPending.Set(await _pending(timeout.Token));
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                _logPending.Set(double.NaN);
+            }
+        });
     }
+
+    /// <summary>The collector's version as built (the assembly's informational version).</summary>
+    public static string Version { get; } =
+        typeof(CollectorMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>Called once by the epoch sealer: how to count the pending set at scrape time (both engines share it).</summary>
+    public void TrackLog(Func<CancellationToken, Task<long>> pending) => _pending = pending;
+
+    public void EpochSealed(DateTimeOffset at)
+    {
+        _epochsSealed.Inc();
+        _lastSeal.Set(at.ToUnixTimeMilliseconds() / 1000.0);
+    }
+
+    public void SealFailed() => _sealFailures.Inc();
+
+    /// <summary>One refused token; <paramref name="reason"/> is one of <see cref="TokenRefusalReasons"/>.</summary>
+    public void TokenRefused(string reason) => _tokenRefusals.WithLabels(reason).Inc();
 
     /// <summary>Called once by the ingest queue, which owns the values these gauges show.</summary>
     public void TrackQueue(Func<int> depth, Func<bool> failing)
@@ -68,19 +132,23 @@ public sealed class CollectorMetrics
     /// by (endpoint, method, status class) without building strings or label arrays, which happens once
     /// per combination.
     /// </summary>
-    public void RequestAnswered(Endpoint? endpoint, string method, int status)
+    public void RequestAnswered(Endpoint? endpoint, string method, int status, TimeSpan elapsed)
     {
         int statusClass = Math.Clamp(status / 100, 1, 5);
         var key = (endpoint, method, statusClass);
         if (!_requestChildren.TryGetValue(key, out var child))
-        {
-            string route = endpoint is RouteEndpoint { RoutePattern.RawText: { } template } ? "/" + template.TrimStart('/') : RequestMetrics.Unmatched;
-            child = _requestChildren.GetOrAdd(key, _requests.WithLabels(route, method, statusClass + "xx"));
-        }
+            child = _requestChildren.GetOrAdd(key, _requests.WithLabels(Route(endpoint), method, statusClass + "xx"));
         child.Inc();
+        if (!_durationChildren.TryGetValue((endpoint, method), out var duration))
+            duration = _durationChildren.GetOrAdd((endpoint, method), _requestSeconds.WithLabels(Route(endpoint), method));
+        duration.Observe(elapsed.TotalSeconds);
     }
 
+    private static string Route(Endpoint? endpoint) =>
+        endpoint is RouteEndpoint { RoutePattern.RawText: { } template } ? "/" + template.TrimStart('/') : RequestMetrics.Unmatched;
+
     private readonly ConcurrentDictionary<(Endpoint?, string, int), Counter.Child> _requestChildren = new();
+    private readonly ConcurrentDictionary<(Endpoint?, string), Histogram.Child> _durationChildren = new();
 
     public void CommitSucceeded(TimeSpan elapsed, AppendOutcome[] outcomes, IReadOnlyList<AppendRequest> requests)
     {

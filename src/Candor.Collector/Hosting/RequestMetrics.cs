@@ -19,6 +19,7 @@ public static class RequestMetrics
         var metrics = app.Services.GetRequiredService<CollectorMetrics>();
         app.Use(async (http, next) =>
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await next(http);
@@ -27,7 +28,8 @@ public static class RequestMetrics
             {
                 // Read after the pipeline ran: routing has chosen the endpoint and the status is final
                 // (an exception the handler turned into a 500 is counted as 5xx).
-                metrics.RequestAnswered(http.GetEndpoint(), Method(http.Request.Method), http.Response.StatusCode);
+                metrics.RequestAnswered(http.GetEndpoint(), Method(http.Request.Method), http.Response.StatusCode,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(start));
             }
         });
     }

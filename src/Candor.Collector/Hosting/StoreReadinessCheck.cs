@@ -35,8 +35,8 @@ public sealed class StoreReadinessCheck(IReportStore store, IngestQueue queue, C
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The exception's text is not put in the answer: /readyz may be reachable from outside,
-            // and database errors name hosts and users.
+            // The exception's text is not put in the answer: the operator listener may be bound
+            // wider than loopback, and database errors name hosts and users.
             return HealthCheckResult.Unhealthy("the store does not answer");
         }
     }

@@ -113,7 +113,7 @@ public static class IngestEndpoints
                     return ProblemTypes.Problem(http, 422, "idempotency-key-reused", "Idempotency-Key reused",
                         "This Idempotency-Key was used before for a different batch; nothing was stored. Use a new key for each batch.");
                 case AppendOutcomeKind.TokenSpent:
-                    return TokenRedemption.Spent(http);
+                    return tokens.Spent(http);
                 case AppendOutcomeKind.CommitmentKnown:
                     var known = outcome.KnownCommitments!.Select(i => new ReportProblem(i, reports[i].Metric, "commitment",
                         "This commitment is already known to the collector (an earlier batch carried it); each report needs a fresh nonce.")).ToList();

@@ -58,12 +58,19 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
         };
     }
 
-    public static ProblemHttpResult Spent(HttpContext http) =>
-        ProblemTypes.Problem(http, 403, "token-spent", "Token already spent",
-            "This token was redeemed before; each token counts once. Nothing was stored; send a fresh token.");
-
-    private static ProblemHttpResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, string slug, string title, string detail)
+    public ProblemHttpResult Spent(HttpContext http)
     {
+        Metrics.TokenRefused("token-spent");
+        return ProblemTypes.Problem(http, 403, "token-spent", "Token already spent",
+            "This token was redeemed before; each token counts once. Nothing was stored; send a fresh token.");
+    }
+
+    private Hosting.CollectorMetrics Metrics => _metrics ??= (Hosting.CollectorMetrics)services.GetService(typeof(Hosting.CollectorMetrics))!;
+    private Hosting.CollectorMetrics? _metrics;
+
+    private ProblemHttpResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, string slug, string title, string detail)
+    {
+        Metrics.TokenRefused(slug);
         if (snapshot.Newest is { } key)
             http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);
         return ProblemTypes.Problem(http, 401, slug, title, detail);

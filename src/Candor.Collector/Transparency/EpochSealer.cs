@@ -14,7 +14,8 @@ namespace Candor.Collector.Transparency;
 /// the shuffle must not depend on that (a store that kept arrival order would leak it into the public
 /// log, forever); the leaf-order tests attack exactly this.
 /// </summary>
-public sealed class EpochSealer(IReportStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log) : BackgroundService
+public sealed class EpochSealer(IReportStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log,
+    Hosting.CollectorMetrics metrics) : BackgroundService
 {
     /// <summary>Epochs sealed by this process, for tests and /metrics.</summary>
     public long Epochs => Interlocked.Read(ref _epochs);
@@ -22,6 +23,7 @@ public sealed class EpochSealer(IReportStore store, CollectorOptions options, Lo
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        metrics.TrackLog(cancellationToken => store.ReadLogAsync(r => r.CountPending(), cancellationToken));
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Transparency.EpochSeconds), time);
         try
         {
@@ -34,6 +36,7 @@ public sealed class EpochSealer(IReportStore store, CollectorOptions options, Lo
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A store outage: the pending set stays as it is and the next tick tries again.
+                    metrics.SealFailed();
                     log.LogWarning("Sealing a log epoch failed: {Error}", e.Message);
                 }
             }
@@ -52,6 +55,7 @@ public sealed class EpochSealer(IReportStore store, CollectorOptions options, Lo
         if (size is { } n)
         {
             Interlocked.Increment(ref _epochs);
+            metrics.EpochSealed(time.GetUtcNow());
             log.LogInformation("Sealed a log epoch: the log now has {Size} leaves.", n);
         }
         return size;

@@ -22,6 +22,9 @@ public interface ILogReader
     /// <summary>Whether an entry waits in the pending set for the next epoch.</summary>
     bool IsPending(byte[] entry);
 
+    /// <summary>Entries waiting in the pending set for the next epoch (the sealer's backlog, for /metrics).</summary>
+    long CountPending();
+
     /// <summary>The signed checkpoint of exactly this tree size, or the latest when null; null when none.</summary>
     string? ReadCheckpoint(long? treeSize);
 }

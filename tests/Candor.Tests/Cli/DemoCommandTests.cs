@@ -26,6 +26,8 @@ public sealed class DemoCommandTests : IDisposable
         // The demo's reports are in a sealed, signed log at once, not an hour later.
         Assert.Matches(@"Sealed a log epoch: the log now has [1-9]\d* leaves", stdout);
         Assert.Contains($"Transparency log:   http://127.0.0.1:{port}/v1/log/checkpoint", stdout);
+        Assert.Matches(@"Operator metrics:   http://127\.0\.0\.1:\d+/metrics", stdout); // its own listener, not the dashboard's port
+        Assert.DoesNotContain($"Operator metrics:   http://127.0.0.1:{port}/", stdout);
         Assert.DoesNotContain("fail:", stdout + stderr);
     }
 

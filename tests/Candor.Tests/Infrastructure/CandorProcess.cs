@@ -34,6 +34,8 @@ public sealed class CandorProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "candor.dll"));
+        // Tests run many collectors at once: each gets its own free operator port unless the test names one.
+        info.Environment["CANDOR_OperatorUrls__0"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             info.Environment[name] = value;
         foreach (var a in args) info.ArgumentList.Add(a);

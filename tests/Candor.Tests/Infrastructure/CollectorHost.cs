@@ -27,6 +27,8 @@ public sealed class CollectorHost : IAsyncDisposable
         Logs = logs;
         BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Client = new HttpClient { BaseAddress = BaseAddress };
+        OperatorAddress = app.Services.GetRequiredService<OperatorListener>().Addresses[0];
+        OperatorClient = new HttpClient { BaseAddress = OperatorAddress };
     }
 
     private bool _ownsDirectory;
@@ -38,6 +40,10 @@ public sealed class CollectorHost : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; }
     public Uri BaseAddress { get; }
     public HttpClient Client { get; }
+
+    /// <summary>The operator listener (<c>/metrics</c>, <c>/readyz</c>): its own port, never the public one.</summary>
+    public Uri OperatorAddress { get; }
+    public HttpClient OperatorClient { get; }
     public IReportStore Store => App.Services.GetRequiredService<IReportStore>();
     public string DatabasePath => Path.Combine(Directory, "candor.db");
 
@@ -50,6 +56,7 @@ public sealed class CollectorHost : IAsyncDisposable
         {
             Database = Path.Combine(directory, "candor.db"),
             Urls = ["http://127.0.0.1:0"],
+            OperatorUrls = ["http://127.0.0.1:0"],
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml"), Path.Combine(registries, "test-v2.yaml")],
             // Tests drive load from one address; the limiter's own tests turn it on.
             RateLimitPerAddressPerSecond = 0,
@@ -77,6 +84,7 @@ public sealed class CollectorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        OperatorClient.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         // The store clears its own connection pool when it is disposed. ClearAllPools here raced with other

@@ -37,7 +37,7 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _collector = await CollectorHost.StartAsync(o => o.OhttpKeysFile = Path.Combine(Path.GetDirectoryName(o.Database)!, "ohttp-keys.json"));
-        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"] },
+        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] },
             l => l.AddProvider(_relayLogs), _relayToGateway);
         await _relay.StartAsync();
         _relayUrl = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
@@ -200,7 +200,7 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrong.StatusCode);
         Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType!.MediaType);
 
-        await using var orphan = RelayApp.Build(new RelayOptions { Gateway = new Uri($"http://127.0.0.1:{ClosedPort()}/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"] });
+        await using var orphan = RelayApp.Build(new RelayOptions { Gateway = new Uri($"http://127.0.0.1:{ClosedPort()}/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
         await orphan.StartAsync();
         using var toOrphan = new HttpClient { BaseAddress = new Uri(orphan.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         var sealedBody = new ByteArrayContent(new byte[64]);

@@ -12,7 +12,7 @@ public sealed class HealthTests
     {
         await using var host = await CollectorHost.StartAsync();
         Assert.Equal("ok\n", await host.Client.GetStringAsync("/healthz"));
-        Assert.Equal("ok\n", await host.Client.GetStringAsync("/readyz"));
+        Assert.Equal("ok\n", await host.OperatorClient.GetStringAsync("/readyz"));
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class HealthTests
         await using var host = await CollectorHost.StartAsync();
         StoreBreaker.RenameRollups(host.DatabasePath, "rollups", "rollups_away");
 
-        var ready = await host.Client.GetAsync("/readyz");
+        var ready = await host.OperatorClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var text = await ready.Content.ReadAsStringAsync();
         Assert.Equal("unavailable: store: the store does not answer\n", text);
@@ -29,7 +29,7 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);
 
         StoreBreaker.RenameRollups(host.DatabasePath, "rollups_away", "rollups");
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
     }
 
     /// <summary>
@@ -42,21 +42,21 @@ public sealed class HealthTests
     {
         await using var host = await CollectorHost.StartAsync(o => o.RetryAfterSeconds = 30);
         Exec(host.DatabasePath, "CREATE TRIGGER disk_full BEFORE INSERT ON rollups BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-        var ready = await host.Client.GetAsync("/readyz");
+        var ready = await host.OperatorClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal("unavailable: store: the store's last commit failed\n", await ready.Content.ReadAsStringAsync());
 
         host.Clock.Advance(TimeSpan.FromSeconds(29));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
         host.Clock.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
 
         Exec(host.DatabasePath, "DROP TRIGGER disk_full;");
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
     }
 
     [PostgresFact]
@@ -64,10 +64,10 @@ public sealed class HealthTests
     {
         var database = await TestDatabase.CreateAsync();
         await using var host = await CollectorHost.StartAsync(o => o.Database = database.ConnectionString);
-        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
 
         await database.DisposeAsync(); // DROP DATABASE ... WITH (FORCE): every collector connection is cut
-        var ready = await host.Client.GetAsync("/readyz");
+        var ready = await host.OperatorClient.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.DoesNotContain("Host", await ready.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/healthz")).StatusCode);

@@ -30,7 +30,7 @@ public sealed class MetricsTests
         Assert.True(limited > 0, "the limit of 1 per second (burst 2) refused nothing");
         Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/v1/apps/org.unknown/registry")).StatusCode);
 
-        var response = await host.Client.GetAsync("/metrics");
+        var response = await host.OperatorClient.GetAsync("/metrics");
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         var metrics = await response.Content.ReadAsStringAsync();
         Assert.Equal(accepted, Value(metrics, "candor_http_requests_total{route=\"/v1/apps/{app}/reports\",method=\"POST\",status_class=\"2xx\"}"));
@@ -52,14 +52,14 @@ public sealed class MetricsTests
         StoreBreaker.RenameRollups(host.DatabasePath, "rollups", "rollups_away");
         for (int i = 0; i < 3; i++)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-        var metrics = await host.Client.GetStringAsync("/metrics");
+        var metrics = await host.OperatorClient.GetStringAsync("/metrics");
         Assert.Equal(3, Value(metrics, "candor_store_errors_total"));
         Assert.Equal(1, Value(metrics, "candor_store_failing"));
         Assert.Equal(3, Value(metrics, "candor_http_requests_total{route=\"/v1/apps/{app}/reports\",method=\"POST\",status_class=\"5xx\"}"));
 
         StoreBreaker.RenameRollups(host.DatabasePath, "rollups_away", "rollups");
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
-        Assert.Equal(0, Value(await host.Client.GetStringAsync("/metrics"), "candor_store_failing"));
+        Assert.Equal(0, Value(await host.OperatorClient.GetStringAsync("/metrics"), "candor_store_failing"));
     }
 
     /// <summary>
@@ -88,7 +88,7 @@ public sealed class MetricsTests
         await Send(HttpMethod.Get, "/canary-path-5757/../x?canary-query-5858=1");
         await Send(new HttpMethod("CANARYMETHOD"), "/healthz");
 
-        var metrics = await host.Client.GetStringAsync("/metrics");
+        var metrics = await host.OperatorClient.GetStringAsync("/metrics");
         foreach (var canary in new[] { "canary", "5151", "5252", "5454", "5555", "5656", "5757", "5858", "203.0.113", "127.0.0.77", "127.0.0.1", "linux" })
             Assert.DoesNotContain(canary, metrics, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("route=\"unmatched\"", metrics);
@@ -104,7 +104,7 @@ public sealed class MetricsTests
         await using var host = await CollectorHost.StartAsync();
         await host.PostAsync(TestRegistries.FullBatch);
         await host.Client.GetAsync("/nothing-here");
-        var metrics = await host.Client.GetStringAsync("/metrics");
+        var metrics = await host.OperatorClient.GetStringAsync("/metrics");
 
         var info = new ProcessStartInfo(PromtoolFactAttribute.ExecutablePath, ["check", "metrics"])
         {

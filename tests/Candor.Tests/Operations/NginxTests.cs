@@ -90,7 +90,7 @@ public sealed class NginxTests : IDisposable
             try
             {
                 Assert.Equal(HttpStatusCode.Accepted, await PostUntilAnsweredAsync(client, nginx));
-                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
                 Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode); // scraped on each collector, not through nginx
             }
             finally
@@ -101,7 +101,7 @@ public sealed class NginxTests : IDisposable
             // The restart: nothing listens; nginx's keep-alive connection is dead and a new one is refused.
             for (int i = 0; i < 3; i++)
                 Assert.Equal(HttpStatusCode.BadGateway, await PostAsync(client));
-            Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync("/healthz")).StatusCode);
 
             await using (await CollectorHost.StartAsync(o => o.Urls = [$"http://127.0.0.1:{collectorPort}"], directory: collectorDir))
                 Assert.Equal(HttpStatusCode.Accepted, await PostAsync(client));

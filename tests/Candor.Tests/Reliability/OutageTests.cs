@@ -92,7 +92,7 @@ internal static class OutageScenario
                     kits[i].Clock.Advance(TimeSpan.FromSeconds(5)); // each client's time moves with the retries
                 }
                 host.Clock.Advance(TimeSpan.FromSeconds(5));
-                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await host.Client.GetAsync("/readyz")).StatusCode);
+                Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
             }
             Assert.Equal(0, (await host.Store.ReadRawAsync(TestRegistries.App)).Sum(r => r.Reports));
             Assert.True(refusedAttempts >= clients.Count, "the clients did not keep trying");
@@ -116,7 +116,7 @@ internal static class OutageScenario
             Assert.Equal(clients.Count, raw.Where(r => r.Metric == "system.os").Sum(r => r.Reports));
             Assert.Equal(clients.Count, raw.Where(r => r.Metric == "app.launches").Sum(r => r.Reports));
             Assert.Single(host.Logs.Lines, l => !l.StartsWith("  ") && l.Contains("The store is back:"));
-            Assert.Equal(System.Net.HttpStatusCode.OK, (await host.Client.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await host.OperatorClient.GetAsync("/readyz")).StatusCode);
             output.WriteLine($"outage {outage.TotalSeconds:F0} s (driven clocks): {attempts} upload attempts, {refusedAttempts} answered 503 and retried later; " +
                 $"after recovery {clients.Count} batches stored once each (system.os reports: {raw.Where(r => r.Metric == "system.os").Sum(r => r.Reports)})");
         }

@@ -43,6 +43,7 @@ public sealed class EpochTimeTests : IDisposable
         {
             Database = Path.Combine(_directory, "candor.db"),
             Urls = ["http://127.0.0.1:0"],
+            OperatorUrls = ["http://127.0.0.1:0"],
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml")],
             RateLimitPerAddressPerSecond = 0,
         };

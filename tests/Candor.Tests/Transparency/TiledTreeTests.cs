@@ -98,6 +98,7 @@ public sealed class TiledTreeTests
         public byte[]? ReadBundle(long index) => _bundles.GetValueOrDefault(index);
         public long? LeafIndexOf(byte[] entry) => null;
         public bool IsPending(byte[] entry) => false;
+        public long CountPending() => 0;
         public string? ReadCheckpoint(long? treeSize) => null;
     }
 }

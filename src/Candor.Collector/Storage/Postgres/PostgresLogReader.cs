@@ -23,6 +23,8 @@ internal sealed class PostgresLogReader(NpgsqlConnection connection, long treeSi
 
     public bool IsPending(byte[] entry) => Scalar("SELECT 1 FROM log_pending WHERE entry = @a;", entry) is not null;
 
+    public long CountPending() => (long)Scalar("SELECT count(*) FROM log_pending;")!;
+
     public string? ReadCheckpoint(long? treeSize) => treeSize is { } n
         ? Scalar("SELECT note FROM log_checkpoints WHERE tree_size = @a;", n) as string
         : Scalar("SELECT note FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1;") as string;

@@ -28,6 +28,14 @@ internal sealed class SqliteLogReader(SqliteConnection connection, SqliteTransac
 
     public bool IsPending(byte[] entry) => Scalar(ref _pending, "SELECT 1 FROM log_pending WHERE entry = $a;", entry) is not null;
 
+    public long CountPending()
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = "SELECT count(*) FROM log_pending;";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     public string? ReadCheckpoint(long? treeSize) => treeSize is { } n
         ? Scalar(ref _checkpoint, "SELECT note FROM log_checkpoints WHERE tree_size = $a;", n) as string
         : Scalar(ref _checkpoint, "SELECT note FROM log_checkpoints WHERE tree_size = (SELECT max(tree_size) FROM log_checkpoints) AND $a IS NULL;", DBNull.Value) as string;
