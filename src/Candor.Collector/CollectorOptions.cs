@@ -30,6 +30,13 @@ public sealed class CollectorOptions
         ? "data"
         : Path.GetDirectoryName(Path.GetFullPath(Database)) ?? ".");
 
+    /// <summary>
+    /// The log key's file: <c>Transparency:KeyFile</c>, else <c>log-key.pem</c> in the data directory.
+    /// (It replaced <c>TransparencyOptions.KeyFileFor(database)</c>: a different argument under the same
+    /// signature would have compiled and pointed callers at the wrong file.)
+    /// </summary>
+    public string LogKeyFile() => Transparency.KeyFile ?? Path.Combine(DataDirectoryOrDefault(), "log-key.pem");
+
     /// <summary>Registry files to load (every version ever loaded is also kept in the database).</summary>
     public List<string> RegistryFiles { get; set; } = [];
 

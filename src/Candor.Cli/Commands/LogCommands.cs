@@ -28,7 +28,7 @@ public static class LogCommands
                 var options = ServeCommand.LoadOptions(parse.GetValue(config));
                 if (parse.GetValue(db) is { } d) options.Database = d;
                 if (parse.GetValue(dataDir) is { } dd) options.DataDirectory = dd;
-                var file = options.Transparency.KeyFileFor(options.DataDirectoryOrDefault());
+                var file = options.LogKeyFile();
                 // Never create a key here: a new key printed by mistake would be a new log identity nobody runs.
                 if (!File.Exists(file))
                 {

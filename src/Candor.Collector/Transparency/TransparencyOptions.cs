@@ -38,9 +38,6 @@ public sealed class TransparencyOptions
 
     public string OriginOrDefault() => Origin ?? System.Net.Dns.GetHostName().ToLowerInvariant() + "/candor-log";
 
-    /// <summary>The key file: <see cref="KeyFile"/>, else <c>log-key.pem</c> in <paramref name="dataDirectory"/>.</summary>
-    public string KeyFileFor(string dataDirectory) => KeyFile ?? Path.Combine(dataDirectory, "log-key.pem");
-
     public IEnumerable<string> Validate()
     {
         var origin = OriginOrDefault();

@@ -84,12 +84,12 @@ public sealed class LogKeyCreationTests : IDisposable
     public void The_key_defaults_to_the_data_directory_on_both_engines()
     {
         var sqlite = new Candor.Collector.CollectorOptions { Database = Path.Combine(_dir, "db", "candor.db") };
-        Assert.Equal(Path.Combine(_dir, "db", "log-key.pem"), sqlite.Transparency.KeyFileFor(sqlite.DataDirectoryOrDefault()));
+        Assert.Equal(Path.Combine(_dir, "db", "log-key.pem"), sqlite.LogKeyFile());
         var postgres = new Candor.Collector.CollectorOptions { Database = "Host=db.internal;Database=candor" };
-        Assert.Equal(Path.Combine("data", "log-key.pem"), postgres.Transparency.KeyFileFor(postgres.DataDirectoryOrDefault()));
+        Assert.Equal(Path.Combine("data", "log-key.pem"), postgres.LogKeyFile());
         postgres.DataDirectory = "/var/lib/candor";
-        Assert.Equal(Path.Combine("/var/lib/candor", "log-key.pem"), postgres.Transparency.KeyFileFor(postgres.DataDirectoryOrDefault()));
+        Assert.Equal(Path.Combine("/var/lib/candor", "log-key.pem"), postgres.LogKeyFile());
         postgres.Transparency.KeyFile = "/etc/candor/log-key.pem";
-        Assert.Equal("/etc/candor/log-key.pem", postgres.Transparency.KeyFileFor(postgres.DataDirectoryOrDefault()));
+        Assert.Equal("/etc/candor/log-key.pem", postgres.LogKeyFile());
     }
 }
