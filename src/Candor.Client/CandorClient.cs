@@ -68,6 +68,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, VerifyNextReceiptIfDueAsync);
         lock (_context.Local)
             _gate.EraseIfNotGranted();
+        _gate.Withdrawn += _flusher.ForgetUnsaved;
         _bridge = new MeterBridge(_context.Recorder);
     }
 
@@ -203,7 +204,19 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// batch, oldest first, stopping at the first retryable failure. The background schedule calls this; so
     /// can an app or a test. No lock is held while a request is on the wire.
     /// </summary>
-    public Task<UploadCycle> UploadAsync(CancellationToken cancel = default) => _worker.RunAsync(cancel);
+    /// <remarks>Never throws for a full disk: the cycle answers "local store unavailable" and the next one tries again.</remarks>
+    public async Task<UploadCycle> UploadAsync(CancellationToken cancel = default)
+    {
+        try
+        {
+            return await _worker.RunAsync(cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        {
+            _context.Fault.Failed("an upload", e);
+            return new UploadCycle("local store unavailable", 0, 0, 0, null);
+        }
+    }
 
     /// <summary>
     /// Where this installation stands among all for <paramref name="metric"/>: this period's local value

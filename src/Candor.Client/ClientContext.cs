@@ -18,7 +18,10 @@ internal sealed class ClientContext
         Registry = registry;
         Time = options.TimeProvider;
         Logger = logger;
+        Fault = new StorageFault(logger, options.TimeProvider);
         Store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries, options.TimeProvider);
+        if (Store.OpenError is { } openError)
+            Fault.Failed("opening it", openError);
         if (Store.SetAsideNote is { } note)
             Log(note, LogLevel.Warning);
         Store.SetAsideWhileRunning = message => Log(message, LogLevel.Warning);
@@ -31,6 +34,9 @@ internal sealed class ClientContext
     public TimeProvider Time { get; }
     public ILogger Logger { get; }
     public ClientStore Store { get; }
+
+    /// <summary>Whether the local store is failing to be written (a full disk), logged once per episode.</summary>
+    public StorageFault Fault { get; }
     public PendingOutbox Outbox { get; }
     public Recorder Recorder { get; }
 
@@ -40,6 +46,13 @@ internal sealed class ClientContext
     /// request or an await: an app's UI thread that takes it is never made to wait for a slow collector.
     /// </summary>
     public Lock Local { get; } = new();
+
+    /// <summary>A write to the store went through: ends a storage fault episode with one line in both logs.</summary>
+    public void StoreWritten()
+    {
+        if (Fault.Succeeded() is { } line)
+            Log(line, LogLevel.Warning);
+    }
 
     public DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
 
@@ -54,6 +67,11 @@ internal sealed class ClientContext
     {
         Logger.Log(level, "Candor: {Message}", hostMessage ?? message);
         try { Store.Log(Time.GetUtcNow(), message); }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            // A full disk: one line per episode, not one per log line.
+            Fault.Failed("writing the local log", e);
+        }
         catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
         {
             // The local log is best effort: failing to write it must not turn a handled problem into a crash.

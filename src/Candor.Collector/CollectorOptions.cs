@@ -24,6 +24,26 @@ public sealed class CollectorOptions
     /// </summary>
     public List<string> OperatorUrls { get; set; } = ["http://127.0.0.1:5081"];
 
+    /// <summary>
+    /// Folder of the collector's own files (the transparency log's key, <c>log-key.pem</c>); null: the
+    /// SQLite database's folder, or <c>data</c> under the working directory with PostgreSQL (which has no
+    /// file of its own to sit beside). Collectors that share one PostgreSQL share one log key by pointing
+    /// this at one shared folder (a shared volume): the first to start creates the key, the others use it.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>The folder <see cref="DataDirectory"/> names, or its default for the engine <see cref="Database"/> picks.</summary>
+    public string DataDirectoryOrDefault() => DataDirectory ?? (Postgres.PostgresConnectionString.IsPostgres(Database)
+        ? "data"
+        : Path.GetDirectoryName(Path.GetFullPath(Database)) ?? ".");
+
+    /// <summary>
+    /// The log key's file: <c>Transparency:KeyFile</c>, else <c>log-key.pem</c> in the data directory.
+    /// (It replaced <c>TransparencyOptions.KeyFileFor(database)</c>: a different argument under the same
+    /// signature would have compiled and pointed callers at the wrong file.)
+    /// </summary>
+    public string LogKeyFile() => Transparency.KeyFile ?? Path.Combine(DataDirectoryOrDefault(), "log-key.pem");
+
     /// <summary>Registry files to load (every version ever loaded is also kept in the database).</summary>
     public List<string> RegistryFiles { get; set; } = [];
 

@@ -19,14 +19,16 @@ public static class LogCommands
     {
         var db = new Option<string?>("--db") { Description = "The collector's database, as given to 'candor serve' (the key file sits beside a SQLite file by default)." };
         var config = new Option<string?>("--config") { Description = "The collector's JSON settings file (Transparency:KeyFile, Transparency:Origin)." };
-        var command = new Command("key", "Print the log's verifier key (C2SP signed-note form: name+keyid+key).") { db, config };
+        var dataDir = new Option<string?>("--data-dir") { Description = "The collector's data directory, as given to 'candor serve' (where log-key.pem is by default)." };
+        var command = new Command("key", "Print the log's verifier key (C2SP signed-note form: name+keyid+key).") { db, config, dataDir };
         command.SetAction(parse =>
         {
             try
             {
                 var options = ServeCommand.LoadOptions(parse.GetValue(config));
                 if (parse.GetValue(db) is { } d) options.Database = d;
-                var file = options.Transparency.KeyFileFor(options.Database);
+                if (parse.GetValue(dataDir) is { } dd) options.DataDirectory = dd;
+                var file = options.LogKeyFile();
                 // Never create a key here: a new key printed by mistake would be a new log identity nobody runs.
                 if (!File.Exists(file))
                 {

@@ -1,3 +1,4 @@
+using Candor.Client.LocalStore;
 using Candor.Registry;
 using Microsoft.Extensions.Logging;
 
@@ -46,6 +47,12 @@ internal sealed class ConsentGate
     /// </summary>
     public void Refresh()
     {
+        // A full disk earlier kept an answer from being saved or unsent data from being erased: do it now.
+        // Until the answer is saved, the one in memory stands (the file still holds the older one).
+        if (_saveOwed && !TrySave())
+            return;
+        if (_eraseOwed)
+            TryErase();
         var text = ConsentRecord.ReadText(_context.Options.DataDirectory);
         var record = text == _text ? Record : ConsentRecord.Parse(text);
         var consent = ConsentResolver.Resolve(record, _policyPath, _environment);
@@ -86,17 +93,71 @@ internal sealed class ConsentGate
     }
 
     /// <summary>Persists the user's new answer and applies it; a "no" or a reset erases what was not sent.</summary>
+    /// <remarks>
+    /// Applied in memory first: a "no" holds at once even when the disk is full and the file cannot be
+    /// written; saving (and erasing) is then retried on every <see cref="Refresh"/> until it succeeds.
+    /// </remarks>
     public void Change(ConsentRecord record, string logLine)
     {
-        record.Save(_context.Options.DataDirectory);
-        _text = ConsentRecord.ReadText(_context.Options.DataDirectory);
         Record = record;
         Current = ConsentResolver.Resolve(record, _policyPath, _environment);
         ApplyToRecorder();
+        _saveOwed = true;
+        TrySave();
         if (!Current.IsGranted)
             Withdraw(logLine);
         else
             _context.Log(logLine);
+    }
+
+    private bool _saveOwed, _eraseOwed;
+
+    private bool TrySave()
+    {
+        try
+        {
+            Record.Save(_context.Options.DataDirectory);
+            _text = ConsentRecord.ReadText(_context.Options.DataDirectory);
+            _saveOwed = false;
+            return true;
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            _context.Fault.Failed("saving the user's answer", e);
+            return false;
+        }
+    }
+
+    /// <summary>Erases unsent data; on a full disk, remembers to erase it at the next refresh (nothing is sent meanwhile: consent is not granted).</summary>
+    private void TryErase()
+    {
+        try
+        {
+            _context.Store.EraseUnsent();
+            _eraseOwed = false;
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            _eraseOwed = true;
+            _context.Fault.Failed("erasing unsent data", e);
+        }
+    }
+
+    /// <summary>Tells the worker and the flusher; their bookkeeping writes may fail on a full disk, which must not undo or hide the "no".</summary>
+    private void NotifyWithdrawn()
+    {
+        // Each on its own: one failing must not keep the next (the flusher dropping what waits in memory) from running.
+        foreach (var handler in Withdrawn?.GetInvocationList().Cast<Action>() ?? [])
+        {
+            try
+            {
+                handler();
+            }
+            catch (Exception e) when (StorageFault.IsStorageError(e))
+            {
+                _context.Fault.Failed("forgetting the upload schedule", e);
+            }
+        }
     }
 
     /// <summary>At start-up: a policy installed since the last run, or a damaged consent file, must not leave collected data behind.</summary>
@@ -104,8 +165,8 @@ internal sealed class ConsentGate
     {
         if (!Current.IsGranted)
         {
-            _context.Store.EraseUnsent();
-            Withdrawn?.Invoke();
+            TryErase();
+            NotifyWithdrawn();
         }
     }
 
@@ -119,8 +180,8 @@ internal sealed class ConsentGate
     private void Withdraw(string logLine)
     {
         _context.Recorder.Drain(_context.Today); // discarded: recorded in the instant before the switch
-        _context.Store.EraseUnsent();
-        Withdrawn?.Invoke();
+        TryErase();
+        NotifyWithdrawn();
         _context.Log(logLine);
     }
 

@@ -23,18 +23,46 @@ internal sealed class ClientStore
     public ClientStore(string dataDirectory, int maxHistory, TimeProvider time)
     {
         _time = time;
-        Directory.CreateDirectory(dataDirectory);
         Path = System.IO.Path.Combine(dataDirectory, FileName);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true }.ToString();
         _maxHistory = maxHistory;
         try
         {
-            Initialize();
+            Directory.CreateDirectory(dataDirectory);
+            try
+            {
+                Initialize();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+            {
+                SetAside(e.Message);
+                Initialize();
+            }
+            _initialized = true;
         }
-        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            SetAside(e.Message);
+            // A full disk at start-up must not stop the app: the store opens on first use once it can.
+            OpenError = e;
+        }
+    }
+
+    private volatile bool _initialized;
+
+    /// <summary>Set when the store could not be opened at start-up (a full disk); every use tries again.</summary>
+    public Exception? OpenError { get; private set; }
+
+    private void EnsureInitialized()
+    {
+        if (_initialized)
+            return;
+        lock (_recovery)
+        {
+            if (_initialized)
+                return;
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
             Initialize();
+            _initialized = true;
         }
     }
 
@@ -53,6 +81,7 @@ internal sealed class ClientStore
     /// </summary>
     public T Use<T>(Func<SqliteConnection, T> work)
     {
+        EnsureInitialized();
         try
         {
             using var c = Open();

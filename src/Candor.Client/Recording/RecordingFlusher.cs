@@ -15,6 +15,22 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
     private DateOnly _lastFlushDay = context.Today;
     private DateOnly? _activeDay;
 
+    /// <summary>
+    /// Deltas a failed write left behind (a full disk), oldest first, written before the next ones: the
+    /// store merges them in order, so counts, flags and latest quantities come out as if written in time.
+    /// Bounded by <see cref="MaxUnsaved"/>; dropped on a "no" (<see cref="ForgetUnsaved"/>).
+    /// </summary>
+    private List<Observation> _unsaved = [];
+
+    /// <summary>At most this many unsaved deltas are kept in memory (one flush adds one per recorded value at most).</summary>
+    internal const int MaxUnsaved = 20_000;
+
+    private bool _discardOwed;
+
+    /// <summary>
+    /// Never throws for a storage fault (a full disk): what was recorded stays in memory and is written by a
+    /// later flush, once the store can be written again. The fault is logged once per episode.
+    /// </summary>
     public void Flush()
     {
         consent.Refresh();
@@ -23,11 +39,14 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
         var deltas = context.Recorder.Drain(_lastFlushDay);
         var today = context.Today;
         if (today != _lastFlushDay)
-            DiscardTooOld(today);
+            _discardOwed = true;
         _lastFlushDay = today;
         // A record racing a revocation may have reached a slot after it was switched off: never keep it.
         if (!consent.IsGranted)
+        {
+            _unsaved.Clear();
             return;
+        }
         var registry = context.Registry;
         if (context.Options.RecordActivity && _activeDay != today && registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && consent.Allowed(active))
         {
@@ -37,8 +56,29 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
                 deltas.Add(new Observation(week.Name, PeriodKey.WeekOf(today).ToString(), "", 1));
             _activeDay = today;
         }
-        context.Store.Add(deltas.Where(d => registry.FindMetric(d.Metric) is { } m && consent.Allowed(m)).ToList(), registry);
+        // Unsaved deltas are filtered again: a metric switched off since must not be written after all.
+        var write = _unsaved.Concat(deltas).Where(d => registry.FindMetric(d.Metric) is { } m && consent.Allowed(m)).ToList();
+        try
+        {
+            if (_discardOwed)
+            {
+                DiscardTooOld(today);
+                _discardOwed = false;
+            }
+            context.Store.Add(write, registry);
+            _unsaved = [];
+            if (write.Count > 0)
+                context.StoreWritten();
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            _unsaved = write.Count > MaxUnsaved ? write[^MaxUnsaved..] : write;
+            context.Fault.Failed("writing what was recorded", e);
+        }
     }
+
+    /// <summary>A "no": what waited in memory for the disk is erased with the rest.</summary>
+    public void ForgetUnsaved() => _unsaved = [];
 
     /// <summary>The consent changed: today's activity is marked again once it is granted again.</summary>
     public void ForgetActivity() => _activeDay = null;

@@ -112,6 +112,11 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         try { await work().ConfigureAwait(false); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        {
+            // A full disk: one warning per episode, not an error every tick; the next tick tries again.
+            context.Fault.Failed("background work", e);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A metrics library must never take the app down; the reason goes to the local log.

@@ -261,11 +261,12 @@ internal sealed class UploadWorker
     /// <summary>Nothing is pending any more: forget the schedule, and stop a request in flight (its batch was just erased).</summary>
     private void OnConsentWithdrawn()
     {
-        _context.Store.SetState(NextAttemptKey, null);
-        _context.Store.SetState(FailuresKey, null);
+        // Stop first: on a full disk the state writes below throw, and the request must stop regardless.
         if (Volatile.Read(ref _inFlight) is { } inFlight)
             // Asynchronously: the request's continuations must not run inline on the caller's thread, inside the lock.
             _ = CancelQuietlyAsync(inFlight);
+        _context.Store.SetState(NextAttemptKey, null);
+        _context.Store.SetState(FailuresKey, null);
     }
 
     private static async Task CancelQuietlyAsync(CancellationTokenSource source)

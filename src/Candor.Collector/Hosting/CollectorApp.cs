@@ -109,7 +109,7 @@ public static class CollectorApp
             if (options.Transparency.Enabled)
             {
                 var origin = options.Transparency.OriginOrDefault();
-                builder.Services.AddSingleton(new LogSigner(origin, LogKey.LoadOrCreate(options.Transparency.KeyFileFor(options.Database), origin)));
+                builder.Services.AddSingleton(new LogSigner(origin, LogKey.LoadOrCreate(options.LogKeyFile(), origin)));
                 builder.Services.AddSingleton<EpochSealer>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<EpochSealer>());
             }

@@ -30,9 +30,15 @@ public sealed class StorageRewriter(IReportStore store, CollectorOptions options
                         Interlocked.Increment(ref _rewrites);
                     first = false;
                 }
+                catch (RewriteSkippedException e)
+                {
+                    // Not enough room: nothing was written, ingest goes on; the next tick measures again.
+                    log.LogWarning("Skipped rewriting the store in key order: {Reason}. Ingest is unaffected; cells written since the last rewrite stay in write order on disk until a rewrite fits (free space; docs/operations.md, \"Disk full\").", e.Message);
+                }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // A full disk or a store outage: the next tick tries again, ingest is unaffected.
+                    // A store outage or an I/O error: the next tick tries again; the store has emptied
+                    // the WAL whatever failed, so ingest is unaffected.
                     log.LogWarning("Rewriting the store in key order failed: {Error}", e.Message);
                 }
             }

@@ -19,7 +19,8 @@ public sealed class TransparencyOptions
     public string? Origin { get; set; }
 
     /// <summary>The log's ECDSA P-256 signing key (PKCS#8 PEM), created with mode 0600 on first start when
-    /// missing; null: <c>log-key.pem</c> beside the SQLite database (or in <c>data/</c> for PostgreSQL).</summary>
+    /// missing; null: <c>log-key.pem</c> in the collector's data directory (<see cref="CollectorOptions.DataDirectory"/>:
+    /// beside the SQLite database, or <c>data/</c> with PostgreSQL).</summary>
     public string? KeyFile { get; set; }
 
     /// <summary>Seconds between epochs: how long new commitments wait before they are shuffled into the log.</summary>
@@ -37,10 +38,6 @@ public sealed class TransparencyOptions
 
     public string OriginOrDefault() => Origin ?? System.Net.Dns.GetHostName().ToLowerInvariant() + "/candor-log";
 
-    public string KeyFileFor(string database) => KeyFile ?? (Postgres.PostgresConnectionString.IsPostgres(database)
-        ? Path.Combine("data", "log-key.pem")
-        : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(database)) ?? ".", "log-key.pem"));
-
     public IEnumerable<string> Validate()
     {
         var origin = OriginOrDefault();
@@ -51,5 +48,5 @@ public sealed class TransparencyOptions
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"Enabled={Enabled}, Origin={OriginOrDefault()}, KeyFile={KeyFile ?? "(beside the database)"}, EpochSeconds={EpochSeconds}, MinEpochBatches={MinEpochBatches}");
+        $"Enabled={Enabled}, Origin={OriginOrDefault()}, KeyFile={KeyFile ?? "(log-key.pem in DataDirectory)"}, EpochSeconds={EpochSeconds}, MinEpochBatches={MinEpochBatches}");
 }

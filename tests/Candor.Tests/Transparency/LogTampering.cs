@@ -34,7 +34,7 @@ internal static class LogTampering
         for (int i = 0; i < size; i++)
             tree.AppendEntry(bundle.AsSpan(i * LogEntry.Size, LogEntry.Size));
         using var key = ECDsa.Create();
-        key.ImportFromPem(File.ReadAllText(host.Options.Transparency.KeyFileFor(host.Options.Database)));
+        key.ImportFromPem(File.ReadAllText(host.Options.LogKeyFile()));
         var note = SignedNote.Sign(new Checkpoint(host.Options.Transparency.OriginOrDefault(), (ulong)size, tree.RootHash(size)).ToNoteText(),
             EcdsaNoteKey.ForSigning(host.Options.Transparency.OriginOrDefault(), key));
         Execute(c, tx, "UPDATE log_checkpoints SET note = $a WHERE tree_size = $b;", note, size);

@@ -726,6 +726,21 @@ public sealed class SqliteReportStore : IReportStore
         return await r.ReadAsync() && r.GetInt64(0) == 0;
     }
 
+    /// <summary>Off only in tests: lets a rewrite start without room, to show the WAL is emptied after it fails.</summary>
+    internal bool MeasureSpaceBeforeRewrite { get; set; } = true;
+
+    /// <summary><see cref="TruncateWalAsync"/> where a failure must not hide the error being handled; the next purge, rewrite or checkpoint tries again.</summary>
+    private static async Task TruncateWalQuietlyAsync(SqliteConnection writer)
+    {
+        try
+        {
+            await TruncateWalAsync(writer);
+        }
+        catch (SqliteException)
+        {
+        }
+    }
+
     public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
     {
         var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
@@ -734,14 +749,35 @@ public sealed class SqliteReportStore : IReportStore
         {
             if (!force && _writesSinceRewrite == 0)
                 return false;
+            // Never started without room: a VACUUM that fills the disk fails, and the disk it filled
+            // wedged ingest again after it had healed (RewriteSpace names the estimate).
+            if (MeasureSpaceBeforeRewrite && await RewriteSpace.MeasureAsync(writer, Path) is { Fits: false } space)
+                throw new RewriteSkippedException(space.Describe());
             // VACUUM copies every table into a fresh database image in primary-key order and writes it
             // back over the file (truncating what is left): cells sit in key order in consecutive pages,
             // with no free page or freed cell left behind. The WAL, which now holds that image, is then
             // emptied. Ingest waits on the write lock meanwhile (its queue absorbs the pause; 503 when full).
-            await Exec(writer, "VACUUM;");
-            await TruncateWalAsync(writer);
-            _writesSinceRewrite = 0;
-            return true;
+            // Empty the WAL first, so the file already holds every committed page. A VACUUM that fails
+            // leaves only its own uncommitted frames in the WAL, which the checkpoint below drops without
+            // copying anything. Committed frames left in the WAL would have to be copied into the file first,
+            // growing it, and on the disk the failed VACUUM just filled that fails too (SQLITE_FULL):
+            // the wedge this guards against. A long read can keep the WAL from being emptied: then wait
+            // for the next interval rather than risk it.
+            if (!await TruncateWalAsync(writer))
+                throw new RewriteSkippedException("the WAL could not be emptied first (a long read held it), and a VACUUM failing on top of it could leave the disk full");
+            try
+            {
+                await Exec(writer, "VACUUM;");
+                _writesSinceRewrite = 0;
+                return true;
+            }
+            finally
+            {
+                // Whatever happened: a VACUUM that failed half-way (disk full after all, an I/O error)
+                // leaves a WAL as large as what it wrote, and on a nearly full disk that WAL is the space
+                // every later commit needs.
+                await TruncateWalQuietlyAsync(writer);
+            }
         }
         finally
         {
@@ -783,11 +819,11 @@ public sealed class SqliteReportStore : IReportStore
                 // Leave one tidy file in key order: a stopped collector's file is what gets copied around.
                 try
                 {
-                    if (_writesSinceRewrite > 0)
+                    if (_writesSinceRewrite > 0 && (!MeasureSpaceBeforeRewrite || (await RewriteSpace.MeasureAsync(_writer, Path)).Fits))
                         await Exec(_writer, "VACUUM;");
-                    await Exec(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
                 }
-                catch (SqliteException) { }
+                catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException) { }
+                await TruncateWalQuietlyAsync(_writer);
                 await _writer.DisposeAsync();
                 _writer = null;
             }
