@@ -57,7 +57,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _consent = new ConsentController(_context, _gate, _flusher);
         if (options.CollectorUrl is { } url)
             _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
-                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted) : null,
+                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
+                    message => _context.Log(message, LogLevel.Warning)) : null,
                 () => AnnouncedGatewayKeys.Read(_context.Store));
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);

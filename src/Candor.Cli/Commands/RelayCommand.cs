@@ -12,7 +12,9 @@ public static class RelayCommand
     {
         var gateway = new Option<string?>("--gateway") { Description = "The gateway URL, e.g. https://metrics.example.org/.well-known/ohttp-gateway." };
         var urls = new Option<string[]>("--urls") { Description = "Addresses to listen on (default: http://127.0.0.1:5090).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("relay", "Run an Oblivious HTTP relay that forwards sealed requests to one gateway and keeps no addresses.") { gateway, urls };
+        var directory = new Option<string?>("--issuer-directory") { Description = "The token issuer's directory URL, served from the key cache (default: on the gateway's host)." };
+        var cache = new Option<int?>("--key-cache-minutes") { Description = "How long every client gets the same copy of the gateway keys and issuer directory (default: 60)." };
+        var command = new Command("relay", "Run an Oblivious HTTP relay that forwards sealed requests to one gateway and keeps no addresses.") { gateway, urls, directory, cache };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new RelayOptions();
@@ -26,6 +28,16 @@ public static class RelayCommand
                 options.Gateway = uri;
             }
             if (parse.GetValue(urls) is { Length: > 0 } u) options.Urls = [.. u];
+            if (parse.GetValue(directory) is { } d)
+            {
+                if (!Uri.TryCreate(d, UriKind.Absolute, out var uri))
+                {
+                    Console.Error.WriteLine($"candor relay: --issuer-directory: '{d}' is not an absolute URL.");
+                    return 1;
+                }
+                options.IssuerDirectory = uri;
+            }
+            if (parse.GetValue(cache) is { } minutes) options.KeyCacheDuration = TimeSpan.FromMinutes(minutes);
             try
             {
                 await using var app = RelayApp.Build(options);

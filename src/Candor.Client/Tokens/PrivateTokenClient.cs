@@ -5,7 +5,9 @@ internal static class PrivateTokenClient
 {
     /// <param name="transport">How reports travel (through the relay with <c>ohttp</c>).</param>
     /// <param name="network">How the device reaches the issuer: never through the relay (the issuer must count per address).</param>
-    public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed)
+    /// <param name="log">The device's log (a token key that fails the consistency check is written there).</param>
+    public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed,
+        Action<string>? log = null)
     {
         var handler = new PrivateTokenHandler(transport, new TokenWallet(storePath), new TokenRefillOptions
         {
@@ -14,7 +16,8 @@ internal static class PrivateTokenClient
             Issuer = options.TokenIssuer,
             Target = options.TokenWalletSize,
             RefillInterval = options.TokenRefillInterval,
-        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network);
+            Directory = options.Ohttp?.EffectiveTokenDirectoryUrl, // the relay's shared copy: the consistency route
+        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network, network, log);
         if (options.BackgroundWork)
             handler.Start();
         return handler;

@@ -19,16 +19,22 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     private readonly Func<bool> _allowed;
     private readonly Random _random;
     private readonly HttpMessageHandler? _issuerTransport;
+    private readonly HttpMessageHandler? _directoryTransport;
+    private readonly Action<string>? _log;
     private readonly Lock _lock = new();
     private ITimer? _timer;
 
     /// <param name="allowed">The consent gate: no token is fetched while it says no (privacy invariant 10).</param>
     /// <param name="issuerTransport">How to reach the issuer when it is not the way reports travel (the network under the ohttp layer); null: <paramref name="inner"/>.</param>
+    /// <param name="directoryTransport">How to reach <see cref="TokenRefillOptions.Directory"/> (the network under the ohttp layer); null: the issuer's way.</param>
+    /// <param name="log">The device's log: a token key that fails the consistency check is written there.</param>
     public PrivateTokenHandler(HttpMessageHandler inner, TokenWallet wallet, TokenRefillOptions options, TimeProvider time, Func<bool> allowed, Random? random = null,
-        HttpMessageHandler? issuerTransport = null)
+        HttpMessageHandler? issuerTransport = null, HttpMessageHandler? directoryTransport = null, Action<string>? log = null)
         : base(inner)
     {
         _issuerTransport = issuerTransport;
+        _directoryTransport = directoryTransport;
+        _log = log;
         _wallet = wallet;
         _options = options;
         _time = time;
@@ -71,14 +77,28 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
                 ScheduleNext();
     }
 
-    /// <summary>One refill now, if consent allows and the wallet is below its target; returns the tokens added.</summary>
+    /// <summary>
+    /// One refill now, if consent allows and the wallet is below its target; returns the tokens added. A token
+    /// key that fails the consistency check adds none and is written to the device's log.
+    /// </summary>
     public async Task<int> RefillAsync(CancellationToken cancel = default)
     {
         if (!_allowed() || _wallet.Available >= _options.Target)
             return 0;
         using var http = new HttpClient(InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         using var issuerHttp = _issuerTransport is null ? null : new HttpClient(_issuerTransport, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp).ConfigureAwait(false);
+        using var directoryHttp = _options.Directory is null ? null
+            : new HttpClient(_directoryTransport ?? _issuerTransport ?? InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        try
+        {
+            return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp,
+                directoryHttp is null ? null : (_options.Directory!, directoryHttp)).ConfigureAwait(false);
+        }
+        catch (TokenKeyInconsistentException e)
+        {
+            _log?.Invoke(e.Message);
+            return 0;
+        }
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
