@@ -91,8 +91,8 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
             : new HttpClient(_directoryTransport ?? _issuerTransport ?? InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         try
         {
-            return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp,
-                directoryHttp is null ? null : (_options.Directory!, directoryHttp)).ConfigureAwait(false);
+            (Uri, HttpClient)? directory = directoryHttp is null ? null : (_options.Directory!, directoryHttp);
+            return await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp, directory).ConfigureAwait(false);
         }
         catch (TokenKeyInconsistentException e)
         {
