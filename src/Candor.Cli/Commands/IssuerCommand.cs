@@ -16,7 +16,7 @@ public static class IssuerCommand
         var name = new Option<string?>("--issuer-name") { Description = "issuer_name in the collectors' challenge (default: candor-issuer)." };
         var budget = new Option<int?>("--budget") { Description = "Tokens per client address per period (default: 32)." };
         var period = new Option<int?>("--period-hours") { Description = "Length of a budget period in hours (default: 24)." };
-        var lifetime = new Option<int?>("--key-lifetime-days") { Description = "Days before the issuer rotates to a new key (default: 30)." };
+        var lifetime = new Option<int?>("--key-lifetime-days") { Description = "Days before the issuer rotates to a new key (default: 7; the previous key stays accepted for one more lifetime)." };
         var proxies = new Option<string[]>("--trusted-proxy") { Description = "Address or CIDR range of a reverse proxy whose X-Forwarded-For is believed.", AllowMultipleArgumentsPerToken = true };
         var db = new Option<string?>("--db") { Description = "Where issuance budgets are kept (SQLite path or PostgreSQL connection string; default: issuer.db in the key folder). Give every issuer process the same one." };
         var command = new Command("issuer", "Run the Privacy Pass token issuer on its own.") { keys, urls, name, budget, period, lifetime, proxies, db };
