@@ -16,9 +16,10 @@ public static class IssuerCommand
         var name = new Option<string?>("--issuer-name") { Description = "issuer_name in the collectors' challenge (default: candor-issuer)." };
         var budget = new Option<int?>("--budget") { Description = "Tokens per client address per period (default: 32)." };
         var period = new Option<int?>("--period-hours") { Description = "Length of a budget period in hours (default: 24)." };
-        var lifetime = new Option<int?>("--key-lifetime-days") { Description = "Days before the issuer rotates to a new key (default: 30)." };
+        var lifetime = new Option<int?>("--key-lifetime-days") { Description = "Days before the issuer rotates to a new key (default: 7; the previous key stays accepted for one more lifetime)." };
         var proxies = new Option<string[]>("--trusted-proxy") { Description = "Address or CIDR range of a reverse proxy whose X-Forwarded-For is believed.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("issuer", "Run the Privacy Pass token issuer on its own.") { keys, urls, name, budget, period, lifetime, proxies };
+        var db = new Option<string?>("--db") { Description = "Where issuance budgets are kept (SQLite path or PostgreSQL connection string; default: issuer.db in the key folder). Give every issuer process the same one." };
+        var command = new Command("issuer", "Run the Privacy Pass token issuer on its own.") { keys, urls, name, budget, period, lifetime, proxies, db };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new PrivacyPassOptions { KeyDirectory = parse.GetValue(keys), Issuer = true };
@@ -30,14 +31,14 @@ public static class IssuerCommand
             var listen = parse.GetValue(urls) is { Length: > 0 } u ? u : ["http://127.0.0.1:5090"];
             try
             {
-                await using var app = IssuerApp.Build(options, listen);
+                await using var app = IssuerApp.Build(options, listen, database: parse.GetValue(db));
                 Console.WriteLine($"Candor token issuer on {string.Join(", ", listen)} (keys in {options.KeyDirectory}, {options.IssuanceBudget} tokens per address per {options.IssuancePeriodHours} h)");
                 await app.StartAsync(cancellationToken);
                 await app.WaitForShutdownAsync(cancellationToken);
                 return 0;
             }
             catch (Exception e) when (e is CollectorConfigurationException or IOException or UnauthorizedAccessException
-                                          or CryptographicException or ArgumentException or FormatException)
+                                          or CryptographicException or ArgumentException or FormatException or Npgsql.NpgsqlException or Microsoft.Data.Sqlite.SqliteException)
             {
                 Console.Error.WriteLine($"candor issuer: {e.Message.ReplaceLineEndings(" ")}");
                 return 1;

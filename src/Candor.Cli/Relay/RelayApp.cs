@@ -14,8 +14,9 @@ namespace Candor.Cli.Relay;
 /// nothing of the client's (no header, no address, no Forwarded/X-Forwarded-For), then hands the
 /// gateway's <c>message/ohttp-res</c> back. It cannot read either: the content is sealed to the
 /// gateway's key. It keeps no log of requests or addresses (the collector's logging filters apply).
-/// GET <c>/.well-known/ohttp-gateway</c> is passed through too, so a client can fetch the gateway's key
-/// configuration without telling the gateway who asks (which is what lets it check key consistency).
+/// GET <c>/.well-known/ohttp-gateway</c> and <c>/.well-known/private-token-issuer-directory</c> are served
+/// from a cache every client shares (<see cref="KeyDocumentCache"/>): the route by which clients check that
+/// they all get the same gateway and token keys, without telling the operator who asks.
 /// </summary>
 public static class RelayApp
 {
@@ -57,7 +58,11 @@ public static class RelayApp
         // Typed as Func<..., Task<IResult>>: a bare (HttpContext) => Task lambda would bind as a
         // RequestDelegate and its result would be dropped (an empty 200 for every request).
         app.MapPost("/", (Func<HttpContext, Task<IResult>>)(http => ForwardAsync(http, client, options)));
-        app.MapGet("/.well-known/ohttp-gateway", (Func<HttpContext, Task<IResult>>)(http => ForwardKeysAsync(http, client, options)));
+        // Key documents come from a cache every client shares (KeyDocumentCache): the consistency route.
+        var gatewayKeys = new KeyDocumentCache(client, new Uri(options.Gateway!, "/.well-known/ohttp-gateway"), OhttpMediaTypes.Keys, options.KeyCacheDuration, options.Clock);
+        var issuerDirectory = new KeyDocumentCache(client, options.EffectiveIssuerDirectory, "application/private-token-issuer-directory", options.KeyCacheDuration, options.Clock);
+        app.MapGet("/.well-known/ohttp-gateway", (Func<HttpContext, Task<IResult>>)(http => gatewayKeys.GetAsync(http.RequestAborted)));
+        app.MapGet("/.well-known/private-token-issuer-directory", (Func<HttpContext, Task<IResult>>)(http => issuerDirectory.GetAsync(http.RequestAborted)));
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         return app;
     }
@@ -81,12 +86,6 @@ public static class RelayApp
         var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
         forward.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
         return await RelayAnswerAsync(client, forward, http.RequestAborted);
-    }
-
-    private static Task<IResult> ForwardKeysAsync(HttpContext http, HttpClient client, RelayOptions options)
-    {
-        var keysUrl = new Uri(options.Gateway!, "/.well-known/ohttp-gateway");
-        return RelayAnswerAsync(client, new HttpRequestMessage(HttpMethod.Get, keysUrl), http.RequestAborted);
     }
 
     private static async Task<IResult> RelayAnswerAsync(HttpClient client, HttpRequestMessage forward, CancellationToken cancellationToken)

@@ -26,6 +26,24 @@ public sealed class RelayOptions
     /// <summary>Seconds a client refused for <see cref="MaxHeldRequests"/> is told to wait.</summary>
     public int RetryAfterSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// The issuer's token directory, served to clients from the relay's cache (key consistency for token
+    /// keys); default: <c>/.well-known/private-token-issuer-directory</c> on the gateway's host.
+    /// </summary>
+    public Uri? IssuerDirectory { get; set; }
+
+    /// <summary>
+    /// How long the relay serves one copy of the gateway's key configuration and of the issuer directory to
+    /// every client before fetching them again (docs/ohttp.md, "Key consistency"): the window within which
+    /// the operator cannot give different devices different keys.
+    /// </summary>
+    public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The relay's clock (the key cache's windows); tests drive it by hand.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    internal Uri EffectiveIssuerDirectory => IssuerDirectory ?? new Uri(Gateway!, "/.well-known/private-token-issuer-directory");
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -42,6 +60,10 @@ public sealed class RelayOptions
             errors.Add($"--gateway-timeout: {GatewayTimeout.TotalSeconds} s is outside 1..300 seconds.");
         if (MaxHeldRequests is < 1 or > 1_000_000) errors.Add($"--max-held: {MaxHeldRequests} is outside 1..1000000.");
         if (RetryAfterSeconds is < 1 or > 3600) errors.Add($"RetryAfterSeconds: {RetryAfterSeconds} is outside 1..3600.");
+        if (IssuerDirectory is { } d && (!d.IsAbsoluteUri || d.Scheme is not ("https" or "http")))
+            errors.Add($"--issuer-directory: {d} is not an http(s) URL.");
+        if (KeyCacheDuration < TimeSpan.FromMinutes(1) || KeyCacheDuration > TimeSpan.FromDays(7))
+            errors.Add($"KeyCacheDuration: {KeyCacheDuration} is outside 1 minute..7 days (shorter lets the operator vary keys between checks; longer delays rotations).");
         if (MaxBodyBytes is < 1024 or > 16 * 1024 * 1024) errors.Add($"MaxBodyBytes: {MaxBodyBytes} is outside 1024..16777216.");
         return errors;
     }

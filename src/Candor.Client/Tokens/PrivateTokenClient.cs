@@ -5,6 +5,7 @@ internal static class PrivateTokenClient
 {
     /// <param name="transport">How reports travel (through the relay with <c>ohttp</c>).</param>
     /// <param name="network">How the device reaches the issuer: never through the relay (the issuer must count per address).</param>
+    /// <param name="log">The device's log: refill failures (once per episode, warning = true) and token keys that fail the consistency check.</param>
     public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed,
         Action<string, bool>? log = null)
     {
@@ -15,7 +16,9 @@ internal static class PrivateTokenClient
             Issuer = options.TokenIssuer,
             Target = options.TokenWalletSize,
             RefillInterval = options.TokenRefillInterval,
-        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network) { Log = log };
+            Directory = options.Ohttp?.EffectiveTokenDirectoryUrl, // the relay's shared copy: the consistency route
+        }, options.TimeProvider, allowed, options.Random, ReferenceEquals(network, transport) ? null : network, network,
+            log is null ? null : message => log(message, true)) { Log = log };
         if (options.BackgroundWork)
             handler.Start();
         return handler;

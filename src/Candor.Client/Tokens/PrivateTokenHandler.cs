@@ -19,6 +19,8 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     private readonly Func<bool> _allowed;
     private readonly Random _random;
     private readonly HttpMessageHandler? _issuerTransport;
+    private readonly HttpMessageHandler? _directoryTransport;
+    private readonly Action<string>? _log;
     private readonly Lock _lock = new();
     private ITimer? _timer;
     private int _failing;
@@ -28,11 +30,15 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
 
     /// <param name="allowed">The consent gate: no token is fetched while it says no (privacy invariant 10).</param>
     /// <param name="issuerTransport">How to reach the issuer when it is not the way reports travel (the network under the ohttp layer); null: <paramref name="inner"/>.</param>
+    /// <param name="directoryTransport">How to reach <see cref="TokenRefillOptions.Directory"/> (the network under the ohttp layer); null: the issuer's way.</param>
+    /// <param name="log">The device's log: a token key that fails the consistency check is written there.</param>
     public PrivateTokenHandler(HttpMessageHandler inner, TokenWallet wallet, TokenRefillOptions options, TimeProvider time, Func<bool> allowed, Random? random = null,
-        HttpMessageHandler? issuerTransport = null)
+        HttpMessageHandler? issuerTransport = null, HttpMessageHandler? directoryTransport = null, Action<string>? log = null)
         : base(inner)
     {
         _issuerTransport = issuerTransport;
+        _directoryTransport = directoryTransport;
+        _log = log;
         _wallet = wallet;
         _options = options;
         _time = time;
@@ -79,6 +85,7 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
     /// One refill now, if consent allows and the wallet is below its target; returns the tokens added.
     /// Throws when the collector or issuer cannot be reached or answers nonsense; that, and an issuer that
     /// refuses every token, is a refill failure, logged once per run of failures (<see cref="RefillFailureEpisode"/>).
+    /// A token key that fails the consistency check adds none and is written to the device's log.
     /// </summary>
     public async Task<int> RefillAsync(CancellationToken cancel = default)
     {
@@ -88,10 +95,19 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
         // Not disposed: disposing a DelegatingHandler would dispose the transport under it, which the client owns.
         var issuerAnswers = new IssuerAnswerWatch(_issuerTransport ?? InnerHandler!);
         using var issuerHttp = new HttpClient(issuerAnswers, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
+        using var directoryHttp = _options.Directory is null ? null
+            : new HttpClient(_directoryTransport ?? _issuerTransport ?? InnerHandler!, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
         int added;
         try
         {
-            added = await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp).ConfigureAwait(false);
+            (Uri, HttpClient)? directory = directoryHttp is null ? null : (_options.Directory!, directoryHttp);
+            added = await _wallet.FillAsync(http, _options.Collector, _options.App, _options.Target, _options.Issuer, cancel, issuerHttp, directory).ConfigureAwait(false);
+        }
+        catch (TokenKeyInconsistentException e)
+        {
+            // Not a refill failure to retry quietly: the device refuses the key, and says so every time.
+            _log?.Invoke(e.Message);
+            return 0;
         }
         catch (Exception e) when (RefillFailureEpisode.IsRefillFailure(e, cancel))
         {

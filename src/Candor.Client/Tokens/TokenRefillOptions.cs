@@ -11,6 +11,12 @@ internal sealed class TokenRefillOptions
     /// <summary>The issuer, when it is not the collector itself.</summary>
     public Uri? Issuer { get; set; }
 
+    /// <summary>
+    /// The consistency route for the issuer directory: the relay's shared cache with <c>ohttp</c>
+    /// (<see cref="Transport.OhttpTransportOptions.TokenDirectoryUrl"/>); null: the issuer's own directory.
+    /// </summary>
+    public Uri? Directory { get; set; }
+
     /// <summary>Tokens to hold: enough for the uploads between two refills, well under the issuer's budget.</summary>
     public int Target { get; set; } = 4;
 

@@ -93,25 +93,37 @@ internal sealed class TokenWallet
 
     /// <summary>
     /// Tops the wallet up to <paramref name="target"/> tokens: the collector's challenge and key
-    /// (<c>GET /v1/apps/{app}/token-challenge</c>), then one blinded request per token to the issuer the
-    /// collector's directory names. Returns how many were added; stops at the first refusal (budget spent).
-    /// Throws <see cref="HttpRequestException"/> when the collector or issuer cannot be reached.
+    /// (<c>GET /v1/apps/{app}/token-challenge</c>), checked against the issuer directory's current key
+    /// (<see cref="TokenKeyConsistency"/>), then one blinded request per token to the issuer the directory
+    /// names. Returns how many were added; stops at the first refusal (budget spent).
+    /// Throws <see cref="HttpRequestException"/> when the collector or issuer cannot be reached, and
+    /// <see cref="TokenKeyInconsistentException"/> when the key fails the consistency check.
     /// </summary>
     /// <param name="http">For the collector's challenge (through the relay with <c>ohttp</c>).</param>
     /// <param name="issuerHttp">For the issuer, when it must be reached another way than <paramref name="http"/>.</param>
-    public async Task<int> FillAsync(HttpClient http, Uri collector, string app, int target, Uri? issuer = null, CancellationToken cancel = default, HttpClient? issuerHttp = null)
+    /// <param name="directory">The consistency route: where every device gets the same issuer directory (the relay's
+    /// cache with <c>ohttp</c>) and how to reach it; null: the issuer's own directory, which checks the challenge
+    /// against the issuer but not the issuer against other devices' view (no relay, no consistency route).</param>
+    public async Task<int> FillAsync(HttpClient http, Uri collector, string app, int target, Uri? issuer = null, CancellationToken cancel = default, HttpClient? issuerHttp = null,
+        (Uri Url, HttpClient Http)? directory = null)
     {
         using var challengeDoc = JsonDocument.Parse(await http.GetStringAsync(new Uri(collector, $"v1/apps/{Uri.EscapeDataString(app)}/token-challenge"), cancel).ConfigureAwait(false));
         var root = challengeDoc.RootElement;
         if (root.GetProperty("mode").GetString() == "off" || root.GetProperty("token_key").ValueKind != JsonValueKind.String)
             return 0;
         var challenge = TokenChallenge.Decode(Decode(root.GetProperty("challenge").GetString()!));
-        var key = RsaPublicKey.FromSpki(Decode(root.GetProperty("token_key").GetString()!));
+        var challengeKey = Decode(root.GetProperty("token_key").GetString()!);
 
         var issuerBase = issuer ?? collector;
         var toIssuer = issuerHttp ?? http;
-        using var directory = JsonDocument.Parse(await toIssuer.GetStringAsync(new Uri(issuerBase, ".well-known/private-token-issuer-directory"), cancel).ConfigureAwait(false));
-        var requestUri = new Uri(issuerBase, directory.RootElement.GetProperty("issuer-request-uri").GetString()!);
+        var (directoryUrl, directoryHttp) = directory ?? (new Uri(issuerBase, ".well-known/private-token-issuer-directory"), toIssuer);
+        using var directoryDoc = JsonDocument.Parse(await directoryHttp.GetStringAsync(directoryUrl, cancel).ConfigureAwait(false));
+        var (requestPath, currentKey, refusal) = TokenKeyConsistency.ReadDirectory(directoryDoc.RootElement);
+        refusal ??= TokenKeyConsistency.CheckChallengeKey(challengeKey, currentKey!);
+        if (refusal is not null)
+            throw new TokenKeyInconsistentException(refusal);
+        var key = RsaPublicKey.FromSpki(currentKey!);
+        var requestUri = new Uri(issuerBase, requestPath ?? throw new FormatException("The issuer directory names no issuer-request-uri."));
 
         int added = 0;
         while (Available < target)

@@ -11,8 +11,9 @@ namespace Candor.Client.Transport;
 /// nothing), and is POSTed to the relay through the inner handler (direct, or the SOCKS5/Tor
 /// transport); the sealed answer is opened back into a normal response. Only the headers the
 /// collector needs go inside the seal. Before first use, and again after each recheck interval, the
-/// gateway's served configuration is fetched (through the relay by default) and must match a shipped
-/// one byte for byte, or nothing is sent (<see cref="OhttpKeyMismatchException"/>).
+/// gateway's served configuration is fetched from the relay's shared cache (the consistency route) and
+/// must be a set this device already trusts, by the rules of <see cref="GatewayKeyConsistency"/>, or
+/// nothing is sent (<see cref="OhttpKeyMismatchException"/>, and a line in the device's log).
 /// </summary>
 public sealed class ObliviousHttpHandler : HttpMessageHandler
 {
@@ -27,6 +28,8 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
     private readonly Action<string>? _log;
     private readonly SemaphoreSlim _checkGate = new(1, 1);
     private OhttpKeyConfig? _checked;
+    private IReadOnlyList<OhttpKeyConfig> _lastServed = [];
+    private readonly List<OhttpKeyConfig> _replaced = [];
     private DateTimeOffset _checkedUntil;
 
     public ObliviousHttpHandler(OhttpTransportOptions options, HttpMessageHandler inner, bool disposeInner, TimeProvider? time = null, Action<string>? log = null)
@@ -127,15 +130,18 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             {
                 throw new HttpRequestException($"The gateway's key configuration is malformed ({e.Message}); nothing was sent.");
             }
-            var trusted = _trusted.Concat(Announced?.Invoke() ?? []).ToList();
-            var common = trusted.Where(t => served.Any(s => s.Encode().AsSpan().SequenceEqual(t.Encode()))).ToList();
-            if (common.Count == 0)
+            var verdict = GatewayKeyConsistency.Choose(_trusted, Announced?.Invoke() ?? [], served, _replaced);
+            if (verdict.Key is null)
             {
-                _log?.Invoke("The collector's gateway serves a key configuration that differs from the one shipped with this application; " +
-                    "it could be one made for this device, so nothing was sent (transport ohttp).");
-                throw new OhttpKeyMismatchException("The gateway serves a key configuration this application did not ship with; nothing was sent.");
+                _log?.Invoke(verdict.Refusal!);
+                throw new OhttpKeyMismatchException(verdict.Refusal!);
             }
-            _checked = Prefer(common);
+            // Keys of the last accepted set that this one dropped: they must never come back (rule 4).
+            foreach (var gone in _lastServed.Where(c => !GatewayKeyConsistency.Contains(served, c)))
+                if (!GatewayKeyConsistency.Contains(_replaced, gone))
+                    _replaced.Add(gone);
+            _lastServed = served;
+            _checked = verdict.Key;
             _checkedUntil = _time.GetUtcNow() + _options.RecheckInterval;
             return _checked;
         }

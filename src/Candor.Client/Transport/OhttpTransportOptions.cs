@@ -29,6 +29,13 @@ public sealed class OhttpTransportOptions
 
     public bool CheckKeys { get; init; } = true;
 
+    /// <summary>
+    /// Where the client fetches the token issuer's directory to check the challenge's token key (Privacy Pass):
+    /// the consistency route. Default: the relay's <c>/.well-known/private-token-issuer-directory</c>, served from
+    /// its cache so every device gets the same copy.
+    /// </summary>
+    public Uri? TokenDirectoryUrl { get; init; }
+
     /// <summary>How long a successful check holds before the next request checks again.</summary>
     public TimeSpan RecheckInterval { get; init; } = TimeSpan.FromHours(24);
 
@@ -39,6 +46,8 @@ public sealed class OhttpTransportOptions
     internal bool Pad { get; init; } = true;
 
     internal IReadOnlyList<OhttpKeyConfig> Trusted() => OhttpKeyConfig.ParseList(KeyConfigs);
+
+    internal Uri EffectiveTokenDirectoryUrl => TokenDirectoryUrl ?? new Uri(Relay, "/.well-known/private-token-issuer-directory");
 
     internal Uri EffectiveKeysUrl => KeysUrl ?? new Uri(Relay, "/.well-known/ohttp-gateway");
 }

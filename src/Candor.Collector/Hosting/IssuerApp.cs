@@ -9,14 +9,17 @@ namespace Candor.Collector.Hosting;
 
 /// <summary>
 /// The token issuer alone (<c>candor issuer</c>): the issuer directory and issuance endpoints, no
-/// store, no reports. Run it apart from the collectors when a different operator, or a different
+/// reports. Its one use of a database is the issuance budget (<see cref="IssuanceBudget"/>), so that it
+/// survives restarts and is shared by every issuer process given the same database. Run it apart from the collectors when a different operator, or a different
 /// machine, should be the one that sees client addresses; the collectors then read only the
 /// <c>.pub</c> files of its key folder (PrivacyPass:KeyDirectory, Issuer false).
 /// </summary>
 public static class IssuerApp
 {
+    /// <param name="database">Where the issuance budgets are kept: a SQLite path or a PostgreSQL connection string
+    /// (give every issuer process the same one); default <c>issuer.db</c> in the key folder.</param>
     public static WebApplication Build(PrivacyPassOptions options, IReadOnlyList<string> urls, TimeProvider? time = null,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null, string? database = null)
     {
         options.Issuer = true;
         var problems = options.Validate().ToList();
@@ -34,6 +37,9 @@ public static class IssuerApp
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(new ClientAddress(options));
         builder.Services.AddSingleton(sp => new TokenKeyRing(options, clock, sp.GetRequiredService<ILogger<TokenKeyRing>>()));
+        var store = Storage.ReportStores.Open(database ?? Path.Combine(options.KeyDirectory!, "issuer.db"));
+        store.MigrateAsync().GetAwaiter().GetResult(); // at start-up, before any request: a database that cannot be brought forward stops it
+        builder.Services.AddSingleton<Storage.IReportStore>(_ => store); // a factory registration, so the container disposes it
         builder.Services.AddSingleton<IssuanceBudget>();
         builder.Services.AddProblemDetails();
 

@@ -81,6 +81,10 @@ public static class IngestEndpoints
                         new Dictionary<string, object?> { ["errors"] = result.Problems });
             }
 
+            if (redemption.Token is not null && TokenRedemption.ExceedsOneToken(result.Reports) is { } tooMuch)
+                return ProblemTypes.Problem(http, 400, "too-much-for-one-token", "Too much for one token",
+                    tooMuch + " Nothing was stored and the token was not spent.");
+
             var (min, max) = options.NextReportWindow(app);
             var response = new IngestResponse(result.Reports.Count, Random.Shared.NextInt64(min, max + 1));
             var storedAs = redemption.Untokened ? registries.App + TokenRedemption.UntokenedSuffix : registries.App;

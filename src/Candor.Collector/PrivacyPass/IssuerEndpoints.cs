@@ -78,7 +78,8 @@ public static class IssuerEndpoints
         }
 
         // The budget is taken only for a well-formed request, and before the (costly) signature.
-        if (!budget.TryTake(address.Of(http), 1, out var retryAfter))
+        var (taken, retryAfter) = await budget.TryTakeAsync(address.Of(http), 1, http.RequestAborted);
+        if (!taken)
             return ProblemTypes.Problem(http, 429, "token-budget-exhausted", "Token budget exhausted",
                 "This address has received all the tokens it may get in this period. Retry after the given delay.",
                 retryAfterSeconds: Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));

@@ -36,8 +36,13 @@ public sealed class PrivacyPassOptions
     /// <summary>Run the issuer in this process: serve the issuer directory and token requests, create and rotate keys.</summary>
     public bool Issuer { get; set; }
 
-    /// <summary>Days a key issues tokens before the issuer creates the next one. Tokens of the previous key stay valid for one more lifetime.</summary>
-    public int KeyLifetimeDays { get; set; } = 30;
+    /// <summary>
+    /// Days a key issues tokens before the issuer creates the next one. Tokens of the previous key stay valid for one
+    /// more lifetime, so a token can be spent at most two lifetimes after it was issued. A week by default, the
+    /// longest report period: tokens cannot be hoarded past the period they were fetched for (with 30 days a wallet
+    /// could save two months of budget and spend it at once).
+    /// </summary>
+    public int KeyLifetimeDays { get; set; } = 7;
 
     /// <summary>Tokens one client address (an IPv6 /64) may get per <see cref="IssuancePeriodHours"/>.</summary>
     public int IssuanceBudget { get; set; } = 32;

@@ -1,6 +1,7 @@
 using Candor.Collector.Api;
 using Candor.Collector.Storage;
 using Candor.PrivacyPass;
+using Candor.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -56,6 +57,32 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
             _ => new(Refuse(http, snapshot, "invalid-token", "Invalid token",
                 "The token's signature does not verify. Nothing was stored."), null, false),
         };
+    }
+
+    /// <summary>
+    /// What one token may carry: one installation's reports of one ISO week, each metric at most once per
+    /// period. That is everything an honest client's batch holds (a weekly batch with its days' daily
+    /// reports; with split uploads a single report), so the bound costs honest clients nothing, and it
+    /// makes a token worth one installation-week: without it one token carried a whole batch of repeated
+    /// or back-dated reports (84 in one test), and the issuance budget bounded batches, not reports.
+    /// Null when the batch fits; otherwise why not.
+    /// </summary>
+    public static string? ExceedsOneToken(IReadOnlyList<ValidatedReport> reports)
+    {
+        PeriodKey? week = null;
+        var seen = new HashSet<(string, string)>();
+        foreach (var report in reports)
+        {
+            if (!seen.Add((report.Metric, report.Period)))
+                return $"'{report.Metric}' appears twice for period {report.Period}; one token carries each metric once per period.";
+            if (!PeriodKey.TryParse(report.Period, out var period))
+                continue; // the reader already refused unreadable periods
+            var of = PeriodKey.WeekOf(period.Value.Start);
+            if (week is { } first && first != of)
+                return $"The batch spans the weeks {first} and {of}; one token carries the reports of one week.";
+            week = of;
+        }
+        return null;
     }
 
     public ProblemHttpResult Spent(HttpContext http)

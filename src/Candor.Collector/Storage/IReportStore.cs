@@ -84,6 +84,16 @@ public interface IReportStore : IAsyncDisposable
     Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Takes <paramref name="tokens"/> from a client's issuance budget for <paramref name="period"/> in one
+    /// atomic statement; false (and nothing taken) when it would pass <paramref name="budget"/>. Every issuer
+    /// process on this database shares the count, and it survives restarts.
+    /// </summary>
+    Task<bool> TryTakeIssuanceBudgetAsync(long period, byte[] partition, int tokens, int budget, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the budget rows of periods before <paramref name="period"/>: nothing about who asked outlives its period.</summary>
+    Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Privacy invariant 9: rewrites the tables written since the last rewrite (every table when
     /// <paramref name="force"/>) in primary-key order, in one place each, and drops the old copies, so
     /// that no physical order, dump order, unordered scan or row version tells which cells were written

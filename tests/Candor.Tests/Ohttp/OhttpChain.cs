@@ -50,7 +50,8 @@ public sealed class OhttpChain : IAsyncDisposable
         });
         var tap = new WireTap();
         var logs = new CapturingLoggerProvider();
-        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] },
+        // The relay's key cache runs on the collector's clock, so a test that moves the operator's time moves the cache's windows too.
+        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(collector.BaseAddress, GatewayEndpoints.Path), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"], Clock = collector.Clock },
             l => l.AddProvider(logs), tap);
         await relay.StartAsync();
         var relayUrl = new Uri(relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");

@@ -26,7 +26,7 @@ public static class TokenKit
     }
 
     public static Task<CollectorHost> StartAsync(TokenMode mode = TokenMode.Required, int budget = 32, Action<Candor.Collector.CollectorOptions>? configure = null,
-        bool ownKey = false) =>
+        bool ownKey = false, string? directory = null) =>
         CollectorHost.StartAsync(o =>
         {
             o.PrivacyPass.KeyDirectory = ownKey ? Path.Combine(Path.GetTempPath(), "candor-tests", "keys-" + Guid.NewGuid().ToString("n")) : KeyFolderWithSharedKey();
@@ -34,7 +34,7 @@ public static class TokenKit
             o.PrivacyPass.IssuanceBudget = budget;
             o.PrivacyPass.DefaultMode = mode;
             configure?.Invoke(o);
-        });
+        }, directory);
 
     public static async Task<(TokenChallenge Challenge, RsaPublicKey Key)> ChallengeAsync(HttpClient client, string app = TestRegistries.App)
     {

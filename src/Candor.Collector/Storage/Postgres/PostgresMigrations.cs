@@ -125,6 +125,16 @@ internal static class PostgresMigrations
             CREATE TABLE log_leaves (entry bytea PRIMARY KEY, leaf_index bigint NOT NULL);
             CREATE TABLE log_checkpoints (tree_size bigint PRIMARY KEY, note text NOT NULL);
             """),
+        (7, """
+            -- Privacy Pass issuance budgets (PrivacyPass/IssuanceBudget.cs), shared by every issuer process:
+            -- tokens given per client (an HMAC of its address's /64 under a key kept outside the database) per
+            -- period; rows of past periods are deleted when a period turns.
+            CREATE TABLE issuance_budgets (
+                period    bigint NOT NULL,
+                client_tag bytea NOT NULL,
+                used      integer NOT NULL,
+                PRIMARY KEY (period, client_tag));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -570,6 +570,29 @@ public sealed class PostgresReportStore : IReportStore
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    public async Task<bool> TryTakeIssuanceBudgetAsync(long period, byte[] partition, int tokens, int budget, CancellationToken cancellationToken = default)
+    {
+        // One statement: ON CONFLICT locks the row, so two collectors taking the last token cannot both get it.
+        await using var cmd = _dataSource.CreateCommand("""
+            INSERT INTO issuance_budgets (period, client_tag, used) SELECT @period, @partition, @tokens WHERE @tokens <= @budget
+            ON CONFLICT (period, client_tag) DO UPDATE SET used = issuance_budgets.used + excluded.used
+                WHERE issuance_budgets.used + excluded.used <= @budget
+            RETURNING used;
+            """);
+        cmd.Parameters.AddWithValue("period", period);
+        cmd.Parameters.AddWithValue("partition", partition);
+        cmd.Parameters.AddWithValue("tokens", tokens);
+        cmd.Parameters.AddWithValue("budget", budget);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    public async Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = _dataSource.CreateCommand("DELETE FROM issuance_budgets WHERE period < @period;");
+        cmd.Parameters.AddWithValue("period", period);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static void AddRawUpsert(NpgsqlBatch batch, GroupDelta delta)
     {
         // GroupDelta may hold equal cells twice (it compares names by reference); one statement may

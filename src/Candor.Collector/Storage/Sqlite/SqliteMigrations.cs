@@ -114,6 +114,17 @@ internal static class SqliteMigrations
             CREATE TABLE log_leaves (entry BLOB PRIMARY KEY, leaf_index INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE log_checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL) WITHOUT ROWID;
             """),
+        (7, """
+            -- Privacy Pass issuance budgets (PrivacyPass/IssuanceBudget.cs): tokens given per client per period,
+            -- so the bound survives restarts and holds for every issuer process sharing this database. client_tag
+            -- is an HMAC of the address's /64 (or IPv4 address) under a key kept beside the token keys, never
+            -- here; rows of past periods are deleted when a period turns (secure_delete zeroes them).
+            CREATE TABLE issuance_budgets (
+                period    INTEGER NOT NULL,
+                client_tag BLOB NOT NULL,
+                used      INTEGER NOT NULL,
+                PRIMARY KEY (period, client_tag)) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

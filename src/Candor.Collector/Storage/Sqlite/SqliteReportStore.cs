@@ -527,6 +527,32 @@ public sealed class SqliteReportStore : IReportStore
         return (long)(await Scalar(c, "SELECT count(*) FROM spent_tokens;"))!;
     }
 
+    public async Task<bool> TryTakeIssuanceBudgetAsync(long period, byte[] partition, int tokens, int budget, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        // One statement: two issuers taking the last token at once cannot both get it (SQLite serialises writers).
+        cmd.CommandText = """
+            INSERT INTO issuance_budgets (period, client_tag, used) SELECT $period, $partition, $tokens WHERE $tokens <= $budget
+            ON CONFLICT (period, client_tag) DO UPDATE SET used = used + excluded.used WHERE used + excluded.used <= $budget
+            RETURNING used;
+            """;
+        cmd.Parameters.AddWithValue("$period", period);
+        cmd.Parameters.AddWithValue("$partition", partition);
+        cmd.Parameters.AddWithValue("$tokens", tokens);
+        cmd.Parameters.AddWithValue("$budget", budget);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    public async Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenAsync(cancellationToken);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM issuance_budgets WHERE period < $period;";
+        cmd.Parameters.AddWithValue("$period", period);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private void InsertKey(byte[] key, AppendRequest request)
     {
         var p = _insertKey!.Parameters;

@@ -1,0 +1,226 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using Candor.Cli.Relay;
+using Candor.Client;
+using Candor.Client.Transport;
+using Candor.Collector.PrivacyPass;
+using Candor.Hpke;
+using Candor.Ohttp;
+using Candor.PrivacyPass;
+using Candor.Tests.Client;
+using Candor.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Candor.Tests.PrivacyPass;
+
+/// <summary>
+/// A hostile operator (collector front, gateway and issuer in one hand) gives every token-challenge
+/// fetch its own fresh RSA token key, so that each token, when redeemed, names the key of the one
+/// issuance it came from (that address, that moment). The real client library and the real
+/// <c>candor relay</c> (with its shared key cache) stand in front; the operator is a small Kestrel app
+/// that speaks Oblivious HTTP and Privacy Pass with Candor's own primitives.
+/// </summary>
+public sealed class TokenKeyConsistencyAttackTests : IAsyncLifetime
+{
+    private const int Refills = 5;
+
+    private readonly ClientTestKit _kit = new();
+    private HostileOperator _operator = null!;
+    private WebApplication _relay = null!;
+    private Uri _relayUrl = null!;
+
+    public async Task InitializeAsync()
+    {
+        _operator = await HostileOperator.StartAsync(Refills);
+        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_operator.BaseAddress, "/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"] });
+        await _relay.StartAsync();
+        _relayUrl = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _relay.StopAsync();
+        await _relay.DisposeAsync();
+        await _operator.DisposeAsync();
+        _kit.Dispose();
+    }
+
+    private OhttpTransportOptions Ohttp => new() { Relay = _relayUrl, KeyConfigs = OhttpKeyConfig.EncodeList([_operator.GatewayKey.Config]) };
+
+    [Fact]
+    public async Task A_front_that_gives_each_challenge_its_own_token_key_gets_no_token_fetched_and_the_device_says_why()
+    {
+        // Positive control: the client's old rule, the challenge's key taken as is, through the same sealed route.
+        using (var sealedHttp = new HttpClient(new ObliviousHttpHandler(Ohttp, new SocketsHttpHandler(), disposeInner: true)) { BaseAddress = new Uri("https://collector.invalid/") })
+        using (var toIssuer = new HttpClient { BaseAddress = _operator.BaseAddress })
+        {
+            var tokens = new List<PrivateToken>();
+            for (int i = 0; i < Refills; i++)
+            {
+                using var doc = JsonDocument.Parse(await sealedHttp.GetStringAsync($"v1/apps/{TestRegistries.App}/token-challenge"));
+                var challenge = TokenChallenge.Decode(Base64Url.DecodeFromChars(doc.RootElement.GetProperty("challenge").GetString()!));
+                var key = RsaPublicKey.FromSpki(Base64Url.DecodeFromChars(doc.RootElement.GetProperty("token_key").GetString()!));
+                var (token, response) = await TokenKit.TryFetchAsync(toIssuer, challenge, key);
+                Assert.True(token is not null, $"{(int)response.StatusCode}");
+                tokens.Add(token!);
+            }
+            // Every token names its own key, and the operator's issuance log maps each back to one issuance.
+            Assert.Equal(Refills, tokens.Select(t => Convert.ToHexString(t.TokenKeyId)).Distinct().Count());
+            Assert.All(tokens, t => Assert.Single(_operator.Issuances, i => i.SequenceEqual(t.TokenKeyId)));
+        }
+        int issuedByControl = _operator.Issuances.Count;
+
+        // The client as it is now: the challenge's key must be the directory's current key, as the relay's
+        // shared copy of the directory shows it to every device. It is not, so nothing is fetched.
+        var tap = new WireTap();
+        var options = _kit.Options(new Uri("https://collector.invalid/"), tap);
+        options.Ohttp = Ohttp;
+        options.PrivateTokens = true;
+        options.TokenIssuer = _operator.BaseAddress;
+        options.TokenWalletSize = 3;
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        for (int i = 0; i < Refills; i++)
+            Assert.Equal(0, await client.TokenHandler!.RefillAsync());
+        Assert.Equal(0, client.TokenHandler!.Wallet.Available);
+        Assert.Equal(issuedByControl, _operator.Issuances.Count); // no blinded request reached the issuer
+        Assert.DoesNotContain(tap.Uris, u => u.AbsolutePath == IssuerEndpoints.RequestPathDefault);
+        Assert.Contains(client.Log(), e => e.Message.Contains("not the issuer directory's current key", StringComparison.Ordinal));
+        // The directory came from the relay's copy, never from the operator directly.
+        Assert.DoesNotContain(tap.Uris, u => u.Authority == _operator.BaseAddress.Authority && u.AbsolutePath == IssuerEndpoints.DirectoryPath);
+    }
+
+    [Fact]
+    public async Task An_issuer_directory_listing_more_than_a_current_and_a_previous_key_is_refused()
+    {
+        _operator.DirectoryKeys = 3; // e.g. one key per group of devices, all "current"
+        _operator.ChallengeWithDirectoryKey = true; // the challenge names the newest of them, as an honest one would
+        var options = _kit.Options(new Uri("https://collector.invalid/"), new WireTap());
+        options.Ohttp = Ohttp;
+        options.PrivateTokens = true;
+        options.TokenIssuer = _operator.BaseAddress;
+        using var client = CandorClient.Create(options);
+        client.GrantConsent();
+        Assert.Equal(0, await client.TokenHandler!.RefillAsync());
+        Assert.Empty(_operator.Issuances);
+        Assert.Contains(client.Log(), e => e.Message.Contains("lists 3 token keys", StringComparison.Ordinal));
+
+        // Positive control: the same operator with a directory of one key (the challenge's) is trusted.
+        // (The relay keeps its copy of the three-key directory for its whole window, so this client reads the
+        // operator's directory directly: the same check, on a directory of one key.)
+        _operator.DirectoryKeys = 1;
+        using var fresh = new ClientTestKit();
+        var again = fresh.Options(new Uri("https://collector.invalid/"), new WireTap());
+        again.Ohttp = new OhttpTransportOptions { Relay = _relayUrl, KeyConfigs = Ohttp.KeyConfigs, TokenDirectoryUrl = new Uri(_operator.BaseAddress, IssuerEndpoints.DirectoryPath) };
+        again.PrivateTokens = true;
+        again.TokenIssuer = _operator.BaseAddress;
+        again.TokenWalletSize = 2;
+        using var trusting = CandorClient.Create(again);
+        trusting.GrantConsent();
+        Assert.Equal(2, await trusting.TokenHandler!.RefillAsync());
+    }
+
+    /// <summary>The operator: an Oblivious HTTP gateway in front of a token-challenge route, and a token issuer.</summary>
+    private sealed class HostileOperator : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly RsaPrivateKey[] _challengeKeys;
+        private readonly RsaPrivateKey[] _directoryKeys;
+        private int _nextChallenge;
+
+        private HostileOperator(WebApplication app, RsaPrivateKey[] challengeKeys, RsaPrivateKey[] directoryKeys)
+        {
+            _app = app;
+            _challengeKeys = challengeKeys;
+            _directoryKeys = directoryKeys;
+        }
+
+        public OhttpGatewayKey GatewayKey { get; } = OhttpGatewayKey.Generate(1, X25519.IsSupported ? KemId.X25519Sha256 : KemId.P256Sha256);
+        public Uri BaseAddress { get; private set; } = null!;
+        public List<byte[]> Issuances { get; } = [];
+        public int DirectoryKeys { get; set; } = 1;
+        public bool ChallengeWithDirectoryKey { get; set; }
+
+        private static readonly TokenChallenge Challenge = new(TokenChallenge.TokenTypeBlindRsa, "candor-issuer", [], "");
+
+        public static async Task<HostileOperator> StartAsync(int freshKeys)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var op = new HostileOperator(app,
+                [.. Enumerable.Range(0, freshKeys).Select(_ => RsaPrivateKey.Generate())],
+                [.. Enumerable.Range(0, 3).Select(_ => RsaPrivateKey.Generate())]);
+            app.MapGet("/.well-known/ohttp-gateway", () => Results.Bytes(OhttpKeyConfig.EncodeList([op.GatewayKey.Config]), OhttpMediaTypes.Keys));
+            app.MapPost("/.well-known/ohttp-gateway", (Func<HttpContext, Task<IResult>>)op.GatewayAsync);
+            app.MapGet(IssuerEndpoints.DirectoryPath, op.Directory);
+            app.MapPost(IssuerEndpoints.RequestPathDefault, (Func<HttpContext, Task<IResult>>)op.IssueAsync);
+            await app.StartAsync();
+            op.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+            return op;
+        }
+
+        private async Task<IResult> GatewayAsync(HttpContext http)
+        {
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            var opened = GatewayKey.Decapsulate(body.ToArray());
+            var inner = BinaryHttpRequest.Decode(opened.BinaryHttpRequest);
+            BinaryHttpResponse answer;
+            if (inner.Path.EndsWith("/token-challenge", StringComparison.Ordinal))
+            {
+                // A fresh key for every fetch (the pool is as long as one run of fetches): the tag.
+                var key = ChallengeWithDirectoryKey ? _directoryKeys[DirectoryKeys - 1] : _challengeKeys[(Interlocked.Increment(ref _nextChallenge) - 1) % _challengeKeys.Length];
+                var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+                {
+                    ["mode"] = "required",
+                    ["challenge"] = PrivateTokenHeader.Encode(Challenge.Encoded),
+                    ["token_key"] = PrivateTokenHeader.Encode(key.Public.Spki),
+                    ["issuer_name"] = Challenge.IssuerName,
+                });
+                answer = new BinaryHttpResponse { Status = 200, Headers = [new("content-type", "application/json")], Content = json };
+            }
+            else
+                answer = new BinaryHttpResponse { Status = 404, Headers = [], Content = Encoding.UTF8.GetBytes("no") };
+            return Results.Bytes(opened.SealResponse(answer.Encode()), OhttpMediaTypes.Response);
+        }
+
+        private IResult Directory()
+        {
+            var keys = _directoryKeys.Take(DirectoryKeys).Select((k, i) => new Dictionary<string, object>
+            {
+                ["token-type"] = (int)TokenChallenge.TokenTypeBlindRsa,
+                ["token-key"] = PrivateTokenHeader.Encode(k.Public.Spki),
+                ["not-before"] = 1_700_000_000 + i,
+            }).Reverse().ToArray();
+            return Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+            {
+                ["issuer-request-uri"] = IssuerEndpoints.RequestPathDefault,
+                ["token-keys"] = keys,
+            }), IssuerEndpoints.DirectoryMediaType);
+        }
+
+        private async Task<IResult> IssueAsync(HttpContext http)
+        {
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            var request = TokenRequest.Decode(body.ToArray());
+            var key = _challengeKeys.Concat(_directoryKeys).First(k => k.Public.KeyId[^1] == request.TruncatedTokenKeyId);
+            lock (Issuances)
+                Issuances.Add(key.Public.KeyId);
+            return Results.Bytes(TokenIssuer.Issue(key, request), IssuerEndpoints.ResponseMediaType);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
