@@ -39,7 +39,7 @@ public sealed class TransparencyOptions
     /// epochs, two reports of one batch share an epoch exactly as often (1/K) as two reports of different
     /// batches that arrived in the same epoch window. The cost: a leaf waits up to K epochs.
     /// </summary>
-    public int EpochSpread { get; set; } = 4;
+    public int EpochSpread { get; set; } = 8;
 
     /// <summary>Tests only: replaces the shuffle, to show that the leaf-order test catches an unshuffled log.</summary>
     internal Func<IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? OrderForTests { get; set; }
