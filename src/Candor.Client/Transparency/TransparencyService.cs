@@ -265,9 +265,19 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         }
         else if (small.Size > 0)
         {
-            proof = await reader.ConsistencyAsync(small.Size, large.Size, cancel).ConfigureAwait(false);
-            if (!MerkleProof.VerifyConsistency(small.Size, large.Size, small.RootHash, large.RootHash, proof, out var failed))
-                reason = $"the checkpoints of sizes {small.Size} and {large.Size} are not consistent ({failed})";
+            try
+            {
+                proof = await reader.ConsistencyAsync(small.Size, large.Size, cancel).ConfigureAwait(false);
+                if (!MerkleProof.VerifyConsistency(small.Size, large.Size, small.RootHash, large.RootHash, proof, out var failed))
+                    reason = $"the checkpoints of sizes {small.Size} and {large.Size} are not consistent ({failed})";
+            }
+            catch (HttpRequestException e) when (ReferenceEquals(large, other) && e.StatusCode is not null && (int)e.StatusCode < 500)
+            {
+                // The other checkpoint is larger than the log the collector just served, and it refuses to prove the
+                // way there: its key signed a tree it does not show this device. That is the fork (issue 23: this
+                // used to end as an error, the evidence lost); a 5xx or no answer stays an error, to be retried.
+                reason = $"the log key signed a checkpoint of size {large.Size}, but the collector serves {small.Size} leaves to this device and no consistency proof to it ({e.Message})";
+            }
         }
         if (reason is null)
             return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,
