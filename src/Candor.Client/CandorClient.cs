@@ -65,7 +65,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _log = new Transparency.TransparencyService(_context, _gate, _transport);
         _view = new UserView(_context, _gate, _flusher, _worker, Builder);
         _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
-            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, VerifyNextReceiptIfDueAsync);
+            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, LogStepAsync);
         lock (_context.Local)
             _gate.EraseIfNotGranted();
         _gate.Withdrawn += _flusher.ForgetUnsaved;
@@ -310,6 +310,25 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             lock (_context.Local)
                 _gate.RequireForDeletion();
         return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletion by receipt as split uploads travel: schedules <paramref name="receipts"/> (default: every sent
+    /// receipt not deleted yet) to leave one per request, each at its own random moment within
+    /// <see cref="CandorClientOptions.DeletionWindow"/>, so neither the collector nor its public log can tell how
+    /// many reports this device deleted or that they went together. The background schedule sends them
+    /// (<see cref="DeleteNextReceiptIfDueAsync"/>); runs whatever the consent state. Returns how many were scheduled.
+    /// </summary>
+    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => _log.ScheduleDeletions(receipts);
+
+    /// <summary>The background step for scheduled deletions: sends the one whose moment came first, alone; null when none was due.</summary>
+    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) => _log.DeleteNextIfDueAsync(cancel);
+
+    /// <summary>One request per tick of the log timer: a due deletion goes first, else one receipt is checked.</summary>
+    private async Task LogStepAsync(CancellationToken cancel)
+    {
+        if (await DeleteNextReceiptIfDueAsync(cancel).ConfigureAwait(false) is null)
+            await VerifyNextReceiptIfDueAsync(cancel).ConfigureAwait(false);
     }
 
     /// <summary>

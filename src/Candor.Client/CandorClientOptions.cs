@@ -184,6 +184,13 @@ public sealed class CandorClientOptions
     public TimeSpan LogCheckWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// Deletions scheduled with <see cref="CandorClient.ScheduleReportDeletion"/> leave one receipt per request,
+    /// each at its own uniformly random moment within this window, like split uploads: a collector (or the
+    /// public log) then cannot see how many reports one device deleted, or that they were deleted together.
+    /// </summary>
+    public TimeSpan DeletionWindow { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
     /// Send each report of a closed period in its own request, at its own uniformly random moment
     /// between <see cref="FirstUploadDelayMin"/> and <see cref="FirstUploadDelayMax"/> after its period
     /// ended, so that a collector behind a relay or Tor cannot see which values one installation sent

@@ -35,6 +35,8 @@ internal sealed class CandorClientOptionsValidator : IValidateOptions<CandorClie
             yield return $"CollectorUrl must be an absolute http or https URL, not '{u}'.";
         if (o.LogMissingAfter <= TimeSpan.Zero || o.LogCheckWindow < TimeSpan.Zero)
             yield return "LogMissingAfter must be more than 0 and LogCheckWindow 0 or more.";
+        if (o.DeletionWindow < TimeSpan.Zero)
+            yield return "DeletionWindow must be 0 or more.";
         if (o.LogKey is { } key && !Candor.Transparency.NoteVerifierKey.TryParse(key, out _, out var why))
             yield return $"LogKey is not a log verifier key: {why}.";
         if (o.DevelopmentUploads && o.CollectorUrl is not { IsLoopback: true })

@@ -127,6 +127,7 @@ internal sealed class ClientStore
             """);
         AddColumnIfMissing(c, "outbox", "send_after", "TEXT");
         AddColumnIfMissing(c, "outbox", "split_from", "TEXT");
+        AddColumnIfMissing(c, "receipts", "delete_at", "TEXT");
     }
 
     /// <summary>Upgrades a store written by an older client in place; the new columns start empty (NULL).</summary>

@@ -99,8 +99,26 @@ internal sealed class ReceiptBook(ClientStore store)
 
     /// <summary>Marks a receipt deleted once; a second confirmation changes nothing.</summary>
     public void MarkDeleted(string commitment, DateTimeOffset at) =>
-        store.Use(c => ClientStore.Execute(c, null, "UPDATE receipts SET deleted_at = $d, check_at = NULL WHERE commitment = $c AND deleted_at IS NULL;",
+        store.Use(c => ClientStore.Execute(c, null, "UPDATE receipts SET deleted_at = $d, check_at = NULL, delete_at = NULL WHERE commitment = $c AND deleted_at IS NULL;",
             ("$c", commitment), ("$d", Text(at))));
+
+    /// <summary>Sets (or, with null, clears) the moment a receipt's deletion request leaves.</summary>
+    public void SetDeleteAt(string commitment, DateTimeOffset? at) =>
+        store.Use(c => ClientStore.Execute(c, null, "UPDATE receipts SET delete_at = $d WHERE commitment = $c AND deleted_at IS NULL;",
+            ("$c", commitment), ("$d", at is { } t ? Text(t) : null)));
+
+    /// <summary>The sent receipt whose scheduled deletion is due first, if any is due at <paramref name="now"/>.</summary>
+    public Receipt? NextDeletionDue(DateTimeOffset now) =>
+        Query("SELECT * FROM receipts WHERE sent_at IS NOT NULL AND deleted_at IS NULL AND delete_at IS NOT NULL AND delete_at <= $now ORDER BY delete_at LIMIT 1;", ("$now", Text(now)))
+            .FirstOrDefault();
+
+    /// <summary>How many deletions wait for their moment.</summary>
+    public int DeletionsWaiting() => store.Use(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM receipts WHERE deleted_at IS NULL AND delete_at IS NOT NULL;";
+        return (int)(long)cmd.ExecuteScalar()!;
+    });
 
     /// <summary>
     /// Receipts of periods the collector no longer keeps (ended more than <paramref name="retentionDays"/> ago)

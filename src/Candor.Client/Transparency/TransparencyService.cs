@@ -129,18 +129,15 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         }
     }
 
-    /// <summary>Reveals the nonces of <paramref name="receipts"/> (default: every sent receipt) and asks the collector to delete their reports.</summary>
+    /// <summary>
+    /// Reveals the nonces of <paramref name="receipts"/> (default: every sent receipt) and asks the collector to
+    /// delete their reports now, one receipt per request, back to back (the interactive path: the requests'
+    /// timing still ties them together; <see cref="ScheduleDeletions"/> does not).
+    /// </summary>
     public async Task<IReadOnlyList<ReceiptDeletion>> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
     {
         var reader = Reader();
-        List<Receipt> targets;
-        lock (context.Local)
-        {
-            var known = _book.All().Where(r => r.SentAt is not null).ToDictionary(r => r.Commitment);
-            // Only receipts this device holds: a receipt from elsewhere has no nonce the device vouches for.
-            targets = receipts is null ? known.Values.ToList()
-                : receipts.Select(r => known.GetValueOrDefault(r.Commitment)).OfType<Receipt>().ToList();
-        }
+        var targets = Held(receipts);
         var outcomes = new List<ReceiptDeletion>();
         foreach (var group in targets.GroupBy(r => r.App))
             foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
@@ -164,8 +161,82 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         return outcomes;
     }
 
-    /// <summary>The most receipts one deletion request carries; more are sent in several requests.</summary>
-    public const int MaxReceiptsPerDeletion = 100;
+    /// <summary>
+    /// One receipt per deletion request (issue 23): several receipts in one request told the collector, and through
+    /// its log everyone, how many reports one device deleted and that they were deleted together.
+    /// </summary>
+    public const int MaxReceiptsPerDeletion = 1;
+
+    /// <summary>Only receipts this device holds, sent and not deleted: a receipt from elsewhere has no nonce the device vouches for.</summary>
+    private List<Receipt> Held(IEnumerable<Receipt>? receipts)
+    {
+        lock (context.Local)
+        {
+            var known = _book.All().Where(r => r.SentAt is not null).ToDictionary(r => r.Commitment);
+            return receipts is null ? known.Values.ToList()
+                : receipts.Select(r => known.GetValueOrDefault(r.Commitment)).OfType<Receipt>().ToList();
+        }
+    }
+
+    /// <summary>
+    /// Schedules the deletion of <paramref name="receipts"/> (default: every sent receipt not deleted yet): each
+    /// leaves alone, at its own uniformly random moment within <see cref="CandorClientOptions.DeletionWindow"/>,
+    /// drawn independently, like split uploads. Returns how many were scheduled.
+    /// </summary>
+    public int ScheduleDeletions(IEnumerable<Receipt>? receipts)
+    {
+        var targets = Held(receipts).Where(r => r.DeletedAt is null).ToList();
+        lock (context.Local)
+        {
+            var now = context.Time.GetUtcNow();
+            foreach (var r in targets)
+                _book.SetDeleteAt(r.Commitment, now + UploadSchedule.Between(TimeSpan.Zero, context.Options.DeletionWindow, context.Options.Random));
+            if (targets.Count > 0)
+                context.Log($"{targets.Count} report(s) will be deleted by receipt, each at its own random moment within {context.Options.DeletionWindow.TotalHours:0.#} hours.");
+        }
+        return targets.Count;
+    }
+
+    /// <summary>
+    /// The background step for deletions (whatever the consent state: the user asked for them): sends the one
+    /// deletion whose moment came first, alone. Null when none was due. A failed request is tried again at a new
+    /// random moment within the window, so retries of one device never line up either.
+    /// </summary>
+    public async Task<ReceiptDeletion?> DeleteNextIfDueAsync(CancellationToken cancel)
+    {
+        if (transport is null)
+            return null;
+        Receipt? due;
+        lock (context.Local)
+            due = _book.NextDeletionDue(context.Time.GetUtcNow());
+        if (due is null)
+            return null;
+        var options = context.Options;
+        try
+        {
+            var answers = await Reader().DeleteAsync(due.App, [due], cancel).ConfigureAwait(false);
+            var status = answers.GetValueOrDefault(due.Commitment, "no answer");
+            lock (context.Local)
+            {
+                if (status is "deleted" or "already-deleted")
+                    _book.MarkDeleted(due.Commitment, context.Time.GetUtcNow());
+                else
+                    _book.SetDeleteAt(due.Commitment, null); // not-found or expired: an answer, nothing to retry
+                context.Log($"Deletion by receipt of a report ({due.Metric}, {due.Period}): {status}.");
+            }
+            return new ReceiptDeletion(due, status);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException && !cancel.IsCancellationRequested)
+        {
+            lock (context.Local)
+            {
+                _book.SetDeleteAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(TimeSpan.Zero, options.DeletionWindow, options.Random));
+                context.Log($"Deleting a report by receipt failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
+                    $"Deleting a report by receipt failed ({e.GetType().Name}).");
+            }
+            return null;
+        }
+    }
 
     /// <summary>
     /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness) with the newest one this
@@ -194,9 +265,19 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         }
         else if (small.Size > 0)
         {
-            proof = await reader.ConsistencyAsync(small.Size, large.Size, cancel).ConfigureAwait(false);
-            if (!MerkleProof.VerifyConsistency(small.Size, large.Size, small.RootHash, large.RootHash, proof, out var failed))
-                reason = $"the checkpoints of sizes {small.Size} and {large.Size} are not consistent ({failed})";
+            try
+            {
+                proof = await reader.ConsistencyAsync(small.Size, large.Size, cancel).ConfigureAwait(false);
+                if (!MerkleProof.VerifyConsistency(small.Size, large.Size, small.RootHash, large.RootHash, proof, out var failed))
+                    reason = $"the checkpoints of sizes {small.Size} and {large.Size} are not consistent ({failed})";
+            }
+            catch (HttpRequestException e) when (ReferenceEquals(large, other) && e.StatusCode is not null && (int)e.StatusCode < 500)
+            {
+                // The other checkpoint is larger than the log the collector just served, and it refuses to prove the
+                // way there: its key signed a tree it does not show this device. That is the fork (issue 23: this
+                // used to end as an error, the evidence lost); a 5xx or no answer stays an error, to be retried.
+                reason = $"the log key signed a checkpoint of size {large.Size}, but the collector serves {small.Size} leaves to this device and no consistency proof to it ({e.Message})";
+            }
         }
         if (reason is null)
             return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,

@@ -115,34 +115,36 @@ public static class StoreCopier
     /// </summary>
     private static async Task<(long Leaves, long Checkpoints, long Commitments)> CopyLogAsync(SqliteConnection sqlite, NpgsqlConnection pg, CancellationToken cancellationToken)
     {
-        long commitments = await CopyTableAsync(sqlite, pg, "SELECT commitment, app, metric, period, value, state FROM commitments;",
-            "COPY commitments (commitment, app, metric, period, value, state) FROM STDIN (FORMAT BINARY)", async (r, w) =>
+        long commitments = await CopyTableAsync(sqlite, pg, "SELECT commitment, app, retire, state FROM commitments;",
+            "COPY commitments (commitment, app, retire, state) FROM STDIN (FORMAT BINARY)", async (r, w) =>
             {
                 await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
-                for (int i = 1; i < 5; i++)
-                    await w.WriteAsync(r.GetString(i), NpgsqlDbType.Text);
-                await w.WriteAsync((short)r.GetInt64(5), NpgsqlDbType.Smallint);
+                await w.WriteAsync(r.GetString(1), NpgsqlDbType.Text);
+                await w.WriteAsync(r.GetString(2), NpgsqlDbType.Text);
+                await w.WriteAsync((short)r.GetInt64(3), NpgsqlDbType.Smallint);
             }, cancellationToken);
-        await CopyTableAsync(sqlite, pg, "SELECT entry FROM log_pending;", "COPY log_pending (entry) FROM STDIN (FORMAT BINARY)",
-            async (r, w) => await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea), cancellationToken);
-        // SQLite keeps a pending report's fields in its pending entry until the epoch is sealed; PostgreSQL keeps
-        // them in commitments from the start (state 0). One deleted while pending is in commitments already.
-        var pending = new List<(byte[] Commitment, string App, string Metric, string Period, string Value)>();
-        await using (var cmd = new SqliteCommand("SELECT entry, app, metric, period, value FROM log_pending WHERE app IS NOT NULL;", sqlite))
+        await CopyTableAsync(sqlite, pg, "SELECT entry, arrived FROM log_pending;", "COPY log_pending (entry, arrived) FROM STDIN (FORMAT BINARY)",
+            async (r, w) =>
+            {
+                await w.WriteAsync((byte[])r.GetValue(0), NpgsqlDbType.Bytea);
+                await w.WriteAsync(r.GetInt64(1), NpgsqlDbType.Bigint);
+            }, cancellationToken);
+        // SQLite keeps a pending report's app and retirement week in its pending entry until the epoch is sealed;
+        // PostgreSQL keeps them in commitments from the start (state 0). One deleted while pending has neither.
+        var pending = new List<(byte[] Commitment, string App, string Retire)>();
+        await using (var cmd = new SqliteCommand("SELECT entry, app, retire FROM log_pending WHERE app IS NOT NULL;", sqlite))
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
             while (await r.ReadAsync(cancellationToken))
-                pending.Add((((byte[])r.GetValue(0))[1..], r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4)));
+                pending.Add((((byte[])r.GetValue(0))[1..], r.GetString(1), r.GetString(2)));
         if (pending.Count > 0)
         {
             await using var insert = new NpgsqlCommand("""
-                INSERT INTO commitments (commitment, app, metric, period, value, state)
-                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @metric::text[], @period::text[], @value::text[]) ON CONFLICT DO NOTHING;
+                INSERT INTO commitments (commitment, app, retire, state)
+                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @retire::text[]) ON CONFLICT DO NOTHING;
                 """, pg);
             insert.Parameters.AddWithValue("c", pending.Select(p => p.Commitment).ToArray());
             insert.Parameters.AddWithValue("app", pending.Select(p => p.App).ToArray());
-            insert.Parameters.AddWithValue("metric", pending.Select(p => p.Metric).ToArray());
-            insert.Parameters.AddWithValue("period", pending.Select(p => p.Period).ToArray());
-            insert.Parameters.AddWithValue("value", pending.Select(p => p.Value).ToArray());
+            insert.Parameters.AddWithValue("retire", pending.Select(p => p.Retire).ToArray());
             commitments += await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         await CopyTableAsync(sqlite, pg, "SELECT level, tile_index, hashes FROM log_tiles;", "COPY log_tiles (level, tile_index, hashes) FROM STDIN (FORMAT BINARY)",
@@ -170,16 +172,17 @@ public static class StoreCopier
                 await w.WriteAsync(r.GetInt64(0), NpgsqlDbType.Bigint);
                 await w.WriteAsync(r.GetString(1), NpgsqlDbType.Text);
             }, cancellationToken);
-        long size, pendingPosts;
-        await using (var state = new SqliteCommand("SELECT tree_size, pending_posts FROM log_state;", sqlite))
+        long size, pendingPosts, epochs;
+        await using (var state = new SqliteCommand("SELECT tree_size, pending_posts, epoch FROM log_state;", sqlite))
         await using (var r = await state.ExecuteReaderAsync(cancellationToken))
         {
             await r.ReadAsync(cancellationToken);
-            (size, pendingPosts) = (r.GetInt64(0), r.GetInt64(1));
+            (size, pendingPosts, epochs) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
         }
-        await using var update = new NpgsqlCommand("UPDATE log_state SET tree_size = @n, pending_posts = @p WHERE singleton = 1;", pg);
+        await using var update = new NpgsqlCommand("UPDATE log_state SET tree_size = @n, pending_posts = @p, epoch = @e WHERE singleton = 1;", pg);
         update.Parameters.AddWithValue("n", size);
         update.Parameters.AddWithValue("p", pendingPosts);
+        update.Parameters.AddWithValue("e", epochs);
         await update.ExecuteNonQueryAsync(cancellationToken);
         return (leaves, checkpoints, commitments);
     }

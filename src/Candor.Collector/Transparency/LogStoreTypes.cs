@@ -1,21 +1,35 @@
 namespace Candor.Collector.Transparency;
 
-/// <summary>What a store hands the sealer inside its sealing transaction: the log as it stands and the pending entries.</summary>
-public sealed record PendingEpoch(ILogReader Reader, long Size, IReadOnlyList<byte[]> Entries);
+/// <summary>
+/// What a store hands the sealer inside its sealing transaction: the log as it stands and every pending
+/// entry, in entry order, with its <paramref name="Ages"/>: how many epochs were sealed since the entry
+/// arrived (null: all 0). The sealer picks the entries that are due (<see cref="EpochSealer"/>).
+/// </summary>
+public sealed record PendingEpoch(ILogReader Reader, long Size, IReadOnlyList<byte[]> Entries, IReadOnlyList<long>? Ages = null);
 
-/// <summary>What the store writes back in the same transaction: the leaves in log order, the tiles and bundles, the signed checkpoint.</summary>
-public sealed record SealedEpoch(IReadOnlyList<byte[]> Leaves, LogAppend Append, string Checkpoint);
+/// <summary>What the store writes back in the same transaction: the leaves in log order (the entries the sealer
+/// picked; the others stay pending), the tiles and bundles, the signed checkpoint. No leaves: nothing is written
+/// but the epoch count, which moves on (<see cref="None"/>).</summary>
+public sealed record SealedEpoch(IReadOnlyList<byte[]> Leaves, LogAppend Append, string Checkpoint)
+{
+    /// <summary>No entry was due this epoch: the epoch count moves on, no checkpoint is signed.</summary>
+    public static SealedEpoch None { get; } = new([], new LogAppend(0, [], []), "");
+}
 
-/// <summary>The lifecycle of a commitment the collector holds (column <c>commitments.state</c>).</summary>
+/// <summary>
+/// The lifecycle of a commitment the collector holds (column <c>commitments.state</c>). A commitment row
+/// holds only what deletion and retention need: the commitment, the app's stored name, the week it retires
+/// with (<see cref="CommitmentRetirement"/>) and this state; never the report's metric, period or value
+/// (a receipt brings those, and the commitment proves them). A deleted report's row is deleted, not marked
+/// (before schema 7 it was kept with state 2 and its value: issue 23).
+/// </summary>
 public enum CommitmentState
 {
-    /// <summary>Stored with its report; its leaf waits for the next epoch (SQLite keeps such reports in
-    /// <c>log_pending</c> until the epoch is sealed, PostgreSQL in <c>commitments</c> with this state).</summary>
+    /// <summary>Its leaf waits for an epoch (SQLite keeps such entries in <c>log_pending</c> until then,
+    /// PostgreSQL in <c>commitments</c> with this state).</summary>
     Pending = 0,
     /// <summary>Its report leaf is in the log.</summary>
     Logged = 1,
-    /// <summary>Deleted by receipt: its report no longer counts; a deletion leaf is (or will be) in the log.</summary>
-    Deleted = 2,
 }
 
 /// <summary>One receipt of a deletion request, its commitment recomputed by the collector from the nonce and the report.</summary>

@@ -33,6 +33,15 @@ public sealed class TransparencyOptions
     /// </summary>
     public int MinEpochBatches { get; set; } = 10;
 
+    /// <summary>
+    /// K: each new entry (every report of a batch, every deletion) lands in one of the next K epochs, drawn
+    /// uniformly and independently of the other entries of its batch. With K = 1 a batch lands whole in one
+    /// epoch, and epoch membership then says which reports came together (issue 23's epoch join); with K
+    /// epochs, two reports of one batch share an epoch exactly as often (1/K) as two reports of different
+    /// batches that arrived in the same epoch window. The cost: a leaf waits up to K epochs.
+    /// </summary>
+    public int EpochSpread { get; set; } = 8;
+
     /// <summary>Tests only: replaces the shuffle, to show that the leaf-order test catches an unshuffled log.</summary>
     internal Func<IReadOnlyList<byte[]>, IReadOnlyList<byte[]>>? OrderForTests { get; set; }
 
@@ -45,8 +54,9 @@ public sealed class TransparencyOptions
             yield return $"Transparency:Origin: '{origin}' must be non-empty, without spaces, control characters or '+' (it names the log and its key).";
         if (EpochSeconds is < 1 or > 7 * 86400) yield return $"Transparency:EpochSeconds: {EpochSeconds} is outside 1..604800.";
         if (MinEpochBatches < 1) yield return "Transparency:MinEpochBatches must be positive.";
+        if (EpochSpread is < 1 or > 64) yield return $"Transparency:EpochSpread: {EpochSpread} is outside 1..64.";
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"Enabled={Enabled}, Origin={OriginOrDefault()}, KeyFile={KeyFile ?? "(log-key.pem in DataDirectory)"}, EpochSeconds={EpochSeconds}, MinEpochBatches={MinEpochBatches}");
+        $"Enabled={Enabled}, Origin={OriginOrDefault()}, KeyFile={KeyFile ?? "(log-key.pem in DataDirectory)"}, EpochSeconds={EpochSeconds}, MinEpochBatches={MinEpochBatches}, EpochSpread={EpochSpread}");
 }

@@ -52,7 +52,8 @@ public sealed class DbCopyTests : IDisposable
             await sqlite.AppendGroupAsync([Batch("app.a", [1], "linux"), Batch("app.a", [2], "macos")]);
             Assert.Equal(2, await SealAsync(sqlite));
             await sqlite.AppendGroupAsync([Batch("app.b", [3], "linux", "2026-09-01")]);
-            await sqlite.PurgeRawAsync("app.b", new DateOnly(2026, 9, 2), today);
+            // Past the end of 2026-09-01's ISO week: commitments retire with the week that holds their period's last day.
+            await sqlite.PurgeRawAsync("app.b", new DateOnly(2026, 9, 7), today);
             await sqlite.SaveReleasesAsync([new StoredRelease("app.a", "system.os", "2026-W40", today, """{"epsilon":"1","threshold":15,"values":[],"withheld":null}""")]);
         }
         SqliteConnection.ClearAllPools();

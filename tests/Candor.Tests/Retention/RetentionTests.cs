@@ -74,14 +74,63 @@ public sealed class RetentionTests
         var purges = log.RootElement.GetProperty("purges").EnumerateArray()
             .Select(p => (p.GetProperty("day").GetString(), p.GetProperty("purged_before").GetString()))
             .ToList();
-        Assert.Equal([("2027-02-19", "2026-11-21"), ("2027-02-21", "2026-11-23")], purges);
+        // One entry per day a purge was scheduled, rows or not (the start-up purge of 2026-11-22 removed nothing
+        // and is there too); a second purge on one day adds no entry.
+        Assert.Equal([("2026-11-22", "2026-08-24"), ("2027-02-19", "2026-11-21"), ("2027-02-21", "2026-11-23")], purges);
         // The attack: the first purge removed only candor.active of 2026-11-20, so its report count would be
         // that day's exact actives (2 here, below any threshold). The public log holds dates and nothing counted.
         Assert.All(log.RootElement.GetProperty("purges").EnumerateArray(),
             p => Assert.Equal(["day", "purged_before"], p.EnumerateObject().Select(f => f.Name).Order()));
         Assert.DoesNotContain("\"reports\"", log.RootElement.ToString());
         // The counts stay with the operator (database and log), where retention can still be audited.
-        Assert.Equal([(1L, 2L), (5L, 10L)], (await host.Store.ReadPurgesAsync(TestRegistries.App)).Select(p => (p.RawRows, p.Reports)));
+        Assert.Equal([(0L, 0L), (1L, 2L), (5L, 10L)], (await host.Store.ReadPurgesAsync(TestRegistries.App)).Select(p => (p.RawRows, p.Reports)));
+    }
+
+    [Fact]
+    public Task Purge_entries_for_a_day_with_one_report_and_a_day_with_none_are_identical_on_sqlite() => PurgeSchedule(null);
+
+    [PostgresFact]
+    public async Task Purge_entries_for_a_day_with_one_report_and_a_day_with_none_are_identical_on_postgres()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await PurgeSchedule(database.ConnectionString);
+    }
+
+    /// <summary>
+    /// Issue 23's attack on the public purge log: an entry written only when rows went told, for every day,
+    /// whether any report of it existed. One candor.active report for 2026-11-20 and none for 2026-11-21;
+    /// the purges that remove each day (90 days on) are scheduled alike. The attack reads the public log for
+    /// each of the two purges: present or not, and every field but the two dates. Control: the store's own
+    /// (private) counts show the two purges really differ, one row against none, so identical public entries
+    /// are the protection, not a set-up without a difference.
+    /// </summary>
+    private static async Task PurgeSchedule(string? postgres)
+    {
+        await using var host = await CollectorHost.StartAsync(o => { if (postgres is not null) o.Database = postgres; });
+        var oneDay = """{ "schema": 1, "period": "2026-11-20", "reports": [ { "metric": "candor.active", "value": true } ] }""";
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(oneDay)).StatusCode);
+        var janitor = host.App.Services.GetRequiredService<RetentionJanitor>();
+        host.Clock.Set(new DateTimeOffset(2027, 2, 18, 3, 0, 0, TimeSpan.Zero)); // removes periods ended by 2026-11-20: none
+        await janitor.RunOnceAsync();
+        host.Clock.Set(new DateTimeOffset(2027, 2, 19, 3, 0, 0, TimeSpan.Zero)); // removes 2026-11-20: one report
+        await janitor.RunOnceAsync();
+        host.Clock.Set(new DateTimeOffset(2027, 2, 20, 3, 0, 0, TimeSpan.Zero)); // removes 2026-11-21: no report
+        await janitor.RunOnceAsync();
+
+        var stored = (await host.Store.ReadPurgesAsync(TestRegistries.App)).ToDictionary(p => p.Day);
+        Assert.Equal(1, stored[new DateOnly(2027, 2, 19)].Reports); // the control: the days differ
+        Assert.Equal(0, stored[new DateOnly(2027, 2, 20)].Reports);
+
+        using var log = JsonDocument.Parse(await host.Client.GetStringAsync($"/v1/apps/{TestRegistries.App}/purges"));
+        var entries = log.RootElement.GetProperty("purges").EnumerateArray().ToDictionary(p => p.GetProperty("day").GetString()!, p => p.Clone());
+        Assert.True(entries.ContainsKey("2027-02-19"), "the purge of the day with a report has no entry");
+        Assert.True(entries.ContainsKey("2027-02-20"), "the purge of the day without a report has no entry: the log shows presence");
+        Assert.True(entries.ContainsKey("2027-02-18"));
+        static string WithoutDates(JsonElement e) => string.Join(",", e.EnumerateObject()
+            .Select(f => f.Name + "=" + (f.Name is "day" or "purged_before" ? "<date>" : f.Value.GetRawText())));
+        Assert.Equal(WithoutDates(entries["2027-02-19"]), WithoutDates(entries["2027-02-20"]));
+        Assert.Equal("2026-11-21", entries["2027-02-19"].GetProperty("purged_before").GetString());
+        Assert.Equal("2026-11-22", entries["2027-02-20"].GetProperty("purged_before").GetString());
     }
 
     private static async Task PerAppRetention(string? postgres)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Candor.Client;
 using Candor.Client.Transparency;
 using Candor.Tests.Client;
@@ -125,6 +127,42 @@ public abstract class ClientLogSpecifications : IAsyncLifetime, IDisposable
             Assert.Equal(ReceiptVerdict.Deleted, c.Verdict);
             Assert.NotNull(c.LeafIndex);
         });
+    }
+
+    [StoreFact]
+    public async Task Scheduled_deletions_leave_one_receipt_per_request_each_at_its_own_random_moment()
+    {
+        var tap = new WireTap();
+        var options = _kit.Options(_collector.BaseAddress, tap);
+        options.LogKey = _logKey;
+        using var device = CandorClient.Create(options);
+        await SendWeekAsync(device, _kit);
+        await LogKit.SealAsync(_collector);
+        var mine = device.Receipts();
+        Assert.True(mine.Count >= 6);
+
+        Assert.Equal(mine.Count, device.ScheduleReportDeletion());
+        var sentAt = new List<DateTimeOffset>();
+        var start = _kit.Clock.GetUtcNow();
+        // Ten-minute steps through the window (three days): each call sends at most the one deletion that is due.
+        for (var t = start; t <= start + options.DeletionWindow + TimeSpan.FromMinutes(10); t += TimeSpan.FromMinutes(10))
+        {
+            _kit.Clock.Set(t);
+            while (await device.DeleteNextReceiptIfDueAsync() is { } outcome)
+            {
+                Assert.Equal("deleted", outcome.Status);
+                sentAt.Add(t);
+            }
+        }
+        Assert.Equal(mine.Count, sentAt.Count);
+        Assert.All(device.Receipts(), r => Assert.Equal(ReceiptStatus.Deleted, r.Status));
+        var deletions = tap.Requests.Select(r => Encoding.UTF8.GetString(r.Body)).Where(b => b.Contains("\"receipts\"")).ToList();
+        Assert.Equal(mine.Count, deletions.Count);
+        Assert.All(deletions, body => Assert.Equal(1, JsonDocument.Parse(body).RootElement.GetProperty("receipts").GetArrayLength()));
+        // Independent moments across the window, not one burst: the control for "one per request" alone.
+        Assert.True(sentAt.Max() - sentAt.Min() > TimeSpan.FromHours(6), $"deletions left within {sentAt.Max() - sentAt.Min()}");
+        Assert.True(sentAt.Distinct().Count() >= mine.Count - 2, "deletions left together");
+        Assert.Null(await device.DeleteNextReceiptIfDueAsync()); // nothing left to send
     }
 
     [StoreFact]

@@ -32,6 +32,7 @@ public sealed class EpochClockTests
         };
         options.Transparency.EpochSeconds = 3600;
         options.Transparency.MinEpochBatches = 3;
+        options.Transparency.EpochSpread = 1; // every entry due in the next epoch: this is about the clock and the minimum
         await using var app = await CollectorApp.BuildAsync(options, time: clock);
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };

@@ -47,6 +47,7 @@ public sealed class EpochTimeTests : IDisposable
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml")],
             RateLimitPerAddressPerSecond = 0,
         };
+        options.Transparency.EpochSpread = 1; // every entry due in the next epoch: this is about the device's patience
         await using var app = await CollectorApp.BuildAsync(options, time: collectorClock);
         await app.StartAsync();
         var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -22,7 +22,8 @@ public abstract class LogEndToEndTests
     [StoreFact]
     public async Task Reports_sent_with_commitments_are_proved_included_in_a_signed_checkpoint()
     {
-        await using var host = await StartAsync();
+        // Every entry due in the next epoch (K = 1): this is about proofs; the spread has its own tests (EpochJoinTests).
+        await using var host = await StartAsync(o => o.Transparency.EpochSpread = 1);
         var sent = new List<LogKit.Sent>();
         for (int i = 0; i < 12; i++)
         {
@@ -91,7 +92,7 @@ public abstract class LogEndToEndTests
     [StoreFact]
     public async Task An_epoch_waits_until_its_pending_set_holds_enough_batches()
     {
-        await using var host = await StartAsync(o => o.Transparency.MinEpochBatches = 3);
+        await using var host = await StartAsync(o => { o.Transparency.MinEpochBatches = 3; o.Transparency.EpochSpread = 1; });
         for (int i = 0; i < 2; i++)
             await host.PostAsync(LogKit.Batch(TestRegistries.App, Linux).Body);
         Assert.Null(await LogKit.SealAsync(host, force: false));

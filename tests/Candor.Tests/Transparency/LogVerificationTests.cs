@@ -235,6 +235,18 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         Assert.Equal(LogAlarmKind.Fork, comparison.Alarm!.Kind);
         Assert.Contains(forked.TrimEnd('\n'), comparison.Alarm.Evidence);
 
+        // A fork larger than the log the collector serves: it cannot prove the way there, and that is the alarm
+        // with both notes as evidence, not an error (issue 23: it used to end the comparison with an error).
+        var largerTree = new MerkleTree();
+        for (int i = 0; i < _log.Tree.Size + 5; i++)
+            largerTree.AppendEntry(new LogEntry(LogEntryKind.Report, RandomNumberGenerator.GetBytes(32)).ToBytes());
+        var larger = SignedNote.Sign(new Checkpoint(ScriptedLog.Origin, (ulong)_log.Tree.Size + 5, largerTree.RootHash(_log.Tree.Size + 5)).ToNoteText(), sameKey);
+        var largerFork = await client.CompareCheckpointAsync(larger);
+        Assert.False(largerFork.Consistent);
+        Assert.Equal(LogAlarmKind.Fork, largerFork.Alarm!.Kind);
+        Assert.Contains(larger.TrimEnd('\n'), largerFork.Alarm.Evidence);
+        Assert.Contains("no consistency proof", largerFork.Detail);
+
         // A note the log key did not sign proves nothing and is not called a fork.
         var unsigned = SignedNote.Sign(new Checkpoint(ScriptedLog.Origin, (ulong)size, otherTree.RootHash(size)).ToNoteText(), split.Signer);
         var refused = await client.CompareCheckpointAsync(unsigned);

@@ -35,6 +35,7 @@ public sealed class PlantedLeavesTests(ITestOutputHelper output)
         var arrival = new Dictionary<string, int>(); // commitment (hex) -> the order the test sent it in
         await using var host = await PlantedHost.StartAsync(o =>
         {
+            o.Transparency.EpochSpread = 1; // the whole population in one epoch: this attacks the order within it (EpochJoinTests: membership)
             if (!shuffled)
                 o.Transparency.OrderForTests = entries => entries.OrderBy(e => arrival[Convert.ToHexString(e[1..])]).ToList();
         });

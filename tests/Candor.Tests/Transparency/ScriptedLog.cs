@@ -94,6 +94,8 @@ public sealed class ScriptedLog
                 return Text(ServedNote ?? Checkpoint(size));
             case "/v1/log/consistency":
                 long from = long.Parse(query["from"]!), to = long.Parse(query["to"]!);
+                if (to > Tree.Size) // as the collector answers (LogEndpoints): 400, beyond the latest checkpoint
+                    return new(HttpStatusCode.BadRequest) { Content = new StringContent(JsonSerializer.Serialize(new { type = "urn:candor:problem:bad-log-request", title = "Bad request", status = 400, detail = $"to ({to}) is beyond the latest checkpoint ({Tree.Size} leaves)." }), Encoding.UTF8, "application/problem+json") };
                 return Json(new { from, to, hashes = Tree.ConsistencyProof(from, to).Select(Convert.ToBase64String) });
             case "/v1/log/inclusion":
                 LookUps++;

@@ -126,6 +126,22 @@ internal static class PostgresMigrations
             CREATE TABLE log_checkpoints (tree_size bigint PRIMARY KEY, note text NOT NULL);
             """),
         (7, """
+            -- Issue 23. Commitments without values: a row keeps what deletion and retention need (the commitment,
+            -- the app's stored name, the ISO week it retires with, its state); a receipt brings metric, period and
+            -- value, and the commitment proves them. Deleted reports' rows go, not just their state. The old
+            -- columns stay, nullable and emptied (a collector of the previous version may still write them during
+            -- a rolling upgrade: sealing empties them again); the store rewrites the table after this step, so
+            -- the old values leave the files.
+            DELETE FROM commitments WHERE state = 2;
+            ALTER TABLE commitments ADD COLUMN retire text COLLATE "C";
+            ALTER TABLE commitments ALTER COLUMN metric DROP NOT NULL, ALTER COLUMN period DROP NOT NULL, ALTER COLUMN value DROP NOT NULL;
+            UPDATE commitments SET retire = period, metric = NULL, period = NULL, value = NULL;
+            -- Pending entries carry the epoch count at their arrival (each lands in one of the next K epochs).
+            ALTER TABLE log_pending ADD COLUMN arrived bigint NOT NULL DEFAULT 0;
+            -- The number of epochs sealed so far.
+            ALTER TABLE log_state ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+            """),
+        (8, """
             -- Privacy Pass issuance budgets (PrivacyPass/IssuanceBudget.cs), shared by every issuer process:
             -- tokens given per client (an HMAC of its address's /64 under a key kept outside the database) per
             -- period; rows of past periods are deleted when a period turns.
@@ -142,4 +158,7 @@ internal static class PostgresMigrations
     /// <summary>The version that renames body_hash to body_mac and wipes the unkeyed body hashes
     /// (the store then cleans the old bytes out of the files and writes body_mac from here on).</summary>
     public const int FingerprintWipe = 4;
+
+    /// <summary>The version that empties commitments of their values and drops deleted ones (the table is rewritten after it).</summary>
+    public const int CommitmentsWithoutValues = 7;
 }

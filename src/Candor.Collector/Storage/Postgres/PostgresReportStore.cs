@@ -101,6 +101,8 @@ public sealed class PostgresReportStore : IReportStore
         _bodyColumn = targetVersion >= PostgresMigrations.FingerprintWipe ? "body_mac" : "body_hash";
         if (version < PostgresMigrations.FingerprintWipe && targetVersion >= PostgresMigrations.FingerprintWipe && version > 0)
             await RewriteTableAsync(c, "idempotency_keys", "key_hash", cancellationToken); // the wiped unkeyed hashes leave the files
+        if (version > 0 && version < PostgresMigrations.CommitmentsWithoutValues && targetVersion >= PostgresMigrations.CommitmentsWithoutValues)
+            await RewriteTableAsync(c, "commitments", "commitment", cancellationToken); // the emptied values and deleted rows leave the files
     }
 
     /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
@@ -318,9 +320,10 @@ public sealed class PostgresReportStore : IReportStore
     }
 
     /// <summary>
-    /// Stores the group's commitments and their pending entries, and counts the batches for the epoch
-    /// minimum. A commitment another collector stored since the check makes the group run again (the
-    /// retry then refuses that batch), rather than storing one commitment for two reports.
+    /// Stores the group's commitments (commitment, app, retirement week: never the report's metric or value)
+    /// and their pending entries stamped with the epoch count, and counts the batches for the epoch minimum.
+    /// A commitment another collector stored since the check makes the group run again (the retry then
+    /// refuses that batch), rather than storing one commitment for two reports.
     /// </summary>
     private static async Task StoreCommitmentsAsync(NpgsqlConnection c, List<(byte[] Commitment, string App, ValidatedReport Report)> rows,
         long pendingBatches, CancellationToken cancellationToken)
@@ -328,18 +331,17 @@ public sealed class PostgresReportStore : IReportStore
         rows.Sort((a, b) => a.Commitment.AsSpan().SequenceCompareTo(b.Commitment)); // one lock order for every collector
         await using var insert = new NpgsqlCommand("""
             WITH stored AS (
-                INSERT INTO commitments (commitment, app, metric, period, value, state)
-                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @metric::text[], @period::text[], @value::text[])
+                INSERT INTO commitments (commitment, app, retire, state)
+                SELECT *, 0 FROM unnest(@c::bytea[], @app::text[], @retire::text[])
                 ON CONFLICT (commitment) DO NOTHING RETURNING commitment),
             pending AS (
-                INSERT INTO log_pending (entry) SELECT '\x00'::bytea || commitment FROM stored ON CONFLICT DO NOTHING)
+                INSERT INTO log_pending (entry, arrived)
+                SELECT '\x00'::bytea || commitment, (SELECT epoch FROM log_state WHERE singleton = 1) FROM stored ON CONFLICT DO NOTHING)
             SELECT count(*) FROM stored;
             """, c);
         insert.Parameters.AddWithValue("c", rows.Select(r => r.Commitment).ToArray());
         insert.Parameters.AddWithValue("app", rows.Select(r => r.App).ToArray());
-        insert.Parameters.AddWithValue("metric", rows.Select(r => r.Report.Metric).ToArray());
-        insert.Parameters.AddWithValue("period", rows.Select(r => r.Report.Period).ToArray());
-        insert.Parameters.AddWithValue("value", rows.Select(r => r.Report.Value).ToArray());
+        insert.Parameters.AddWithValue("retire", rows.Select(r => CommitmentRetirement.For(r.Report.Period)).ToArray());
         if ((long)(await insert.ExecuteScalarAsync(cancellationToken))! != rows.Count)
             throw new PostgresException("A commitment was stored by another collector while this group checked it.", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
         await using var count = new NpgsqlCommand("UPDATE log_state SET pending_posts = pending_posts + @n WHERE singleton = 1;", c);
@@ -354,25 +356,38 @@ public sealed class PostgresReportStore : IReportStore
         // The state row first, FOR UPDATE: a second collector sealing waits here and then finds nothing;
         // an ingest that commits pending entries before this lock is taken is in the read below, one that
         // commits after waits on the row (it adds to the batch count) and its entries stay for the next epoch.
-        long size, batches;
-        await using (var state = new NpgsqlCommand("SELECT tree_size, pending_posts FROM log_state WHERE singleton = 1 FOR UPDATE;", c))
+        long size, batches, sealedEpochs;
+        await using (var state = new NpgsqlCommand("SELECT tree_size, pending_posts, epoch FROM log_state WHERE singleton = 1 FOR UPDATE;", c))
         await using (var r = await state.ExecuteReaderAsync(cancellationToken))
         {
             await r.ReadAsync(cancellationToken);
-            (size, batches) = (r.GetInt64(0), r.GetInt64(1));
+            (size, batches, sealedEpochs) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
         }
         if (batches < minBatches)
             return null;
+        // Ordered by the entry, so that the sealer never sees the heap's (arrival) order at all.
         var entries = new List<byte[]>();
-        await using (var pending = new NpgsqlCommand("DELETE FROM log_pending RETURNING entry;", c))
-        await using (var r = await pending.ExecuteReaderAsync(cancellationToken))
+        var ages = new List<long>();
+        await using (var pending = new NpgsqlCommand("SELECT entry, @epoch - arrived FROM log_pending ORDER BY entry;", c))
+        {
+            pending.Parameters.AddWithValue("epoch", sealedEpochs);
+            await using var r = await pending.ExecuteReaderAsync(cancellationToken);
             while (await r.ReadAsync(cancellationToken))
+            {
                 entries.Add((byte[])r.GetValue(0));
+                ages.Add(r.GetInt64(1));
+            }
+        }
         if (entries.Count == 0)
             return null;
-        // Ordered by the entry first, so that the sealer never sees the heap's (arrival) order at all.
-        entries.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
-        var epoch = seal(new PendingEpoch(new PostgresLogReader(c, size), size, entries));
+        var epoch = seal(new PendingEpoch(new PostgresLogReader(c, size), size, entries, ages));
+        if (epoch.Leaves.Count == 0)
+        {
+            // Nothing due: the epoch count moves on (so entries age towards their epoch), nothing is signed.
+            await Exec(c, "UPDATE log_state SET epoch = epoch + 1, pending_posts = 0 WHERE singleton = 1;", cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return null;
+        }
         await using var batch = new NpgsqlBatch(c);
         var tiles = new NpgsqlBatchCommand("""
             INSERT INTO log_tiles (level, tile_index, hashes) SELECT * FROM unnest(@l::integer[], @i::bigint[], @h::bytea[])
@@ -392,14 +407,21 @@ public sealed class PostgresReportStore : IReportStore
             """);
         leaves.Parameters.AddWithValue("e", epoch.Leaves.ToArray());
         leaves.Parameters.AddWithValue("i", Enumerable.Range(0, epoch.Leaves.Count).Select(i => size + i).ToArray());
-        var logged = new NpgsqlBatchCommand("UPDATE commitments SET state = 1 WHERE state = 0 AND commitment = ANY(@c);");
+        // The sealed entries leave the pending set; the others wait for their epoch.
+        var sealedEntries = new NpgsqlBatchCommand("DELETE FROM log_pending WHERE entry = ANY(@e);");
+        sealedEntries.Parameters.AddWithValue("e", epoch.Leaves.ToArray());
+        // A row a previous-version collector wrote during a rolling upgrade loses its report fields here.
+        var logged = new NpgsqlBatchCommand("""
+            UPDATE commitments SET state = 1, retire = coalesce(retire, period), metric = NULL, period = NULL, value = NULL
+            WHERE state = 0 AND commitment = ANY(@c);
+            """);
         logged.Parameters.AddWithValue("c", epoch.Leaves.Where(e => e[0] == (byte)LogEntryKind.Report).Select(e => e[1..]).ToArray());
         var checkpoint = new NpgsqlBatchCommand("INSERT INTO log_checkpoints (tree_size, note) VALUES (@n, @note);");
         checkpoint.Parameters.AddWithValue("n", epoch.Append.NewSize);
         checkpoint.Parameters.AddWithValue("note", epoch.Checkpoint);
-        var finish = new NpgsqlBatchCommand("UPDATE log_state SET tree_size = @n, pending_posts = 0 WHERE singleton = 1;");
+        var finish = new NpgsqlBatchCommand("UPDATE log_state SET tree_size = @n, pending_posts = 0, epoch = epoch + 1 WHERE singleton = 1;");
         finish.Parameters.AddWithValue("n", epoch.Append.NewSize);
-        foreach (var cmd in new[] { tiles, bundles, leaves, logged, checkpoint, finish })
+        foreach (var cmd in new[] { tiles, bundles, leaves, sealedEntries, logged, checkpoint, finish })
             batch.BatchCommands.Add(cmd);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
@@ -441,66 +463,78 @@ public sealed class PostgresReportStore : IReportStore
         bool deleted = false;
         foreach (var receipt in receipts)
         {
-            (string App, string Metric, string Period, string Value, short State)? row = null;
-            // FOR UPDATE: two requests deleting the same report serialise here, and the second sees it deleted.
-            await using (var find = new NpgsqlCommand("SELECT app, metric, period, value, state FROM commitments WHERE commitment = @c FOR UPDATE;", c))
+            // Only the app's stored name comes back: the receipt's metric, period and value are what the commitment
+            // was computed over (the collector recomputed it from them), so nothing of the report is stored.
+            // FOR UPDATE: two requests deleting the same report serialise here, and the second finds the row gone.
+            string? app;
+            await using (var find = new NpgsqlCommand("SELECT app FROM commitments WHERE commitment = @c FOR UPDATE;", c))
             {
                 find.Parameters.AddWithValue("c", receipt.Commitment);
-                await using var r = await find.ExecuteReaderAsync(cancellationToken);
-                if (await r.ReadAsync(cancellationToken))
-                    row = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt16(4));
+                app = await find.ExecuteScalarAsync(cancellationToken) as string;
             }
-            if (row is not { } held)
+            if (app is null)
             {
-                await using var inLog = new NpgsqlCommand(
-                    "SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = @e) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = @e);", c);
-                inLog.Parameters.AddWithValue("e", new LogEntry(LogEntryKind.Report, receipt.Commitment).ToBytes());
-                statuses.Add((bool)(await inLog.ExecuteScalarAsync(cancellationToken))! ? DeletionStatus.Expired : DeletionStatus.NotFound);
+                // No row: deleted before (its deletion entry is logged or pending), or retention retired it (its
+                // report entry is in the log and nothing in the counts is left to take off), or nothing matches.
+                await using var inLog = new NpgsqlCommand("""
+                    SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = @d) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = @d),
+                           EXISTS (SELECT 1 FROM log_leaves WHERE entry = @r) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = @r);
+                    """, c);
+                inLog.Parameters.AddWithValue("d", new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes());
+                inLog.Parameters.AddWithValue("r", new LogEntry(LogEntryKind.Report, receipt.Commitment).ToBytes());
+                await using var r = await inLog.ExecuteReaderAsync(cancellationToken);
+                await r.ReadAsync(cancellationToken);
+                statuses.Add(r.GetBoolean(0) ? DeletionStatus.AlreadyDeleted : r.GetBoolean(1) ? DeletionStatus.Expired : DeletionStatus.NotFound);
                 continue;
             }
-            if (held.Metric != receipt.Metric || held.Period != receipt.Period || held.Value != receipt.Value)
-            {
-                statuses.Add(DeletionStatus.NotFound);
-                continue;
-            }
-            if (held.State == (short)CommitmentState.Deleted)
-            {
-                statuses.Add(DeletionStatus.AlreadyDeleted);
-                continue;
-            }
-            await using var batch = new NpgsqlBatch(c);
-            var raw = new NpgsqlBatchCommand("""
+            await using (var raw = new NpgsqlCommand("""
                 UPDATE raw_reports SET reports = reports - 1
                 WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND period_start = @start;
-                """);
-            Bind(raw, held.App, held.Metric, held.Period, held.Value);
-            raw.Parameters.AddWithValue("start", PeriodStart(held.Period));
-            batch.BatchCommands.Add(raw);
+                """, c))
+            {
+                raw.Parameters.AddWithValue("app", app);
+                raw.Parameters.AddWithValue("metric", receipt.Metric);
+                raw.Parameters.AddWithValue("period", receipt.Period);
+                raw.Parameters.AddWithValue("value", receipt.Value);
+                raw.Parameters.AddWithValue("start", PeriodStart(receipt.Period));
+                if (await raw.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    // The commitment retires with its ISO week, a day's raw row with its day: in between, nothing is left to take off.
+                    statuses.Add(DeletionStatus.Expired);
+                    continue;
+                }
+            }
+            await using var batch = new NpgsqlBatch(c);
             var rawGone = new NpgsqlBatchCommand("""
                 DELETE FROM raw_reports
                 WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND period_start = @start AND reports <= 0;
                 """);
-            Bind(rawGone, held.App, held.Metric, held.Period, held.Value);
-            rawGone.Parameters.AddWithValue("start", PeriodStart(held.Period));
+            Bind(rawGone, app, receipt.Metric, receipt.Period, receipt.Value);
+            rawGone.Parameters.AddWithValue("start", PeriodStart(receipt.Period));
             batch.BatchCommands.Add(rawGone);
-            foreach (var (cell, total) in RollupCells.Of(held.Value))
+            foreach (var (cell, total) in RollupCells.Of(receipt.Value))
             {
                 var rollup = new NpgsqlBatchCommand("""
                     UPDATE rollups SET reports = reports - 1, total = total - @total
                     WHERE app = @app AND metric = @metric AND period = @period AND value = @value;
                     """);
-                Bind(rollup, held.App, held.Metric, held.Period, cell);
+                Bind(rollup, app, receipt.Metric, receipt.Period, cell);
                 rollup.Parameters.AddWithValue("total", total);
                 batch.BatchCommands.Add(rollup);
                 var rollupGone = new NpgsqlBatchCommand("DELETE FROM rollups WHERE app = @app AND metric = @metric AND period = @period AND value = @value AND reports <= 0;");
-                Bind(rollupGone, held.App, held.Metric, held.Period, cell);
+                Bind(rollupGone, app, receipt.Metric, receipt.Period, cell);
                 batch.BatchCommands.Add(rollupGone);
             }
-            var mark = new NpgsqlBatchCommand("UPDATE commitments SET state = 2 WHERE commitment = @c;");
-            mark.Parameters.AddWithValue("c", receipt.Commitment);
-            var pending = new NpgsqlBatchCommand("INSERT INTO log_pending (entry) VALUES (@e) ON CONFLICT DO NOTHING;");
+            // Deleted, not marked (the key-order rewrite then drops the dead tuple's file); a pending report entry stays
+            // pending, so the deletion entry has a logged report to point at. The deletion entry lands in one of the
+            // next K epochs like any other entry.
+            var forget = new NpgsqlBatchCommand("DELETE FROM commitments WHERE commitment = @c;");
+            forget.Parameters.AddWithValue("c", receipt.Commitment);
+            var pending = new NpgsqlBatchCommand("""
+                INSERT INTO log_pending (entry, arrived) VALUES (@e, (SELECT epoch FROM log_state WHERE singleton = 1)) ON CONFLICT DO NOTHING;
+                """);
             pending.Parameters.AddWithValue("e", new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes());
-            batch.BatchCommands.Add(mark);
+            batch.BatchCommands.Add(forget);
             batch.BatchCommands.Add(pending);
             await batch.ExecuteNonQueryAsync(cancellationToken);
             statuses.Add(DeletionStatus.Deleted);
@@ -514,12 +548,15 @@ public sealed class PostgresReportStore : IReportStore
         await tx.CommitAsync(cancellationToken);
         if (deleted)
         {
+            // Dead tuples keep their bytes until their file is rewritten: a raw row counted down (or deleted) keeps
+            // the deleted report's value in its old version, so the partitions it lives in and the rollups are
+            // rewritten now, not at the next scheduled rewrite (issue 23: a copy after deletion holds no value).
+            var months = receipts.Select(r => PeriodStart(r.Period)).Select(d => new DateOnly(d.Year, d.Month, 1)).ToHashSet();
+            foreach (var (partition, month) in await PartitionsAsync(c, cancellationToken))
+                if (months.Contains(month))
+                    await RewriteTableAsync(c, partition, RawKey, cancellationToken);
+            await RewriteTableAsync(c, "rollups", "app, metric, period, value", cancellationToken);
             Interlocked.Exchange(ref _dirtyShared, 1);
-            foreach (var r in receipts)
-            {
-                var s = PeriodStart(r.Period);
-                _dirtyMonths.TryAdd(new DateOnly(s.Year, s.Month, 1), true);
-            }
         }
         return statuses;
     }
@@ -763,7 +800,9 @@ public sealed class PostgresReportStore : IReportStore
     public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
     {
         // One statement: delete, count what this statement deleted, log it. A second collector purging at
-        // the same moment waits on the row locks, then finds the rows gone and logs nothing.
+        // the same moment waits on the row locks, then finds the rows gone and adds nothing to the counts.
+        // The log gets its entry whether rows went or not (issue 23: one entry per scheduled purge; an entry
+        // only when rows went told the public, for every day, whether any report existed).
         // period_start < @before lets PostgreSQL skip every partition that starts later.
         await using var cmd = _dataSource.CreateCommand("""
             WITH gone AS (
@@ -774,7 +813,7 @@ public sealed class PostgresReportStore : IReportStore
             purged AS (SELECT count(*) AS raw_rows, coalesce(sum(reports), 0)::bigint AS reports FROM gone),
             logged AS (
                 INSERT INTO purge_log (app, day, purged_before, raw_rows, reports)
-                SELECT @app, @day, @before, raw_rows, reports FROM purged WHERE raw_rows > 0
+                SELECT @app, @day, @before, raw_rows, reports FROM purged
                 ON CONFLICT (app, day, purged_before) DO UPDATE
                 SET raw_rows = purge_log.raw_rows + excluded.raw_rows, reports = purge_log.reports + excluded.reports)
             SELECT raw_rows, reports FROM purged;
@@ -788,19 +827,20 @@ public sealed class PostgresReportStore : IReportStore
             await r.ReadAsync(cancellationToken);
             record = new PurgeRecord(app, today, purgedBefore, r.GetInt64(0), r.GetInt64(1));
         }
-        // The commitments of the purged periods go too (their leaves stay in the log: they are only hashes).
+        // The commitments of the purged periods go too, by their retirement week (their leaves stay in the log:
+        // they are only hashes).
         var expired = new List<string>();
-        await using (var periods = _dataSource.CreateCommand("SELECT DISTINCT period FROM commitments WHERE app = @app;"))
+        await using (var periods = _dataSource.CreateCommand("SELECT DISTINCT retire FROM commitments WHERE app = @app AND retire IS NOT NULL;"))
         {
             periods.Parameters.AddWithValue("app", app);
             await using var r = await periods.ExecuteReaderAsync(cancellationToken);
             while (await r.ReadAsync(cancellationToken))
-                if (PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore)
+                if (CommitmentRetirement.IsDue(r.GetString(0), purgedBefore))
                     expired.Add(r.GetString(0));
         }
         if (expired.Count > 0)
         {
-            await using var gone = _dataSource.CreateCommand("DELETE FROM commitments WHERE app = @app AND period = ANY(@periods);");
+            await using var gone = _dataSource.CreateCommand("DELETE FROM commitments WHERE app = @app AND retire = ANY(@periods);");
             gone.Parameters.AddWithValue("app", app);
             gone.Parameters.AddWithValue("periods", expired.ToArray());
             if (await gone.ExecuteNonQueryAsync(cancellationToken) > 0)

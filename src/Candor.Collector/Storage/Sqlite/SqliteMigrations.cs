@@ -115,6 +115,40 @@ internal static class SqliteMigrations
             CREATE TABLE log_checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL) WITHOUT ROWID;
             """),
         (7, """
+            -- Issue 23. Commitments without values: a row keeps what deletion and retention need (the commitment,
+            -- the app's stored name, the ISO week it retires with, its state); a receipt brings metric, period and
+            -- value, and the commitment proves them. Deleted reports' rows go, not just their state. secure_delete
+            -- is on, so the dropped tables' pages are zeroed; the store then truncates the WAL.
+            CREATE TABLE commitments_v7 (
+                commitment BLOB PRIMARY KEY,
+                app        TEXT NOT NULL,
+                retire     TEXT NOT NULL,
+                state      INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT INTO commitments_v7 (commitment, app, retire, state)
+                SELECT commitment, app, period, state FROM commitments WHERE state <> 2 ORDER BY commitment;
+            -- Pending entries carry the epoch count at their arrival (each lands in one of the next K epochs), and a
+            -- pending report its app and retirement week only. One deleted while pending keeps its entry (it is
+            -- logged) but nothing of its report.
+            CREATE TABLE log_pending_v7 (
+                entry   BLOB PRIMARY KEY,
+                arrived INTEGER NOT NULL,
+                app     TEXT,
+                retire  TEXT) WITHOUT ROWID;
+            INSERT INTO log_pending_v7 (entry, arrived, app, retire)
+                SELECT p.entry, 0,
+                       CASE WHEN EXISTS (SELECT 1 FROM commitments c WHERE c.commitment = substr(p.entry, 2) AND c.state = 2) THEN NULL ELSE p.app END,
+                       CASE WHEN EXISTS (SELECT 1 FROM commitments c WHERE c.commitment = substr(p.entry, 2) AND c.state = 2) THEN NULL ELSE p.period END
+                FROM log_pending p ORDER BY p.entry;
+            DELETE FROM commitments;
+            DROP TABLE commitments;
+            ALTER TABLE commitments_v7 RENAME TO commitments;
+            DELETE FROM log_pending;
+            DROP TABLE log_pending;
+            ALTER TABLE log_pending_v7 RENAME TO log_pending;
+            -- The number of epochs sealed so far (arrival stamps of pending entries count from it).
+            ALTER TABLE log_state ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+            """),
+        (8, """
             -- Privacy Pass issuance budgets (PrivacyPass/IssuanceBudget.cs): tokens given per client per period,
             -- so the bound survives restarts and holds for every issuer process sharing this database. client_tag
             -- is an HMAC of the address's /64 (or IPv4 address) under a key kept beside the token keys, never
@@ -135,4 +169,7 @@ internal static class SqliteMigrations
 
     /// <summary>The version that adds the transparency log's tables.</summary>
     public const int TransparencyLog = 6;
+
+    /// <summary>The version that drops values from commitments and deleted commitments (the store truncates the WAL after it).</summary>
+    public const int CommitmentsWithoutValues = 7;
 }

@@ -79,8 +79,9 @@ public sealed class SqliteReportStore : IReportStore
             // could complete and restart it, so the collector never came back (docs/operations.md, "Disk full").
             await Exec(writer, $"PRAGMA wal_autocheckpoint={WalCheckpointPages};");
             await Exec(writer, $"PRAGMA journal_size_limit={WalCheckpointPages * 4096L};");
-            if (version < SqliteMigrations.FingerprintWipe && targetVersion >= SqliteMigrations.FingerprintWipe)
-                await Exec(writer, "PRAGMA wal_checkpoint(TRUNCATE);"); // the wiped fingerprints' old pages leave the WAL too
+            if ((version < SqliteMigrations.FingerprintWipe && targetVersion >= SqliteMigrations.FingerprintWipe)
+                || (version > 0 && version < SqliteMigrations.CommitmentsWithoutValues && targetVersion >= SqliteMigrations.CommitmentsWithoutValues))
+                await Exec(writer, "PRAGMA wal_checkpoint(TRUNCATE);"); // the wiped fingerprints' (or commitments' values') old pages leave the WAL too
             PrepareWriter(writer, targetVersion >= SqliteMigrations.FingerprintWipe ? "body_mac" : "body_hash");
             _writer = writer;
         }
@@ -241,7 +242,8 @@ public sealed class SqliteReportStore : IReportStore
         return known;
     }
 
-    /// <summary>Rows as a JSON array of [hex commitment, app, metric, period, value], for statements over json_each; null when empty.</summary>
+    /// <summary>Rows as a JSON array of [hex commitment, app, retirement week], for statements over json_each; null when empty.
+    /// Nothing of the report's metric or value: a commitment row never holds them (issue 23).</summary>
     private static string? CommitmentJson(IEnumerable<(byte[] Commitment, string? App, ValidatedReport Report)> rows)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -257,9 +259,7 @@ public sealed class SqliteReportStore : IReportStore
                 if (app is not null)
                 {
                     w.WriteStringValue(app);
-                    w.WriteStringValue(report.Metric);
-                    w.WriteStringValue(report.Period);
-                    w.WriteStringValue(report.Value);
+                    w.WriteStringValue(CommitmentRetirement.For(report.Period));
                 }
                 w.WriteEndArray();
             }
@@ -286,16 +286,17 @@ public sealed class SqliteReportStore : IReportStore
     }
 
     /// <summary>
-    /// Stores the group's commitments as pending entries carrying their reports, in one statement and in key
-    /// order. They move to the large commitments table when their epoch is sealed: the pending set is
-    /// small and stays in cache, so a group commit dirties a few of its pages instead of a page of the
-    /// commitments table per report.
+    /// Stores the group's commitments as pending entries, stamped with the epoch count (each lands in one of
+    /// the next K epochs: <see cref="EpochSealer.IsDue"/>), in one statement and in key order. They move to
+    /// the large commitments table when their epoch is sealed: the pending set is small and stays in cache,
+    /// so a group commit dirties a few of its pages instead of a page of the commitments table per report.
     /// </summary>
     private void StoreCommitments(List<(byte[] Commitment, string App, ValidatedReport Report)> commitments, SqliteTransaction tx)
     {
         _insertCommitment ??= Command(_writer!, """
-            INSERT OR IGNORE INTO log_pending (entry, app, metric, period, value)
-            SELECT unhex('00' || (j.value ->> 0)), j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4 FROM json_each($rows) AS j ORDER BY 1;
+            INSERT OR IGNORE INTO log_pending (entry, arrived, app, retire)
+            SELECT unhex('00' || (j.value ->> 0)), (SELECT epoch FROM log_state WHERE singleton = 1), j.value ->> 1, j.value ->> 2
+            FROM json_each($rows) AS j ORDER BY 1;
             """, "$rows");
         _insertCommitment.Transaction = tx;
         _insertCommitment.Parameters[0].Value = CommitmentJson(commitments.Select(c => (c.Commitment, (string?)c.App, c.Report)));
@@ -319,19 +320,33 @@ public sealed class SqliteReportStore : IReportStore
             if (batches < minBatches)
                 return null;
             var entries = new List<byte[]>();
+            var ages = new List<long>();
             using (var pending = writer.CreateCommand())
             {
                 pending.Transaction = tx;
-                pending.CommandText = "SELECT entry FROM log_pending ORDER BY entry;";
+                pending.CommandText = "SELECT entry, (SELECT epoch FROM log_state WHERE singleton = 1) - arrived FROM log_pending ORDER BY entry;";
                 using var r = pending.ExecuteReader();
                 while (r.Read())
+                {
                     entries.Add((byte[])r.GetValue(0));
+                    ages.Add(r.GetInt64(1));
+                }
             }
             if (entries.Count == 0)
                 return null;
             using var reader = new SqliteLogReader(writer, tx);
             var size = reader.TreeSize;
-            var epoch = seal(new PendingEpoch(reader, size, entries));
+            var epoch = seal(new PendingEpoch(reader, size, entries, ages));
+            if (epoch.Leaves.Count == 0)
+            {
+                // Nothing due: the epoch count moves on (so entries age towards their epoch), nothing is signed.
+                using var advance = writer.CreateCommand();
+                advance.Transaction = tx;
+                advance.CommandText = "UPDATE log_state SET epoch = epoch + 1, pending_posts = 0 WHERE singleton = 1;";
+                advance.ExecuteNonQuery();
+                tx.Commit();
+                return null;
+            }
             using (var tile = Command(writer, "INSERT OR REPLACE INTO log_tiles (level, tile_index, hashes) VALUES ($l, $i, $h);", "$l", "$i", "$h"))
             {
                 tile.Transaction = tx;
@@ -362,17 +377,20 @@ public sealed class SqliteReportStore : IReportStore
             using (var finish = writer.CreateCommand())
             {
                 finish.Transaction = tx;
-                // The epoch's reports move to commitments, logged, in key order; one deleted while pending is
-                // there already (state 2) and stays deleted.
+                // The epoch's reports move to commitments, logged, in key order (one deleted while pending has no
+                // app any more and is only logged); the entries not due stay pending.
                 finish.CommandText = """
-                    INSERT OR IGNORE INTO commitments (commitment, app, metric, period, value, state)
-                    SELECT substr(entry, 2), app, metric, period, value, 1 FROM log_pending WHERE app IS NOT NULL ORDER BY entry;
+                    INSERT OR IGNORE INTO commitments (commitment, app, retire, state)
+                    SELECT substr(entry, 2), app, retire, 1 FROM log_pending
+                    WHERE app IS NOT NULL AND entry IN (SELECT unhex(value) FROM json_each($sealed)) ORDER BY entry;
                     INSERT INTO log_checkpoints (tree_size, note) VALUES ($n, $note);
-                    DELETE FROM log_pending;
-                    UPDATE log_state SET tree_size = $n, pending_posts = 0 WHERE singleton = 1;
+                    DELETE FROM log_pending WHERE entry IN (SELECT unhex(value) FROM json_each($sealed));
+                    UPDATE log_state SET tree_size = $n, pending_posts = 0, epoch = epoch + 1 WHERE singleton = 1;
                     """;
                 finish.Parameters.AddWithValue("$n", epoch.Append.NewSize);
                 finish.Parameters.AddWithValue("$note", epoch.Checkpoint);
+                finish.Parameters.AddWithValue("$sealed", System.Text.Json.JsonSerializer.Serialize(
+                    epoch.Leaves.Select(Convert.ToHexString).ToList(), Api.ApiJsonContext.Default.ListString));
                 finish.ExecuteNonQuery();
             }
             tx.Commit();
@@ -401,66 +419,71 @@ public sealed class SqliteReportStore : IReportStore
         try
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            // Held as a logged or deleted commitment, or as a pending report entry (state 0) not yet sealed.
+            // Held as a logged commitment, or as a pending report entry not yet sealed. Only the app's stored name
+            // comes back: the receipt's metric, period and value are what the commitment was computed over (the
+            // collector recomputed it from them), so nothing of the report needs to be, or is, stored.
             using var find = Command(writer, """
-                SELECT app, metric, period, value, state FROM commitments WHERE commitment = $c
-                UNION ALL SELECT app, metric, period, value, 0 FROM log_pending WHERE entry = unhex('00' || hex($c)) AND app IS NOT NULL;
+                SELECT app FROM commitments WHERE commitment = $c
+                UNION ALL SELECT app FROM log_pending WHERE entry = unhex('00' || hex($c)) AND app IS NOT NULL;
                 """, "$c");
             using var inLog = Command(writer, "SELECT EXISTS (SELECT 1 FROM log_leaves WHERE entry = $e) OR EXISTS (SELECT 1 FROM log_pending WHERE entry = $e);", "$e");
             using var raw = Command(writer, """
                 UPDATE raw_reports SET reports = reports - 1 WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
+                """, "$app", "$metric", "$period", "$value");
+            using var rawGone = Command(writer, """
                 DELETE FROM raw_reports WHERE app = $app AND metric = $metric AND period = $period AND value = $value AND reports <= 0;
                 """, "$app", "$metric", "$period", "$value");
             using var rollup = Command(writer, """
                 UPDATE rollups SET reports = reports - 1, total = total - $total WHERE app = $app AND metric = $metric AND period = $period AND value = $value;
                 DELETE FROM rollups WHERE app = $app AND metric = $metric AND period = $period AND value = $value AND reports <= 0;
                 """, "$app", "$metric", "$period", "$value", "$total");
-            using var mark = Command(writer, """
-                INSERT INTO commitments (commitment, app, metric, period, value, state) VALUES ($c, $app, $metric, $period, $value, 2)
-                ON CONFLICT (commitment) DO UPDATE SET state = 2;
-                INSERT OR IGNORE INTO log_pending (entry) VALUES ($e);
-                """, "$c", "$e", "$app", "$metric", "$period", "$value");
-            find.Transaction = inLog.Transaction = raw.Transaction = rollup.Transaction = mark.Transaction = tx;
+            // Deleted, not marked: the row goes (secure_delete zeroes it); a pending report entry stays (its leaf is
+            // still logged, so the deletion entry has a report to point at) but loses its app and retirement week.
+            // The deletion entry lands in one of the next K epochs like any other entry.
+            using var forget = Command(writer, """
+                DELETE FROM commitments WHERE commitment = $c;
+                UPDATE log_pending SET app = NULL, retire = NULL WHERE entry = unhex('00' || hex($c));
+                INSERT OR IGNORE INTO log_pending (entry, arrived) VALUES ($e, (SELECT epoch FROM log_state WHERE singleton = 1));
+                """, "$c", "$e");
+            find.Transaction = inLog.Transaction = raw.Transaction = rawGone.Transaction = rollup.Transaction = forget.Transaction = tx;
             var statuses = new List<DeletionStatus>(receipts.Count);
             bool deleted = false;
             foreach (var receipt in receipts)
             {
                 find.Parameters[0].Value = receipt.Commitment;
-                (string App, string Metric, string Period, string Value, long State)? row = null;
-                using (var r = find.ExecuteReader())
-                    if (r.Read())
-                        row = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4));
-                if (row is not { } held)
+                var app = find.ExecuteScalar() as string;
+                if (app is null)
                 {
-                    // No row: either nothing matches (wrong nonce or report), or retention purged the period,
-                    // which leaves the report's leaf in the log and nothing in the counts to take off.
+                    // No row: deleted before (its deletion entry is logged or pending), or retention retired it (its
+                    // report entry is in the log and nothing in the counts is left to take off), or nothing matches.
+                    inLog.Parameters[0].Value = new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes();
+                    if ((long)inLog.ExecuteScalar()! != 0)
+                    {
+                        statuses.Add(DeletionStatus.AlreadyDeleted);
+                        continue;
+                    }
                     inLog.Parameters[0].Value = new LogEntry(LogEntryKind.Report, receipt.Commitment).ToBytes();
                     statuses.Add((long)inLog.ExecuteScalar()! != 0 ? DeletionStatus.Expired : DeletionStatus.NotFound);
                     continue;
                 }
-                // The client chose what it committed to: a commitment held for another report does not match this receipt.
-                if (held.Metric != receipt.Metric || held.Period != receipt.Period || held.Value != receipt.Value)
+                Bind(raw, app, receipt.Metric, receipt.Period, receipt.Value);
+                if (raw.ExecuteNonQuery() == 0)
                 {
-                    statuses.Add(DeletionStatus.NotFound);
+                    // The commitment retires with its ISO week, a day's raw row with its day: in between, nothing is left to take off.
+                    statuses.Add(DeletionStatus.Expired);
                     continue;
                 }
-                if (held.State == (long)CommitmentState.Deleted)
+                Bind(rawGone, app, receipt.Metric, receipt.Period, receipt.Value);
+                rawGone.ExecuteNonQuery();
+                foreach (var (cell, total) in RollupCells.Of(receipt.Value))
                 {
-                    statuses.Add(DeletionStatus.AlreadyDeleted);
-                    continue;
-                }
-                Bind(raw, held.App, held.Metric, held.Period, held.Value);
-                raw.ExecuteNonQuery();
-                foreach (var (cell, total) in RollupCells.Of(held.Value))
-                {
-                    Bind(rollup, held.App, held.Metric, held.Period, cell);
+                    Bind(rollup, app, receipt.Metric, receipt.Period, cell);
                     rollup.Parameters[4].Value = total;
                     rollup.ExecuteNonQuery();
                 }
-                mark.Parameters[0].Value = receipt.Commitment;
-                mark.Parameters[1].Value = new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes();
-                mark.Parameters[2].Value = held.App; mark.Parameters[3].Value = held.Metric; mark.Parameters[4].Value = held.Period; mark.Parameters[5].Value = held.Value;
-                mark.ExecuteNonQuery();
+                forget.Parameters[0].Value = receipt.Commitment;
+                forget.Parameters[1].Value = new LogEntry(LogEntryKind.Deletion, receipt.Commitment).ToBytes();
+                forget.ExecuteNonQuery();
                 statuses.Add(DeletionStatus.Deleted);
                 deleted = true;
             }
@@ -473,7 +496,11 @@ public sealed class SqliteReportStore : IReportStore
             }
             tx.Commit();
             if (deleted)
+            {
                 _writesSinceRewrite++;
+                // The deleted rows' cells are zeroed in their pages, but the WAL still holds the older page images.
+                await TruncateWalAsync(writer);
+            }
             return statuses;
         }
         finally
@@ -669,15 +696,19 @@ public sealed class SqliteReportStore : IReportStore
             using var tx = writer.BeginTransaction(deferred: false);
             // Periods are text here (no derived date column, as in PostgreSQL): find the app's periods, decide in code.
             var expired = new List<string>();
+            var retired = new List<string>();
             await using (var periods = writer.CreateCommand())
             {
                 periods.Transaction = tx;
-                periods.CommandText = "SELECT period FROM raw_reports WHERE app = $app UNION SELECT period FROM commitments WHERE app = $app UNION SELECT period FROM log_pending WHERE app = $app;";
+                periods.CommandText = """
+                    SELECT period, 0 FROM raw_reports WHERE app = $app GROUP BY period
+                    UNION SELECT retire, 1 FROM commitments WHERE app = $app UNION SELECT retire, 1 FROM log_pending WHERE app = $app;
+                    """;
                 periods.Parameters.AddWithValue("$app", app);
                 await using var r = await periods.ExecuteReaderAsync(cancellationToken);
                 while (await r.ReadAsync(cancellationToken))
-                    if (PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore)
-                        expired.Add(r.GetString(0));
+                    if (r.GetInt64(1) == 0 ? PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore : CommitmentRetirement.IsDue(r.GetString(0), purgedBefore))
+                        (r.GetInt64(1) == 0 ? expired : retired).Add(r.GetString(0));
             }
             long rows = 0, reports = 0, commitmentsGone = 0;
             if (expired.Count > 0)
@@ -693,18 +724,25 @@ public sealed class SqliteReportStore : IReportStore
                     rows++;
                     reports += r.GetInt64(0);
                 }
-                r.Close();
-                // The commitments of those reports go with them (their leaves stay in the log: they are only hashes).
-                // A pending entry of such a period keeps its place in the next epoch, without its report.
+            }
+            if (retired.Count > 0)
+            {
+                // The commitments of those reports go with them, by their retirement week (their leaves stay in the
+                // log: they are only hashes). A pending entry keeps its place in its epoch, without its app.
+                await using var delete = writer.CreateCommand();
+                delete.Transaction = tx;
                 delete.CommandText = """
-                    DELETE FROM commitments WHERE app = $app AND period IN (SELECT value FROM json_each($periods));
-                    UPDATE log_pending SET app = NULL, metric = NULL, period = NULL, value = NULL WHERE app = $app AND period IN (SELECT value FROM json_each($periods));
+                    DELETE FROM commitments WHERE app = $app AND retire IN (SELECT value FROM json_each($retired));
+                    UPDATE log_pending SET app = NULL, retire = NULL WHERE app = $app AND retire IN (SELECT value FROM json_each($retired));
                     """;
+                delete.Parameters.AddWithValue("$app", app);
+                delete.Parameters.AddWithValue("$retired", System.Text.Json.JsonSerializer.Serialize(retired, Api.ApiJsonContext.Default.ListString));
                 commitmentsGone = await delete.ExecuteNonQueryAsync(cancellationToken);
             }
-            if (rows > 0)
+            // One entry per scheduled purge, rows or not (issue 23): an entry written only when rows went told
+            // the public, for every day, whether any report existed. The counts stay private (never served).
+            await using (var log = writer.CreateCommand())
             {
-                await using var log = writer.CreateCommand();
                 log.Transaction = tx;
                 log.CommandText = """
                     INSERT INTO purge_log (app, day, purged_before, raw_rows, reports) VALUES ($app, $day, $before, $rows, $reports)
