@@ -67,12 +67,13 @@ public static class DashboardEndpoints
             if (apps.Count == 0)
                 sb.Append("<p class=\"empty\">This collector serves no app yet.</p>");
             var range = RangeSelection.Resolve(null, null, null, Today(time), out _)!;
+            var wait = publisher.NewWait();
             foreach (var a in apps)
             {
                 var registry = a.Latest.Registry;
                 sb.Append($"<section class=\"app-card\" aria-labelledby=\"app-{E(a.App)}\"><h2 id=\"app-{E(a.App)}\"><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></h2>");
                 var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } w
-                    ? await MetricView.LoadAsync(publisher, a.App, w, range, http.RequestAborted) : null;
+                    ? await MetricView.LoadAsync(publisher, a.App, w, range, wait, http.RequestAborted) : null;
                 if (weekly is { HasFigures: true })
                 {
                     var newest = weekly.Final[^1];
@@ -104,15 +105,16 @@ public static class DashboardEndpoints
             if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
                 return HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p><p><a href=\"/apps/{E(app)}\">Back</a></p>", 400);
             var cancel = http.RequestAborted;
+            var wait = publisher.NewWait();
 
             var sb = new StringBuilder();
             sb.Append($"<h1>{E(registry.App)}</h1><p class=\"muted\">Registry version {registry.Version} · <a href=\"/apps/{E(app)}/collected\">what we collect and why</a> · ")
               .Append($"open data: <a href=\"/v1/public/apps/{E(app)}/export.csv\">CSV</a>, <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a></p>");
             RangeNav(sb, app, selection);
 
-            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, cancel);
-            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, cancel) : null;
-            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, cancel) : null;
+            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, wait, cancel);
+            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, wait, cancel) : null;
+            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, wait, cancel) : null;
             Headline(sb, daily!, weekly, version, publisher.PublishAfterDays);
 
             sb.Append($"<p class=\"muted\">Showing {selection.Start} to {selection.End} ({selection.Weeks} week{(selection.Weeks == 1 ? "" : "s")}), compared with {selection.PreviousStart} to {selection.PreviousEnd}. ")
@@ -142,7 +144,7 @@ public static class DashboardEndpoints
                 sb.Append($"<h2 id=\"category-{E(category.Name)}\">{E(Capitalize(category.Name))}</h2><p class=\"muted\">{E(category.Description)}</p>");
                 foreach (var m in metrics)
                 {
-                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, cancel);
+                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, wait, cancel);
                     MetricSection(sb, view!, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
                 }
             }
@@ -242,7 +244,7 @@ public static class DashboardEndpoints
             return (null, NotFound($"{app} has no metric named '{(metric.Length > 64 ? metric[..64] : metric)}'."));
         if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
             return (null, HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p>", 400));
-        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, http.RequestAborted), null);
+        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, publisher.NewWait(), http.RequestAborted), null);
     }
 
     /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>

@@ -45,12 +45,12 @@ internal sealed class MetricView
     /// <summary>True for the built-in activity flags, drawn as one column per period.</summary>
     public bool IsActivity => Metric.Name is MetricRegistry.ActiveMetricName or MetricRegistry.ActiveWeekMetricName;
 
-    public static async Task<MetricView?> LoadAsync(Publisher publisher, string app, MetricDefinition metric, RangeSelection range, CancellationToken cancel)
+    public static async Task<MetricView?> LoadAsync(Publisher publisher, string app, MetricDefinition metric, RangeSelection range, ReleaseWait wait, CancellationToken cancel)
     {
         var (from, to) = range.Periods(metric.Period);
         var (prevFrom, prevTo) = range.Periods(metric.Period, previous: true);
-        var current = await publisher.SeriesAsync(app, metric.Name, from, to, cancel);
-        var previous = await publisher.SeriesAsync(app, metric.Name, prevFrom, prevTo, cancel);
+        var current = await publisher.SeriesAsync(app, metric.Name, from, to, wait, cancel);
+        var previous = await publisher.SeriesAsync(app, metric.Name, prevFrom, prevTo, wait, cancel);
         return current is null || previous is null ? null : new MetricView(app, metric, range, current, previous);
     }
 

@@ -75,7 +75,11 @@ public static class CollectorApp
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton<Publishing.ReleaseSignal>();
             builder.Services.AddSingleton<Publishing.Publisher>();
+            builder.Services.AddSingleton<Publishing.ReleaseJob>();
+            if (options.ReleaseEveryMinutes > 0)
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<Publishing.ReleaseJob>());
             builder.Services.AddSingleton<Dashboard.PageCache>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddSingleton<FetchCounter>();
