@@ -27,7 +27,11 @@ public static class DashboardEndpoints
     private const string EmbedPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
     /// <summary>The name of the registry metric whose newest value is "the newest version" in the headline.</summary>
-    public const string VersionMetricName = "app.version";
+    public const string VersionMetricName = MetricView.VersionMetricName;
+
+    /// <summary>Active installations per complete period, from an activity view (empty without one).</summary>
+    private static Dictionary<Candor.Protocol.PeriodKey, long> ActivesOf(MetricView? activity) =>
+        activity is null ? [] : activity.Current.Final.Where(p => p.CountOf("true") is not null).ToDictionary(p => p.Period, MetricView.Active);
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
@@ -115,6 +119,8 @@ public static class DashboardEndpoints
             var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, wait, cancel);
             var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, wait, cancel) : null;
             var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, wait, cancel) : null;
+            if (version is not null)
+                version.Actives = ActivesOf(weekly);
             Headline(sb, daily!, weekly, version, publisher.PublishAfterDays);
 
             sb.Append($"<p class=\"muted\">Showing {selection.Start} to {selection.End} ({selection.Weeks} week{(selection.Weeks == 1 ? "" : "s")}), compared with {selection.PreviousStart} to {selection.PreviousEnd}. ")
@@ -145,7 +151,8 @@ public static class DashboardEndpoints
                 foreach (var m in metrics)
                 {
                     var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, wait, cancel);
-                    MetricSection(sb, view!, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
+                    view!.Actives = ActivesOf(m.Period == MetricPeriod.Week ? weekly : daily);
+                    MetricSection(sb, view, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
                 }
             }
             return HtmlPage(registry.App, sb.ToString());
@@ -226,7 +233,7 @@ public static class DashboardEndpoints
               .Append(view.ArrivingNote()).Append("</section>");
             return;
         }
-        sb.Append(view.Chart()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
+        sb.Append(view.Chart()).Append(view.WithheldNote()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
           .Append($"<p class=\"muted share-of\">Shares in the table are of {E(m.Type == MetricType.Flag && activeBase > 0 ? $"the active {view.Unit} of the range's final periods" : view.Current.ShareOf)}.</p>");
         if (m.Type == MetricType.Flag && activeBase > 0 && view.Totals.FirstOrDefault(c => c.Value == "true") is { } used)
             sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeBase)} active {view.Unit}: <strong>{Pct(Math.Min(1, used.Count / (double)activeBase))}</strong> of {(m.Period == MetricPeriod.Week ? "weekly" : "daily")} actives.</p>");
@@ -244,7 +251,13 @@ public static class DashboardEndpoints
             return (null, NotFound($"{app} has no metric named '{(metric.Length > 64 ? metric[..64] : metric)}'."));
         if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
             return (null, HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p>", 400));
-        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, publisher.NewWait(), http.RequestAborted), null);
+        var wait = publisher.NewWait();
+        var view = (await MetricView.LoadAsync(publisher, registries.App, def, selection, wait, http.RequestAborted))!;
+        // Shares of installations need the actives of the metric's granularity, as on the app page.
+        string activity = def.Period == MetricPeriod.Week ? MetricRegistry.ActiveWeekMetricName : MetricRegistry.ActiveMetricName;
+        if (!view.IsActivity && registries.Latest.Registry.FindMetric(activity) is { } am)
+            view.Actives = ActivesOf(await MetricView.LoadAsync(publisher, registries.App, am, selection, wait, http.RequestAborted));
+        return (view, null);
     }
 
     /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>
@@ -272,8 +285,8 @@ public static class DashboardEndpoints
             if (problem is not null) return problem;
             var v = view!;
             var body = new StringBuilder($"<h1 class=\"embed-title\">{E(v.Metric.Description)}</h1><p class=\"muted\">{E(v.App)}, {v.Current.From} to {v.Current.To}. ")
-                .Append("Installations, not people; published by a Candor collector from anonymous reports.</p>")
-                .Append(v.Chart()).Append(v.ArrivingNote()).Append(v.Links()).Append(v.Table())
+                .Append("Installations, not people; published by a Candor collector from anonymous reports. The chart's first line says what its figures are of.</p>")
+                .Append(v.Chart()).Append(v.WithheldNote()).Append(v.ArrivingNote()).Append(v.Links()).Append(v.Table())
                 .Append($"<p class=\"muted\"><a href=\"/apps/{E(v.App)}\" target=\"_top\">All figures for {E(v.App)}</a></p>");
             return new CachedPage(EmbedPage(v.Metric.Description, body.ToString()), "text/html; charset=utf-8");
         });

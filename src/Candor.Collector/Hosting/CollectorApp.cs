@@ -141,6 +141,7 @@ public static class CollectorApp
         app.UseRequestMetrics(); // outermost, so that the answers of the handlers below are counted as sent
         // Requests opened by the Oblivious HTTP gateway re-enter the pipeline here, so routing is explicit and after it.
         app.Services.GetRequiredService<InProcessDispatcher>().Capture(app);
+        app.UseHeadAsGet();
         app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

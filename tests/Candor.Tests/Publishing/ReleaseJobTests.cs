@@ -15,27 +15,27 @@ namespace Candor.Tests.Publishing;
 /// released 9,333 periods on the request path and took 26 s; three concurrent first calls timed out).
 /// Real Kestrel, real SQLite and PostgreSQL; the request path is counted by the releases table itself.
 /// </summary>
-public sealed class ReleaseJobTests
+public sealed class ReleaseJobTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Today = new(2026, 12, 8, 12, 0, 0, TimeSpan.Zero);
     private const int Years = 4;
 
     [Fact]
-    public Task Ten_first_requests_for_the_whole_csv_release_nothing_and_the_job_releases_each_period_once_on_sqlite() => FourYears(null);
+    public Task Ten_first_requests_for_the_whole_csv_release_nothing_and_the_job_releases_each_period_once_on_sqlite() => FourYears(null, "sqlite");
 
     [PostgresFact]
     public async Task Ten_first_requests_for_the_whole_csv_release_nothing_and_the_job_releases_each_period_once_on_postgres()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await FourYears(database.ConnectionString);
+        await FourYears(database.ConnectionString, "postgres");
     }
 
-    private static async Task FourYears(string? postgres)
+    private async Task FourYears(string? postgres, string engine)
     {
         string dir = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
         try
         {
-            await FourYears(postgres, dir);
+            await FourYears(postgres, dir, engine);
         }
         finally
         {
@@ -43,7 +43,7 @@ public sealed class ReleaseJobTests
         }
     }
 
-    private static async Task FourYears(string? postgres, string dir)
+    private async Task FourYears(string? postgres, string dir, string engine)
     {
         void Configure(Candor.Collector.CollectorOptions o, int releaseEvery)
         {
@@ -55,6 +55,8 @@ public sealed class ReleaseJobTests
         await SeedAsync(reader.Store);
         Assert.Equal(0, await CountReleasesAsync(reader));
 
+        // Timings are printed for docs/benchmarks.md, never asserted.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => reader.Client.GetAsync($"/v1/public/apps/{TestRegistries.App}/export.csv")));
         foreach (var answer in answers)
         {
@@ -65,13 +67,16 @@ public sealed class ReleaseJobTests
             Assert.Contains("system.os,2023-W10,releasing,,,", csv.Split('\n'));
             Assert.DoesNotContain(",final,", csv);
         }
+        output.WriteLine($"{engine}: ten concurrent first whole-app CSV requests answered in {clock.ElapsedMilliseconds} ms");
         Assert.Equal(0, await CountReleasesAsync(reader));
 
         // Two collectors with the job, on the same database, running at once: every final period of the
         // public horizon gets one release, and a third run (either) finds nothing left to do.
         await using var a = await CollectorHost.StartAsync(o => Configure(o, 60), directory: dir, clockStart: Today);
         await using var b = await CollectorHost.StartAsync(o => Configure(o, 60), directory: dir, clockStart: Today);
+        clock.Restart();
         var made = await Task.WhenAll(Job(a).RunOnceAsync(), Job(b).RunOnceAsync());
+        output.WriteLine($"{engine}: two release jobs at once released the four-year horizon in {clock.ElapsedMilliseconds} ms ({made.Sum()} releases made, {ExpectedReleases(reader)} kept)");
         int expected = ExpectedReleases(reader);
         Assert.Equal(expected, await CountReleasesAsync(reader));
         Assert.True(made.Sum() >= expected, $"the jobs made {made.Sum()} releases for {expected} periods");
@@ -80,7 +85,9 @@ public sealed class ReleaseJobTests
         Assert.Equal(snapshot, await ReleasesAsync(reader));
 
         // Now the reader serves them: every line final, the seeded weeks with figures.
+        clock.Restart();
         var done = await reader.Client.GetAsync($"/v1/public/apps/{TestRegistries.App}/export.csv");
+        output.WriteLine($"{engine}: the whole-app CSV once released answered in {clock.ElapsedMilliseconds} ms ({(await done.Content.ReadAsByteArrayAsync()).Length} bytes)");
         Assert.Null(done.Headers.RetryAfter);
         string full = await done.Content.ReadAsStringAsync();
         Assert.DoesNotContain(",releasing,", full);
