@@ -169,8 +169,8 @@ internal sealed class MetricView
         var never = NeverPublished();
         if (w.Count == 0 && never.Count == 0)
             return null;
-        var parts = w.Select(x => $"{x.Label} ({x.Periods.Count} {PeriodWord}{(x.Periods.Count == 1 ? "" : "s")})").Concat(never.Select(v => $"{v} (all)")).ToList();
-        return $"Withheld in some {PeriodWord}s: " + string.Join(", ", parts.Take(3)) + (parts.Count > 3 ? ", ..." : "");
+        var parts = w.Select(x => $"{x.Label} ({x.Periods.Count} {PeriodWord}{(x.Periods.Count == 1 ? "" : "s")})").Concat(never.Select(v => $"{v} (every {PeriodWord})")).ToList();
+        return "Withheld: " + string.Join(", ", parts.Take(3)) + (parts.Count > 3 ? ", ..." : "");
     }
 
     /// <summary>The withheld values in full, under the chart: which, in which periods, and why.</summary>

@@ -85,10 +85,12 @@ public sealed class ReadingTheDashboardTests(DashboardPopulation population) : I
             Assert.StartsWith("Share of the 60 active installations, in 2026-W45", await page.TextContentAsync("#metric-app\\.launches svg text.unit"));
             Assert.StartsWith("Share of the 60 active installations with a value in each range", await page.TextContentAsync("#metric-startup\\.ms svg text.unit"));
             // Version 2.0 rolls out from W41: in W40 it was below the threshold, and the chart and the note say so.
-            Assert.Equal("Withheld in some weeks: 2.0 (1 week), other (all)", await page.TextContentAsync("#metric-app\\.version svg text.withheld-note"));
+            Assert.Equal("Withheld: 2.0 (1 week), other (every week)", await page.TextContentAsync("#metric-app\\.version svg text.withheld-note"));
             Assert.Contains("2.0 in 2026-W40", await page.InnerTextAsync("#metric-app\\.version p.withheld-note"));
-            // A chart with no withheld week says nothing of the kind.
-            Assert.Equal(0, await page.Locator("#metric-system\\.os .withheld-note").CountAsync());
+            // The OS chart withholds only "other", which no installation reported: named, not silently absent.
+            Assert.Equal("Withheld: other (every week)", await page.TextContentAsync("#metric-system\\.os svg text.withheld-note"));
+            // A chart with nothing withheld says nothing of the kind.
+            Assert.Equal(0, await page.Locator("#metric-feature\\.spellcheck .withheld-note").CountAsync());
             // Adoption over time: one series per version, each over the weeks it was published (W40 to W45 for 1.1).
             Assert.Equal(["1.1", "2.0"], await page.Locator("#metric-app\\.version svg g.series").EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.series)"));
             Assert.Equal(6, (await page.Locator("#metric-app\\.version svg g.series[data-series='1.1'] polyline").GetAttributeAsync("points"))!.Split(' ').Length);
