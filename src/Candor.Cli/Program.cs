@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Candor.Cli.Commands;
+using Candor.Cli.Usage;
 
 var root = new RootCommand("Candor: opt-in, anonymous, transparent application metrics.");
 root.Subcommands.Add(DemoCommand.Create());
@@ -13,4 +14,10 @@ root.Subcommands.Add(AnnounceCommands.Create());
 root.Subcommands.Add(RelayCommand.Create());
 root.Subcommands.Add(OhttpCommands.Create());
 root.Subcommands.Add(LogCommands.Create());
-return await root.Parse(args).InvokeAsync();
+
+var parse = root.Parse(args);
+// Help and --version win over errors, as before; any other parse error is one line and exit code 2.
+bool asksForHelp = parse.Action is System.CommandLine.Help.HelpAction || (args.Length == 1 && args[0] == "--version");
+if (!asksForHelp && UsageError.Describe(parse) is { } line)
+    return UsageError.Report(line, Console.Error);
+return await parse.InvokeAsync();

@@ -25,6 +25,7 @@ internal sealed class ClientContext
         if (Store.SetAsideNote is { } note)
             Log(note, LogLevel.Warning);
         Store.SetAsideWhileRunning = message => Log(message, LogLevel.Warning);
+        RegistryCopy.Write(options.DataDirectory, registry, message => Log(message, LogLevel.Warning));
         Outbox = new PendingOutbox(Store, options.MaxOutboxBatches, options.RetentionDays);
         Recorder = new Recorder(registry, options.ThrowOnMisuse);
     }

@@ -109,6 +109,19 @@ public sealed class CollectorOptions
     /// <summary>Publishing, display only: published counts are floored to a multiple of this (1: exact noisy counts).</summary>
     public int PublishRounding { get; set; } = 1;
 
+    /// <summary>
+    /// Publishing: minutes between runs of the release job, which stores the release of every period that
+    /// has become final (it also runs early when a public read finds a final period without one). 0: this
+    /// collector never releases; another collector on the same database does (docs/operations.md).
+    /// </summary>
+    public int ReleaseEveryMinutes { get; set; } = 10;
+
+    /// <summary>
+    /// Publishing: milliseconds a public read that finds final periods without a release waits for the
+    /// release job, once per request, before it answers with those periods marked "releasing".
+    /// </summary>
+    public int ReleaseWaitMilliseconds { get; set; } = 2000;
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the collector is overloaded or the store is down.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
 
@@ -181,6 +194,8 @@ public sealed class CollectorOptions
         if (PublishAfterDays < 1) errors.Add("PublishAfterDays must be positive.");
         else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");
         if (PublishRounding < 1) errors.Add("PublishRounding must be positive.");
+        if (ReleaseEveryMinutes is < 0 or > 1440) errors.Add($"ReleaseEveryMinutes: {ReleaseEveryMinutes} is outside 0..1440 (0: this collector does not release).");
+        if (ReleaseWaitMilliseconds is < 0 or > 30000) errors.Add($"ReleaseWaitMilliseconds: {ReleaseWaitMilliseconds} is outside 0..30000.");
         CheckWindow("", NextReportMinSeconds, NextReportMaxSeconds, errors);
         errors.AddRange(PrivacyPass.Validate());
         errors.AddRange(Transparency.Validate());

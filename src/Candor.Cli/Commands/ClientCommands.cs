@@ -13,7 +13,7 @@ namespace Candor.Cli.Commands;
 public static class ClientCommands
 {
     private static readonly Option<string> DataDir = new("--data-dir") { Description = "The application's Candor data directory.", Required = true, Recursive = true };
-    private static readonly Option<string> RegistryFile = new("--registry") { Description = "The application's metric registry (YAML).", Required = true, Recursive = true };
+    private static readonly Option<string> RegistryFile = new("--registry") { Description = "The application's metric registry (YAML); default: the copy the application keeps in its data directory (registry.yaml).", Recursive = true };
 
     public static Command Create()
     {
@@ -100,12 +100,18 @@ public static class ClientCommands
 
     private static async Task<int> RunAsync(ParseResult parse, Func<CandorClient, Task> action, Uri collector, Candor.Client.Transport.TransportMode transport)
     {
+        var (registry, error) = ClientDataDirectory.Resolve(parse.GetValue(DataDir)!, parse.GetValue(RegistryFile));
+        if (error is not null)
+        {
+            Console.Error.WriteLine($"candor client: {error}");
+            return 1;
+        }
         try
         {
             using var client = CandorClient.Create(new CandorClientOptions
             {
                 DataDirectory = parse.GetValue(DataDir)!,
-                RegistryFile = parse.GetValue(RegistryFile)!,
+                RegistryFile = registry,
                 BackgroundWork = false,
                 RecordActivity = false,
                 CollectorUrl = collector,
@@ -132,7 +138,12 @@ public static class ClientCommands
     private static int Run(ParseResult parse, Action<CandorClient> action)
     {
         var dir = parse.GetValue(DataDir)!;
-        var registry = parse.GetValue(RegistryFile)!;
+        var (registry, error) = ClientDataDirectory.Resolve(dir, parse.GetValue(RegistryFile));
+        if (error is not null)
+        {
+            Console.Error.WriteLine($"candor client: {error}");
+            return 1;
+        }
         try
         {
             using var client = CandorClient.Create(new CandorClientOptions

@@ -138,12 +138,15 @@ public static class ClientLogCommands
             "tor" => TransportMode.TorRequired,
             _ => TransportMode.TorIfAvailable,
         };
+        var (registry, error) = ClientDataDirectory.Resolve(parse.GetValue(dataDir)!, parse.GetValue(registryFile));
+        if (error is not null)
+            return Fail(error);
         try
         {
             using var client = CandorClient.Create(new CandorClientOptions
             {
                 DataDirectory = parse.GetValue(dataDir)!,
-                RegistryFile = parse.GetValue(registryFile)!,
+                RegistryFile = registry,
                 BackgroundWork = false,
                 RecordActivity = false,
                 CollectorUrl = collector,

@@ -11,6 +11,12 @@ namespace Candor.Client.LocalStore;
 /// <summary>Writes everything the device holds in a form the user can keep or inspect (privacy invariant 7).</summary>
 internal static class LocalDataExport
 {
+    /// <summary>
+    /// UTC with a Z: plain ISO 8601 that no JSON writer escapes (an offset's '+' came out as \u002B,
+    /// which a user reading their own export should not have to decode).
+    /// </summary>
+    internal static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
     public static string Json(MetricRegistry registry, EffectiveConsent consent, List<Observation> observations, List<OutboxBatch> pending, List<SentBatch> sent,
         IReadOnlyList<Receipt>? receipts = null)
     {
@@ -43,7 +49,7 @@ internal static class LocalDataExport
             foreach (var s in sent)
             {
                 w.WriteStartObject();
-                w.WriteString("sent_at", s.SentAt.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteString("sent_at", Iso(s.SentAt));
                 w.WriteNumber("accepted", s.Accepted);
                 w.WritePropertyName("batch");
                 using var doc = JsonDocument.Parse(s.Body);
@@ -62,10 +68,10 @@ internal static class LocalDataExport
                 w.WriteString("commitment", r.Commitment);
                 w.WriteString("nonce", r.Nonce);
                 w.WriteString("status", r.Status.ToString().ToLowerInvariant());
-                if (r.SentAt is { } at) w.WriteString("sent_at", at.ToString("O", CultureInfo.InvariantCulture));
+                if (r.SentAt is { } at) w.WriteString("sent_at", Iso(at));
                 if (r.LeafIndex is { } leaf) w.WriteNumber("leaf_index", leaf);
                 if (r.TreeSize is { } size) w.WriteNumber("tree_size", size);
-                if (r.DeletedAt is { } deleted) w.WriteString("deleted_at", deleted.ToString("O", CultureInfo.InvariantCulture));
+                if (r.DeletedAt is { } deleted) w.WriteString("deleted_at", Iso(deleted));
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -27,7 +27,11 @@ public static class DashboardEndpoints
     private const string EmbedPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
     /// <summary>The name of the registry metric whose newest value is "the newest version" in the headline.</summary>
-    public const string VersionMetricName = "app.version";
+    public const string VersionMetricName = MetricView.VersionMetricName;
+
+    /// <summary>Active installations per complete period, from an activity view (empty without one).</summary>
+    private static Dictionary<Candor.Protocol.PeriodKey, long> ActivesOf(MetricView? activity) =>
+        activity is null ? [] : activity.Current.Final.Where(p => p.CountOf("true") is not null).ToDictionary(p => p.Period, MetricView.Active);
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
@@ -67,12 +71,13 @@ public static class DashboardEndpoints
             if (apps.Count == 0)
                 sb.Append("<p class=\"empty\">This collector serves no app yet.</p>");
             var range = RangeSelection.Resolve(null, null, null, Today(time), out _)!;
+            var wait = publisher.NewWait();
             foreach (var a in apps)
             {
                 var registry = a.Latest.Registry;
                 sb.Append($"<section class=\"app-card\" aria-labelledby=\"app-{E(a.App)}\"><h2 id=\"app-{E(a.App)}\"><a href=\"/apps/{E(a.App)}\">{E(a.App)}</a></h2>");
                 var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } w
-                    ? await MetricView.LoadAsync(publisher, a.App, w, range, http.RequestAborted) : null;
+                    ? await MetricView.LoadAsync(publisher, a.App, w, range, wait, http.RequestAborted) : null;
                 if (weekly is { HasFigures: true })
                 {
                     var newest = weekly.Final[^1];
@@ -104,15 +109,18 @@ public static class DashboardEndpoints
             if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
                 return HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p><p><a href=\"/apps/{E(app)}\">Back</a></p>", 400);
             var cancel = http.RequestAborted;
+            var wait = publisher.NewWait();
 
             var sb = new StringBuilder();
             sb.Append($"<h1>{E(registry.App)}</h1><p class=\"muted\">Registry version {registry.Version} · <a href=\"/apps/{E(app)}/collected\">what we collect and why</a> · ")
               .Append($"open data: <a href=\"/v1/public/apps/{E(app)}/export.csv\">CSV</a>, <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a></p>");
             RangeNav(sb, app, selection);
 
-            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, cancel);
-            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, cancel) : null;
-            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, cancel) : null;
+            var daily = await MetricView.LoadAsync(publisher, registries.App, registry.FindMetric(MetricRegistry.ActiveMetricName)!, selection, wait, cancel);
+            var weekly = registry.FindMetric(MetricRegistry.ActiveWeekMetricName) is { } wm ? await MetricView.LoadAsync(publisher, registries.App, wm, selection, wait, cancel) : null;
+            var version = registry.FindMetric(VersionMetricName) is { Type: MetricType.Enum } vm ? await MetricView.LoadAsync(publisher, registries.App, vm, selection, wait, cancel) : null;
+            if (version is not null)
+                version.Actives = ActivesOf(weekly);
             Headline(sb, daily!, weekly, version, publisher.PublishAfterDays);
 
             sb.Append($"<p class=\"muted\">Showing {selection.Start} to {selection.End} ({selection.Weeks} week{(selection.Weeks == 1 ? "" : "s")}), compared with {selection.PreviousStart} to {selection.PreviousEnd}. ")
@@ -142,8 +150,9 @@ public static class DashboardEndpoints
                 sb.Append($"<h2 id=\"category-{E(category.Name)}\">{E(Capitalize(category.Name))}</h2><p class=\"muted\">{E(category.Description)}</p>");
                 foreach (var m in metrics)
                 {
-                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, cancel);
-                    MetricSection(sb, view!, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
+                    var view = await MetricView.LoadAsync(publisher, registries.App, m, selection, wait, cancel);
+                    view!.Actives = ActivesOf(m.Period == MetricPeriod.Week ? weekly : daily);
+                    MetricSection(sb, view, m.Period == MetricPeriod.Week ? activeWeeks : activeDays);
                 }
             }
             return HtmlPage(registry.App, sb.ToString());
@@ -224,7 +233,7 @@ public static class DashboardEndpoints
               .Append(view.ArrivingNote()).Append("</section>");
             return;
         }
-        sb.Append(view.Chart()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
+        sb.Append(view.Chart()).Append(view.WithheldNote()).Append(view.ArrivingNote()).Append(view.Links()).Append(view.Table(activeBase))
           .Append($"<p class=\"muted share-of\">Shares in the table are of {E(m.Type == MetricType.Flag && activeBase > 0 ? $"the active {view.Unit} of the range's final periods" : view.Current.ShareOf)}.</p>");
         if (m.Type == MetricType.Flag && activeBase > 0 && view.Totals.FirstOrDefault(c => c.Value == "true") is { } used)
             sb.Append($"<p class=\"share-of-actives\">Used in {N(used.Count)} of {N(activeBase)} active {view.Unit}: <strong>{Pct(Math.Min(1, used.Count / (double)activeBase))}</strong> of {(m.Period == MetricPeriod.Week ? "weekly" : "daily")} actives.</p>");
@@ -242,7 +251,13 @@ public static class DashboardEndpoints
             return (null, NotFound($"{app} has no metric named '{(metric.Length > 64 ? metric[..64] : metric)}'."));
         if (RangeSelection.Resolve(range, from, to, Today(time), out var error) is not { } selection)
             return (null, HtmlPage("Bad range", $"<h1>Bad range</h1><p>{E(error)}</p>", 400));
-        return (await MetricView.LoadAsync(publisher, registries.App, def, selection, http.RequestAborted), null);
+        var wait = publisher.NewWait();
+        var view = (await MetricView.LoadAsync(publisher, registries.App, def, selection, wait, http.RequestAborted))!;
+        // Shares of installations need the actives of the metric's granularity, as on the app page.
+        string activity = def.Period == MetricPeriod.Week ? MetricRegistry.ActiveWeekMetricName : MetricRegistry.ActiveMetricName;
+        if (!view.IsActivity && registries.Latest.Registry.FindMetric(activity) is { } am)
+            view.Actives = ActivesOf(await MetricView.LoadAsync(publisher, registries.App, am, selection, wait, http.RequestAborted));
+        return (view, null);
     }
 
     /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>
@@ -270,8 +285,8 @@ public static class DashboardEndpoints
             if (problem is not null) return problem;
             var v = view!;
             var body = new StringBuilder($"<h1 class=\"embed-title\">{E(v.Metric.Description)}</h1><p class=\"muted\">{E(v.App)}, {v.Current.From} to {v.Current.To}. ")
-                .Append("Installations, not people; published by a Candor collector from anonymous reports.</p>")
-                .Append(v.Chart()).Append(v.ArrivingNote()).Append(v.Links()).Append(v.Table())
+                .Append("Installations, not people; published by a Candor collector from anonymous reports. The chart's first line says what its figures are of.</p>")
+                .Append(v.Chart()).Append(v.WithheldNote()).Append(v.ArrivingNote()).Append(v.Links()).Append(v.Table())
                 .Append($"<p class=\"muted\"><a href=\"/apps/{E(v.App)}\" target=\"_top\">All figures for {E(v.App)}</a></p>");
             return new CachedPage(EmbedPage(v.Metric.Description, body.ToString()), "text/html; charset=utf-8");
         });

@@ -45,12 +45,12 @@ internal sealed class MetricView
     /// <summary>True for the built-in activity flags, drawn as one column per period.</summary>
     public bool IsActivity => Metric.Name is MetricRegistry.ActiveMetricName or MetricRegistry.ActiveWeekMetricName;
 
-    public static async Task<MetricView?> LoadAsync(Publisher publisher, string app, MetricDefinition metric, RangeSelection range, CancellationToken cancel)
+    public static async Task<MetricView?> LoadAsync(Publisher publisher, string app, MetricDefinition metric, RangeSelection range, ReleaseWait wait, CancellationToken cancel)
     {
         var (from, to) = range.Periods(metric.Period);
         var (prevFrom, prevTo) = range.Periods(metric.Period, previous: true);
-        var current = await publisher.SeriesAsync(app, metric.Name, from, to, cancel);
-        var previous = await publisher.SeriesAsync(app, metric.Name, prevFrom, prevTo, cancel);
+        var current = await publisher.SeriesAsync(app, metric.Name, from, to, wait, cancel);
+        var previous = await publisher.SeriesAsync(app, metric.Name, prevFrom, prevTo, wait, cancel);
         return current is null || previous is null ? null : new MetricView(app, metric, range, current, previous);
     }
 
@@ -75,11 +75,115 @@ internal sealed class MetricView
                 if (value is not null || arriving || points.Count > 0)
                     points.Add(new ColumnPoint(p.ToString(), value, arriving));
             }
-            return SvgChart.Columns(title, points, standalone);
+            return SvgChart.Columns(title, $"Active installations per {PeriodWord}", points, standalone);
         }
-        bool compare = PreviousTotals.Count > 0;
-        return SvgChart.Bars(title, Totals.Select(c => new BarRow(Label(c), c.Count,
-            compare ? (PreviousTotals.TryGetValue((c.Value, c.Withheld), out var p) ? p.Count : 0) : null)).ToList(), standalone);
+        if (Final.Count == 0)
+            return "";
+        if (IsVersion)
+            return VersionChart(title, standalone);
+        var newest = Final[^1];
+        var first = Final.Count > 1 ? Final[0] : null;
+        var rows = newest.Cells
+            .Select(c => new ShareRow(Label(c), ShareIn(newest, c.Value, c.Withheld) ?? 0, first is null ? null : ShareIn(first, c.Value, c.Withheld)))
+            .OrderBy(r => r.Label == PublishedCell.WithheldLabel).ThenByDescending(r => r.Share).ToList();
+        return SvgChart.ShareBars(title, ShareUnit(newest), first?.Period.ToString(), rows, WithheldShort(), standalone);
+    }
+
+    /// <summary>The version metric (enum <c>app.version</c>): adoption over time, one line per version.</summary>
+    public bool IsVersion => Metric.Name == VersionMetricName && Metric.Type == MetricType.Enum;
+
+    public const string VersionMetricName = "app.version";
+
+    private string VersionChart(string title, bool standalone)
+    {
+        var versions = Final.SelectMany(p => p.Cells).Where(c => !c.Withheld).Select(c => c.Value).Distinct()
+            .OrderBy(v => Metric.Values.IndexOf(v) is var i and >= 0 ? i : int.MaxValue).ToList();
+        var series = versions.Select(v => new SeriesLine(ValueText.Label(Metric, v), Final.Select(p => ShareIn(p, v, false)).ToList())).ToList();
+        return SvgChart.Lines(title, $"Share of installations on each version, per {PeriodWord}", Final.Select(p => p.Period.ToString()).ToList(), series, WithheldShort(), standalone);
+    }
+
+    private string PeriodWord => Metric.Period == MetricPeriod.Week ? "week" : "day";
+
+    /// <summary>Active installations per period (the built-in activity flag of the metric's granularity), for shares of installations.</summary>
+    public IReadOnlyDictionary<Candor.Protocol.PeriodKey, long> Actives { get; set; } = new Dictionary<Candor.Protocol.PeriodKey, long>();
+
+    /// <summary>
+    /// Counters, flags and histograms are sent only by installations that have something to say (a
+    /// crash counted, a feature used, a start-up timed), so their rows are shares of the period's active
+    /// installations: the reports' own sum would make "crashed once" 100 % of the installations that crashed.
+    /// Enums and quantities are sent once by every reporting installation, so their own total is the base.
+    /// </summary>
+    private bool SharesOfActives => Metric.Type is MetricType.Counter or MetricType.Flag or MetricType.Histogram && Actives.Count > 0;
+
+    private long Base(PublishedPeriod p) => SharesOfActives ? Actives.GetValueOrDefault(p.Period) : p.Total;
+
+    /// <summary>A value's share in one period, or null when it was not published there (withheld) or there is no base.</summary>
+    private double? ShareIn(PublishedPeriod p, string value, bool withheld)
+    {
+        long b = Base(p);
+        var cell = p.Cells.FirstOrDefault(c => c.Value == value && c.Withheld == withheld);
+        return cell is null || b <= 0 ? null : Math.Min(1, cell.Count / (double)b);
+    }
+
+    /// <summary>What a bar's share is of, written on the chart.</summary>
+    private string ShareUnit(PublishedPeriod newest)
+    {
+        string when = $"in {newest.Period}, the newest complete {PeriodWord}";
+        if (SharesOfActives)
+            return Metric.Type == MetricType.Histogram
+                ? $"Share of the {N(Base(newest))} active installations with a value in each range, {when}"
+                : $"Share of the {N(Base(newest))} active installations, {when}";
+        return Metric.Type is MetricType.Enum or MetricType.Quantity
+            ? $"Share of the {N(newest.Total)} installations that reported it, {when}"
+            : $"Share of the {N(newest.Total)} published {Unit}, {when}";
+    }
+
+    /// <summary>Values published in some complete periods of the range but not in others (withheld there), with those periods.</summary>
+    public IReadOnlyList<(string Label, IReadOnlyList<string> Periods)> Withheld()
+    {
+        var list = new List<(string, IReadOnlyList<string>)>();
+        foreach (var value in ValueText.Ordered(Metric, Final.SelectMany(p => p.Cells).Where(c => !c.Withheld).DistinctBy(c => c.Value)).Select(c => c.Value))
+        {
+            var missing = Final.Where(p => p.CountOf(value) is null).Select(p => p.Period.ToString()).ToList();
+            if (missing.Count > 0)
+                list.Add((ValueText.Label(Metric, value), missing));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Registry values of an enum or flag published in none of the range's complete periods (at 200
+    /// installations macOS vanished from every week without a word): named, so absence is not read as zero.
+    /// </summary>
+    public IReadOnlyList<string> NeverPublished()
+    {
+        if (Metric.Type is not (MetricType.Enum or MetricType.Flag) || Final.Count == 0)
+            return [];
+        var shown = Final.SelectMany(p => p.Cells).Where(c => !c.Withheld).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        return Publisher.Domain(Metric).Where(v => !shown.Contains(v)).Select(v => ValueText.Label(Metric, v)).ToList();
+    }
+
+    private string? WithheldShort()
+    {
+        var w = Withheld();
+        var never = NeverPublished();
+        if (w.Count == 0 && never.Count == 0)
+            return null;
+        var parts = w.Select(x => $"{x.Label} ({x.Periods.Count} {PeriodWord}{(x.Periods.Count == 1 ? "" : "s")})").Concat(never.Select(v => $"{v} (every {PeriodWord})")).ToList();
+        return "Withheld: " + string.Join(", ", parts.Take(3)) + (parts.Count > 3 ? ", ..." : "");
+    }
+
+    /// <summary>The withheld values in full, under the chart: which, in which periods, and why.</summary>
+    public string WithheldNote()
+    {
+        var w = Withheld();
+        var never = NeverPublished();
+        if (w.Count == 0 && never.Count == 0)
+            return "";
+        var parts = w.Select(x => $"{E(x.Label)} in {E(string.Join(", ", x.Periods))}")
+            .Concat(never.Select(v => $"{E(v)} in every {PeriodWord} of the range")).ToList();
+        return $"<p class=\"withheld-note\">Withheld (the noisy count was below the publishing threshold, so the value is left out there, not zero; " +
+               $"values below it are merged into an \"other (withheld)\" row only when their sum passes a threshold of its own): {string.Join("; ", parts)}.</p>";
     }
 
     private string Label(PublishedCell c) => c.Withheld ? c.Value : ValueText.Label(Metric, c.Value);

@@ -83,7 +83,11 @@ public static class CollectorApp
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
             builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton<Publishing.ReleaseSignal>();
             builder.Services.AddSingleton<Publishing.Publisher>();
+            builder.Services.AddSingleton<Publishing.ReleaseJob>();
+            if (options.ReleaseEveryMinutes > 0)
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<Publishing.ReleaseJob>());
             builder.Services.AddSingleton<Dashboard.PageCache>();
             builder.Services.AddSingleton<IngestQueue>();
             builder.Services.AddSingleton<FetchCounter>();
@@ -145,6 +149,7 @@ public static class CollectorApp
         app.UseRequestMetrics(); // outermost, so that the answers of the handlers below are counted as sent
         // Requests opened by the Oblivious HTTP gateway re-enter the pipeline here, so routing is explicit and after it.
         app.Services.GetRequiredService<InProcessDispatcher>().Capture(app);
+        app.UseHeadAsGet();
         app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

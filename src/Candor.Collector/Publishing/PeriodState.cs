@@ -9,6 +9,12 @@ public enum PeriodState
     /// </summary>
     Final,
 
+    /// <summary>
+    /// Final, but its release is not stored yet: the release job (not the request) makes it within
+    /// minutes. Shown like <see cref="Pending"/>, with nothing about its reports.
+    /// </summary>
+    Releasing,
+
     /// <summary>Reports are still arriving: nothing is published for it, not even whether it has any.</summary>
     Pending,
 }

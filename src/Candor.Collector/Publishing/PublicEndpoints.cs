@@ -19,6 +19,13 @@ public static class PublicEndpoints
 {
     private const string CacheControl = "public, max-age=300";
 
+    /// <summary>
+    /// An answer with a period still releasing will change within minutes: caches may keep it only
+    /// briefly, and the Retry-After says when asking again is worth it.
+    /// </summary>
+    private const string ReleasingCacheControl = "public, max-age=30";
+    public const int ReleasingRetryAfterSeconds = 30;
+
     public static void MapPublic(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/public/apps", ListApps);
@@ -51,19 +58,19 @@ public static class PublicEndpoints
     }
 
     private static async Task<IResult> GetSeries(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, TimeProvider time)
+        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, time);
+        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, signal, time);
         if (series is null)
             return problem!;
-        http.Response.Headers.CacheControl = CacheControl;
+        Cache(http, series.Releasing);
         return TypedResults.Json(ToDocument(series), PublicJsonContext.Default.PublicSeries);
     }
 
     private static async Task<IResult> GetSeriesCsv(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, TimeProvider time)
+        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, time);
+        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, signal, time);
         if (series is null)
             return problem!;
         var csv = new StringBuilder();
@@ -71,11 +78,15 @@ public static class PublicEndpoints
         CsvPrivacy(csv, series);
         csv.Append(CsvColumns);
         CsvRows(csv, series);
-        return Csv(http, csv, $"{series.App}-{series.Metric.Name}.csv");
+        return Csv(http, csv, $"{series.App}-{series.Metric.Name}.csv", series.Releasing);
     }
 
-    /// <summary>Every metric over the longest public range (<see cref="PublicRange.MaxDays"/>) ending today.</summary>
-    private static async Task<IResult> GetAppCsv(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, TimeProvider time)
+    /// <summary>
+    /// Every metric over the longest public range (<see cref="PublicRange.MaxDays"/>) ending today: the
+    /// heaviest public read, and still only reads of stored releases (one per metric) plus at most one
+    /// bounded wait for the release job.
+    /// </summary>
+    private static async Task<IResult> GetAppCsv(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
         if (catalog.Find(app) is not { } registries)
             return UnknownApp(http, app);
@@ -84,20 +95,21 @@ public static class PublicEndpoints
         var csv = new StringBuilder();
         CsvHeader(csv, r.App, r.Version, $"every metric, every period from {today.AddDays(-PublicRange.MaxDays):yyyy-MM-dd} to {today:yyyy-MM-dd}");
         var series = new List<PublishedSeries>();
+        var wait = signal.NewWait();
         foreach (var m in r.Metrics)
         {
-            var s = (await publisher.SeriesAsync(r.App, m.Name, PeriodKey.For(m.Period, today.AddDays(-PublicRange.MaxDays)), PeriodKey.For(m.Period, today), http.RequestAborted))!;
+            var s = (await publisher.SeriesAsync(r.App, m.Name, PublicRange.Horizon(m.Period, today), PeriodKey.For(m.Period, today), wait, http.RequestAborted))!;
             series.Add(s);
             CsvPrivacy(csv, s);
         }
         csv.Append(CsvColumns);
         foreach (var s in series)
             CsvRows(csv, s);
-        return Csv(http, csv, $"{r.App}.csv");
+        return Csv(http, csv, $"{r.App}.csv", series.Any(s => s.Releasing));
     }
 
     private static async Task<(PublishedSeries?, IResult?)> LoadAsync(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, TimeProvider time)
+        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
         if (catalog.Find(app) is not { } registries)
             return (null, UnknownApp(http, app));
@@ -105,7 +117,7 @@ public static class PublicEndpoints
             return (null, ProblemTypes.Problem(http, 404, "unknown-metric", "Unknown metric", $"{app} does not collect a metric named '{Cut(metric)}'."));
         if (!PublicRange.TryResolve(def.Period, from, to, Today(time), out var start, out var end, out var error))
             return (null, ProblemTypes.Problem(http, 400, "bad-range", "Bad range", error!));
-        return (await publisher.SeriesAsync(registries.App, def.Name, start, end, http.RequestAborted), null);
+        return (await publisher.SeriesAsync(registries.App, def.Name, start, end, signal.NewWait(), http.RequestAborted), null);
     }
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
@@ -129,7 +141,7 @@ public static class PublicEndpoints
     public static PublicSeries ToDocument(PublishedSeries s) => new(
         s.App, s.Metric.Name, s.Metric.Type.ToString().ToLowerInvariant(), s.Metric.Period.ToString().ToLowerInvariant(),
         s.RegistryVersion, s.From.ToString(), s.To.ToString(), PrivacyDocument(s.Privacy), s.ShareOf,
-        s.Periods.Select(p => new PublicPeriod(p.Period.ToString(), p.IsFinal ? "final" : "pending", p.FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        s.Periods.Select(p => new PublicPeriod(p.Period.ToString(), p.StateName, p.FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             p.IsFinal ? p.Total : null, p.Epsilon, p.Threshold,
             p.Cells.Select(c => new PublicCell(c.Value, c.Count, Math.Round(c.Share, 4), c.Withheld ? true : null)).ToList())).ToList());
 
@@ -139,7 +151,8 @@ public static class PublicEndpoints
     {
         csv.Append("# Candor open data: ").Append(app).Append(", registry version ").Append(version.ToString(CultureInfo.InvariantCulture))
            .Append(", ").Append(scope).Append('\n');
-        csv.Append("# Every final period is listed (a line with an empty value when nothing passed the threshold); pending periods are not published yet.\n");
+        csv.Append("# Every final period is listed (a line with an empty value when nothing passed the threshold); pending periods are not published yet;\n");
+        csv.Append("# releasing periods are final but their release is still being made: ask again in a few minutes.\n");
         csv.Append("# count: noisy count of reports carrying the value (histograms: having the bucket); 'other (withheld)' merges the values below the threshold.\n");
     }
 
@@ -157,7 +170,7 @@ public static class PublicEndpoints
     {
         foreach (var p in s.Periods)
         {
-            string head = Field(s.Metric.Name) + "," + p.Period + "," + (p.IsFinal ? "final" : "pending") + ",";
+            string head = Field(s.Metric.Name) + "," + p.Period + "," + p.StateName + ",";
             if (p.Cells.Count == 0)
                 csv.Append(head).Append(",,\n");
             foreach (var c in p.Cells)
@@ -169,9 +182,16 @@ public static class PublicEndpoints
     /// <summary>RFC 4180 quoting (registry values cannot hold these characters, but the writer does not rely on it).</summary>
     private static string Field(string s) => s.AsSpan().IndexOfAny(",\"\n\r") < 0 ? s : "\"" + s.Replace("\"", "\"\"") + "\"";
 
-    private static IResult Csv(HttpContext http, StringBuilder csv, string fileName)
+    private static void Cache(HttpContext http, bool releasing)
     {
-        http.Response.Headers.CacheControl = CacheControl;
+        http.Response.Headers.CacheControl = releasing ? ReleasingCacheControl : CacheControl;
+        if (releasing)
+            http.Response.Headers.RetryAfter = ReleasingRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static IResult Csv(HttpContext http, StringBuilder csv, string fileName, bool releasing)
+    {
+        Cache(http, releasing);
         http.Response.Headers.ContentDisposition = $"inline; filename=\"{fileName}\"";
         return TypedResults.Text(csv.ToString(), "text/csv; charset=utf-8; header=present");
     }

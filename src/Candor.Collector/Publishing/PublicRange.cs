@@ -12,6 +12,13 @@ public static class PublicRange
     /// <summary>Longest span one query may cover: about five years.</summary>
     public const int MaxDays = 5 * 366;
 
+    /// <summary>
+    /// The oldest period of <paramref name="kind"/> the public may ask for: the one holding the day
+    /// <see cref="MaxDays"/> before today. The release job releases every final period from here on, so a
+    /// query never names a final period that will not get a release.
+    /// </summary>
+    public static PeriodKey Horizon(MetricPeriod kind, DateOnly today) => PeriodKey.For(kind, today.AddDays(-MaxDays));
+
     public static bool TryResolve(MetricPeriod kind, string? from, string? to, DateOnly today, out PeriodKey start, out PeriodKey end, out string? error)
     {
         error = null;
@@ -29,6 +36,11 @@ public static class PublicRange
         if (end.Start.DayNumber - start.Start.DayNumber > MaxDays)
         {
             error = $"A query may span at most {MaxDays} days.";
+            return false;
+        }
+        if (start.Start < Horizon(kind, today).Start)
+        {
+            error = $"Figures are published for the last {MaxDays} days: from must be {Horizon(kind, today)} or later.";
             return false;
         }
         return true;

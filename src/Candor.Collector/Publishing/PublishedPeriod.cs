@@ -3,8 +3,8 @@ using Candor.Protocol;
 namespace Candor.Collector.Publishing;
 
 /// <summary>
-/// What the public may know about one period of one metric. A <see cref="PeriodState.Pending"/> period
-/// has no rows and a zero total, whatever was reported for it.
+/// What the public may know about one period of one metric. A <see cref="PeriodState.Pending"/> or
+/// <see cref="PeriodState.Releasing"/> period has no rows and a zero total, whatever was reported for it.
 /// </summary>
 /// <param name="FinalOn">The UTC day the period becomes (or became) final: its end plus <c>PublishAfterDays</c>.</param>
 /// <param name="Cells">Published values in registry order, then the "other (withheld)" row if it passed the threshold.</param>
@@ -15,6 +15,9 @@ public sealed record PublishedPeriod(PeriodKey Period, PeriodState State, DateOn
     string? Epsilon, long? Threshold)
 {
     public bool IsFinal => State == PeriodState.Final;
+
+    /// <summary>The state as the JSON and CSV name it: final, releasing or pending.</summary>
+    public string StateName => State switch { PeriodState.Final => "final", PeriodState.Releasing => "releasing", _ => "pending" };
 
     /// <summary>The merged "other (withheld)" row, if it was published.</summary>
     public PublishedCell? WithheldRow => Cells.FirstOrDefault(c => c.Withheld);

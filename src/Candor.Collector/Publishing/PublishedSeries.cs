@@ -17,6 +17,9 @@ public sealed record PublishedSeries(string App, MetricDefinition Metric, int Re
 
     public IEnumerable<PublishedPeriod> Final => Periods.Where(p => p.IsFinal);
 
+    /// <summary>True when a final period's release is not stored yet (the answer will change within minutes).</summary>
+    public bool Releasing => Periods.Any(p => p.State == PeriodState.Releasing);
+
     /// <summary>
     /// Sums of published counts per value over the final periods of the range (a multi-period view), in
     /// the order the values first appear, the withheld rows summed into one last row. Post-processing of

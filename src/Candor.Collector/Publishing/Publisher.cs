@@ -13,9 +13,10 @@ namespace Candor.Collector.Publishing;
 ///
 /// 1. A period is published only when final: <c>PublishAfterDays</c> after it ends, once clients have
 ///    sent what their 3-10 day schedule and jitter hold back. Open periods show nothing at all.
-/// 2. At the first read after that, its release is computed once from the rollups and stored; every
-///    later read serves the stored release, so reports that arrive late (or are injected) never move it,
-///    and asking again draws no fresh noise to average away.
+/// 2. When it becomes final, the <see cref="ReleaseJob"/> computes its release once from the rollups
+///    and stores it; every read serves the stored release, so reports that arrive late (or are injected)
+///    never move it, and asking again draws no fresh noise to average away. Reads never release: a
+///    final period without a stored release is served as <see cref="PeriodState.Releasing"/>.
 /// 3. The release adds exact discrete Laplace noise to the count of every value the registry allows
 ///    (not only the values someone reported: a value's absence would otherwise be published), then
 ///    shows the values whose noisy count reaches the threshold; the rest are merged into one
@@ -26,7 +27,7 @@ namespace Candor.Collector.Publishing;
 /// 4. Every final period in a query gets a release, with reports or without, decided by noise and
 ///    threshold alike, so a period with a few reports looks like one with none.
 /// </summary>
-public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time)
+public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal)
 {
     private readonly Rational _epsilon = Rational.From(options.PublishEpsilon);
 
@@ -100,6 +101,9 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
         return Math.Max(single, steps + 1);
     }
 
+    /// <summary>A wait budget for one request's reads (<see cref="ReleaseSignal.NewWait"/>).</summary>
+    public ReleaseWait NewWait() => signal.NewWait();
+
     /// <summary>Days after its end a period becomes final.</summary>
     public int PublishAfterDays => options.PublishAfterDays;
 
@@ -107,10 +111,12 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
     public DateOnly FinalOn(PeriodKey period) => period.End.AddDays(options.PublishAfterDays);
 
     /// <summary>
-    /// The published series of one metric over [from, to], or null if the app or metric is unknown.
-    /// Final periods without a release get one now (stored before it is served).
+    /// The published series of one metric over [from, to], or null if the app or metric is unknown. Reads
+    /// stored releases only. When a final period has none yet, it wakes the release job and waits for it
+    /// within <paramref name="wait"/> (shared by all the reads of one request), then reads again; what is
+    /// still missing is served as <see cref="PeriodState.Releasing"/>.
     /// </summary>
-    public async Task<PublishedSeries?> SeriesAsync(string app, string metric, PeriodKey from, PeriodKey to, CancellationToken cancellationToken = default)
+    public async Task<PublishedSeries?> SeriesAsync(string app, string metric, PeriodKey from, PeriodKey to, ReleaseWait wait, CancellationToken cancellationToken = default)
     {
         var registries = catalog.Find(app);
         var def = registries?.Latest.Registry.FindMetric(metric);
@@ -124,25 +130,52 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
         var releases = new Dictionary<string, ReleaseDocument>(StringComparer.Ordinal);
         if (final.Count > 0)
         {
-            foreach (var r in await store.ReadReleasesAsync(registries.App, def.Name, final[0].ToString(), final[^1].ToString(), cancellationToken))
-                releases[r.Period] = ReleaseDocument.FromJson(r.Document);
+            await ReadAsync(releases, registries.App, def.Name, final[0], final[^1], cancellationToken);
             var missing = final.Where(p => !releases.ContainsKey(p.ToString())).ToList();
-            if (missing.Count > 0)
+            if (missing.Count > 0 && wait.Remaining > TimeSpan.Zero && signal.JobRuns)
             {
-                var cells = await store.ReadRollupsAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken);
-                var byPeriod = cells.GroupBy(c => c.Period).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Value, c => c.Reports, StringComparer.Ordinal), StringComparer.Ordinal);
-                var made = missing.Select(p => new StoredRelease(registries.App, def.Name, p.ToString(), today,
-                    Release(def, statement, byPeriod.GetValueOrDefault(p.ToString()) ?? []).ToJson())).ToList();
-                // Another collector may have released some of them first: serve what the store kept.
-                await store.SaveReleasesAsync(made, cancellationToken);
-                foreach (var r in await store.ReadReleasesAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken))
-                    releases[r.Period] = ReleaseDocument.FromJson(r.Document);
+                try
+                {
+                    await signal.RequestRun().WaitAsync(wait.Remaining, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    // The job is still at it (a new collector's backlog): answer now with what is stored.
+                }
+                await ReadAsync(releases, registries.App, def.Name, missing[0], missing[^1], cancellationToken);
             }
         }
         var published = periods.Select(p => releases.TryGetValue(p.ToString(), out var doc)
             ? Present(def, p, FinalOn(p), doc, options.PublishRounding)
-            : new PublishedPeriod(p, PeriodState.Pending, FinalOn(p), [], 0, null, null)).ToList();
+            : new PublishedPeriod(p, FinalOn(p) <= today ? PeriodState.Releasing : PeriodState.Pending, FinalOn(p), [], 0, null, null)).ToList();
         return new PublishedSeries(registries.App, def, registries.Latest.Registry.Version, statement, from, to, published);
+    }
+
+    private async Task ReadAsync(Dictionary<string, ReleaseDocument> into, string app, string metric, PeriodKey from, PeriodKey to, CancellationToken cancellationToken)
+    {
+        foreach (var r in await store.ReadReleasesAsync(app, metric, from.ToString(), to.ToString(), cancellationToken))
+            into[r.Period] = ReleaseDocument.FromJson(r.Document);
+    }
+
+    /// <summary>
+    /// For the <see cref="ReleaseJob"/> only: makes and stores the release of every final period in
+    /// [from, to] of one metric that has none, and returns how many it made. Another collector may store
+    /// some first; the store keeps the first, so each period is released once.
+    /// </summary>
+    public async Task<int> ReleaseAsync(AppRegistries registries, MetricDefinition def, PeriodKey from, PeriodKey to, DateOnly today, CancellationToken cancellationToken = default)
+    {
+        var statement = Statement(registries, def);
+        var stored = (await store.ReadReleasesAsync(registries.App, def.Name, from.ToString(), to.ToString(), cancellationToken))
+            .Select(r => r.Period).ToHashSet(StringComparer.Ordinal);
+        var missing = Periods(def.Period, from, to).Where(p => FinalOn(p) <= today && !stored.Contains(p.ToString())).ToList();
+        if (missing.Count == 0)
+            return 0;
+        var cells = await store.ReadRollupsAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken);
+        var byPeriod = cells.GroupBy(c => c.Period).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Value, c => c.Reports, StringComparer.Ordinal), StringComparer.Ordinal);
+        var made = missing.Select(p => new StoredRelease(registries.App, def.Name, p.ToString(), today,
+            Release(def, statement, byPeriod.GetValueOrDefault(p.ToString()) ?? []).ToJson())).ToList();
+        await store.SaveReleasesAsync(made, cancellationToken);
+        return made.Count;
     }
 
     /// <summary>Every period of <paramref name="kind"/> from <paramref name="from"/> to <paramref name="to"/>, inclusive.</summary>

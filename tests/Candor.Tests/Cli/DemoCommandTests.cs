@@ -25,6 +25,8 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(int.Parse(summary.Groups[3].Value.Replace(",", "")) > 0, "nothing was uploaded");
         // The demo's reports are in a sealed, signed log at once, not an hour later.
         Assert.Matches(@"Sealed a log epoch: the log now has [1-9]\d* leaves", stdout);
+        // The demo runs the release job itself (the log line may come after the addresses: the console logger is asynchronous).
+        Assert.Matches(@"Released [1-9]\d* final periods\.", stdout);
         Assert.Contains($"Transparency log:   http://127.0.0.1:{port}/v1/log/checkpoint", stdout);
         Assert.Matches(@"Operator metrics:   http://127\.0\.0\.1:\d+/metrics", stdout); // its own listener, not the dashboard's port
         Assert.DoesNotContain($"Operator metrics:   http://127.0.0.1:{port}/", stdout);

@@ -66,13 +66,60 @@ public sealed class ReadingTheDashboardTests(DashboardPopulation population) : I
     }
 
     [ChromiumFact]
+    public async Task Every_chart_names_its_unit_and_a_chart_with_withheld_weeks_names_them()
+    {
+        foreach (var (width, height) in Widths)
+        {
+            var (page, errors) = await population.OpenAsync(width, height);
+            await page.GotoAsync(population.Url($"/apps/{App}"));
+            var charts = page.Locator("section.metric svg.chart");
+            int count = await charts.CountAsync();
+            Assert.True(count >= 7, $"{count} charts");
+            for (int i = 0; i < count; i++)
+            {
+                string unit = await charts.Nth(i).Locator("text.unit").TextContentAsync() ?? "";
+                Assert.Matches("^(Share of the [0-9,]+ (active installations|installations that reported it)|Share of installations on each version|Active installations per (day|week))", unit);
+            }
+            Assert.Contains("installations that reported it, in 2026-W45, the newest complete week", await page.TextContentAsync("#metric-system\\.os svg text.unit"));
+            // The crash-like counter and the feature flag are shares of the week's active installations, never of their own reports.
+            Assert.StartsWith("Share of the 60 active installations, in 2026-W45", await page.TextContentAsync("#metric-app\\.launches svg text.unit"));
+            Assert.StartsWith("Share of the 60 active installations with a value in each range", await page.TextContentAsync("#metric-startup\\.ms svg text.unit"));
+            // Version 2.0 rolls out from W41: in W40 it was below the threshold, and the chart and the note say so.
+            Assert.Equal("Withheld: 2.0 (1 week), other (every week)", await page.TextContentAsync("#metric-app\\.version svg text.withheld-note"));
+            Assert.Contains("2.0 in 2026-W40", await page.InnerTextAsync("#metric-app\\.version p.withheld-note"));
+            // The OS chart withholds only "other", which no installation reported: named, not silently absent.
+            Assert.Equal("Withheld: other (every week)", await page.TextContentAsync("#metric-system\\.os svg text.withheld-note"));
+            // A chart with nothing withheld says nothing of the kind.
+            Assert.Equal(0, await page.Locator("#metric-feature\\.spellcheck .withheld-note").CountAsync());
+            // Adoption over time: one series per version, each over the weeks it was published (W40 to W45 for 1.1).
+            Assert.Equal(["1.1", "2.0"], await page.Locator("#metric-app\\.version svg g.series").EvaluateAllAsync<string[]>("gs => gs.map(g => g.dataset.series)"));
+            Assert.Equal(6, (await page.Locator("#metric-app\\.version svg g.series[data-series='1.1'] polyline").GetAttributeAsync("points"))!.Split(' ').Length);
+            Assert.Equal(5, (await page.Locator("#metric-app\\.version svg g.series[data-series='2.0'] polyline").GetAttributeAsync("points"))!.Split(' ').Length);
+            Assert.Equal(1, await page.Locator("#daily-actives svg text.unit").CountAsync());
+            Assert.True(errors.Count == 0, string.Join("\n", errors));
+
+            // The embed says the unit on the chart, and the withheld weeks under it.
+            await page.GotoAsync(population.Url($"/apps/{App}/charts/app.version"));
+            Assert.Equal("Share of installations on each version, per week", await page.TextContentAsync("svg text.unit"));
+            Assert.Contains("2.0 in 2026-W40", await page.InnerTextAsync("p.withheld-note"));
+        }
+        var image = await population.Host.Client.GetStringAsync($"/apps/{App}/charts/feature.spellcheck.svg");
+        Assert.Contains("class=\"unit\"", image);
+        Assert.Contains("active installations", image);
+    }
+
+    [ChromiumFact]
     public async Task Buckets_read_in_numeric_order_enums_in_registry_order_and_shares_say_what_they_are_of()
     {
         var (page, errors) = await population.OpenAsync(1366, 900);
         await page.GotoAsync(population.Url($"/apps/{App}"));
         // The first week has no "1": ordered by first appearance, it came last ("2–4, 5–9, 10–19, 1").
         Assert.Equal(["1", "2–4", "5–9", "10–19"], await page.Locator("#metric-app\\.launches table tbody td:first-child").AllTextContentsAsync());
-        Assert.Equal(["1", "2–4", "5–9", "10–19"], await page.Locator("#metric-app\\.launches svg text:nth-of-type(odd)").AllTextContentsAsync());
+        // Charts are sorted by share in the newest complete week (the tables above keep the registry's order).
+        var shares = await page.Locator("#metric-system\\.os svg rect title").AllTextContentsAsync();
+        Assert.StartsWith("linux: ", shares[0]);
+        var percents = shares.Select(t => double.Parse(t.Split(": ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(percents.OrderByDescending(x => x), percents);
         Assert.Equal(["linux", "windows", "macos"], await page.Locator("#metric-system\\.os table tbody td:first-child").AllTextContentsAsync());
 
         await page.GotoAsync(population.Url($"/apps/{App}?range=4w"));

@@ -60,6 +60,9 @@ public sealed class CollectorHost : IAsyncDisposable
             RegistryFiles = [Path.Combine(registries, "test-v1.yaml"), Path.Combine(registries, "test-v2.yaml")],
             // Tests drive load from one address; the limiter's own tests turn it on.
             RateLimitPerAddressPerSecond = 0,
+            // A busy test machine can take seconds for the release job's first run (the public horizon):
+            // tests read complete releases; the "releasing" answer has its own tests.
+            ReleaseWaitMilliseconds = 30_000,
         };
         configure?.Invoke(options);
         var clock = new ManualClock(clockStart ?? TestRegistries.Now);

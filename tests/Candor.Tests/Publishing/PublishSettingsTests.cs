@@ -28,4 +28,12 @@ public sealed class PublishSettingsTests
         Assert.Contains("PublishDelta", await Refused(o => o.PublishDelta = 0));
         Assert.Contains("PublishDelta", await Refused(o => o.PublishDelta = 0.5));
     }
+
+    [Fact]
+    public async Task The_release_job_settings_are_bounded()
+    {
+        Assert.Contains("ReleaseEveryMinutes: -1 is outside 0..1440", await Refused(o => o.ReleaseEveryMinutes = -1));
+        Assert.Contains("ReleaseEveryMinutes: 1441", await Refused(o => o.ReleaseEveryMinutes = 1441));
+        Assert.Contains("ReleaseWaitMilliseconds: 30001 is outside 0..30000", await Refused(o => o.ReleaseWaitMilliseconds = 30001));
+    }
 }

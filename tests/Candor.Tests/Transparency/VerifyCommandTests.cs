@@ -14,6 +14,8 @@ public sealed class VerifyCommandTests : IDisposable
     public VerifyCommandTests()
     {
         _registry = Path.Combine(TestRegistries.WriteFiles(Path.Combine(_kit.DataDirectory, "..", Path.GetFileName(_kit.DataDirectory) + "-reg")), "test-v1.yaml");
+        // The application has run once: candor client works on an existing store only (it never creates one).
+        using var app = _kit.Create();
     }
 
     public void Dispose()
