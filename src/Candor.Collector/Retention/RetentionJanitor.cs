@@ -14,6 +14,15 @@ namespace Candor.Collector.Retention;
 public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
     : BackgroundService
 {
+    private readonly TaskCompletionSource _startupPurge = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when the start-up pass has run (purged or failed). The purge log gets an entry per pass
+    /// whether rows went or not, so anything that compares the database before and after an action (tests,
+    /// an operator's check) waits for this first, or the start-up entry lands in between.
+    /// </summary>
+    public Task StartupPurge => _startupPurge.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
@@ -26,6 +35,10 @@ public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 log.LogWarning("Purging raw reports past retention failed: {Error}", e.Message);
+            }
+            finally
+            {
+                _startupPurge.TrySetResult();
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
