@@ -114,7 +114,7 @@ public sealed class ReleaseJobTests(Xunit.Abstractions.ITestOutputHelper output)
         await host.App.Services.GetRequiredService<ReleaseSignal>().RequestRun().WaitAsync(TimeSpan.FromMinutes(2));
         var again = JsonDocument.Parse(await host.Client.GetStringAsync(path)).RootElement.GetProperty("periods");
         Assert.Equal("final", again[0].GetProperty("state").GetString());
-        Assert.True(again[0].GetProperty("values").EnumerateArray().Any(v => v.GetProperty("value").GetString() == "linux"));
+        Assert.Contains(again[0].GetProperty("values").EnumerateArray(), v => v.GetProperty("value").GetString() == "linux");
     }
 
     [Fact]
