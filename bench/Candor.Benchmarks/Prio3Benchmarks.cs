@@ -6,8 +6,8 @@ namespace Candor.Benchmarks;
 
 /// <summary>
 /// Prio3 costs per report: what a client pays to shard, and what the two aggregators together pay to
-/// prepare (both prep_init calls, prep_shares_to_prep, both prep_next calls, and aggregation). Issue 28
-/// asks for 2,000 Histogram(16) reports per second aggregated on a 2-core machine, i.e. at most 1 ms of
+/// prepare (both prep_init calls, prep_shares_to_prep, both prep_next calls, and aggregation). The goal is
+/// 2,000 Histogram(16) reports per second aggregated on a 2-core machine, i.e. at most 1 ms of
 /// "prepare" per report on one core.
 /// </summary>
 [MemoryDiagnoser]

@@ -6,7 +6,7 @@ namespace Candor.Client.Tokens;
 /// Which exceptions are a failed refill (the network, the collector or the issuer), as opposed to a bug
 /// or a cancellation by the caller. A refill that fails is logged once per run of failures: a device
 /// offline for a week would otherwise write the same line at every random refill moment, and a silent
-/// failure left a <c>Required</c> app answering 401 with nothing in any log (issue 24).
+/// failure left a <c>Required</c> app answering 401 with nothing in any log.
 /// </summary>
 internal static class RefillFailureEpisode
 {

@@ -162,7 +162,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     }
 
     /// <summary>
-    /// One receipt per deletion request (issue 23): several receipts in one request told the collector, and through
+    /// One receipt per deletion request: several receipts in one request told the collector, and through
     /// its log everyone, how many reports one device deleted and that they were deleted together.
     /// </summary>
     public const int MaxReceiptsPerDeletion = 1;
@@ -274,7 +274,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             catch (HttpRequestException e) when (ReferenceEquals(large, other) && e.StatusCode is not null && (int)e.StatusCode < 500)
             {
                 // The other checkpoint is larger than the log the collector just served, and it refuses to prove the
-                // way there: its key signed a tree it does not show this device. That is the fork (issue 23: this
+                // way there: its key signed a tree it does not show this device. That is the fork (this
                 // used to end as an error, the evidence lost); a 5xx or no answer stays an error, to be retried.
                 reason = $"the log key signed a checkpoint of size {large.Size}, but the collector serves {small.Size} leaves to this device and no consistency proof to it ({e.Message})";
             }

@@ -12,7 +12,7 @@ namespace Candor.Collector.Transparency;
 /// new checkpoint is signed, all in one store transaction. Two privacy steps:
 /// - which entries are due: each entry lands in one of the <see cref="TransparencyOptions.EpochSpread"/>
 ///   (K) epochs after its arrival, uniformly and independently of every other entry (<see cref="IsDue"/>),
-///   so epoch membership does not say which reports came in one batch (issue 23's epoch join: with a
+///   so epoch membership does not say which reports came in one batch (the epoch join: with a
 ///   batch sealed whole, every planted installation's reports shared one epoch);
 /// - the shuffle: the pending set is stored in commitment order, which is random, but the shuffle must not
 ///   depend on that (a store that kept arrival order would leak it into the public log, forever).

@@ -21,7 +21,7 @@ public sealed record SealedEpoch(IReadOnlyList<byte[]> Leaves, LogAppend Append,
 /// holds only what deletion and retention need: the commitment, the app's stored name, the week it retires
 /// with (<see cref="CommitmentRetirement"/>) and this state; never the report's metric, period or value
 /// (a receipt brings those, and the commitment proves them). A deleted report's row is deleted, not marked
-/// (before schema 7 it was kept with state 2 and its value: issue 23).
+/// (before schema 7 it was kept with state 2 and its value).
 /// </summary>
 public enum CommitmentState
 {

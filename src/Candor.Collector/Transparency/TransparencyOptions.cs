@@ -36,7 +36,7 @@ public sealed class TransparencyOptions
     /// <summary>
     /// K: each new entry (every report of a batch, every deletion) lands in one of the next K epochs, drawn
     /// uniformly and independently of the other entries of its batch. With K = 1 a batch lands whole in one
-    /// epoch, and epoch membership then says which reports came together (issue 23's epoch join); with K
+    /// epoch, and epoch membership then says which reports came together (the epoch join); with K
     /// epochs, two reports of one batch share an epoch exactly as often (1/K) as two reports of different
     /// batches that arrived in the same epoch window. The cost: a leaf waits up to K epochs.
     /// </summary>

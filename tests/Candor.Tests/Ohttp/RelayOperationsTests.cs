@@ -17,7 +17,7 @@ using Microsoft.Extensions.Logging;
 namespace Candor.Tests.Ohttp;
 
 /// <summary>
-/// Running a relay (issue 24, item 6) against a real gateway on loopback that is slow (held by
+/// Running a relay against a real gateway on loopback that is slow (held by
 /// <see cref="SlowFront"/>) or down (a closed port): the cap on held requests, the gateway timeout,
 /// readiness, metrics and log lines, and none of them carrying anything of a client's.
 /// </summary>

@@ -6,7 +6,7 @@ using Candor.Tests.Infrastructure;
 namespace Candor.Tests.Operations;
 
 /// <summary>
-/// <c>/metrics</c> and <c>/readyz</c> live on the operator listener only (issue 23, item 4). The attack:
+/// <c>/metrics</c> and <c>/readyz</c> live on the operator listener only. The attack:
 /// someone outside asks the public address, directly and through the documented nginx, for every
 /// spelling ASP.NET routing or nginx might treat as <c>/metrics</c>. The positive control runs the same
 /// spellings against the old set-up (a listener that serves /metrics behind the old exact-match nginx

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Candor.Tests.Operations;
 
 /// <summary>
-/// What issue 24 added to <c>/metrics</c>: request latency, build and process information, the log
+/// What the operator gets on <c>/metrics</c>: request latency, build and process information, the log
 /// sealer's health and token refusals by reason; all of it totals over every client, with labels from
 /// closed sets only.
 /// </summary>

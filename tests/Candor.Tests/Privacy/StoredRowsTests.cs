@@ -73,7 +73,7 @@ public sealed class StoredRowsTests
         while (r.Read()) columns.Add($"{r.GetString(0)}.{r.GetString(1)}");
         Assert.NotEmpty(columns);
         string[] forbidden = ["ip", "addr", "agent", "host", "client", "device", "install", "user", "time", "created", "received", "batch", "session", "id"];
-        // The one exception, on purpose: the issuance budget's count per client and period (issue 22: budgets must survive
+        // The one exception, on purpose: the issuance budget's count per client and period (budgets must survive
         // restarts and be shared by collectors). It holds HMAC-SHA-256 of the address's /64 under a per-period key kept
         // outside the database, and its rows are deleted when the period turns (IssuanceBudgetTests, docs/privacy.md).
         string[] exempt = ["issuance_budgets.client_tag"];

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Candor.Tests.Publishing;
 
 /// <summary>
-/// The presence figures docs/privacy.md states ("Publishing", rule 8), checked the way issue 23's attack found
+/// The presence figures docs/privacy.md states ("Publishing", rule 8), checked the way an attack found
 /// the old ones wrong: by drawing releases from the publisher's own mechanism (<see cref="Publisher.Release"/>,
 /// discrete Laplace noise from the CSPRNG, the thresholds at the default ε = 1, δ = 10⁻⁶) and counting. A week
 /// with nine reports on one value of a four-value enum: how often the value is named, and how often an

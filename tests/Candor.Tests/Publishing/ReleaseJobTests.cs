@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Candor.Tests.Publishing;
 
 /// <summary>
-/// Releases are made by the release job, never by a request (issue 25: the first whole-app CSV once
+/// Releases are made by the release job, never by a request (the first whole-app CSV once
 /// released 9,333 periods on the request path and took 26 s; three concurrent first calls timed out).
 /// Real Kestrel, real SQLite and PostgreSQL; the request path is counted by the releases table itself.
 /// </summary>

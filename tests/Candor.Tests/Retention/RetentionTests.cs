@@ -97,7 +97,7 @@ public sealed class RetentionTests
     }
 
     /// <summary>
-    /// Issue 23's attack on the public purge log: an entry written only when rows went told, for every day,
+    /// The attack on the public purge log: an entry written only when rows went told, for every day,
     /// whether any report of it existed. One candor.active report for 2026-11-20 and none for 2026-11-21;
     /// the purges that remove each day (90 days on) are scheduled alike. The attack reads the public log for
     /// each of the two purges: present or not, and every field but the two dates. Control: the store's own

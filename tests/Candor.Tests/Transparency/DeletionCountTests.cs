@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Candor.Tests.Transparency;
 
 /// <summary>
-/// Issue 23: the public log alone showed six deletions in one epoch pointing at six leaves of one earlier
+/// The public log alone showed six deletions in one epoch pointing at six leaves of one earlier
 /// epoch: one device's report count, and that they were sent together. Here device X deletes all six reports
 /// of its batch and six devices Y1..Y6 delete one report each; all twelve reports are in one epoch. The
 /// attacker reads only the public log: each deletion leaf, its epoch, and the report leaf it points to, and

@@ -1,7 +1,7 @@
 namespace Candor.Tests.Transparency;
 
 /// <summary>
-/// The statistical test behind the epoch-join specifications (issue 23).
+/// The statistical test behind the epoch-join specifications.
 ///
 /// Data: N planted installations, each with one report of a rare value (nobody else sends it) in each of M
 /// metrics, and the epoch each of those reports' leaves landed in. The attacker is given each report's

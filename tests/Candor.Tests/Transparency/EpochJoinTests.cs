@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Candor.Tests.Transparency;
 
 /// <summary>
-/// Issue 23's epoch join: the log is public forever and shows which epoch each leaf is in. When a batch
+/// The epoch join: the log is public forever and shows which epoch each leaf is in. When a batch
 /// landed whole in one epoch and epochs were small (a quiet collector: 10 to 20 batches), an attacker who
 /// knew reports' values paired the rare values of planted installations by epoch with precision 0.73 against
 /// 0.06 without the log. Here 16 planted installations (<see cref="PlantedPopulation"/>) among 240 send

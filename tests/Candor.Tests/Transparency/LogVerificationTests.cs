@@ -236,7 +236,7 @@ public sealed class LogVerificationTests : IAsyncLifetime, IDisposable
         Assert.Contains(forked.TrimEnd('\n'), comparison.Alarm.Evidence);
 
         // A fork larger than the log the collector serves: it cannot prove the way there, and that is the alarm
-        // with both notes as evidence, not an error (issue 23: it used to end the comparison with an error).
+        // with both notes as evidence, not an error (it used to end the comparison with an error).
         var largerTree = new MerkleTree();
         for (int i = 0; i < _log.Tree.Size + 5; i++)
             largerTree.AppendEntry(new LogEntry(LogEntryKind.Report, RandomNumberGenerator.GetBytes(32)).ToBytes());

@@ -126,7 +126,7 @@ internal static class PostgresMigrations
             CREATE TABLE log_checkpoints (tree_size bigint PRIMARY KEY, note text NOT NULL);
             """),
         (7, """
-            -- Issue 23. Commitments without values: a row keeps what deletion and retention need (the commitment,
+            -- Commitments without values: a row keeps what deletion and retention need (the commitment,
             -- the app's stored name, the ISO week it retires with, its state); a receipt brings metric, period and
             -- value, and the commitment proves them. Deleted reports' rows go, not just their state. The old
             -- columns stay, nullable and emptied (a collector of the previous version may still write them during

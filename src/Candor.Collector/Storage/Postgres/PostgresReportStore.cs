@@ -550,7 +550,7 @@ public sealed class PostgresReportStore : IReportStore
         {
             // Dead tuples keep their bytes until their file is rewritten: a raw row counted down (or deleted) keeps
             // the deleted report's value in its old version, so the partitions it lives in and the rollups are
-            // rewritten now, not at the next scheduled rewrite (issue 23: a copy after deletion holds no value).
+            // rewritten now, not at the next scheduled rewrite (a copy after deletion holds no value).
             var months = receipts.Select(r => PeriodStart(r.Period)).Select(d => new DateOnly(d.Year, d.Month, 1)).ToHashSet();
             foreach (var (partition, month) in await PartitionsAsync(c, cancellationToken))
                 if (months.Contains(month))
@@ -801,7 +801,7 @@ public sealed class PostgresReportStore : IReportStore
     {
         // One statement: delete, count what this statement deleted, log it. A second collector purging at
         // the same moment waits on the row locks, then finds the rows gone and adds nothing to the counts.
-        // The log gets its entry whether rows went or not (issue 23: one entry per scheduled purge; an entry
+        // The log gets its entry whether rows went or not (one entry per scheduled purge; an entry
         // only when rows went told the public, for every day, whether any report existed).
         // period_start < @before lets PostgreSQL skip every partition that starts later.
         await using var cmd = _dataSource.CreateCommand("""

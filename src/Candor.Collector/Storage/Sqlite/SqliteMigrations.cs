@@ -115,7 +115,7 @@ internal static class SqliteMigrations
             CREATE TABLE log_checkpoints (tree_size INTEGER PRIMARY KEY, note TEXT NOT NULL) WITHOUT ROWID;
             """),
         (7, """
-            -- Issue 23. Commitments without values: a row keeps what deletion and retention need (the commitment,
+            -- Commitments without values: a row keeps what deletion and retention need (the commitment,
             -- the app's stored name, the ISO week it retires with, its state); a receipt brings metric, period and
             -- value, and the commitment proves them. Deleted reports' rows go, not just their state. secure_delete
             -- is on, so the dropped tables' pages are zeroed; the store then truncates the WAL.

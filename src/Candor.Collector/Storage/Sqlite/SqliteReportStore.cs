@@ -243,7 +243,7 @@ public sealed class SqliteReportStore : IReportStore
     }
 
     /// <summary>Rows as a JSON array of [hex commitment, app, retirement week], for statements over json_each; null when empty.
-    /// Nothing of the report's metric or value: a commitment row never holds them (issue 23).</summary>
+    /// Nothing of the report's metric or value: a commitment row never holds them.</summary>
     private static string? CommitmentJson(IEnumerable<(byte[] Commitment, string? App, ValidatedReport Report)> rows)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -739,7 +739,7 @@ public sealed class SqliteReportStore : IReportStore
                 delete.Parameters.AddWithValue("$retired", System.Text.Json.JsonSerializer.Serialize(retired, Api.ApiJsonContext.Default.ListString));
                 commitmentsGone = await delete.ExecuteNonQueryAsync(cancellationToken);
             }
-            // One entry per scheduled purge, rows or not (issue 23): an entry written only when rows went told
+            // One entry per scheduled purge, rows or not: an entry written only when rows went told
             // the public, for every day, whether any report existed. The counts stay private (never served).
             await using (var log = writer.CreateCommand())
             {

@@ -9,7 +9,7 @@ using Candor.Transparency;
 namespace Candor.Tests.Privacy.AtRest;
 
 /// <summary>
-/// Issue 23, attacked: a database copy taken after a report was deleted by receipt holds no value of it.
+/// Attacked: a database copy taken after a report was deleted by receipt holds no value of it.
 /// Before schema 7 the collector kept each report's commitment with its metric and value, and kept a
 /// deleted one, marked, with its value: the copy listed every deleted report. Three reports with a
 /// histogram value nobody else sent (a raw row keeps a histogram whole; rollups hold only its buckets, so
