@@ -19,7 +19,7 @@ public sealed class NodeInteropTests
     public async Task An_hpke_js_client_and_candor_open_each_others_messages()
     {
         var folder = Folder();
-        await Run("bash", [Path.Combine(folder, "install.sh")], folder);
+        await NodePackages.InstallAsync(folder);
 
         var gatewayKey = OhttpGatewayKey.Generate(3, KemId.X25519Sha256);
         var start = new ProcessStartInfo("node", [Path.Combine(folder, "ohttp-client.mjs")])
@@ -65,14 +65,5 @@ public sealed class NodeInteropTests
             if (!node.HasExited)
                 node.Kill();
         }
-    }
-
-    private static async Task Run(string file, string[] args, string folder)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {await error}");
     }
 }

@@ -1,3 +1,4 @@
+using Candor.Tests.Operations;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -219,7 +220,7 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
-            for (int i = 0; i < 100 && !await AnswersAsync(port); i++)
+            for (int i = 0; i < 100 && !await LoopbackClient.AnswersAsync(port); i++)
                 await Task.Delay(50);
             var connects = new List<EndPoint>();
             var tor = new ReportingTransport(TransportMode.TorRequired, new Uri($"socks5://127.0.0.1:{port}"), h => h.ConnectCallback = async (context, cancel) =>
@@ -265,12 +266,5 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> AnswersAsync(int port)
-    {
-        using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try { await s.ConnectAsync(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 }

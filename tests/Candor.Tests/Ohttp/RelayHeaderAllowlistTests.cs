@@ -47,12 +47,7 @@ public sealed class RelayHeaderAllowlistTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_listener);
+        _listener = AlwaysOnTracing.Start();
         _gateway = await RecordingFront.StartAsync(); // answers 404: what it saw is all that matters
     }
 

@@ -23,4 +23,12 @@ internal static class LoopbackClient
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
+
+    /// <summary>Whether anything accepts connections on this loopback port (a server started, or one still there).</summary>
+    public static async Task<bool> AnswersAsync(int port)
+    {
+        using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try { await s.ConnectAsync(IPAddress.Loopback, port); return true; }
+        catch (SocketException) { return false; }
+    }
 }

@@ -1,3 +1,4 @@
+using Candor.Tests.Operations;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -43,13 +44,7 @@ public sealed class NoTraceHeadersTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // What OpenTelemetry's AlwaysOn sampler does: every source listened to, every activity recorded.
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_listener);
+        _listener = AlwaysOnTracing.Start();
         _collector = await TokenKit.StartAsync(configure: o => o.OhttpKeysFile = Path.Combine(Path.GetDirectoryName(o.Database)!, "ohttp-keys.json"));
         _collectorFront = await RecordingFront.StartAsync(_collector.BaseAddress);
         _control = await RecordingFront.StartAsync();
@@ -77,12 +72,12 @@ public sealed class NoTraceHeadersTests : IAsyncLifetime
     [MicrosocksFact]
     public async Task Socks5_no_request_of_a_client_in_a_traced_aspnetcore_host_carries_trace_context()
     {
-        int port = FreePort();
+        int port = LoopbackClient.FreePort();
         using var socks = Process.Start(new ProcessStartInfo(MicrosocksFactAttribute.ExecutablePath, ["-i", "127.0.0.1", "-p", port.ToString()])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
-            for (int i = 0; i < 100 && !await AnswersAsync(port); i++)
+            for (int i = 0; i < 100 && !await LoopbackClient.AnswersAsync(port); i++)
                 await Task.Delay(50);
             await RunInHostAsync(o =>
             {
@@ -228,19 +223,5 @@ public sealed class NoTraceHeadersTests : IAsyncLifetime
     {
         _owned.Add(disposable);
         return disposable;
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> AnswersAsync(int port)
-    {
-        using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try { await s.ConnectAsync(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 }

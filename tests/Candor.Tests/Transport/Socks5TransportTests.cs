@@ -1,3 +1,4 @@
+using Candor.Tests.Operations;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -20,12 +21,12 @@ public sealed class Socks5TransportTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await CollectorHost.StartAsync();
-        _socksPort = FreePort();
+        _socksPort = LoopbackClient.FreePort();
         if (!File.Exists(MicrosocksFactAttribute.ExecutablePath))
             return; // the proxy tests are skipped (MicrosocksFact); the others need no proxy
         _socks = Process.Start(new ProcessStartInfo(MicrosocksFactAttribute.ExecutablePath, ["-i", "127.0.0.1", "-p", _socksPort.ToString()])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        for (int i = 0; i < 100 && !await AnswersAsync(_socksPort); i++)
+        for (int i = 0; i < 100 && !await LoopbackClient.AnswersAsync(_socksPort); i++)
             await Task.Delay(50);
     }
 
@@ -39,20 +40,6 @@ public sealed class Socks5TransportTests : IAsyncLifetime
         _socks?.Dispose();
         await _host.DisposeAsync();
         _kit.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> AnswersAsync(int port)
-    {
-        using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try { await s.ConnectAsync(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 
     /// <summary>Records every connection the client opens; only the proxy may be one of them.</summary>
@@ -108,7 +95,7 @@ public sealed class Socks5TransportTests : IAsyncLifetime
     [Fact]
     public async Task Tor_required_without_a_proxy_sends_nothing_and_keeps_the_batch()
     {
-        using var client = await ClientWithDataAsync(Transport(TransportMode.TorRequired, FreePort()));
+        using var client = await ClientWithDataAsync(Transport(TransportMode.TorRequired, LoopbackClient.FreePort()));
 
         var cycle = await client.UploadAsync();
 
@@ -121,7 +108,7 @@ public sealed class Socks5TransportTests : IAsyncLifetime
     [Fact]
     public async Task Tor_if_available_without_a_proxy_goes_direct_and_says_so()
     {
-        using var client = await ClientWithDataAsync(new ReportingTransport(TransportMode.TorIfAvailable, new Uri($"socks5://127.0.0.1:{FreePort()}"),
+        using var client = await ClientWithDataAsync(new ReportingTransport(TransportMode.TorIfAvailable, new Uri($"socks5://127.0.0.1:{LoopbackClient.FreePort()}"),
             log: m => { lock (_connects) _connects.Add(new DnsEndPoint("logged: " + m, 1)); }));
 
         var cycle = await client.UploadAsync();

@@ -52,7 +52,7 @@ public sealed class Prio3NodeInteropTests
         where T : unmanaged, IFftField<T>
     {
         var folder = Folder();
-        await Run("bash", [Path.Combine(folder, "install.sh")], folder);
+        await NodePackages.InstallAsync(folder);
 
         // 1. The JS client shards; Candor's aggregators prepare, aggregate and unshard.
         var sharded = await Node(new JsonObject
@@ -139,14 +139,5 @@ public sealed class Prio3NodeInteropTests
             if (!node.HasExited)
                 node.Kill();
         }
-    }
-
-    private static async Task Run(string file, string[] args, string folder)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {await error}");
     }
 }
