@@ -1,3 +1,5 @@
+using Candor.Tests.Infrastructure;
+
 namespace Candor.Tests.Transparency;
 
 /// <summary>
@@ -36,23 +38,7 @@ internal static class EpochJoinTest
                     for (int j = 0; j < n; j++)
                         if (epochs[i][a] == epochs[j][b])
                             coEpochPairs++;
-        var random = new Random(seed);
-        var shuffled = new int[n][];
-        for (int i = 0; i < n; i++)
-            shuffled[i] = new int[m];
-        var labels = Enumerable.Range(0, n).ToArray();
-        int asExtreme = 0;
-        for (int p = 0; p < Permutations; p++)
-        {
-            for (int metric = 0; metric < m; metric++)
-            {
-                random.Shuffle(labels);
-                for (int i = 0; i < n; i++)
-                    shuffled[i][metric] = epochs[labels[i]][metric];
-            }
-            if (Statistic(shuffled) >= observed)
-                asExtreme++;
-        }
+        int asExtreme = WithinMetricPermutations.CountAsExtreme(epochs, Permutations, seed, shuffled => Statistic(shuffled) >= observed);
         double baseline = 1.0 / n;
         return ((1.0 + asExtreme) / (Permutations + 1.0), coEpochPairs == 0 ? 0 : (double)observed / coEpochPairs, baseline);
     }

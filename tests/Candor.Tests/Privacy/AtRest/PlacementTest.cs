@@ -1,3 +1,5 @@
+using Candor.Tests.Infrastructure;
+
 namespace Candor.Tests.Privacy.AtRest;
 
 /// <summary>
@@ -27,25 +29,8 @@ internal static class PlacementTest
     /// <param name="positions">positions[installation][metric]: the position of that installation's cell of that metric.</param>
     public static double PValue(double[][] positions, int seed = 12)
     {
-        int n = positions.Length, m = positions[0].Length;
         double observed = Statistic(positions);
-        var random = new Random(seed);
-        var shuffled = new double[n][];
-        for (int i = 0; i < n; i++)
-            shuffled[i] = new double[m];
-        var labels = Enumerable.Range(0, n).ToArray();
-        int asExtreme = 0;
-        for (int p = 0; p < Permutations; p++)
-        {
-            for (int metric = 0; metric < m; metric++)
-            {
-                random.Shuffle(labels);
-                for (int i = 0; i < n; i++)
-                    shuffled[i][metric] = positions[labels[i]][metric];
-            }
-            if (Statistic(shuffled) <= observed)
-                asExtreme++;
-        }
+        int asExtreme = WithinMetricPermutations.CountAsExtreme(positions, Permutations, seed, shuffled => Statistic(shuffled) <= observed);
         return (1.0 + asExtreme) / (Permutations + 1.0);
     }
 
