@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Candor.AspNetCore;
 
+/// <summary>Adds the account-level metrics opt-out to an ASP.NET Core app.</summary>
 public static class ConsentServiceCollectionExtensions
 {
     /// <summary>

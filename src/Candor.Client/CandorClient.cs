@@ -113,6 +113,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _schedule.Start();
     }
 
+    /// <summary>The registry this client records and reports by: every metric it may send, and why.</summary>
     public MetricRegistry Registry => _context.Registry;
 
     /// <summary>The consent in force and which rule decided it (see docs/client.md, Precedence).</summary>
@@ -133,10 +134,26 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     // ---- Recording: no lock, no allocation, no I/O ----
 
+    /// <summary>
+    /// The handle of a <c>counter</c> metric, cached: calling this in a loop costs one dictionary lookup. The
+    /// typed <c>Metrics.*</c> properties generated from the registry are the compile-time checked way to get it.
+    /// </summary>
+    /// <remarks>
+    /// A name the registry does not list, or a metric of another type, gives an inert handle that records nothing;
+    /// with <see cref="CandorClientOptions.ThrowOnMisuse"/> (for development) it throws <see cref="ArgumentException"/> instead.
+    /// </remarks>
     public CounterHandle Counter(string name) => _context.Recorder.Handle(name, MetricType.Counter, s => new CounterHandle(s));
+    /// <summary>The handle of a <c>flag</c> metric.</summary>
+    /// <inheritdoc cref="Counter(string)" path="/remarks"/>
     public FlagHandle Flag(string name) => _context.Recorder.Handle(name, MetricType.Flag, s => new FlagHandle(s));
+    /// <summary>The handle of an <c>enum</c> metric.</summary>
+    /// <inheritdoc cref="Counter(string)" path="/remarks"/>
     public EnumHandle Enum(string name) => _context.Recorder.Handle(name, MetricType.Enum, s => new EnumHandle(s, _context.Options.ThrowOnMisuse));
+    /// <summary>The handle of a <c>quantity</c> metric.</summary>
+    /// <inheritdoc cref="Counter(string)" path="/remarks"/>
     public QuantityHandle Quantity(string name) => _context.Recorder.Handle(name, MetricType.Quantity, s => new QuantityHandle(s));
+    /// <summary>The handle of a <c>histogram</c> metric.</summary>
+    /// <inheritdoc cref="Counter(string)" path="/remarks"/>
     public HistogramHandle Histogram(string name) => _context.Recorder.Handle(name, MetricType.Histogram, s => new HistogramHandle(s));
 
     // ---- Consent: local work only; a "no" also stops an upload in flight ----
@@ -150,9 +167,15 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>Forget the answer: back to unset (nothing recorded), and unsent data is erased as for a no.</summary>
     public void ResetConsent() => _consent.Reset();
 
+    /// <summary>The user switched a category off: its metrics stop recording at once, and their unsent data is erased.</summary>
+    /// <exception cref="ArgumentException">The registry has no such category.</exception>
     public void DisableCategory(string name) => _consent.Switch(name, category: true, enable: false);
+    /// <summary>The user switched a category back on (it records again from now; nothing earlier is recovered).</summary>
     public void EnableCategory(string name) => _consent.Switch(name, category: true, enable: true);
+    /// <summary>The user switched one metric off: it stops recording at once, and its unsent data is erased.</summary>
+    /// <exception cref="ArgumentException">The registry has no such metric.</exception>
     public void DisableMetric(string name) => _consent.Switch(name, category: false, enable: false);
+    /// <summary>The user switched one metric back on.</summary>
     public void EnableMetric(string name) => _consent.Switch(name, category: false, enable: true);
 
     /// <inheritdoc cref="GrantConsent"/>
@@ -161,9 +184,13 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     public Task DenyConsentAsync(CancellationToken cancel = default) => OffThread(DenyConsent, cancel);
     /// <inheritdoc cref="ResetConsent"/>
     public Task ResetConsentAsync(CancellationToken cancel = default) => OffThread(ResetConsent, cancel);
+    /// <inheritdoc cref="DisableCategory"/>
     public Task DisableCategoryAsync(string name, CancellationToken cancel = default) => OffThread(() => DisableCategory(name), cancel);
+    /// <inheritdoc cref="EnableCategory"/>
     public Task EnableCategoryAsync(string name, CancellationToken cancel = default) => OffThread(() => EnableCategory(name), cancel);
+    /// <inheritdoc cref="DisableMetric"/>
     public Task DisableMetricAsync(string name, CancellationToken cancel = default) => OffThread(() => DisableMetric(name), cancel);
+    /// <inheritdoc cref="EnableMetric"/>
     public Task EnableMetricAsync(string name, CancellationToken cancel = default) => OffThread(() => EnableMetric(name), cancel);
 
     // ---- Local store ----
@@ -376,6 +403,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
 
     // ---- The user's view (privacy invariant 7) ----
 
+    /// <summary>What the client holds and does right now: consent, categories and metrics switched off, entries kept, batches waiting, the next upload and failures in a row.</summary>
     public ClientStatus Status() => _view.Status();
 
     /// <inheritdoc cref="Status"/>

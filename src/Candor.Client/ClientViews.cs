@@ -24,4 +24,11 @@ public sealed record CollectedItem(string Metric, string Description, string Per
 /// <summary>What one call of <see cref="CandorClient.UploadAsync"/> did.</summary>
 public sealed record UploadCycle(string Status, int Sent, int Dropped, int Pending, DateTimeOffset? NextUploadAt);
 
-public enum ExportFormat { Json, Csv }
+/// <summary>The format of the user's export of their local data.</summary>
+public enum ExportFormat
+{
+    /// <summary>One JSON document: consent, what is kept, what waits to be sent, the local log.</summary>
+    Json,
+    /// <summary>One CSV row per kept entry, for a spreadsheet.</summary>
+    Csv,
+}

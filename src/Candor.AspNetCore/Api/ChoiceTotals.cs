@@ -19,6 +19,7 @@ public sealed class ChoiceTotals : IDisposable
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(string Value, string Source), long> _totals = new();
 
+    /// <summary>Listens to the choices counter of the <see cref="ConsentPreferences"/> created by <paramref name="factory"/> only.</summary>
     public ChoiceTotals(IMeterFactory factory)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -51,9 +52,11 @@ public sealed class ChoiceTotals : IDisposable
         return sb.ToString();
     }
 
+    /// <summary>Stops listening.</summary>
     public void Dispose() => _listener.Dispose();
 }
 
+/// <summary>Maps the choice totals for a metrics scraper.</summary>
 public static class ChoiceTotalsEndpoints
 {
     /// <summary>Serves <see cref="ChoiceTotals"/> as Prometheus text at <paramref name="path"/> (default <c>/metrics</c>).</summary>

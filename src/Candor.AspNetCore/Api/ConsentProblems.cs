@@ -8,8 +8,10 @@ namespace Candor.AspNetCore.Api;
 /// </summary>
 public static class ConsentProblems
 {
+    /// <summary>The start of every problem type the consent API answers.</summary>
     public const string Prefix = "urn:candor:problem:";
 
+    /// <summary>A problem+json answer of type <c>urn:candor:problem:</c><paramref name="slug"/>.</summary>
     public static IResult Problem(int status, string slug, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Prefix + slug);
 }

@@ -16,11 +16,13 @@ namespace Candor.AspNetCore.Api;
 /// </summary>
 public static class MetricsOptoutEndpoints
 {
+    /// <summary>The route of both operations.</summary>
     public const string Path = "/v1/metrics_optout";
 
     /// <summary>A body larger than this is not a preference.</summary>
     private const int MaxBodyBytes = 1024;
 
+    /// <summary>Maps <c>GET</c> and <c>POST /v1/metrics_optout</c>, both behind the app's authorization (docs/account-consent.md).</summary>
     public static RouteGroupBuilder MapCandorConsent(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup(Path).RequireAuthorization().WithTags("metrics_optout");

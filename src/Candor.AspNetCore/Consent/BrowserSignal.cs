@@ -8,6 +8,7 @@ namespace Candor.AspNetCore.Consent;
 /// </summary>
 public static class BrowserSignal
 {
+    /// <summary>True when the request carries a signal the options honour, with the exact value <c>1</c>.</summary>
     public static bool SignalsOptOut(HttpRequest request, CandorConsentOptions options) =>
         (options.HonorGlobalPrivacyControl && IsOne(request.Headers["Sec-GPC"]))
         || (options.HonorDoNotTrack && IsOne(request.Headers["DNT"]));

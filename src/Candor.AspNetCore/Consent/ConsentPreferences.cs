@@ -10,12 +10,15 @@ namespace Candor.AspNetCore.Consent;
 /// </summary>
 public sealed class ConsentPreferences
 {
+    /// <summary>The meter the choices counter belongs to.</summary>
     public const string MeterName = "Candor.AspNetCore.Consent";
+    /// <summary>The counter of non-default choices (tags: value and source, never the user).</summary>
     public const string CounterName = "candor.metrics_optout.choices";
 
     private readonly IConsentPreferenceStore _store;
     private readonly Counter<long> _choices;
 
+    /// <summary>Preferences kept in <paramref name="store"/>, counted on a meter from <paramref name="meters"/>.</summary>
     public ConsentPreferences(IConsentPreferenceStore store, IMeterFactory meters)
     {
         _store = store;
@@ -23,6 +26,7 @@ public sealed class ConsentPreferences
             description: "Non-default metrics_optout values set (true or false), by value and source; no user id.");
     }
 
+    /// <inheritdoc cref="IConsentPreferenceStore.GetAsync"/>
     public Task<bool?> GetAsync(string userId, CancellationToken cancellationToken = default) => _store.GetAsync(userId, cancellationToken);
 
     /// <summary>An explicit choice by the user (or a reset to <c>null</c>).</summary>
@@ -56,7 +60,10 @@ public sealed class ConsentPreferences
 /// <summary>Why a preference was set: kept only as a counter tag, never stored.</summary>
 public enum ChoiceSource
 {
+    /// <summary>The user chose, through <c>POST /v1/metrics_optout</c> or the app's own settings.</summary>
     User,
+    /// <summary>A request from a browser sending <c>Sec-GPC: 1</c> or <c>DNT: 1</c>, for a user with no choice yet.</summary>
     BrowserSignal,
+    /// <summary>The account was created or signed into from a signalling browser.</summary>
     SignInFromSignallingBrowser,
 }

@@ -35,6 +35,7 @@ public sealed record MetricsDecision(string? UserId, bool? Preference, bool Brow
 /// <summary>The user id of a principal: the <c>sub</c> claim, else NameIdentifier; null when not authenticated.</summary>
 public static class ConsentUser
 {
+    /// <summary>The id, or null for an anonymous request.</summary>
     public static string? IdOf(ClaimsPrincipal? user)
     {
         if (user?.Identity?.IsAuthenticated != true)

@@ -14,6 +14,7 @@ public sealed class MetricsGate(ConsentPreferences preferences, IOptions<CandorC
 {
     private const string CacheKey = "Candor.AspNetCore.MetricsDecision";
 
+    /// <inheritdoc/>
     public async Task<MetricsDecision> DecideAsync(HttpContext http, CancellationToken cancellationToken = default)
     {
         // Decided once per request: the endpoint and the app's own code may both ask.
@@ -45,6 +46,7 @@ public sealed class MetricsGate(ConsentPreferences preferences, IOptions<CandorC
         return decision;
     }
 
+    /// <inheritdoc/>
     public async Task<bool?> OnSignedInAsync(HttpContext http, string userId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);

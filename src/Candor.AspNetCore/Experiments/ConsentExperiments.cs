@@ -42,5 +42,6 @@ public sealed class ConsentExperiments(IMetricsGate gate)
 /// </summary>
 public sealed record ExperimentAssignment(string? Variant, bool Enrolled)
 {
+    /// <summary>No variant, not enrolled: what an opted-out user always gets.</summary>
     public static readonly ExperimentAssignment Excluded = new(null, false);
 }

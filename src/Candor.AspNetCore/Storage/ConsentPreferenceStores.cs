@@ -11,6 +11,7 @@ namespace Candor.AspNetCore.Storage;
 /// </summary>
 public static class ConsentPreferenceStores
 {
+    /// <summary>The store for <paramref name="database"/>; call <see cref="IConsentPreferenceStore.MigrateAsync"/> before use.</summary>
     public static IConsentPreferenceStore Open(string database) =>
         IsPostgres(database) ? new PostgresConsentPreferenceStore(database) : new SqliteConsentPreferenceStore(database);
 

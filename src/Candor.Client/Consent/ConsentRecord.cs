@@ -10,14 +10,19 @@ namespace Candor.Client.Consent;
 /// </summary>
 public sealed record ConsentRecord
 {
+    /// <summary>The user's answer; <see cref="ConsentState.Unset"/> until they give one.</summary>
     public ConsentState State { get; init; } = ConsentState.Unset;
 
     /// <summary>Registry version the user answered for.</summary>
     public int RegistryVersion { get; init; }
 
+    /// <summary>Categories the user was shown when answering; categories added later stay off until asked.</summary>
     public string[] KnownCategories { get; init; } = [];
+    /// <summary>Metrics the user was shown when answering; metrics added later stay off until asked.</summary>
     public string[] KnownMetrics { get; init; } = [];
+    /// <summary>Categories the user switched off: none of their metrics is recorded or sent.</summary>
     public string[] DisabledCategories { get; init; } = [];
+    /// <summary>Single metrics the user switched off.</summary>
     public string[] DisabledMetrics { get; init; } = [];
 
     private static readonly JsonSerializerOptions Json = new()
@@ -27,6 +32,7 @@ public sealed record ConsentRecord
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>The record's file name in the data directory.</summary>
     public const string FileName = "consent.json";
 
     /// <summary>Reads the record; a missing file is unset. A damaged file is also unset: never granted by accident.</summary>
@@ -46,6 +52,7 @@ public sealed record ConsentRecord
         }
     }
 
+    /// <summary>Reads a record from its JSON text; null, or a damaged text, is an unset record (never granted by accident).</summary>
     public static ConsentRecord Parse(string? text)
     {
         if (text is null)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
+/// <summary>Adds the Candor client to an app that uses the .NET generic host (ASP.NET Core, worker services).</summary>
 public static class CandorServiceCollectionExtensions
 {
     /// <summary>

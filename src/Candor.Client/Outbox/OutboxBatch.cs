@@ -16,5 +16,6 @@ public sealed record OutboxBatch(long Id, string IdempotencyKey, byte[] Body, Da
     /// <summary>Split uploads: the key of the batch this report was split from (local only; it groups the parts for the outbox's limit).</summary>
     internal string? SplitFrom { get; init; }
 
+    /// <summary>The exact bytes that will be sent, as text (the batch is UTF-8 JSON).</summary>
     public string Json => System.Text.Encoding.UTF8.GetString(Body);
 }

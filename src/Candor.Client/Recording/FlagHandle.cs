@@ -6,8 +6,10 @@ public sealed class FlagHandle
     private readonly MetricSlots _slots;
     internal FlagHandle(MetricSlots slots) => _slots = slots;
 
+    /// <summary>The metric's dotted name, as in the registry.</summary>
     public string Name => _slots.Definition.Name;
 
+    /// <summary>Marks the flag for the current period; setting it again changes nothing.</summary>
     public void Set()
     {
         if (!_slots.Enabled)

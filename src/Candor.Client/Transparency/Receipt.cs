@@ -24,6 +24,7 @@ public sealed record Receipt(
     long? TreeSize,
     DateTimeOffset? DeletedAt)
 {
+    /// <summary>Where the report stands: unsent, sent, included in the log, or deleted.</summary>
     public ReceiptStatus Status =>
         DeletedAt is not null ? ReceiptStatus.Deleted
         : SentAt is null ? ReceiptStatus.Unsent

@@ -32,6 +32,8 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
     private readonly List<OhttpKeyConfig> _replaced = [];
     private DateTimeOffset _checkedUntil;
 
+    /// <summary>A handler that seals every request to a trusted gateway key and sends it through the relay by <paramref name="inner"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> holds no usable key configuration.</exception>
     public ObliviousHttpHandler(OhttpTransportOptions options, HttpMessageHandler inner, bool disposeInner, TimeProvider? time = null, Action<string>? log = null)
     {
         _options = options;
@@ -50,6 +52,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
     /// </summary>
     internal Func<IReadOnlyList<OhttpKeyConfig>>? Announced { get; init; }
 
+    /// <summary>Seals the request, posts it to the relay and opens the gateway's answer; the relay sees neither.</summary>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var config = await KeyAsync(cancellationToken).ConfigureAwait(false);
@@ -165,6 +168,7 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
         return response;
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -27,6 +27,10 @@ public sealed class OhttpTransportOptions
     /// </summary>
     public Uri? KeysUrl { get; init; }
 
+    /// <summary>
+    /// Whether the client checks the gateway's served keys (at <see cref="KeysUrl"/>) against the trusted ones
+    /// before sealing to one; on by default, off only for tests.
+    /// </summary>
     public bool CheckKeys { get; init; } = true;
 
     /// <summary>

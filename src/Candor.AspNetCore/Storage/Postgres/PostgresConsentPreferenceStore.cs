@@ -14,8 +14,10 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
         _dataSource = NpgsqlDataSource.Create(PostgresConnectionString.ToNpgsql(database));
     }
 
+    /// <inheritdoc/>
     public string Engine => "postgres";
 
+    /// <inheritdoc/>
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var c = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -35,6 +37,7 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
         }
     }
 
+    /// <inheritdoc/>
     public async Task<bool?> GetAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var cmd = _dataSource.CreateCommand("SELECT optout FROM metrics_optout WHERE user_id = $1;");
@@ -42,6 +45,7 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
         return await cmd.ExecuteScalarAsync(cancellationToken) is bool v ? v : null;
     }
 
+    /// <inheritdoc/>
     public async Task SetAsync(string userId, bool? optout, CancellationToken cancellationToken = default)
     {
         await using var cmd = _dataSource.CreateCommand(
@@ -51,6 +55,7 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <inheritdoc/>
     public async Task<bool> SetIfUnsetAsync(string userId, bool optout, CancellationToken cancellationToken = default)
     {
         await using var cmd = _dataSource.CreateCommand("""
@@ -62,5 +67,6 @@ public sealed class PostgresConsentPreferenceStore : IConsentPreferenceStore
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

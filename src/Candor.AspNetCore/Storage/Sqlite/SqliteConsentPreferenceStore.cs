@@ -7,6 +7,7 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
 {
     private readonly string _connectionString;
 
+    /// <summary>The store in the file at <paramref name="path"/>, created by <see cref="MigrateAsync"/> when missing.</summary>
     public SqliteConsentPreferenceStore(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -19,10 +20,13 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
         }.ToString();
     }
 
+    /// <inheritdoc/>
     public string Engine => "sqlite";
 
+    /// <summary>The database file's full path.</summary>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -36,6 +40,7 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
             """, cancellationToken);
     }
 
+    /// <inheritdoc/>
     public async Task<bool?> GetAsync(string userId, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
@@ -45,6 +50,7 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
         return await cmd.ExecuteScalarAsync(cancellationToken) is long v ? v != 0 : null;
     }
 
+    /// <inheritdoc/>
     public async Task SetAsync(string userId, bool? optout, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
@@ -55,6 +61,7 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <inheritdoc/>
     public async Task<bool> SetIfUnsetAsync(string userId, bool optout, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenAsync(cancellationToken);
@@ -68,6 +75,7 @@ public sealed class SqliteConsentPreferenceStore : IConsentPreferenceStore
         return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open; release them so a test can delete its folder.
