@@ -241,4 +241,38 @@ public sealed class FullDiskClientTests : IDisposable
         var warnings = logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("cannot be written")).ToList();
         Assert.True(warnings.Count == 1, "one warning for the whole episode:\n" + string.Join("\n", logs.Lines));
     }
+
+    [SmallFilesystemFact]
+    public async Task Background_token_refills_keep_their_schedule_through_a_full_disk_and_say_so_once()
+    {
+        using var fs = SmallFilesystem.Mount(16);
+        await using var collector = await CollectorHost.StartAsync();
+        fs.Fill();
+        var logs = new CapturingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var options = _kit.Options(collector.BaseAddress);
+        options.DataDirectory = Path.Combine(fs.Path, "never-created");
+        options.PrivateTokens = true;
+        options.TokenIssuer = collector.BaseAddress;
+        options.BackgroundWork = true;
+        options.TokenRefillInterval = TimeSpan.FromMilliseconds(200); // real timers: a refill every 100 ms on average
+        await using var client = CandorClient.Create(options, loggers.CreateLogger("app"));
+        client.GrantConsent();
+
+        static bool RefillFailed(string line) => line.Contains("Refilling Privacy Pass tokens failed", StringComparison.Ordinal);
+        for (int i = 0; i < 200 && !logs.Lines.Any(RefillFailed); i++)
+            await Task.Delay(50);
+        Assert.Contains(logs.Lines, l => RefillFailed(l) && l.Contains("cannot be written", StringComparison.Ordinal));
+        // Before, the wallet's storage error escaped the timer callback and no next refill was ever drawn.
+        var moments = new HashSet<DateTimeOffset>();
+        for (int i = 0; i < 200 && moments.Count < 4; i++)
+        {
+            if (client.TokenHandler!.NextRefill is { } next)
+                moments.Add(next);
+            await Task.Delay(25);
+        }
+        Assert.True(moments.Count >= 4, $"the refill schedule stopped after the storage fault ({moments.Count} moment(s) seen)");
+        Assert.Single(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && RefillFailed(l)); // once for the whole run of failures
+    }
 }
+
