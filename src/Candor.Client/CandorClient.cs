@@ -55,11 +55,13 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _gate = new ConsentGate(_context);
         _flusher = new RecordingFlusher(_context, _gate);
         _consent = new ConsentController(_context, _gate, _flusher);
+        // Replaced gateway and token keys, kept in the local store so a restart does not forget them.
+        var keyHistory = new KeyHistory(_context.Store, _context.Fault);
         if (options.CollectorUrl is { } url)
             _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
                 options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
-                    (message, warning) => _context.Log(message, warning ? LogLevel.Warning : LogLevel.Information)) : null,
-                () => AnnouncedGatewayKeys.Read(_context.Store));
+                    (message, warning) => _context.Log(message, warning ? LogLevel.Warning : LogLevel.Information), keyHistory) : null,
+                () => AnnouncedGatewayKeys.Read(_context.Store), keyHistory);
         _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _log = new Transparency.TransparencyService(_context, _gate, _transport);
@@ -241,7 +243,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
         {
             _context.Fault.Failed("an upload", e);
-            return new UploadCycle("local store unavailable", 0, 0, 0, null);
+            return new UploadCycle(UploadWorker.LocalStoreUnavailable, 0, 0, 0, null);
         }
     }
 
@@ -272,7 +274,9 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <c>reportback_next</c> becomes the next upload time within the client's bounds and jitter.
     /// Throws <see cref="Candor.Announcements.AnnouncementRejectedException"/> for a document it must not believe.
     /// </summary>
-    public Task<AnnouncementsResult?> FetchAnnouncementsAsync(CancellationToken cancel = default) => _announcements.FetchAsync(cancel);
+    /// <remarks>A full disk gives null (nothing accepted) rather than an exception; the fault is logged once per episode.</remarks>
+    public Task<AnnouncementsResult?> FetchAnnouncementsAsync(CancellationToken cancel = default) =>
+        QuietlyAsync("remembering the announcements", () => _announcements.FetchAsync(cancel), null);
 
     /// <summary>The last announcements this client accepted in this process (null before the first).</summary>
     public AnnouncementsResult? LatestAnnouncements => _announcements.Latest;
@@ -288,7 +292,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// The background step: fetches when keys are configured, consent allows it and the random time drawn
     /// after the last attempt has come. A rejected document goes to the local log and changes nothing.
     /// </summary>
-    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) => _announcements.FetchIfDueAsync(cancel);
+    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) =>
+        QuietlyAsync("remembering the announcements", () => _announcements.FetchIfDueAsync(cancel), null);
 
     // ---- Transparency log: receipts, checks, deletion by receipt (docs/transparency.md) ----
 
@@ -297,7 +302,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// sent, proved or deleted). Local only; kept after consent is revoked, so sent reports can still be
     /// checked and deleted, and erased with everything else by <see cref="Erase"/>.
     /// </summary>
-    public IReadOnlyList<Transparency.Receipt> Receipts() => _log.Receipts();
+    public IReadOnlyList<Transparency.Receipt> Receipts() => Quietly("reading the receipts", _log.Receipts, []);
 
     /// <inheritdoc cref="Receipts"/>
     public Task<IReadOnlyList<Transparency.Receipt>> ReceiptsAsync(CancellationToken cancel = default) => OffThread(Receipts, cancel);
@@ -321,7 +326,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// The background check: with consent, looks up the one receipt whose random check time came first
     /// (one receipt per request). The background schedule calls this; null when nothing was due.
     /// </summary>
-    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) => _log.VerifyNextIfDueAsync(cancel);
+    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) =>
+        QuietlyAsync("checking a receipt", () => _log.VerifyNextIfDueAsync(cancel), null);
 
     /// <summary>
     /// Deletion by receipt: reveals the nonces of <paramref name="receipts"/> (default: every sent receipt)
@@ -346,10 +352,12 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// many reports this device deleted or that they went together. The background schedule sends them
     /// (<see cref="DeleteNextReceiptIfDueAsync"/>); runs whatever the consent state. Returns how many were scheduled.
     /// </summary>
-    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => _log.ScheduleDeletions(receipts);
+    /// <remarks>A full disk schedules nothing (0) rather than throwing; call again once the disk has room.</remarks>
+    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _log.ScheduleDeletions(receipts), 0);
 
     /// <summary>The background step for scheduled deletions: sends the one whose moment came first, alone; null when none was due.</summary>
-    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) => _log.DeleteNextIfDueAsync(cancel);
+    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) =>
+        QuietlyAsync("sending a scheduled deletion", () => _log.DeleteNextIfDueAsync(cancel), null);
 
     /// <summary>One request per tick of the log timer: a due deletion goes first, else one receipt is checked.</summary>
     private async Task LogStepAsync(CancellationToken cancel)
@@ -389,7 +397,39 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
                 ? "No collector is configured (CollectorUrl): there is no token issuer to ask."
                 : "Privacy Pass tokens are off (PrivateTokens): there is no wallet to fill.");
         RequireConsent("fetching Privacy Pass tokens");
-        return await _tokens.RefillAsync(cancel).ConfigureAwait(false);
+        // A full disk: the tokens could not be kept anyway; none were added, and the next refill tries again.
+        return await QuietlyAsync("storing Privacy Pass tokens", () => _tokens.RefillAsync(cancel), 0).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A call that needs the local store answers "nothing" on a storage fault (a full disk) instead of
+    /// throwing into the app; the fault is logged once per episode and the next call tries again.
+    /// </summary>
+    private T Quietly<T>(string what, Func<T> work, T nothing)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        {
+            _context.Fault.Failed(what, e);
+            return nothing;
+        }
+    }
+
+    /// <inheritdoc cref="Quietly"/>
+    private async Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        {
+            _context.Fault.Failed(what, e);
+            return nothing;
+        }
     }
 
     /// <summary>The consent gate of the calls an app makes that reach the network; a client without a collector sends nothing anyway.</summary>

@@ -19,6 +19,7 @@ internal sealed class ClientContext
         Time = options.TimeProvider;
         Logger = logger;
         Fault = new StorageFault(logger, options.TimeProvider);
+        Erasures = new DeferredErasure(this);
         Store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries, options.TimeProvider);
         if (Store.OpenError is { } openError)
             Fault.Failed("opening it", openError);
@@ -38,6 +39,9 @@ internal sealed class ClientContext
 
     /// <summary>Whether the local store is failing to be written (a full disk), logged once per episode.</summary>
     public StorageFault Fault { get; }
+
+    /// <summary>Erasures a full disk refused, owed until they go through; nothing is uploaded meanwhile.</summary>
+    public DeferredErasure Erasures { get; }
     public PendingOutbox Outbox { get; }
     public Recorder Recorder { get; }
 

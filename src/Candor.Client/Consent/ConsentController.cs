@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Candor.Client.Outbox;
 using Candor.Client.Recording;
 using Candor.Registry;
 
@@ -69,42 +69,27 @@ internal sealed class ConsentController(ClientContext context, ConsentGate gate,
         }
     }
 
-    /// <summary>A switched-off category or metric leaves nothing behind: its observations go, and pending batches are rewritten without it.</summary>
-    private void RemoveWhatIsNoLongerAllowed()
-    {
-        context.Store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
-        foreach (var batch in context.Outbox.Pending())
+    /// <summary>
+    /// A switched-off category or metric leaves nothing behind: its observations go, and pending batches are
+    /// rewritten without it. On a full disk this is owed (<see cref="LocalStore.DeferredErasure"/>) and the
+    /// call still returns: the switch already holds in memory (the gate), and no batch is sent with the
+    /// metric meanwhile (the upload worker checks every batch against the gate before it leaves).
+    /// </summary>
+    private void RemoveWhatIsNoLongerAllowed() =>
+        context.Erasures.Run("removing what was collected for a switched-off metric or category", () =>
         {
-            JsonDocument doc;
-            try { doc = JsonDocument.Parse(batch.Body); }
-            catch (JsonException)
+            context.Store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
+            foreach (var batch in context.Outbox.Pending())
             {
-                // A body that is not JSON any more cannot be checked, so it cannot be sent either.
-                context.Outbox.Replace(batch.Id, null);
-                context.Log("Dropped a damaged pending batch that could not be read (its body is not JSON).", Microsoft.Extensions.Logging.LogLevel.Warning);
-                continue;
+                var kept = AllowedReports.Filter(batch.Body, IsAllowed);
+                if (!kept.Changed)
+                    continue;
+                context.Outbox.Replace(batch.Id, kept.Body);
+                if (kept.Damaged)
+                    // A body that is not a batch any more cannot be checked, so it cannot be sent either.
+                    context.Log("Dropped a damaged pending batch that could not be read (its body is not a batch).", Microsoft.Extensions.Logging.LogLevel.Warning);
             }
-            using var _ = doc;
-            var reports = doc.RootElement.GetProperty("reports").EnumerateArray().ToList();
-            var keep = reports.Where(r => Registry.FindMetric(r.GetProperty("metric").GetString()!) is { } m && gate.Allowed(m)).ToList();
-            if (keep.Count == reports.Count)
-                continue;
-            byte[]? body = null;
-            if (keep.Count > 0)
-            {
-                using var ms = new MemoryStream();
-                using (var w = new Utf8JsonWriter(ms))
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("schema", doc.RootElement.GetProperty("schema").GetInt32());
-                    w.WriteStartArray("reports");
-                    foreach (var r in keep) r.WriteTo(w);
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                body = ms.ToArray();
-            }
-            context.Outbox.Replace(batch.Id, body);
-        }
-    }
+        });
+
+    private bool IsAllowed(string metric) => Registry.FindMetric(metric) is { } m && gate.Allowed(m);
 }

@@ -53,6 +53,8 @@ internal sealed class ConsentGate
             return;
         if (_eraseOwed)
             TryErase();
+        // An "erase" or a switch-off the disk refused before: its deletes go through now, before anything is written or sent.
+        _context.Erasures.Settle();
         var text = ConsentRecord.ReadText(_context.Options.DataDirectory);
         var record = text == _text ? Record : ConsentRecord.Parse(text);
         var consent = ConsentResolver.Resolve(record, _policyPath, _environment);

@@ -128,6 +128,7 @@ internal sealed class ClientStore
         AddColumnIfMissing(c, "outbox", "send_after", "TEXT");
         AddColumnIfMissing(c, "outbox", "split_from", "TEXT");
         AddColumnIfMissing(c, "receipts", "delete_at", "TEXT");
+        ClientStoreMigrations.Apply(c);
     }
 
     /// <summary>Upgrades a store written by an older client in place; the new columns start empty (NULL).</summary>

@@ -36,8 +36,11 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
             var categories = Registry.Categories.Select(c => new CategoryStatus(c.Name, c.Description,
                 current.IsGranted && !newCategories.Contains(c.Name) && !record.DisabledCategories.Contains(c.Name),
                 current.IsGranted && newCategories.Contains(c.Name))).ToList();
+            // The consent part comes from memory; the counts need the store, and a store that cannot be read shows none.
+            var (collected, pending, next, failures) = Read("reading the status",
+                () => (context.Store.Observations().Count, context.Outbox.Pending().Count, worker.NextAttempt, worker.Failures), () => (0, 0, (DateTimeOffset?)null, 0));
             return new ClientStatus(Registry.App, Registry.Version, current, NeedsConsentPrompt, categories, record.DisabledMetrics,
-                context.Store.Observations().Count, context.Outbox.Pending().Count, worker.NextAttempt, worker.Failures);
+                collected, pending, next, failures);
         }
     }
 
@@ -47,7 +50,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
         lock (context.Local)
         {
             flusher.Flush();
-            observations = context.Store.Observations();
+            observations = Read("reading what was collected", context.Store.Observations, () => []);
         }
         var items = new List<CollectedItem>();
         foreach (var g in observations.GroupBy(o => (o.Metric, o.Period)))
@@ -72,47 +75,73 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
         lock (context.Local)
         {
             flusher.Flush();
-            // With split uploads the next to leave is the part with the earliest drawn moment.
-            if (context.Outbox.Pending().OrderBy(b => b.SendAfter ?? DateTimeOffset.MinValue).ThenBy(b => b.Id).FirstOrDefault() is { } first)
-                return first.Json;
-            if (!consent.IsGranted)
-                return null;
-            var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
-            if (built.Batches.Count == 0)
-                return null;
-            var body = built.Batches[0].Body;
-            return Encoding.UTF8.GetString(context.Options.EffectiveSplitUploads ? ReportSplitter.Split(body, "preview")[0].Body : body);
+            return Read("previewing the next upload", () =>
+            {
+                // With split uploads the next to leave is the part with the earliest drawn moment.
+                if (context.Outbox.Pending().OrderBy(b => b.SendAfter ?? DateTimeOffset.MinValue).ThenBy(b => b.Id).FirstOrDefault() is { } first)
+                    return first.Json;
+                if (!consent.IsGranted)
+                    return null;
+                var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
+                if (built.Batches.Count == 0)
+                    return null;
+                var body = built.Batches[0].Body;
+                return Encoding.UTF8.GetString(context.Options.EffectiveSplitUploads ? ReportSplitter.Split(body, "preview")[0].Body : body);
+            }, () => null);
         }
     }
 
-    public IReadOnlyList<OutboxBatch> Pending() => context.Outbox.Pending();
+    public IReadOnlyList<OutboxBatch> Pending() => Read("reading the pending batches", () => context.Outbox.Pending(), () => []);
 
-    public IReadOnlyList<SentBatch> Sent() => context.Store.Sent();
+    public IReadOnlyList<SentBatch> Sent() => Read("reading the sent batches", () => context.Store.Sent(), () => []);
 
-    public IReadOnlyList<LogEntry> Log() => context.Store.LogEntries();
+    public IReadOnlyList<LogEntry> Log() => Read("reading the local log", () => context.Store.LogEntries(), () => []);
 
+    /// <remarks>A store that cannot be read (a full disk at start-up kept it from being created) exports as empty: there is nothing on the device to read.</remarks>
     public string Export(ExportFormat format)
     {
         lock (context.Local)
         {
             flusher.Flush();
-            var observations = context.Store.Observations();
-            var pending = context.Outbox.Pending();
-            var sent = context.Store.Sent();
-            var receipts = new Transparency.ReceiptBook(context.Store).All();
+            var (observations, pending, sent, receipts) = Read("exporting the local data",
+                () => (context.Store.Observations(), context.Outbox.Pending(), context.Store.Sent(), new Transparency.ReceiptBook(context.Store).All()),
+                () => (new List<Observation>(), new List<OutboxBatch>(), new List<SentBatch>(), new List<Transparency.Receipt>()));
             return format == ExportFormat.Json
                 ? LocalDataExport.Json(Registry, consent.Current, observations, pending, sent, receipts)
                 : LocalDataExport.Csv(observations, pending, sent, receipts);
         }
     }
 
+    /// <summary>
+    /// Never throws for a full disk: what waits in memory goes at once, and the delete on disk is owed
+    /// until the disk has room (<see cref="DeferredErasure"/>); no upload leaves meanwhile.
+    /// </summary>
     public void Erase()
     {
         lock (context.Local)
         {
             context.Recorder.Drain(context.Today);
-            context.Store.EraseAll(context.Time.GetUtcNow());
+            flusher.ForgetUnsaved(); // recorded before the erase, waiting for the disk: erased too
+            var at = context.Time.GetUtcNow();
+            context.Erasures.Run("erasing all local data", () => context.Store.EraseAll(at));
             flusher.MarkActiveToday();
+        }
+    }
+
+    /// <summary>
+    /// A view reads the store; a store that cannot be read (a full disk kept it from being created, an I/O
+    /// error) shows nothing rather than throwing into the app. The fault is logged once per episode.
+    /// </summary>
+    private T Read<T>(string what, Func<T> read, Func<T> nothing)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed(what, e);
+            return nothing();
         }
     }
 }

@@ -7,9 +7,9 @@ internal static class PrivateTokenClient
     /// <param name="network">How the device reaches the issuer: never through the relay (the issuer must count per address).</param>
     /// <param name="log">The device's log: refill failures (once per episode, warning = true) and token keys that fail the consistency check.</param>
     public static PrivateTokenHandler Attach(HttpMessageHandler transport, HttpMessageHandler network, string storePath, Uri collector, string app, CandorClientOptions options, Func<bool> allowed,
-        Action<string, bool>? log = null)
+        Action<string, bool>? log = null, LocalStore.KeyHistory? keyHistory = null)
     {
-        var handler = new PrivateTokenHandler(transport, new TokenWallet(storePath), new TokenRefillOptions
+        var handler = new PrivateTokenHandler(transport, new TokenWallet(storePath) { History = keyHistory ?? new(null) }, new TokenRefillOptions
         {
             Collector = collector,
             App = app,

@@ -76,6 +76,12 @@ internal sealed class PrivateTokenHandler : DelegatingHandler
         {
             // Offline or a broken answer: the next random moment tries again; uploads go on without tokens meanwhile.
         }
+        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        {
+            // A full disk: the wallet cannot be read or written. Escaping here would end the refill schedule for
+            // good (no next moment is drawn); the next random moment tries again once the disk has room.
+            Failed($"the local store cannot be written ({e.Message})");
+        }
         lock (_lock)
             if (_timer is not null)
                 ScheduleNext();

@@ -38,6 +38,17 @@ internal static class TokenKeyConsistency
         challengeKey.AsSpan().SequenceEqual(currentKey) ? null
             : "The collector's token challenge names a token key that is not the issuer directory's current key (as every device gets it through the " +
               "consistency route); it could be a key made for this device, so no tokens were fetched.";
+
+    /// <summary>
+    /// Null unless the directory's current key is one this device saw replaced by a newer current key: an
+    /// issuer going back to an old key could sort devices by whether they fetched tokens in between (as a
+    /// gateway alternating key sets could), so the old key is never taken again, also after a restart.
+    /// </summary>
+    public static string? CheckNotReplaced(bool replacedBefore) =>
+        replacedBefore
+            ? "The issuer directory's current token key is one this device saw replaced by a newer key; an issuer that goes back to an old key " +
+              "can sort devices by when they fetched, so no tokens were fetched."
+            : null;
 }
 
 /// <summary>The challenge's token key or the issuer directory failed the consistency check; nothing was fetched. The message says why.</summary>

@@ -23,10 +23,14 @@ internal sealed class TokenWallet
     public TokenWallet(string databasePath)
     {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true }.ToString();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        using var c = Open();
-        Execute(c, "CREATE TABLE IF NOT EXISTS private_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, token BLOB NOT NULL, batch_key TEXT UNIQUE);");
+        _directory = Path.GetDirectoryName(Path.GetFullPath(databasePath))!;
     }
+
+    private readonly string _directory;
+
+    /// <summary>The token keys this device took and saw replaced; the client passes one kept in its local store, so a restart does not forget.</summary>
+    internal LocalStore.KeyHistory History { get; init; } = new(null);
+    private volatile bool _created;
 
     /// <summary>Tokens not yet attached to a batch.</summary>
     public int Available
@@ -120,8 +124,10 @@ internal sealed class TokenWallet
         using var directoryDoc = JsonDocument.Parse(await directoryHttp.GetStringAsync(directoryUrl, cancel).ConfigureAwait(false));
         var (requestPath, currentKey, refusal) = TokenKeyConsistency.ReadDirectory(directoryDoc.RootElement);
         refusal ??= TokenKeyConsistency.CheckChallengeKey(challengeKey, currentKey!);
+        refusal ??= TokenKeyConsistency.CheckNotReplaced(History.WasReplaced(LocalStore.KeyHistory.TokenKeys, currentKey!));
         if (refusal is not null)
             throw new TokenKeyInconsistentException(refusal);
+        History.Accepted(LocalStore.KeyHistory.TokenKeys, [currentKey!]);
         var key = RsaPublicKey.FromSpki(currentKey!);
         var requestUri = new Uri(issuerBase, requestPath ?? throw new FormatException("The issuer directory names no issuer-request-uri."));
 
@@ -149,10 +155,22 @@ internal sealed class TokenWallet
 
     private static byte[] Decode(string base64Url) => Base64Url.DecodeFromChars(base64Url.TrimEnd('='));
 
+    /// <summary>
+    /// The table is created on first use, not in the constructor: on a full disk at start-up (no room even
+    /// for the data directory) creating the client must not throw into the app; the first use after the
+    /// disk has room creates it.
+    /// </summary>
     private SqliteConnection Open()
     {
+        if (!_created)
+            Directory.CreateDirectory(_directory);
         var c = new SqliteConnection(_connectionString);
         c.Open();
+        if (!_created)
+        {
+            Execute(c, "CREATE TABLE IF NOT EXISTS private_tokens (id INTEGER PRIMARY KEY AUTOINCREMENT, token BLOB NOT NULL, batch_key TEXT UNIQUE);");
+            _created = true;
+        }
         return c;
     }
 

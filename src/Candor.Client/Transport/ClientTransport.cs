@@ -19,11 +19,12 @@ internal sealed class ClientTransport : IDisposable
     /// <param name="decorate">Wraps the transport in one more handler (the Privacy Pass token handler), given the
     /// network handler under any Oblivious HTTP layer and the base URL.</param>
     /// <param name="announcedKeys">Gateway key configurations vouched for by the signed announcements (the <c>ohttp</c> transport).</param>
+    /// <param name="keyHistory">The keys this device saw replaced, kept in its local store.</param>
     public ClientTransport(CandorClientOptions options, Uri collector, Action<string> log, Func<HttpMessageHandler, HttpMessageHandler, Uri, HttpMessageHandler>? decorate = null,
-        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null)
+        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null, LocalStore.KeyHistory? keyHistory = null)
     {
         BaseUrl = collector.AbsoluteUri.EndsWith('/') ? collector : new Uri(collector.AbsoluteUri + "/");
-        var (handler, ownsHandler, network) = TransportFactory.Create(options, options.TimeProvider, log, announcedKeys);
+        var (handler, ownsHandler, network) = TransportFactory.Create(options, options.TimeProvider, log, announcedKeys, keyHistory);
         // The token handler goes outside the Oblivious HTTP one, so its header is sealed with the request.
         if (decorate is not null)
             handler = decorate(handler, network, BaseUrl);

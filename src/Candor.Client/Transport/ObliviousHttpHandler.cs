@@ -28,8 +28,6 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
     private readonly Action<string>? _log;
     private readonly SemaphoreSlim _checkGate = new(1, 1);
     private OhttpKeyConfig? _checked;
-    private IReadOnlyList<OhttpKeyConfig> _lastServed = [];
-    private readonly List<OhttpKeyConfig> _replaced = [];
     private DateTimeOffset _checkedUntil;
 
     /// <summary>A handler that seals every request to a trusted gateway key and sends it through the relay by <paramref name="inner"/>.</summary>
@@ -51,6 +49,13 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
     /// the check finds the gateway serving them (to everyone, through the relay).
     /// </summary>
     internal Func<IReadOnlyList<OhttpKeyConfig>>? Announced { get; init; }
+
+    /// <summary>
+    /// The served sets this device accepted and the keys it saw replaced (rule 4 of <see cref="GatewayKeyConsistency"/>).
+    /// The client passes one kept in its local store, so a restart does not forget a replaced key; on its own
+    /// the handler remembers for the life of the process.
+    /// </summary>
+    internal LocalStore.KeyHistory History { get; init; } = new(null);
 
     /// <summary>Seals the request, posts it to the relay and opens the gateway's answer; the relay sees neither.</summary>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -133,17 +138,15 @@ public sealed class ObliviousHttpHandler : HttpMessageHandler
             {
                 throw new HttpRequestException($"The gateway's key configuration is malformed ({e.Message}); nothing was sent.");
             }
-            var verdict = GatewayKeyConsistency.Choose(_trusted, Announced?.Invoke() ?? [], served, _replaced);
+            var replaced = served.Where(c => History.WasReplaced(LocalStore.KeyHistory.GatewayKeys, c.Encode())).ToList();
+            var verdict = GatewayKeyConsistency.Choose(_trusted, Announced?.Invoke() ?? [], served, replaced);
             if (verdict.Key is null)
             {
                 _log?.Invoke(verdict.Refusal!);
                 throw new OhttpKeyMismatchException(verdict.Refusal!);
             }
-            // Keys of the last accepted set that this one dropped: they must never come back (rule 4).
-            foreach (var gone in _lastServed.Where(c => !GatewayKeyConsistency.Contains(served, c)))
-                if (!GatewayKeyConsistency.Contains(_replaced, gone))
-                    _replaced.Add(gone);
-            _lastServed = served;
+            // Keys of the last accepted set that this one dropped: they must never come back (rule 4), also after a restart.
+            History.Accepted(LocalStore.KeyHistory.GatewayKeys, served.Select(c => c.Encode()).ToList());
             _checked = verdict.Key;
             _checkedUntil = _time.GetUtcNow() + _options.RecheckInterval;
             return _checked;

@@ -11,8 +11,9 @@ internal static class TransportFactory
     /// the way out under any Oblivious HTTP layer (direct or Tor), for token refills, which must reach
     /// the issuer from the device's own address (or Tor exit) since the issuer counts per address.</returns>
     /// <param name="announcedKeys">Gateway key configurations the signed announcements vouch for (<see cref="AnnouncedGatewayKeys"/>).</param>
+    /// <param name="keyHistory">The gateway keys this device saw replaced, kept in its local store (null: for this process only).</param>
     public static (HttpMessageHandler Handler, bool Owned, HttpMessageHandler Network) Create(CandorClientOptions options, TimeProvider time, Action<string> log,
-        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null)
+        Func<IReadOnlyList<Candor.Ohttp.OhttpKeyConfig>>? announcedKeys = null, LocalStore.KeyHistory? keyHistory = null)
     {
         HttpMessageHandler handler = options.HttpMessageHandler
             ?? (options.Transport == TransportMode.Direct
@@ -23,7 +24,7 @@ internal static class TransportFactory
         // (which all go out through this handler, under the ohttp layer or not) carry no trace context.
         handler = new NoTraceContextHandler(handler);
         if (options.Ohttp is { } ohttp)
-            return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log) { Announced = announcedKeys }, true, handler);
+            return (new ObliviousHttpHandler(ohttp, handler, disposeInner: owned, time, log) { Announced = announcedKeys, History = keyHistory ?? new(null) }, true, handler);
         return (handler, owned, handler);
     }
 }

@@ -92,6 +92,9 @@ internal sealed class UploadWorker
             _flusher.Flush();
             if (!_consent.IsGranted)
                 return new UploadCycle("consent not granted", 0, 0, 0, null);
+            // An erase or a switch-off the full disk refused is still owed: nothing leaves until it went through.
+            if (_context.Erasures.Owed)
+                return new UploadCycle(LocalStoreUnavailable, 0, 0, 0, null);
             if (_uploader is null)
                 return new UploadCycle("no collector configured", 0, 0, _context.Outbox.Pending().Count, null);
             var now = _context.Time.GetUtcNow();
@@ -151,8 +154,25 @@ internal sealed class UploadWorker
                 // A "no" or a switched-off category may have erased or rewritten the batch since the snapshot.
                 if (!_consent.IsGranted)
                     return new UploadCycle("consent not granted", sent, dropped, 0, null);
+                if (_context.Erasures.Owed)
+                    return new UploadCycle(LocalStoreUnavailable, sent, dropped, 0, null);
                 if (_context.Outbox.Pending().FirstOrDefault(b => b.Id == snapshot.Id) is not { } current)
                     continue;
+                // The last look before the batch leaves: a report of a metric or category switched off since it was
+                // sealed never goes, whether or not the switch-off managed to rewrite the outbox (a full disk, an exit).
+                var kept = AllowedReports.Filter(current.Body, IsAllowed);
+                if (kept.Changed)
+                {
+                    // On a full disk the rewrite throws: the cycle ends and nothing is sent, never the unfiltered batch.
+                    _context.Outbox.Replace(current.Id, kept.Body);
+                    _context.Log(kept.Damaged
+                        ? "Dropped a damaged pending batch that could not be read, just before sending it."
+                        : $"Left {kept.Removed} report(s) out of a pending batch just before sending it: their metric or category was switched off after the batch was sealed.",
+                        LogLevel.Warning);
+                    if (kept.Body is null || _context.Outbox.Pending().FirstOrDefault(b => b.Id == current.Id) is not { } rewritten)
+                        continue;
+                    current = rewritten;
+                }
                 batch = current;
                 _context.Outbox.MarkAttempt(batch.Id);
             }
@@ -221,6 +241,11 @@ internal sealed class UploadWorker
             return new UploadCycle(sent > 0 ? "sent" : "nothing to send", sent, dropped, _context.Outbox.Pending().Count, NextAttempt);
         }
     }
+
+    /// <summary>The status of a cycle that could not use the local store (a full disk); the next cycle tries again.</summary>
+    public const string LocalStoreUnavailable = "local store unavailable";
+
+    private bool IsAllowed(string metric) => _context.Registry.FindMetric(metric) is { } m && _consent.Allowed(m);
 
     /// <summary>
     /// The announcements' <c>reportback_next</c> sets the next upload like any collector hint, but never

@@ -287,4 +287,69 @@ public sealed class KeyConsistencyAttackTests : IAsyncLifetime
         _chain.Collector.Clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(direct, await http.GetByteArrayAsync(new Uri(_chain.RelayUrl, GatewayEndpoints.Path)));
     }
+
+    /// <summary>
+    /// A device accepts the vouched-for key 3 (so the shipped keys are replaced), the app restarts, and the
+    /// operator serves the shipped keys again; what the restarted device sends. <paramref name="forget"/>
+    /// empties the device's key history while the app is down: the client as it was when rule 4 lived in memory only.
+    /// </summary>
+    private async Task<(UploadCycle Cycle, IReadOnlyList<byte> KeyIds, CandorClient Device)> ServeTheOldKeysAfterARestartAsync(bool forget)
+    {
+        var next = OhttpGatewayKey.Generate(3, Preferred);
+        EditKeyFile(addStaged: [next]);
+        var tap = new WireTap();
+        using (var device = Device(_kitA, tap))
+        {
+            PublishVouchingFor([.. Shipped, next.Config]);
+            Assert.NotNull(await device.FetchAnnouncementsAsync());
+            EditKeyFile(publish: [next.KeyId]);
+            ClientTestKit.RecordSomething(device);
+            _kitA.Clock.Set(NextMonday);
+            Assert.Equal(5, (await device.UploadAsync()).Sent);
+        }
+        if (forget)
+        {
+            using var c = new SqliteConnection($"Data Source={Path.Combine(_kitA.DataDirectory, Candor.Client.LocalStore.ClientStore.FileName)};Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "DELETE FROM key_history;";
+            Assert.True(cmd.ExecuteNonQuery() > 0); // the history was there to forget
+        }
+
+        // The operator serves the shipped keys again, to a device that has just restarted.
+        var shippedIds = Shipped.Select(c => c.KeyId).ToHashSet();
+        EditKeyFile(publish: shippedIds);
+        Assert.Equal(shippedIds.Order(), (await ServedThroughRelayAsync()).Select(c => c.KeyId).Order());
+        var restarted = Device(_kitA, tap);
+        _kitA.Clock.Advance(TimeSpan.FromDays(8));
+        ClientTestKit.RecordSomething(restarted);
+        _kitA.Clock.Advance(TimeSpan.FromDays(7));
+        int before = tap.Requests.Count;
+        var cycle = await restarted.UploadAsync();
+        List<byte> ids;
+        lock (tap.Requests)
+            ids = tap.Requests.Skip(before).Where(r => r.Body.Length > 0).Select(r => r.Body[0]).ToList();
+        return (cycle, ids, restarted);
+    }
+
+    [Fact]
+    public async Task A_key_replaced_before_a_restart_is_refused_when_the_operator_serves_it_again_after_the_restart()
+    {
+        var (cycle, keyIds, device) = await ServeTheOldKeysAfterARestartAsync(forget: false);
+        using var _ = device;
+        Assert.Equal(0, cycle.Sent);
+        Assert.Empty(keyIds); // nothing was sealed, to any key
+        Assert.Contains(device.Log(), e => e.Message.Contains("served again after this device saw it replaced", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Positive_control_a_restarted_device_that_forgot_its_key_history_seals_to_the_old_key_again()
+    {
+        var (cycle, keyIds, device) = await ServeTheOldKeysAfterARestartAsync(forget: true);
+        using var _ = device;
+        Assert.True(cycle.Sent > 0);
+        var shippedIds = Shipped.Select(c => c.KeyId).ToHashSet();
+        Assert.NotEmpty(keyIds);
+        Assert.All(keyIds, id => Assert.Contains(id, shippedIds)); // sealed to the key the device had seen replaced
+    }
 }

@@ -94,7 +94,7 @@ public sealed class KeyConsistencyRulesTests
             () => Keys(good),
             () => Keys(later));
         var clock = new ManualClock(TestRegistries.Now);
-        await using var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri("http://gateway.invalid/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], Clock = clock },
+        await using var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri("http://gateway.invalid/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"], Clock = clock },
             upstream: upstream);
         await relay.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };

@@ -60,7 +60,7 @@ public sealed class RelayHeaderAllowlistTests : IAsyncLifetime
     [Fact]
     public async Task A_relay_given_trace_context_and_odd_headers_passes_on_only_the_media_type_and_length()
     {
-        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_gateway.Url, ".well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"] });
+        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_gateway.Url, ".well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
         await relay.StartAsync();
         try
         {

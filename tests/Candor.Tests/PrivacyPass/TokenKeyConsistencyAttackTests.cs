@@ -38,7 +38,7 @@ public sealed class TokenKeyConsistencyAttackTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _operator = await HostileOperator.StartAsync(Refills);
-        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_operator.BaseAddress, "/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"] });
+        _relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(_operator.BaseAddress, "/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
         await _relay.StartAsync();
         _relayUrl = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
     }
@@ -124,6 +124,68 @@ public sealed class TokenKeyConsistencyAttackTests : IAsyncLifetime
         using var trusting = CandorClient.Create(again);
         trusting.GrantConsent();
         Assert.Equal(2, await trusting.TokenHandler!.RefillAsync());
+    }
+
+    /// <summary>
+    /// The issuer rotates honestly (key 1, then key 2 with key 1 as previous), the app restarts, and the
+    /// issuer goes back to key 1 as its current key; how many tokens the restarted device then fetches.
+    /// <paramref name="forget"/> empties the device's key history while the app is down (the client as it was
+    /// when the rule lived in memory only). The directory is read from the operator directly, as in the test
+    /// above: the relay would keep its copy for its whole window, and the rule under test is the device's own.
+    /// </summary>
+    private async Task<(int Added, CandorClient Device)> GoBackToAnOldTokenKeyAfterARestartAsync(bool forget)
+    {
+        _operator.ChallengeWithDirectoryKey = true;
+        CandorClientOptions Options()
+        {
+            var o = _kit.Options(new Uri("https://collector.invalid/"), new WireTap());
+            o.Ohttp = new OhttpTransportOptions { Relay = _relayUrl, KeyConfigs = Ohttp.KeyConfigs, TokenDirectoryUrl = new Uri(_operator.BaseAddress, IssuerEndpoints.DirectoryPath) };
+            o.PrivateTokens = true;
+            o.TokenIssuer = _operator.BaseAddress;
+            o.TokenWalletSize = 1;
+            return o;
+        }
+        using (var device = CandorClient.Create(Options()))
+        {
+            device.GrantConsent();
+            _operator.DirectoryKeys = 1;
+            Assert.Equal(1, await device.TokenHandler!.RefillAsync());
+            device.TokenHandler.Wallet.Clear();
+            _operator.DirectoryKeys = 2; // key 2 current, key 1 previous: key 1 is replaced
+            Assert.Equal(1, await device.TokenHandler.RefillAsync());
+        }
+        if (forget)
+        {
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_kit.DataDirectory, Candor.Client.LocalStore.ClientStore.FileName)};Pooling=False");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "DELETE FROM key_history; DELETE FROM private_tokens;";
+            Assert.True(cmd.ExecuteNonQuery() > 0);
+        }
+        var restarted = CandorClient.Create(Options());
+        restarted.TokenHandler!.Wallet.Clear();
+        _operator.DirectoryKeys = 1; // back to key 1 as the current key
+        return (await restarted.TokenHandler.RefillAsync(), restarted);
+    }
+
+    [Fact]
+    public async Task A_token_key_replaced_before_a_restart_is_refused_when_the_issuer_goes_back_to_it_after_the_restart()
+    {
+        var (added, device) = await GoBackToAnOldTokenKeyAfterARestartAsync(forget: false);
+        using var _ = device;
+        Assert.Equal(0, added);
+        Assert.Equal(2, _operator.Issuances.Count); // the two fetches before the restart, nothing after
+        Assert.Contains(device.Log(), e => e.Message.Contains("saw replaced by a newer key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Positive_control_a_restarted_device_that_forgot_its_key_history_takes_the_old_token_key_again()
+    {
+        var (added, device) = await GoBackToAnOldTokenKeyAfterARestartAsync(forget: true);
+        using var _ = device;
+        Assert.Equal(1, added);
+        Assert.Equal(3, _operator.Issuances.Count);
+        Assert.Equal(_operator.Issuances[0], _operator.Issuances[2]); // issued under key 1 again
     }
 
     /// <summary>The operator: an Oblivious HTTP gateway in front of a token-challenge route, and a token issuer.</summary>

@@ -99,7 +99,7 @@ public sealed class NoTraceHeadersTests : IAsyncLifetime
     public async Task Ohttp_no_request_of_a_client_in_a_traced_aspnetcore_host_carries_trace_context_to_the_relay_the_gateway_or_the_issuer()
     {
         var gatewayFront = Own(await RecordingFront.StartAsync(_collector.BaseAddress));
-        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(gatewayFront.Url, GatewayEndpoints.Path.TrimStart('/')), Urls = ["http://127.0.0.1:0"] });
+        var relay = RelayApp.Build(new RelayOptions { Gateway = new Uri(gatewayFront.Url, GatewayEndpoints.Path.TrimStart('/')), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
         await relay.StartAsync();
         _owned.Add(relay);
         var relayUrl = new Uri(relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
