@@ -50,6 +50,9 @@ public static class DapTaskProvisioner
     public static (DapTask Leader, DapTask Helper, DapCollectorCredentials Collector) Create(
         Uri leader, Uri helper, JsonNode vdaf, ulong timePrecision, ulong minBatchSize, ulong? expiration = null)
     {
+        // Resource URIs are resolved relative to these: without the trailing slash a path's last segment is dropped.
+        leader = WithSlash(leader);
+        helper = WithSlash(helper);
         var id = RandomNumberGenerator.GetBytes(DapTask.IdSize);
         var verifyKey = RandomNumberGenerator.GetBytes(DapVdaf.VerifyKeySize);
         var aggregatorToken = DapTask.Base64Url(RandomNumberGenerator.GetBytes(24));
@@ -74,4 +77,6 @@ public static class DapTaskProvisioner
         return (Make(DapRole.Leader, DapHpkeKeyPair.Generate(1)), Make(DapRole.Helper, DapHpkeKeyPair.Generate(1)),
             new DapCollectorCredentials(id, leader, DapVdaf.Parse(vdaf), timePrecision, collectorToken, collectorKey));
     }
+
+    private static Uri WithSlash(Uri uri) => uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/");
 }
