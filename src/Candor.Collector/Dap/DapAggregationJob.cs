@@ -24,7 +24,8 @@ public sealed class DapAggregationJob(DapTasks tasks, DapLeader leader, ILogger<
                 {
                     await leader.AggregateAsync(task, stoppingToken);
                 }
-                catch (Exception e) when (e is HttpRequestException or DapProtocolException or DapDecodeException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+                // Any failure, not only the network's: an exception escaping a BackgroundService stops the whole collector.
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
                     logger.LogWarning("DAP task {Task}: aggregation job failed, retrying later: {Reason}", task.IdText, e.Message);
                 }

@@ -35,6 +35,10 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
         var key = task.HpkeKeys.FirstOrDefault(k => k.Config.Id == report.LeaderShare.ConfigId);
         if (key is null)
             return new DapProblem(400, "outdatedConfig", $"HPKE configuration {report.LeaderShare.ConfigId} is not (or no longer) this Leader's; fetch /hpke_config again", task.Id);
+        // Only rounded times are taken: the Leader stores and forwards the time as the client sealed it (it is in
+        // the input shares' AAD), and a finer time would be a timing side channel kept at rest.
+        if (report.Metadata.Time % task.TimePrecision != 0)
+            return new DapProblem(400, "reportRejected", $"the report's time must be rounded down to the task's time precision ({task.TimePrecision} s)", task.Id);
         var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
         if (report.Metadata.Time > now + DapTask.ClockSkewSeconds)
             return new DapProblem(400, "reportTooEarly", "the report's time is ahead of this Leader's clock", task.Id);
@@ -196,7 +200,16 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
             return new DapProblem(400, error, "the collection job failed", task.Id);
 
         // DAP-09 asks the Leader to finish pending aggregation jobs before it asks for the Helper's share.
-        await AggregateAsync(task, ct);
+        try
+        {
+            await AggregateAsync(task, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or DapProtocolException or DapDecodeException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // The Helper is unreachable or misbehaving: the job stays pending and the Collector polls again.
+            logger.LogWarning("DAP task {Task}: aggregation before collection failed: {Reason}", task.IdText, e.Message);
+            return new WaitResult();
+        }
         var interval = found.Interval;
         if (await store.FindCollectedAsync(task.Id, interval, ct) is { } collected)
             return await FailAsync(task, job, collected.Interval == interval ? "batchQueriedTooManyTimes" : "batchOverlap",

@@ -19,6 +19,10 @@ public sealed class DapUploadClient(HttpClient http, byte[] taskId, Uri leader, 
         _helperConfig ??= await FetchAsync(helper, cancellationToken);
     }
 
+    /// <summary>Uses HPKE configurations known out of band instead of fetching them.</summary>
+    public void UseConfigurations(DapHpkeConfig leaderConfig, DapHpkeConfig helperConfig) =>
+        (_leaderConfig, _helperConfig) = (leaderConfig, helperConfig);
+
     private async Task<DapHpkeConfig> FetchAsync(Uri aggregator, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(new Uri(aggregator, $"hpke_config?task_id={DapTask.Base64Url(taskId)}"), cancellationToken);

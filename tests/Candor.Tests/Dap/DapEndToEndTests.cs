@@ -133,12 +133,20 @@ public sealed class DapEndToEndTests
             (value + Field128.One).Write(element);
             return shards with { InputShares = [leader, shards.InputShares[1]] };
         }));
+        // 4. An honest report with a forged joint-randomness part (the Helper's, as the Leader reads it) in the public share.
+        await client.UploadAsync(client.Seal(pair.Now, id =>
+        {
+            var shards = prio3.Shard(3, id);
+            var publicShare = (byte[])shards.PublicShare.Clone();
+            publicShare[20] ^= 0x80;
+            return shards with { PublicShare = publicShare };
+        }));
 
         var result = await pair.CollectorClient(http).CollectAsync(pair.Batch, attempts: 3);
         Assert.Equal("0,1,2,0", result.Aggregate); // the honest three only
         Assert.Equal(3UL, result.ReportCount);
-        Assert.Equal(3, (await pair.HelperStore.RejectionsAsync(pair.LeaderTask.Id))["vdaf_prep_error"]);
-        Assert.Equal(3, (await pair.LeaderStore.RejectionsAsync(pair.LeaderTask.Id))["vdaf_prep_error"]);
+        Assert.Equal(4, (await pair.HelperStore.RejectionsAsync(pair.LeaderTask.Id))["vdaf_prep_error"]);
+        Assert.Equal(4, (await pair.LeaderStore.RejectionsAsync(pair.LeaderTask.Id))["vdaf_prep_error"]);
         Assert.Equal(0, await pair.LeaderStore.PendingCountAsync(pair.LeaderTask.Id));
     }
 
@@ -212,6 +220,9 @@ public sealed class DapEndToEndTests
         var report = client.Generate(1, pair.Now);
         var stale = report with { LeaderShare = report.LeaderShare with { ConfigId = 200 } };
         await AssertProblemAsync(await Send(http, HttpMethod.Put, new Uri(task.Leader, $"tasks/{task.IdText}/reports"), DapMediaTypes.Report, stale.Encode(), null), 400, "outdatedConfig");
+        // A report whose time is not rounded to the task's precision.
+        var unrounded = report with { Metadata = report.Metadata with { Time = pair.Now + 1 } };
+        await AssertProblemAsync(await Send(http, HttpMethod.Put, new Uri(task.Leader, $"tasks/{task.IdText}/reports"), DapMediaTypes.Report, unrounded.Encode(), null), 400, "reportRejected");
         // A report from beyond the clock skew allowance.
         var early = client.Generate(1, pair.Now + 10 * DapAggregators.TimePrecision);
         Assert.Equal("reportTooEarly", (await Assert.ThrowsAsync<DapProtocolException>(() => client.UploadAsync(early))).ShortType);
