@@ -27,7 +27,7 @@ public abstract class DapVdaf
                 throw new FormatException($"vdaf.{name} must be between {min} and {max}, not {n}");
             return n;
         }
-        var type = o["type"]?.GetValue<string>();
+        var type = o["type"] is JsonValue t && t.TryGetValue<string>(out var name) ? name : null;
         return type switch
         {
             "count" => new DapVdaf<Field64, bool, ulong>(spec, Prio3.Count(), m => m switch
