@@ -12,6 +12,7 @@ root.Subcommands.Add(ClientCommands.Create());
 root.Subcommands.Add(KeyCommands.Create());
 root.Subcommands.Add(AnnounceCommands.Create());
 root.Subcommands.Add(RelayCommand.Create());
+root.Subcommands.Add(DapCommands.Create());
 root.Subcommands.Add(OhttpCommands.Create());
 root.Subcommands.Add(LogCommands.Create());
 

@@ -155,6 +155,12 @@ public sealed class CollectorOptions
     /// <summary>Days a rotated-out gateway key still opens requests, for clients that fetched it just before the rotation.</summary>
     public int OhttpKeyOverlapDays { get; set; } = 7;
 
+    /// <summary>
+    /// A DAP-09 task file: this collector also serves as the Leader or Helper of the tasks in it, with Prio3
+    /// (docs/dap.md). Null: no DAP endpoints.
+    /// </summary>
+    public string? DapTasksFile { get; set; }
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);

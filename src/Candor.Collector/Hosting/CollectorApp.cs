@@ -132,6 +132,23 @@ public static class CollectorApp
                 }
                 builder.Services.AddSingleton(ring);
             }
+            if (options.DapTasksFile is { } dapFile)
+            {
+                Dap.DapTasks dapTasks;
+                try
+                {
+                    dapTasks = Dap.DapTasks.Load(dapFile);
+                }
+                catch (FormatException e)
+                {
+                    throw new CollectorConfigurationException($"Invalid collector settings:\n  DapTasksFile: {dapFile}: {e.Message}");
+                }
+                builder.Services.AddSingleton(dapTasks);
+                builder.Services.AddSingleton(Dap.DapStore.For(store));
+                builder.Services.AddSingleton<Dap.DapLeader>();
+                builder.Services.AddSingleton<Dap.DapHelper>();
+                builder.Services.AddHostedService<Dap.DapAggregationJob>();
+            }
         }
         catch
         {
@@ -174,6 +191,8 @@ public static class CollectorApp
         }
         if (options.OhttpKeysFile is not null)
             app.MapGateway();
+        if (options.DapTasksFile is not null)
+            Dap.DapEndpoints.MapDap(app);
         app.MapOperations();
         app.MapCollectorOpenApi();
         return app;

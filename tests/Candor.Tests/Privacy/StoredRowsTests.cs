@@ -33,8 +33,10 @@ public sealed class StoredRowsTests
             Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
         }
         // raw_reports, rollups, idempotency_keys, registries, purge_log, releases, spent_tokens, issuance_budgets, and the
-        // transparency log's commitments, log_pending, log_state, log_tiles, log_bundles, log_leaves, log_checkpoints
-        Assert.Equal(15, tables);
+        // transparency log's commitments, log_pending, log_state, log_tiles, log_bundles, log_leaves, log_checkpoints, and
+        // DAP's dap_reports, dap_report_ids, dap_batch_shares, dap_rejections, dap_aggregation_jobs, dap_collected_batches,
+        // dap_collection_jobs
+        Assert.Equal(22, tables);
     }
 
     [Fact]

@@ -151,6 +151,64 @@ internal static class PostgresMigrations
                 used      integer NOT NULL,
                 PRIMARY KEY (period, client_tag));
             """),
+        (9, """
+            -- DAP (Dap/DapStore.cs). Reports waiting at the Leader, keyed by their random report id; time is the
+            -- client's, rounded down to the task's precision; no address is stored. A row is deleted once its report
+            -- is aggregated or rejected (the heap keeps dead tuples until VACUUM: docs/dap.md).
+            CREATE TABLE dap_reports (
+                task      bytea NOT NULL,
+                report    bytea NOT NULL,
+                bucket         bigint NOT NULL,
+                public_share bytea NOT NULL,
+                leader_share bytea NOT NULL,   -- the Leader's own input share, decrypted at upload
+                helper_share bytea NOT NULL,   -- the Helper's HpkeCiphertext, sealed by the client
+                PRIMARY KEY (task, report));
+            -- Every report id an aggregator has taken (replay protection), with its bucket (rounded time).
+            CREATE TABLE dap_report_ids (
+                task   bytea NOT NULL,
+                report bytea NOT NULL,
+                bucket      bigint NOT NULL,
+                PRIMARY KEY (task, report));
+            -- This aggregator's aggregate share per time-precision bucket: output shares are added in and forgotten.
+            CREATE TABLE dap_batch_shares (
+                task   bytea NOT NULL,
+                bucket    bigint NOT NULL,
+                aggregate bytea NOT NULL,
+                reports   bigint NOT NULL,
+                checksum  bytea NOT NULL,
+                PRIMARY KEY (task, bucket));
+            -- Rejected reports per cause: counts only.
+            CREATE TABLE dap_rejections (
+                task bytea NOT NULL,
+                cause   text NOT NULL,
+                reports bigint NOT NULL,
+                PRIMARY KEY (task, cause));
+            -- The Helper's aggregation jobs: the request's hash and the answer, so a retried PUT gets the same answer.
+            CREATE TABLE dap_aggregation_jobs (
+                task      bytea NOT NULL,
+                job       bytea NOT NULL,
+                request_hash bytea NOT NULL,
+                response     bytea NOT NULL,
+                PRIMARY KEY (task, job));
+            -- Collected batch intervals; the Helper keeps its answer for a repeated aggregate-share request.
+            CREATE TABLE dap_collected_batches (
+                task      bytea NOT NULL,
+                start        bigint NOT NULL,
+                duration     bigint NOT NULL,
+                request_hash bytea,
+                response     bytea,
+                PRIMARY KEY (task, start));
+            -- The Leader's collection jobs: the query, then the encoded Collection or the DAP error type.
+            CREATE TABLE dap_collection_jobs (
+                task      bytea NOT NULL,
+                job       bytea NOT NULL,
+                start        bigint NOT NULL,
+                duration     bigint NOT NULL,
+                request_hash bytea NOT NULL,
+                result       bytea,
+                error        text,
+                PRIMARY KEY (task, job));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -159,6 +159,64 @@ internal static class SqliteMigrations
                 used      INTEGER NOT NULL,
                 PRIMARY KEY (period, client_tag)) WITHOUT ROWID;
             """),
+        (9, """
+            -- DAP (Dap/DapStore.cs). Reports waiting at the Leader, keyed by their random report id and WITHOUT ROWID,
+            -- so the file keeps no arrival order; bucket is the client's time rounded down to the task's precision. A row
+            -- is deleted once its report is aggregated or rejected (secure_delete zeroes it). No address is stored.
+            CREATE TABLE dap_reports (
+                task      BLOB NOT NULL,
+                report    BLOB NOT NULL,
+                bucket         INTEGER NOT NULL,
+                public_share BLOB NOT NULL,
+                leader_share BLOB NOT NULL,   -- the Leader's own input share, decrypted at upload
+                helper_share BLOB NOT NULL,   -- the Helper's HpkeCiphertext, sealed by the client
+                PRIMARY KEY (task, report)) WITHOUT ROWID;
+            -- Every report id an aggregator has taken (replay protection), with its bucket (rounded time).
+            CREATE TABLE dap_report_ids (
+                task   BLOB NOT NULL,
+                report BLOB NOT NULL,
+                bucket      INTEGER NOT NULL,
+                PRIMARY KEY (task, report)) WITHOUT ROWID;
+            -- This aggregator's aggregate share per time-precision bucket: output shares are added in and forgotten.
+            CREATE TABLE dap_batch_shares (
+                task   BLOB NOT NULL,
+                bucket    INTEGER NOT NULL,
+                aggregate BLOB NOT NULL,
+                reports   INTEGER NOT NULL,
+                checksum  BLOB NOT NULL,
+                PRIMARY KEY (task, bucket)) WITHOUT ROWID;
+            -- Rejected reports per cause: counts only.
+            CREATE TABLE dap_rejections (
+                task BLOB NOT NULL,
+                cause   TEXT NOT NULL,
+                reports INTEGER NOT NULL,
+                PRIMARY KEY (task, cause)) WITHOUT ROWID;
+            -- The Helper's aggregation jobs: the request's hash and the answer, so a retried PUT gets the same answer.
+            CREATE TABLE dap_aggregation_jobs (
+                task      BLOB NOT NULL,
+                job       BLOB NOT NULL,
+                request_hash BLOB NOT NULL,
+                response     BLOB NOT NULL,
+                PRIMARY KEY (task, job)) WITHOUT ROWID;
+            -- Collected batch intervals; the Helper keeps its answer for a repeated aggregate-share request.
+            CREATE TABLE dap_collected_batches (
+                task      BLOB NOT NULL,
+                start        INTEGER NOT NULL,
+                duration     INTEGER NOT NULL,
+                request_hash BLOB,
+                response     BLOB,
+                PRIMARY KEY (task, start)) WITHOUT ROWID;
+            -- The Leader's collection jobs: the query, then the encoded Collection or the DAP error type.
+            CREATE TABLE dap_collection_jobs (
+                task      BLOB NOT NULL,
+                job       BLOB NOT NULL,
+                start        INTEGER NOT NULL,
+                duration     INTEGER NOT NULL,
+                request_hash BLOB NOT NULL,
+                result       BLOB,
+                error        TEXT,
+                PRIMARY KEY (task, job)) WITHOUT ROWID;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

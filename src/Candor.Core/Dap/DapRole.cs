@@ -1,0 +1,10 @@
+namespace Candor.Dap;
+
+/// <summary>The DAP roles; their byte values go into the HPKE info strings.</summary>
+public enum DapRole : byte
+{
+    Collector = 0,
+    Client = 1,
+    Leader = 2,
+    Helper = 3,
+}
