@@ -1,4 +1,5 @@
 using Candor.Agent.Consent;
+using Candor.Agent.Facts;
 
 namespace Candor.Agent;
 
@@ -14,4 +15,10 @@ public sealed class AgentOptions
     public IConsentAuthority ConsentAuthority { get; set; } = new PolkitAuthority();
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the built-in facts are read from; tests point it at a prepared folder.</summary>
+    public MachineFacts Facts { get; set; } = MachineFacts.ThisMachine();
+
+    /// <summary>How often the facts are recorded again while consent is granted (a fact is a value per period).</summary>
+    public TimeSpan FactsInterval { get; set; } = TimeSpan.FromHours(6);
 }

@@ -1,4 +1,5 @@
 using Candor.Agent.DBus;
+using Candor.Agent.Facts;
 using Candor.Agent.Mapping;
 using Candor.Agent.Recording;
 using Candor.Client;
@@ -15,10 +16,12 @@ namespace Candor.Agent;
 public sealed class AgentService : IAsyncDisposable
 {
     private readonly DBusConnection _bus;
+    private readonly ITimer _factsTimer;
 
-    private AgentService(DBusConnection bus, EventRecorderServer server, AggregateTimers timers, DropCounts drops)
+    private AgentService(DBusConnection bus, EventRecorderServer server, AggregateTimers timers, DropCounts drops, ITimer factsTimer)
     {
         _bus = bus;
+        _factsTimer = factsTimer;
         Server = server;
         Timers = timers;
         Drops = drops;
@@ -43,7 +46,8 @@ public sealed class AgentService : IAsyncDisposable
             drops.Erase(); // counts left from before a "no" given while the agent was stopped
         var recorder = new EventRecorder(client, map, drops);
         var timers = new AggregateTimers(recorder, options.TimeProvider);
-        var server = new EventRecorderServer(client, recorder, drops, timers, options.ConsentAuthority, log);
+        var facts = new FactRecorder(client, options.Facts);
+        var server = new EventRecorderServer(client, recorder, drops, timers, options.ConsentAuthority, log) { Granted = facts.Record };
         var bus = new DBusConnection(options.BusAddress ?? DBusAddress.System ?? "unix:path=/var/run/dbus/system_bus_socket");
         try
         {
@@ -58,11 +62,14 @@ public sealed class AgentService : IAsyncDisposable
             throw;
         }
         log?.LogInformation("Candor agent serving {Name} (consent changes: {Authority})", AgentOptions.BusName, options.ConsentAuthority.Name);
-        return new AgentService(bus, server, timers, drops);
+        facts.Record();
+        var factsTimer = options.TimeProvider.CreateTimer(_ => facts.Record(), null, options.FactsInterval, options.FactsInterval);
+        return new AgentService(bus, server, timers, drops, factsTimer);
     }
 
     public ValueTask DisposeAsync()
     {
+        _factsTimer.Dispose();
         _bus.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -37,6 +37,9 @@ public sealed class EventRecorderServer : IPathMethodHandler
 
     public string Path => ObjectPath;
 
+    /// <summary>Runs after the machine says yes (the agent records its built-in facts then).</summary>
+    public Action? Granted { get; init; }
+
     public bool HandlesChildPaths => false;
 
     public async ValueTask HandleMethodAsync(MethodContext context)
@@ -209,6 +212,7 @@ public sealed class EventRecorderServer : IPathMethodHandler
         if (enabled)
         {
             await _client.GrantConsentAsync().ConfigureAwait(false);
+            Granted?.Invoke();
         }
         else
         {
