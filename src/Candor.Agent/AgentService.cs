@@ -53,6 +53,18 @@ public sealed class AgentService : IAsyncDisposable
         {
             await bus.ConnectAsync().ConfigureAwait(false);
             bus.AddMethodHandlers([server, timers]);
+            await bus.WatchSignalAsync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                static (Message m, object? _) =>
+                {
+                    var reader = m.GetBodyReader();
+                    return (Name: reader.ReadString(), Old: reader.ReadString(), New: reader.ReadString());
+                },
+                (Notification<(string Name, string Old, string New)> change) =>
+                {
+                    // A unique name (":1.42") that loses its owner is a connection that is gone for good.
+                    if (change.HasValue && change.Value.Name.StartsWith(':') && change.Value.New.Length == 0)
+                        timers.Forget(change.Value.Name);
+                }, ObserverFlags.None, false, null).ConfigureAwait(false);
             if (!await bus.TryRequestNameAsync(AgentOptions.BusName, RequestNameOptions.None).ConfigureAwait(false))
                 throw new InvalidOperationException($"Another process already owns {AgentOptions.BusName} on this bus (an eos-event-recorder-daemon, or a second agent).");
         }

@@ -9,7 +9,8 @@ namespace Candor.Agent.DBus;
 /// running timer under <c>/com/endlessm/Metrics/AggregateTimer/N</c>. StopTimer records one aggregate
 /// occurrence with the running time. Only the connection that started a timer may stop it (another
 /// caller could otherwise inflate or cut someone else's durations), and at most <see cref="MaxTimers"/>
-/// run at once, so a caller that never stops its timers cannot grow the agent's memory without bound.
+/// run at once, so a caller that never stops its timers cannot grow the agent's memory without bound;
+/// the timers of a connection that leaves the bus are forgotten (<see cref="Forget"/>).
 /// </summary>
 public sealed class AggregateTimers(EventRecorder recorder, TimeProvider time) : IPathMethodHandler
 {
@@ -39,6 +40,22 @@ public sealed class AggregateTimers(EventRecorder recorder, TimeProvider time) :
             string path = $"{Prefix}/{(++_next).ToString(CultureInfo.InvariantCulture)}";
             _running[path] = new Timer(owner, eventId, payload, time.GetTimestamp());
             return path;
+        }
+    }
+
+    /// <summary>
+    /// Forgets the timers of a connection that left the bus without stopping them (an application that
+    /// crashed): nobody can stop them any more, and kept they would fill <see cref="MaxTimers"/> for good.
+    /// They record nothing: a running time cut short by a crash is not a measurement.
+    /// </summary>
+    public int Forget(string owner)
+    {
+        lock (_lock)
+        {
+            var gone = _running.Where(t => t.Value.Owner == owner).Select(t => t.Key).ToList();
+            foreach (var path in gone)
+                _running.Remove(path);
+            return gone.Count;
         }
     }
 

@@ -70,6 +70,26 @@ public sealed class AgentRecordingTests
     }
 
     [DbusFact]
+    public async Task The_timers_of_an_application_that_left_the_bus_are_forgotten_and_record_nothing()
+    {
+        await using var agent = await AgentUnderTest.StartAsync();
+        await agent.CallAsync("SetEnabled", "true");
+        using var staying = await AgentConnection.ConnectAsync(agent.Bus.Address);
+        await staying.StartAggregateTimerAsync(AgentRegistries.SocialBar);
+        var crashing = await AgentConnection.ConnectAsync(agent.Bus.Address);
+        await crashing.StartAggregateTimerAsync(AgentRegistries.SocialBar);
+        await crashing.StartAggregateTimerAsync(AgentRegistries.SocialBar);
+        Assert.Equal(3, agent.Service.Timers.Running);
+
+        crashing.Dispose(); // the application is gone without stopping its timers
+        for (int i = 0; i < 100 && agent.Service.Timers.Running > 1; i++)
+            await Task.Delay(100);
+
+        Assert.Equal(1, agent.Service.Timers.Running); // only the other application's timer is left
+        Assert.Empty(agent.Kept());
+    }
+
+    [DbusFact]
     public async Task A_malformed_event_id_is_refused_with_InvalidArgs_and_records_nothing()
     {
         await using var agent = await AgentUnderTest.StartAsync();
