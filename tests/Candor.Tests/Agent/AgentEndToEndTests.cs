@@ -39,7 +39,8 @@ public sealed class AgentEndToEndTests
         // The attack: the operator reads every byte the device sent, and every row it stored.
         var sent = string.Concat(tap.Requests.Select(r => Encoding.UTF8.GetString(r.Body)));
         var stored = string.Join("\n", rows.Values);
-        foreach (var secret in new[] { "flu", "bank", "divorce", "encyclopedia", "unexpected", "1000", "tracking" })
+        // Whole strings with spaces and dots: they cannot occur by chance inside base64 or hex fields.
+        foreach (var secret in new[] { "symptoms of flu", "bank login", "divorce lawyer", "com.endlessm.encyclopedia", "unexpected payload", AgentUnderTest.UserId, "TrackingId" })
         {
             Assert.DoesNotContain(secret, sent, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(secret, stored, StringComparison.OrdinalIgnoreCase);
@@ -47,6 +48,14 @@ public sealed class AgentEndToEndTests
         // Positive control: the same search finds what an event did contribute (the mapped enum value).
         Assert.Contains("connected", sent);
         Assert.Contains("connected", stored);
+
+        // Nor does the device keep them: every byte of the agent's data directory (store, WAL, drop counts).
+        agent.Client.Flush();
+        var atRest = string.Concat(Directory.EnumerateFiles(agent.Kit.DataDirectory, "*", SearchOption.AllDirectories)
+            .Select(f => { using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); using var r = new StreamReader(s, Encoding.Latin1); return r.ReadToEnd(); }));
+        Assert.DoesNotContain("symptoms of flu", atRest);
+        Assert.DoesNotContain("divorce lawyer", atRest);
+        Assert.Contains("network.state", atRest); // positive control: the scan does read the store
 
         // And the drops stay on the device, visible to the user, never in an upload.
         Assert.Contains("dropped: unmapped 1, disallowed payload 1", await agent.ShowAsync());

@@ -49,15 +49,18 @@ public sealed class AgentUnderTest : IAsyncDisposable
         return new AgentUnderTest(bus, kit, client, service, timers);
     }
 
+    /// <summary>The eos-metrics user id every test call carries: distinctive, so a test can look for it in what leaves.</summary>
+    public const string UserId = "3141592653";
+
     public Task<string> CallAsync(string method, params string[] args) => Gdbus.CallAsync(Bus.Address, $"{Gdbus.Server}.{method}", args);
 
     public Task SingularAsync(Guid id, string? payload) =>
-        CallAsync("RecordSingularEvent", "1000", Gdbus.Bytes(id), "123456789", payload is null ? "false" : "true", payload ?? "<byte 0>");
+        CallAsync("RecordSingularEvent", UserId, Gdbus.Bytes(id), "123456789", payload is null ? "false" : "true", payload ?? "<byte 0>");
 
     public Task AggregateAsync(Guid id, long count, string? payload) =>
-        CallAsync("RecordAggregateEvent", "1000", Gdbus.Bytes(id), count.ToString(System.Globalization.CultureInfo.InvariantCulture), "123456789", payload is null ? "false" : "true", payload ?? "<byte 0>");
+        CallAsync("RecordAggregateEvent", UserId, Gdbus.Bytes(id), count.ToString(System.Globalization.CultureInfo.InvariantCulture), "123456789", payload is null ? "false" : "true", payload ?? "<byte 0>");
 
-    public Task SequenceAsync(Guid id, string events) => CallAsync("RecordEventSequence", "1000", Gdbus.Bytes(id), events);
+    public Task SequenceAsync(Guid id, string events) => CallAsync("RecordEventSequence", UserId, Gdbus.Bytes(id), events);
 
     public Task<string> ShowAsync() => Gdbus.CallAsync(Bus.Address, "org.candor.Agent1.Show");
 
