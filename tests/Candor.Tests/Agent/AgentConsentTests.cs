@@ -70,6 +70,28 @@ public sealed class AgentConsentTests
     }
 
     [DbusFact]
+    public async Task Changing_consent_is_announced_as_PropertiesChanged()
+    {
+        await using var agent = await AgentUnderTest.StartAsync();
+        var info = new System.Diagnostics.ProcessStartInfo(DbusFactAttribute.GdbusPath) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "monitor", "--address", agent.Bus.Address, "--dest", "com.endlessm.Metrics" }) info.ArgumentList.Add(a);
+        using var monitor = System.Diagnostics.Process.Start(info)!;
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        monitor.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        monitor.BeginOutputReadLine();
+        for (int i = 0; i < 100 && !lines.Any(l => l.Contains("Monitoring signals")); i++)
+            await Task.Delay(100);
+
+        await agent.CallAsync("SetEnabled", "true");
+        for (int i = 0; i < 100 && !lines.Any(l => l.Contains("PropertiesChanged")); i++)
+            await Task.Delay(100);
+        monitor.Kill();
+
+        var change = Assert.Single(lines, l => l.Contains("PropertiesChanged"));
+        Assert.Contains($"'{Gdbus.Server}', {{'Enabled': <true>}}", change);
+    }
+
+    [DbusFact]
     public async Task Enabled_cannot_be_set_as_a_property()
     {
         await using var agent = await AgentUnderTest.StartAsync();
