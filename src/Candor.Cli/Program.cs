@@ -9,6 +9,7 @@ root.Subcommands.Add(IssuerCommand.Create());
 root.Subcommands.Add(RegistryCommands.Create());
 root.Subcommands.Add(DbCommands.Create());
 root.Subcommands.Add(ClientCommands.Create());
+root.Subcommands.Add(AgentCommands.Create());
 root.Subcommands.Add(KeyCommands.Create());
 root.Subcommands.Add(AnnounceCommands.Create());
 root.Subcommands.Add(RelayCommand.Create());

@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using Candor.Registry;
+
+namespace Candor.Agent.Mapping;
+
+/// <summary>
+/// The registry extension that lets eos-metrics events into Candor: every event UUID the agent accepts,
+/// each tied to one metric of <see cref="Registry"/>. An event whose UUID is not here never becomes data.
+/// </summary>
+public sealed class EventMap
+{
+    private readonly ImmutableDictionary<Guid, EventMapping> _byEvent;
+
+    public EventMap(MetricRegistry registry, IEnumerable<EventMapping> mappings)
+    {
+        Registry = registry;
+        _byEvent = mappings.ToImmutableDictionary(m => m.Event);
+    }
+
+    public MetricRegistry Registry { get; }
+
+    public IReadOnlyCollection<EventMapping> Mappings => _byEvent.Values.ToArray();
+
+    public EventMapping? Find(Guid eventId) => _byEvent.GetValueOrDefault(eventId);
+}
