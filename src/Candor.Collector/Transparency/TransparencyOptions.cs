@@ -31,7 +31,7 @@ public sealed class TransparencyOptions
     /// waits for the next tick): the shuffle hides which reports came together only among the batches of
     /// one epoch, so an epoch of one batch would hide nothing.
     /// </summary>
-    public int MinEpochBatches { get; set; } = 10;
+    public int MinEpochBatches { get; set; } = 128;
 
     /// <summary>
     /// K: each new entry (every report of a batch, every deletion) lands in one of the next K epochs, drawn
