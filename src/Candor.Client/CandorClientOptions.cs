@@ -200,6 +200,10 @@ public sealed class CandorClientOptions
     /// </summary>
     public bool? SplitUploads { get; set; }
 
+    /// <summary>Tests only: off, a period already sealed for upload still takes what is recorded for it, to show
+    /// that the test of one report per device and period catches a second report (the positive control).</summary>
+    internal bool GuardSealedPeriods { get; set; } = true;
+
     /// <summary>Whether uploads are split per report, after the default of <see cref="SplitUploads"/>.</summary>
     internal bool EffectiveSplitUploads => SplitUploads ?? (Ohttp is not null || (HttpMessageHandler is null && Transport == Candor.Client.Transport.TransportMode.TorRequired));
 }
