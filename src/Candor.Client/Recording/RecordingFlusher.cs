@@ -76,6 +76,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
             }
             context.Store.Add(write, registry);
             _unsaved = [];
+            _sealed.Save(); // seals a full disk kept from being written, now that it takes writes again
             if (write.Count > 0)
                 context.StoreWritten();
         }
