@@ -172,8 +172,10 @@ public sealed class CandorClientOptions
     /// <summary>
     /// How long after the collector accepted a report it must be in the log; a report still not included
     /// after this is reported missing (the collector dropped it). Epochs are hourly by default, but a
-    /// collector seals one only when enough batches wait (its <c>MinEpochBatches</c>), which on a quiet
-    /// app can take days: hence a week.
+    /// collector seals one only when enough batches wait (its <c>MinEpochBatches</c>, 128) and a report
+    /// lands in one of the next 8 epochs, which on a quiet app can take days: hence a week (plus
+    /// <see cref="LogCheckWindow"/>). A collector receiving fewer than about 150 batches a day needs more
+    /// (docs/transparency.md, "The latency it costs").
     /// </summary>
     public TimeSpan LogMissingAfter { get; set; } = TimeSpan.FromDays(7);
 
@@ -199,6 +201,10 @@ public sealed class CandorClientOptions
     /// per report instead of one per upload; see docs/ohttp.md, "Split uploads".
     /// </summary>
     public bool? SplitUploads { get; set; }
+
+    /// <summary>Tests only: off, a period already sealed for upload still takes what is recorded for it, to show
+    /// that the test of one report per device and period catches a second report (the positive control).</summary>
+    internal bool GuardSealedPeriods { get; set; } = true;
 
     /// <summary>Whether uploads are split per report, after the default of <see cref="SplitUploads"/>.</summary>
     internal bool EffectiveSplitUploads => SplitUploads ?? (Ohttp is not null || (HttpMessageHandler is null && Transport == Candor.Client.Transport.TransportMode.TorRequired));

@@ -90,12 +90,26 @@ public sealed class CollectorOptions
     /// <summary>Most batches committed in one transaction.</summary>
     public int MaxGroupSize { get; set; } = 1024;
 
+    /// <summary>The shipped total budget (docs/privacy.md, "The privacy budget": why 4).</summary>
+    public const decimal DefaultEpsilonPerWeek = 4m;
+
     /// <summary>
-    /// Publishing (privacy invariant 6): epsilon per installation for one metric and one period; the noise
-    /// of every published count is calibrated to it (docs/privacy.md). At most 4 decimals, so the sampler
-    /// gets it as an exact fraction.
+    /// Publishing (privacy invariant 6), the primary privacy setting: the total epsilon one installation's
+    /// reports of one ISO week may cost, across every metric of its app. The publisher splits it equally
+    /// over the metric-periods of a week (<see cref="Publishing.PrivacyBudget"/>: a weekly metric is one,
+    /// a daily metric seven), so adding metrics makes each noisier instead of silently raising the total.
+    /// Null: <see cref="DefaultEpsilonPerWeek"/>, unless the old <see cref="PublishEpsilon"/> is set. At
+    /// most 4 decimals, so the sampler gets it as an exact fraction.
     /// </summary>
-    public decimal PublishEpsilon { get; set; } = 1m;
+    public decimal? PublishEpsilonPerWeek { get; set; }
+
+    /// <summary>
+    /// The old setting, kept so existing configurations start: epsilon per installation for one metric and
+    /// one period. When set (and <see cref="PublishEpsilonPerWeek"/> is not), it keeps that meaning, and the
+    /// weekly total becomes what it adds up to for each app (shown everywhere the budget is). Both set is an
+    /// error: one of them would be silently ignored.
+    /// </summary>
+    public decimal? PublishEpsilon { get; set; }
 
     /// <summary>Publishing: the chance, at most, that a value held by one installation is published; the threshold is chosen from it.</summary>
     public double PublishDelta { get; set; } = 1e-6;
@@ -194,8 +208,12 @@ public sealed class CollectorOptions
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
         if (OhttpKeyOverlapDays < 0) errors.Add("OhttpKeyOverlapDays must be 0 or positive.");
-        if (PublishEpsilon is <= 0 or > 10 || PublishEpsilon * 10000 != decimal.Truncate(PublishEpsilon * 10000))
-            errors.Add($"PublishEpsilon: {PublishEpsilon} must be above 0, at most 10, with at most 4 decimals.");
+        if (PublishEpsilon is { } perMetric && (perMetric is <= 0 or > 10 || perMetric * 10000 != decimal.Truncate(perMetric * 10000)))
+            errors.Add($"PublishEpsilon: {perMetric} must be above 0, at most 10, with at most 4 decimals.");
+        if (PublishEpsilonPerWeek is { } perWeek && (perWeek is <= 0 or > 1000 || perWeek * 10000 != decimal.Truncate(perWeek * 10000)))
+            errors.Add($"PublishEpsilonPerWeek: {perWeek} must be above 0, at most 1000, with at most 4 decimals.");
+        if (PublishEpsilon is not null && PublishEpsilonPerWeek is not null)
+            errors.Add("PublishEpsilon (the old per-metric, per-period setting) and PublishEpsilonPerWeek are both set: keep only PublishEpsilonPerWeek, the total per installation and week (docs/privacy.md, \"The privacy budget\").");
         if (PublishDelta is not (> 0 and <= 1e-3)) errors.Add($"PublishDelta: {PublishDelta} must be above 0 and at most 0.001.");
         if (PublishAfterDays < 1) errors.Add("PublishAfterDays must be positive.");
         else if (PublishAfterDays >= RetentionDays) errors.Add($"PublishAfterDays ({PublishAfterDays}) must be less than RetentionDays ({RetentionDays}): a period must be published while its reports are still accepted and kept.");

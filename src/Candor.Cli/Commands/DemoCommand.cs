@@ -84,10 +84,10 @@ public static class DemoCommand
             await AnsiConsole.Status().StartAsync("Sealing the transparency log's first epoch (a signed checkpoint over every report)...", async _ =>
             {
                 // Close the first epoch now rather than an hour from now, so the demo's log has a signed
-                // checkpoint and proofs to look at (the simulated uploads are far more than the minimum
-                // number of batches an epoch needs).
+                // checkpoint and proofs to look at. Forced: a small demo population sends fewer batches than an
+                // epoch waits for (MinEpochBatches), and each entry would otherwise wait up to EpochSpread epochs.
                 if (app.Services.GetService<Candor.Collector.Transparency.EpochSealer>() is { } sealer)
-                    await sealer.SealNowAsync(cancellationToken: cancellationToken);
+                    await sealer.SealNowAsync(force: true, cancellationToken: cancellationToken);
             });
             await AnsiConsole.Status().StartAsync("Releasing the final periods (noise added once, then frozen)...", async _ =>
             {

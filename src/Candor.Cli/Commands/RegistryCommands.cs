@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using Candor.Collector;
+using Candor.Collector.Publishing;
 using Candor.Registry;
 
 namespace Candor.Cli.Commands;
@@ -17,14 +20,28 @@ public static class RegistryCommands
     private static Command Validate()
     {
         var files = new Argument<string[]>("file") { Description = "Registry YAML files.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("validate", "Check registry files; exit 1 and list every problem if any is invalid.") { files };
+        var perWeek = new Option<decimal?>("--epsilon-per-week")
+        {
+            Description = $"The collector's PublishEpsilonPerWeek, to show the budget it gives (default {CollectorOptions.DefaultEpsilonPerWeek.ToString(CultureInfo.InvariantCulture)}).",
+        };
+        var command = new Command("validate", "Check registry files; exit 1 and list every problem if any is invalid. Prints each registry's privacy budget per installation, week and year.") { files, perWeek };
         command.SetAction(parse =>
         {
+            var epsilon = parse.GetValue(perWeek);
+            if (epsilon is { } e && (e is <= 0 or > 1000 || e * 10000 != decimal.Truncate(e * 10000)))
+            {
+                Console.Error.WriteLine($"candor registry validate: --epsilon-per-week {e.ToString(CultureInfo.InvariantCulture)} must be above 0, at most 1000, with at most 4 decimals.");
+                return 1;
+            }
             int exit = 0;
             foreach (var file in parse.GetValue(files)!)
             {
                 if (Load(file, "validate") is { } r)
+                {
                     Console.WriteLine($"{file}: ok ({r.App} version {r.Version}, {r.Metrics.Length} metrics in {r.Categories.Length} categories)");
+                    // The same split the collector's publisher makes, so what is printed here is what the dashboard will show.
+                    Console.WriteLine($"  privacy budget{(epsilon is null ? " at the default PublishEpsilonPerWeek" : "")}: {PrivacyBudget.For(r, epsilon).Describe()}");
+                }
                 else
                     exit = 1;
             }

@@ -17,6 +17,9 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
 {
     public const string NextFetchKey = "announcements.next_fetch_at";
 
+    /// <summary>The UTC day (yyyy-MM-dd) of this installation's last counted fetch.</summary>
+    public const string CountedDayKey = "announcements.counted_day";
+
     public AnnouncementsResult? Latest { get; private set; }
 
     public event Action<AnnouncementsResult>? Received;
@@ -37,7 +40,16 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
                 return null;
             }
             now = context.Time.GetUtcNow();
-            parameters = FetchParameters.For(context.Registry, consent.Allowed, context.Options, now);
+            var today = DateOnly.FromDateTime(now.UtcDateTime);
+            if (CountedAlready(today))
+                parameters = FetchParameters.Repeat;
+            else
+            {
+                parameters = FetchParameters.For(context.Registry, consent.Allowed, context.Options, now);
+                // Marked before sending: a lost answer (the collector may have counted it) is retried as a
+                // repeat, so a day is counted at most once; a fetch that never arrived leaves the day uncounted.
+                context.Store.SetState(CountedDayKey, today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
         var fetcher = new AnnouncementFetcher(transport, context.Registry.App, context.Store, context.Options.AnnouncementKeys, throughRelay: context.Options.Ohttp is not null);
         var document = (await fetcher.FetchAsync(parameters, now, cancel).ConfigureAwait(false)).Document;
@@ -88,6 +100,17 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
             return null;
         }
     }
+
+    /// <summary>
+    /// Whether this installation's fetch was counted today already. A clock set back by up to a day still
+    /// finds the day counted (the collector counts on its own clock, so the same collector day would count
+    /// twice); a counted day further ahead came from a clock that was wrong and is ignored, so one wrong
+    /// clock cannot silence the count for long. Callers hold the lock.
+    /// </summary>
+    private bool CountedAlready(DateOnly today) =>
+        DateOnly.TryParseExact(context.Store.GetState(CountedDayKey), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var counted)
+        && counted >= today && counted <= today.AddDays(1);
 
     /// <summary>Why no fetch may leave the device now, or null when it may. Callers hold the lock.</summary>
     private string? Refusal()

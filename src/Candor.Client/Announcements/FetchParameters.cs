@@ -19,6 +19,9 @@ internal sealed record FetchParameters(IReadOnlyList<(string Name, string Value)
 {
     public static readonly FetchParameters None = new([]);
 
+    /// <summary>A repeat fetch of the day: served, not counted, and saying nothing else (<see cref="FetchParameterNames.Counted"/>).</summary>
+    public static readonly FetchParameters Repeat = new([(FetchParameterNames.Counted, "0")]);
+
     /// <summary><c>round(log10(install_age_days))</c>: 0 for under ~3 days, 1 up to ~31, 2 up to ~316, 3 beyond.</summary>
     public static int InstallAgeBucket(double days) => days < 1 ? 0 : (int)Math.Round(Math.Log10(days), MidpointRounding.AwayFromZero);
 

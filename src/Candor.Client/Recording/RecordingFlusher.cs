@@ -9,9 +9,16 @@ namespace Candor.Client.Recording;
 /// <summary>
 /// Moves what the handles aggregated in memory into the local store, marks the day active, and forgets
 /// periods too old to be sent. Callers hold <see cref="ClientContext.Local"/>.
+///
+/// One report per metric and period, whatever the app calls: the collector refuses a metric twice in one
+/// batch, but a second batch for a period already sent would count the device twice for that day. So a
+/// period, once sealed for upload, takes nothing more (<see cref="SealedPeriods"/>): not the activity flag
+/// of a day the clock went back to, not deltas a full disk held back past the seal, not a late write.
 /// </summary>
 internal sealed class RecordingFlusher(ClientContext context, ConsentGate consent)
 {
+    private readonly SealedPeriods _sealed = new(context.Store);
+
     private DateOnly _lastFlushDay = context.Today;
     private DateOnly? _activeDay;
 
@@ -56,8 +63,10 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
                 deltas.Add(new Observation(week.Name, PeriodKey.WeekOf(today).ToString(), "", 1));
             _activeDay = today;
         }
-        // Unsaved deltas are filtered again: a metric switched off since must not be written after all.
-        var write = _unsaved.Concat(deltas).Where(d => registry.FindMetric(d.Metric) is { } m && consent.Allowed(m)).ToList();
+        // Unsaved deltas are filtered again: a metric switched off since must not be written after all, and a
+        // period sealed since (a full disk held them past midnight and the upload) must not get a second report.
+        var write = _unsaved.Concat(deltas).Where(d => registry.FindMetric(d.Metric) is { } m && consent.Allowed(m)
+            && (!context.Options.GuardSealedPeriods || !_sealed.Contains(d.Period))).ToList();
         try
         {
             if (_discardOwed)
@@ -67,6 +76,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
             }
             context.Store.Add(write, registry);
             _unsaved = [];
+            _sealed.Save(); // seals a full disk kept from being written, now that it takes writes again
             if (write.Count > 0)
                 context.StoreWritten();
         }
@@ -76,6 +86,14 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
             context.Fault.Failed("writing what was recorded", e);
         }
     }
+
+    /// <summary>
+    /// The upload worker sealed these observations into batches at <paramref name="today"/>: their periods that
+    /// have ended are done, and nothing recorded later may reach them (development uploads also seal periods
+    /// still running; those stay open, as documented for that mode).
+    /// </summary>
+    public void Sealed(IEnumerable<Observation> consumed, DateOnly today) =>
+        _sealed.Add(consumed.Select(o => o.Period), today, context.Options.RetentionDays);
 
     /// <summary>A "no": what waited in memory for the disk is erased with the rest.</summary>
     public void ForgetUnsaved() => _unsaved = [];

@@ -108,7 +108,10 @@ internal sealed class UploadWorker
                 var splitBuilder = _builder();
                 var closed = splitBuilder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
                 if (closed.Consumed.Count > 0)
+                {
                     _context.Outbox.Seal(closed.Batches, closed.Consumed, closed.Receipts, splitBuilder.NextNonceGeneration);
+                    _flusher.Sealed(closed.Consumed, today);
+                }
                 _context.Outbox.Split(periodEnd => SplitSendTime(periodEnd, now));
                 dropped += _context.Outbox.EnforceLimits(now);
                 var all = _context.Outbox.Pending();
@@ -138,7 +141,10 @@ internal sealed class UploadWorker
                 var builder = _builder();
                 var built = builder.Build(_context.Store.Observations(), today, includeOpenPeriods: options.DevelopmentUploads);
                 if (built.Consumed.Count > 0)
+                {
                     _context.Outbox.Seal(built.Batches, built.Consumed, built.Receipts, builder.NextNonceGeneration);
+                    _flusher.Sealed(built.Consumed, today);
+                }
                 dropped += _context.Outbox.EnforceLimits(now);
                 pending = _context.Outbox.Pending();
             }

@@ -36,11 +36,16 @@ public static class AnnouncementEndpoints
         {
             return NoAnnouncements(http, app);
         }
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in FetchCounter.ParameterMetrics.Keys)
-            if (http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 and <= 64 } value)
-                parameters[name] = value;
-        await counter.CountAsync(registries, parameters);
+        // A device's repeat fetch of the day says so and is not counted (FetchParameterNames.Counted).
+        bool repeat = http.Request.Query.TryGetValue(FetchParameterNames.Counted, out var counted) && counted.Count == 1 && counted[0] == "0";
+        if (!repeat)
+        {
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in FetchCounter.ParameterMetrics.Keys)
+                if (http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0] is { Length: > 0 and <= 64 } value)
+                    parameters[name] = value;
+            await counter.CountAsync(registries, parameters);
+        }
         // Not cacheable by intermediaries: each fetch is what is counted.
         http.Response.Headers.CacheControl = "private, no-store";
         return TypedResults.Bytes(bytes, "application/json");

@@ -127,9 +127,12 @@ public static class DashboardEndpoints
               .Append("In bar charts the thick bar is this range and the thin light bar under it the previous one. ")
               .Append($"Periods whose reports are still arriving (published {publisher.PublishAfterDays} days after they end) are drawn dashed and left out of totals and changes.</p>");
             var (weekEpsilon, weekDelta) = publisher.Budget(registries);
+            var budget = publisher.BudgetOf(registries);
             sb.Append($"<p class=\"rule\">{E(PrivacyNote(publisher))} For {E(registry.App)}, one installation's week of reports is protected with ")
-              .Append($"epsilon = {E(weekEpsilon.ToString())} and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics; ")
-              .Append($"each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
+              .Append($"<span class=\"budget-week\">epsilon = {E(weekEpsilon.ToString())} per week</span> and delta = {weekDelta.ToString("G3", CultureInfo.InvariantCulture)} across all its metrics, ")
+              .Append($"<span class=\"budget-year\">epsilon = {E(budget.PerYear.ToString())} per year</span> ({PrivacyBudget.WeeksPerYear} weeks); ")
+              .Append($"the weekly total is split equally over the {budget.Units} metric-periods of a week (daily metrics count seven times). ")
+              .Append($"Each metric's own terms are in its <a href=\"/v1/public/apps/{E(app)}/metrics\">JSON</a> and CSV.</p>");
 
             // Actives first: the adoption figures, counted from the built-in flags without any identifier.
             sb.Append("<h2 id=\"actives\">Active installations</h2><p class=\"purpose\">Installations that ran on a day, counted from one anonymous report per day. ")

@@ -130,13 +130,14 @@ public static class PublicEndpoints
     public static PublicBudget BudgetDocument(Publisher publisher, AppRegistries app)
     {
         var (epsilon, delta) = publisher.Budget(app);
-        return new PublicBudget(epsilon.ToDecimal(), delta,
-            $"Across all of {app.App}'s metrics, one installation's reports of one ISO week are protected with epsilon = {epsilon} " +
-            $"and delta = {delta:G3} (each metric's terms added up; daily metrics count seven times).");
+        var budget = publisher.BudgetOf(app);
+        return new PublicBudget(epsilon.ToDecimal(), delta, budget.PerYear.ToDecimal(),
+            FormattableString.Invariant($"Across all of {app.App}'s metrics, one installation's reports of one ISO week are protected with epsilon = {epsilon} ") +
+            FormattableString.Invariant($"and delta = {delta:G3}, and a year of {PrivacyBudget.WeeksPerYear} weeks with epsilon = {budget.PerYear}: the weekly total is split equally over the {budget.Units} metric-periods of a week (daily metrics count seven times), {budget.PerMetricPeriod} each."));
     }
 
     public static PublicPrivacy PrivacyDocument(PrivacyStatement p) => new(PrivacyStatement.Mechanism, p.Epsilon.ToDecimal(), p.CellEpsilon.ToString(),
-        p.Delta, p.Threshold, p.Rounding, p.PublishAfterDays, p.EpsilonPerWeek.ToDecimal(), p.DeltaPerWeek, p.Describe());
+        p.Delta, p.Threshold, p.Rounding, p.PublishAfterDays, p.EpsilonPerWeek.ToDecimal(), p.DeltaPerWeek, p.EpsilonPerYear.ToDecimal(), p.Describe());
 
     public static PublicSeries ToDocument(PublishedSeries s) => new(
         s.App, s.Metric.Name, s.Metric.Type.ToString().ToLowerInvariant(), s.Metric.Period.ToString().ToLowerInvariant(),
@@ -162,7 +163,9 @@ public static class PublicEndpoints
            .Append(", delta = ").Append(s.Privacy.Delta.ToString("G3", CultureInfo.InvariantCulture))
            .Append(", threshold = ").Append(s.Privacy.Threshold.ToString(CultureInfo.InvariantCulture))
            .Append(", per installation per week across the app: epsilon = ").Append(s.Privacy.EpsilonPerWeek.ToString())
-           .Append(", delta = ").Append(s.Privacy.DeltaPerWeek.ToString("G3", CultureInfo.InvariantCulture)).Append(". ")
+           .Append(", delta = ").Append(s.Privacy.DeltaPerWeek.ToString("G3", CultureInfo.InvariantCulture))
+           .Append(", per installation per year (").Append(PrivacyBudget.WeeksPerYear.ToString(CultureInfo.InvariantCulture)).Append(" weeks): epsilon = ")
+           .Append(s.Privacy.EpsilonPerYear.ToString()).Append(". ")
            .Append(s.Privacy.Describe()).Append(" Shares are of ").Append(s.ShareOf).Append(".\n");
     }
 
@@ -204,11 +207,13 @@ public sealed record PublicPrivacy([property: JsonPropertyName("mechanism")] str
     [property: JsonPropertyName("rounding")] int Rounding, [property: JsonPropertyName("publish_after_days")] int PublishAfterDays,
     [property: JsonPropertyName("epsilon_per_installation_per_week")] decimal EpsilonPerWeek,
     [property: JsonPropertyName("delta_per_installation_per_week")] double DeltaPerWeek,
+    [property: JsonPropertyName("epsilon_per_installation_per_year")] decimal EpsilonPerYear,
     [property: JsonPropertyName("statement")] string Statement);
 
 /// <summary>What one installation's week costs across all of an app's metrics.</summary>
 public sealed record PublicBudget([property: JsonPropertyName("epsilon_per_installation_per_week")] decimal EpsilonPerWeek,
-    [property: JsonPropertyName("delta_per_installation_per_week")] double DeltaPerWeek, [property: JsonPropertyName("statement")] string Statement);
+    [property: JsonPropertyName("delta_per_installation_per_week")] double DeltaPerWeek,
+    [property: JsonPropertyName("epsilon_per_installation_per_year")] decimal EpsilonPerYear, [property: JsonPropertyName("statement")] string Statement);
 
 public sealed record PublicApp([property: JsonPropertyName("app")] string App, [property: JsonPropertyName("registry_version")] int RegistryVersion,
     [property: JsonPropertyName("metrics")] int Metrics, [property: JsonPropertyName("metrics_url")] string MetricsUrl,

@@ -29,30 +29,31 @@ namespace Candor.Collector.Publishing;
 /// </summary>
 public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal)
 {
-    private readonly Rational _epsilon = Rational.From(options.PublishEpsilon);
-
-    /// <summary>The terms of one metric's releases under the current settings.</summary>
+    /// <summary>The terms of one metric's releases under the current settings: its share of the app's weekly budget.</summary>
     public PrivacyStatement Statement(AppRegistries app, MetricDefinition def)
     {
-        var cell = CellEpsilon(def);
-        var (perWeek, deltaPerWeek) = Budget(app);
-        return new PrivacyStatement(_epsilon, cell, options.PublishDelta, ThresholdFor(cell, options.PublishDelta), options.PublishRounding,
-            options.PublishAfterDays, perWeek, deltaPerWeek);
+        var budget = BudgetOf(app);
+        var cell = CellEpsilon(budget.PerMetricPeriod, def);
+        return new PrivacyStatement(budget.PerMetricPeriod, cell, options.PublishDelta, ThresholdFor(cell, options.PublishDelta), options.PublishRounding,
+            options.PublishAfterDays, budget.PerWeek, options.PublishDelta * budget.Units);
     }
 
     /// <summary>
-    /// What one installation's reports of one ISO week cost across all the app's metrics (basic
-    /// composition): every metric of the newest registry once, daily ones seven times.
+    /// The app's budget (<see cref="PrivacyBudget"/>): the total per installation and ISO week, split over the
+    /// metric-periods of the newest registry (every metric once, daily ones seven times).
     /// </summary>
+    public PrivacyBudget BudgetOf(AppRegistries app) => PrivacyBudget.For(app.Latest.Registry, options);
+
+    /// <summary>What one installation's reports of one ISO week cost across all the app's metrics (basic composition).</summary>
     public (Rational Epsilon, double Delta) Budget(AppRegistries app)
     {
-        long units = app.Latest.Registry.Metrics.Sum(m => m.Period == MetricPeriod.Day ? 7L : 1L);
-        return (new Rational(_epsilon.Numerator * units, _epsilon.Denominator).DividedBy(1), options.PublishDelta * units);
+        var budget = BudgetOf(app);
+        return (budget.PerWeek, options.PublishDelta * budget.Units);
     }
 
     /// <summary>A histogram report may have every bucket, so its buckets share the metric's epsilon equally.</summary>
-    public Rational CellEpsilon(MetricDefinition def) =>
-        def.Type == MetricType.Histogram ? _epsilon.DividedBy(Math.Max(1, def.Buckets.Length)) : _epsilon;
+    public static Rational CellEpsilon(Rational metricEpsilon, MetricDefinition def) =>
+        def.Type == MetricType.Histogram ? metricEpsilon.DividedBy(Math.Max(1, def.Buckets.Length)) : metricEpsilon;
 
     /// <summary>
     /// Smallest threshold at which a value held by one installation (count 1 plus noise Z) is shown with
@@ -76,11 +77,20 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
     /// sum, so the guarantee holds with room to spare). Without it, one installation among values that are
     /// each withheld would make the merged row appear far more often than delta.
     /// </summary>
-    public static long WithheldThresholdFor(Rational cellEpsilon, double delta, int merged)
+    public static long WithheldThresholdFor(Rational cellEpsilon, double delta, int merged) =>
+        merged <= 1 ? ThresholdFor(cellEpsilon, delta) : WithheldThresholds.GetOrAdd((cellEpsilon, delta, merged), k => ComputeWithheldThreshold(k.Epsilon, k.Delta, k.Merged));
+
+    /// <summary>
+    /// The thresholds already computed: a release asks for one per metric-period, with a handful of distinct
+    /// (epsilon, delta, merged) among thousands of periods, and each costs a search over the Chernoff bound
+    /// (with a weekly budget split over many metrics, epsilon is small and the search long: a demo's first
+    /// release took minutes before this cache). Bounded by the distinct settings and value counts in use.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Rational Epsilon, double Delta, int Merged), long> WithheldThresholds = new();
+
+    private static long ComputeWithheldThreshold(Rational cellEpsilon, double delta, int merged)
     {
         long single = ThresholdFor(cellEpsilon, delta);
-        if (merged <= 1)
-            return single;
         double eps = cellEpsilon.ToDouble(), q = Math.Exp(-eps);
         // log E[exp(l Z)] = 2 log(1 - q) - log(1 - q e^l) - log(1 - q e^-l), for 0 < l < eps.
         double LogMgf(double l) => 2 * Math.Log(1 - q) - Math.Log(1 - q * Math.Exp(l)) - Math.Log(1 - q * Math.Exp(-l));
@@ -94,11 +104,23 @@ public sealed class Publisher(IReportStore store, RegistryCatalog catalog, Colle
             }
             return best;
         }
-        long steps = single - 1;
+        // The smallest steps >= single - 1 with LogBound(steps) <= log(delta). LogBound falls as steps grows
+        // (a minimum of functions that each fall in it), so doubling then bisecting finds the same answer as
+        // counting up one by one, in a few dozen evaluations instead of thousands.
         double logDelta = Math.Log(delta);
-        while (LogBound(steps) > logDelta)
-            steps++;
-        return Math.Max(single, steps + 1);
+        long low = single - 1;
+        if (LogBound(low) <= logDelta)
+            return Math.Max(single, low + 1);
+        long span = 1;
+        while (LogBound(low + span) > logDelta)
+            span *= 2;
+        long high = low + span; // LogBound(high) <= logDelta < LogBound(low)
+        while (high - low > 1)
+        {
+            long mid = low + (high - low) / 2;
+            if (LogBound(mid) > logDelta) low = mid; else high = mid;
+        }
+        return Math.Max(single, high + 1);
     }
 
     /// <summary>A wait budget for one request's reads (<see cref="ReleaseSignal.NewWait"/>).</summary>

@@ -25,6 +25,8 @@ public readonly record struct Rational(long Numerator, long Denominator)
 
     public Rational DividedBy(long n) => Reduce(Numerator, checked(Denominator * n));
 
+    public Rational Times(long n) => Reduce(checked(Numerator * n), Denominator);
+
     private static Rational Reduce(long n, long d)
     {
         long g = (long)BigInteger.GreatestCommonDivisor(n, d);

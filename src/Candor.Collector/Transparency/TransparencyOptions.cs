@@ -29,9 +29,12 @@ public sealed class TransparencyOptions
     /// <summary>
     /// An epoch is sealed only when its pending set holds entries from at least this many batches (else it
     /// waits for the next tick): the shuffle hides which reports came together only among the batches of
-    /// one epoch, so an epoch of one batch would hide nothing.
+    /// one epoch, so an epoch of one batch would hide nothing. With <see cref="EpochSpread"/> it sets the
+    /// window a batch hides in (K × this many batches): at the former default of 10 the epoch join paired
+    /// planted installations twice as well as the no-log baseline; at 128 it does not (EpochJoinTests, run
+    /// with the defaults). The cost is latency on a quiet collector (docs/transparency.md, "Epochs").
     /// </summary>
-    public int MinEpochBatches { get; set; } = 10;
+    public int MinEpochBatches { get; set; } = 128;
 
     /// <summary>
     /// K: each new entry (every report of a batch, every deletion) lands in one of the next K epochs, drawn

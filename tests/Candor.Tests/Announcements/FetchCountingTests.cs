@@ -123,4 +123,66 @@ public sealed class FetchCountingTests : IAsyncLifetime
         await client.FetchAnnouncementsAsync();
         Assert.Equal([("motd.fetch", "true", 1L), ("motd.install_age", "1", 1L), ("motd.platform", "linux", 1L), ("motd.version", "1.4.0", 1L)], await RawAsync());
     }
+
+    /// <summary>
+    /// motd.* count each installation at most once a UTC day, whatever the app calls: eight fetches on one
+    /// day, through a restart and an answer lost after the collector counted it, are counted once (with
+    /// their parameters once); the next day counts again. Control: the same collector counts every fetch
+    /// that does not say it is a repeat (<see cref="A_plain_fetch_is_counted_only_in_the_daily_total"/>:
+    /// three plain fetches, three counts), so the once-a-day figure is the client's doing, tested here.
+    /// </summary>
+    [Fact]
+    public async Task An_installation_fetching_many_times_a_day_is_counted_once_that_day_across_restarts_and_a_lost_answer()
+    {
+        var tap = new WireTap();
+        CandorClient Start()
+        {
+            var options = _kit.Options(_host.BaseAddress, tap, RegistryParser.Parse(MotdRegistry, "motd.yaml"));
+            options.AnnouncementKeys = [_key.ExportSubjectPublicKeyInfoPem()];
+            options.AppVersion = "1.4.0";
+            options.Platform = "linux";
+            return CandorClient.Create(options);
+        }
+        var client = Start();
+        try
+        {
+            client.GrantConsent();
+            for (int i = 0; i < 4; i++)
+                Assert.NotNull(await client.FetchAnnouncementsAsync());
+            client.Dispose();
+            client = Start();
+            tap.LoseAnswer = true;
+            await Assert.ThrowsAnyAsync<Exception>(() => client.FetchAnnouncementsAsync());
+            tap.LoseAnswer = false;
+            for (int i = 0; i < 3; i++)
+                Assert.NotNull(await client.FetchAnnouncementsAsync());
+            Assert.True(tap.Uris.Count(u => u.AbsolutePath.EndsWith("/announcements", StringComparison.Ordinal)) >= 8, "every call reached the collector");
+            Assert.Equal([("motd.fetch", "true", 1L), ("motd.platform", "linux", 1L), ("motd.version", "1.4.0", 1L)], await RawAsync());
+            // A repeat says nothing but that it is one.
+            Assert.All(tap.Uris.Where(u => u.AbsolutePath.EndsWith("/announcements", StringComparison.Ordinal)).Skip(1), u => Assert.Equal("?counted=0", u.Query));
+
+            _kit.Clock.Advance(TimeSpan.FromDays(1));
+            _host.Clock.Advance(TimeSpan.FromDays(1));
+            await client.FetchAnnouncementsAsync();
+            await client.FetchAnnouncementsAsync();
+            var fetches = (await _host.Store.ReadRawAsync(MotdApp)).Where(r => r.Metric == "motd.fetch").OrderBy(r => r.Period).ToList();
+            Assert.Equal([("2026-11-22", 1L), ("2026-11-23", 1L)], fetches.Select(r => (r.Period, r.Reports)).ToList());
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_fetch_marked_as_a_repeat_is_served_and_counts_nothing_not_even_its_parameters()
+    {
+        var response = await _host.Client.GetAsync($"/v1/apps/{MotdApp}/announcements?counted=0&version=1.4.0");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Empty(await RawAsync());
+        // Any other value of the marker is not a repeat: counted as before.
+        Assert.Equal(HttpStatusCode.OK, (await _host.Client.GetAsync($"/v1/apps/{MotdApp}/announcements?counted=1")).StatusCode);
+        Assert.Equal([("motd.fetch", "true", 1L)], await RawAsync());
+    }
 }

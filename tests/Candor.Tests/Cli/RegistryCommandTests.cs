@@ -15,6 +15,20 @@ public sealed class RegistryCommandTests : IDisposable
         var (exit, stdout, _) = await CandorProcess.RunAsync(_dir, "registry", "validate", Example);
         Assert.Equal(0, exit);
         Assert.Contains("ok (org.example.editor version 3", stdout);
+        // The budget the collector's publisher will use: the default weekly total, its yearly figure and the split.
+        var budget = Candor.Collector.Publishing.PrivacyBudget.For(Candor.Registry.RegistryParser.ParseFile(Example), perWeek: null);
+        Assert.Contains($"privacy budget at the default PublishEpsilonPerWeek: epsilon 4 per installation and week, 208 per year (52 weeks); each of the {budget.Units} metric-periods of a week gets {budget.PerMetricPeriod}", stdout);
+    }
+
+    [Fact]
+    public async Task Validate_prints_the_budget_a_given_weekly_epsilon_gives_and_refuses_a_bad_one()
+    {
+        var (exit, stdout, _) = await CandorProcess.RunAsync(_dir, "registry", "validate", "--epsilon-per-week", "2.5", Example);
+        Assert.Equal(0, exit);
+        Assert.Contains("privacy budget: epsilon 2.5 per installation and week, 130 per year (52 weeks)", stdout);
+        var (bad, _, stderr) = await CandorProcess.RunAsync(_dir, "registry", "validate", "--epsilon-per-week", "0", Example);
+        Assert.Equal(1, bad);
+        Assert.Contains("--epsilon-per-week 0 must be above 0", stderr);
     }
 
     [Fact]

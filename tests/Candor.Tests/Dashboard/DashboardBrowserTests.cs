@@ -15,7 +15,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await CollectorHost.StartAsync();
+        // A weekly total of 15 over the test registry's 15 metric-periods (1 each): the default 4 would
+        // withhold most values of so small a population, and this test is about what the page shows.
+        _host = await CollectorHost.StartAsync(o => o.PublishEpsilonPerWeek = 15);
         // Four weeks of a small population: 30 to 60 installs a week, active on weekdays.
         string[] oses = ["linux", "linux", "windows"];
         for (int w = 0; w < 4; w++)
@@ -79,6 +81,10 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Contains("2026-W47", await page.TextContentAsync("#weekly-actives details.data table"));
         // Feature use as a share of weekly actives: half of the seeded installs use the spell checker.
         Assert.Contains("of weekly actives", await page.InnerTextAsync("#metric-feature\\.spellcheck .share-of-actives"));
+        // The rule box states the budget per installation: the weekly total and the yearly figure.
+        Assert.Equal("epsilon = 15 per week", await page.InnerTextAsync("p.rule .budget-week"));
+        Assert.Equal("epsilon = 780 per year", await page.InnerTextAsync("p.rule .budget-year"));
+        Assert.Contains("split equally over the 15 metric-periods of a week", await page.InnerTextAsync("p.rule:has(.budget-week)"));
 
         Directory.CreateDirectory(ArtifactsDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "dashboard.png"), FullPage = true });

@@ -9,7 +9,7 @@ namespace Candor.Tests.Publishing;
 /// <summary>
 /// The presence figures docs/privacy.md states ("Publishing", rule 8), checked the way an attack found
 /// the old ones wrong: by drawing releases from the publisher's own mechanism (<see cref="Publisher.Release"/>,
-/// discrete Laplace noise from the CSPRNG, the thresholds at the default ε = 1, δ = 10⁻⁶) and counting. A week
+/// discrete Laplace noise from the CSPRNG, the thresholds at ε = 1 for the metric-period, δ = 10⁻⁶) and counting. A week
 /// with nine reports on one value of a four-value enum: how often the value is named, and how often an
 /// "other (withheld)" row appears. The first is also P[Z ≥ T − 9] = q^(T−9)/(1+q), q = e^−ε, exactly.
 /// Tolerance: five standard deviations of a binomial count, so a wrong figure (the old "3 in 100,000" for the
@@ -30,7 +30,7 @@ public sealed class PresenceTableTests(ITestOutputHelper output)
         var registry = RegistryParser.Parse(TestRegistries.V2, "test.yaml");
         var def = registry.Metrics.Single(m => m.Name == "system.os");
         var options = new CollectorOptions();
-        var eps = Rational.From(options.PublishEpsilon);
+        var eps = new Rational(1, 1); // the table's epsilon for one metric-period (docs/privacy.md)
         var statement = new PrivacyStatement(eps, eps, options.PublishDelta, Publisher.ThresholdFor(eps, options.PublishDelta), 1, 14, eps, options.PublishDelta);
         var counts = new Dictionary<string, long> { ["linux"] = 9 };
         int named = 0, withheld = 0;
@@ -42,7 +42,7 @@ public sealed class PresenceTableTests(ITestOutputHelper output)
             if (doc.Withheld is not null)
                 withheld++;
         }
-        double q = Math.Exp(-(double)options.PublishEpsilon);
+        double q = Math.Exp(-eps.ToDouble());
         double exact = Math.Pow(q, statement.Threshold - 9) / (1 + q);
         output.WriteLine($"threshold {statement.Threshold}; named in {named} of {Releases} ({(double)named / Releases:E2}; exactly {exact:E2}); withheld row in {withheld} ({(double)withheld / Releases:E2})");
         Assert.Equal(NamedWithNine, exact, exact * 0.05); // the document's rounding of the exact figure

@@ -17,7 +17,8 @@ public sealed class PublicApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await CollectorHost.StartAsync();
+        // A weekly total of 15 over the test registry's 15 metric-periods: 1 each, the figures below.
+        _host = await CollectorHost.StartAsync(o => o.PublishEpsilonPerWeek = 15);
         async Task Send(string week, string day, string os, int times)
         {
             for (int i = 0; i < times; i++)
@@ -71,6 +72,7 @@ public sealed class PublicApiTests : IAsyncLifetime
         Assert.Equal(14, privacy.GetProperty("publish_after_days").GetInt32());
         // Every metric of the newest test registry once (8 weekly ones) and candor.active seven times: 8 + 7 = 15.
         Assert.Equal(15m, privacy.GetProperty("epsilon_per_installation_per_week").GetDecimal());
+        Assert.Equal(15m * 52, privacy.GetProperty("epsilon_per_installation_per_year").GetDecimal());
         Assert.Contains("discrete Laplace", privacy.GetProperty("statement").GetString());
         Assert.Contains("withheld", json.GetProperty("share_of").GetString());
 
@@ -106,6 +108,7 @@ public sealed class PublicApiTests : IAsyncLifetime
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("# Candor open data: org.example.test, registry version 2", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("# Privacy of system.os: epsilon = 1, delta = 1E-06, threshold = 15, per installation per week across the app: epsilon = 15,"));
+        Assert.Contains(lines, l => l.StartsWith("# Privacy of system.os:") && l.Contains(", per installation per year (52 weeks): epsilon = 780."));
         Assert.Contains("metric,period,state,value,count,share", lines);
         Assert.Contains(lines, l => l.StartsWith("system.os,2026-W47,final,linux,"));
         Assert.Contains(lines, l => l.StartsWith("system.os,2026-W48,pending,"));

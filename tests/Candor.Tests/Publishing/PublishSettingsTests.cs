@@ -25,8 +25,18 @@ public sealed class PublishSettingsTests
         Assert.Contains("PublishEpsilon: 0 must be above 0", await Refused(o => o.PublishEpsilon = 0));
         Assert.Contains("at most 4 decimals", await Refused(o => o.PublishEpsilon = 0.12345m));
         Assert.Contains("PublishEpsilon: 11 must be", await Refused(o => o.PublishEpsilon = 11));
+        Assert.Contains("PublishEpsilonPerWeek: 0 must be above 0", await Refused(o => o.PublishEpsilonPerWeek = 0));
+        Assert.Contains("PublishEpsilonPerWeek: 1001 must be", await Refused(o => o.PublishEpsilonPerWeek = 1001));
+        Assert.Contains("at most 4 decimals", await Refused(o => o.PublishEpsilonPerWeek = 4.00001m));
         Assert.Contains("PublishDelta", await Refused(o => o.PublishDelta = 0));
         Assert.Contains("PublishDelta", await Refused(o => o.PublishDelta = 0.5));
+    }
+
+    [Fact]
+    public async Task Setting_both_the_old_per_metric_epsilon_and_the_weekly_total_is_refused_naming_both()
+    {
+        var message = await Refused(o => { o.PublishEpsilon = 1; o.PublishEpsilonPerWeek = 4; });
+        Assert.Contains("PublishEpsilon (the old per-metric, per-period setting) and PublishEpsilonPerWeek are both set", message);
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public sealed class ReleaseJobTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         void Configure(Candor.Collector.CollectorOptions o, int releaseEvery)
         {
+            o.PublishEpsilonPerWeek = 15; // 1 per metric-period of the test registry: 40 reports on a value pass its threshold (15)
             if (postgres is not null) o.Database = postgres;
             o.ReleaseEveryMinutes = releaseEvery;
         }
@@ -97,7 +98,7 @@ public sealed class ReleaseJobTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task A_read_waits_no_longer_than_its_budget_and_says_releasing_until_the_job_has_run()
     {
-        await using var host = await CollectorHost.StartAsync(o => { o.ReleaseWaitMilliseconds = 0; o.ReleaseEveryMinutes = 60; }, clockStart: TestRegistries.Now);
+        await using var host = await CollectorHost.StartAsync(o => { o.ReleaseWaitMilliseconds = 0; o.ReleaseEveryMinutes = 60; o.PublishEpsilonPerWeek = 15; }, clockStart: TestRegistries.Now);
         for (int i = 0; i < 40; i++)
             await host.PostAsync("""{ "schema": 1, "period": "2026-W47", "reports": [ { "metric": "system.os", "value": "linux" } ] }""");
         host.Clock.Set(Today);

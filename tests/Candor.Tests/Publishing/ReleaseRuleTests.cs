@@ -24,7 +24,7 @@ public sealed class ReleaseRuleTests
     private static PrivacyStatement Statement(MetricDefinition def)
     {
         var options = new CollectorOptions();
-        var eps = Rational.From(options.PublishEpsilon);
+        var eps = new Rational(1, 1); // a metric-period's share of 1 (the figures below are worked out for it)
         var cell = def.Type == MetricType.Histogram ? eps.DividedBy(def.Buckets.Length) : eps;
         return new PrivacyStatement(eps, cell, options.PublishDelta, Publisher.ThresholdFor(cell, options.PublishDelta), 1, 14, eps, options.PublishDelta);
     }
@@ -142,7 +142,7 @@ public sealed class ReleaseRuleTests
     {
         string dir = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
         string first;
-        await using (var host = await CollectorHost.StartAsync(directory: dir, clockStart: new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero)))
+        await using (var host = await CollectorHost.StartAsync(o => o.PublishEpsilonPerWeek = 15, directory: dir, clockStart: new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero)))
         {
             for (int i = 0; i < 40; i++)
                 await host.PostAsync("""{ "schema": 1, "period": "2026-W47", "reports": [ { "metric": "system.os", "value": "linux" } ] }""");

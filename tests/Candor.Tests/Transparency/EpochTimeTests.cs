@@ -48,6 +48,7 @@ public sealed class EpochTimeTests : IDisposable
             RateLimitPerAddressPerSecond = 0,
         };
         options.Transparency.EpochSpread = 1; // every entry due in the next epoch: this is about the device's patience
+        options.Transparency.MinEpochBatches = 10; // the former default: the test's few batches seal at the hourly tick
         await using var app = await CollectorApp.BuildAsync(options, time: collectorClock);
         await app.StartAsync();
         var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -23,7 +23,7 @@ public abstract class LogEndToEndTests
     public async Task Reports_sent_with_commitments_are_proved_included_in_a_signed_checkpoint()
     {
         // Every entry due in the next epoch (K = 1): this is about proofs; the spread has its own tests (EpochJoinTests).
-        await using var host = await StartAsync(o => o.Transparency.EpochSpread = 1);
+        await using var host = await StartAsync(o => { o.Transparency.EpochSpread = 1; o.Transparency.MinEpochBatches = 10; });
         var sent = new List<LogKit.Sent>();
         for (int i = 0; i < 12; i++)
         {
