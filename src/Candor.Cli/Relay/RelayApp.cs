@@ -28,12 +28,6 @@ public static class RelayApp
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. options.Urls]);
-        // The relay only waits on sockets (the client's, the gateway's): nothing in a forward blocks a
-        // thread, so Kestrel may run it on the socket's own thread instead of handing every request to
-        // the thread pool. That hand-off (a wake-up and a context switch per request, twice) was a large
-        // part of the relay's CPU per request (docs/benchmarks.md). Code added here that blocks would
-        // stall every connection of that socket thread: keep it asynchronous.
-        builder.WebHost.UseSockets(s => s.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
