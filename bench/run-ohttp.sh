@@ -12,7 +12,10 @@
 # Every measured run has its own file of requests, so none of them is a replay of another's.
 # Usage: bench/run-ohttp.sh [seconds=10] [connections=256] [requests per file=60000]
 # ONCE=1: each encapsulated run sends its file once and then idles until its seconds are up, so that no
-# request is replayed and CPU per request is exact on a busy machine (its requests/s is then meaningless).
+# request is replayed and CPU per request is exact on a busy machine (its requests/s is then meaningless);
+# the warm-ups then last as long as the runs, so that the JIT has settled before anything is counted.
+# BENCH_CLI=/path/to/candor.dll measures another build (another commit's) with this script and the same
+# request generator, for a before/after comparison.
 # Ports: CANDOR_BENCH_PORT (default 18583) for the collector, the next one for the relay.
 set -euo pipefail
 export CANDOR_RateLimitPerAddressPerSecond=0 # wrk sends from one address
@@ -28,7 +31,7 @@ dotnet build -c Release bench/Candor.Benchmarks -v q -nologo >/dev/null
 work=$(mktemp -d)
 server=; relay=
 trap 'kill $server $relay 2>/dev/null || true; wait $server $relay 2>/dev/null || true; rm -rf "$work"' EXIT
-candor="dotnet src/Candor.Cli/bin/Release/net10.0/candor.dll"
+candor="dotnet ${BENCH_CLI:-src/Candor.Cli/bin/Release/net10.0/candor.dll}"
 $candor serve --db "$work/candor.db" --urls "http://127.0.0.1:$port" --ohttp-keys "$work/keys.json" > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -61,10 +64,11 @@ measure() { # name: runs the rest of the command line, then writes name.cpu: col
 stored() { sleep 1; sqlite3 "$work/candor.db" "SELECT coalesce(sum(reports), 0) FROM raw_reports;"; }
 rate() { grep -o 'Requests/sec: *[0-9.]*' "$1" | awk '{print $2}'; }
 
-echo "== warm-up (3 s each, not counted)"
-wrk -t1 -c"$connections" -d3s -s bench/wrk/ingest.lua "http://127.0.0.1:$port" >/dev/null
-OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c"$connections" -d3s -s bench/wrk/ohttp.lua "http://127.0.0.1:$port" >/dev/null
-OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d3s -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" >/dev/null
+warm=3; [ "$OHTTP_ONCE" = 1 ] && warm=$seconds
+echo "== warm-up ($warm s each, not counted)"
+wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ingest.lua "http://127.0.0.1:$port" >/dev/null
+OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$port" >/dev/null
+OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" >/dev/null
 
 s0=$(stored)
 echo "== direct: wrk -t1 -c$connections -d${seconds}s -s bench/wrk/ingest.lua (POST /v1/apps/org.example.editor/reports)"
