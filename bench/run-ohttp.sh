@@ -5,12 +5,21 @@
 #   3. the same through `candor relay` (relay -> gateway -> store);
 #   4. split uploads through relay and gateway: one report per encapsulated request, cut from such
 #      batches by the client library's ReportSplitter;
-# then a summary: requests/s, reports/s and the reports actually stored by each run.
+# then a summary: requests/s, reports/s, the reports actually stored by each run, and the CPU time the
+# collector (gateway) and the relay each spent per 1,000 requests (utime + stime from /proc/<pid>/stat,
+# read before and after each run). CPU per request does not depend on what else loads the machine, so
+# it compares two versions on a busy machine where requests/s cannot.
 # Every measured run has its own file of requests, so none of them is a replay of another's.
 # Usage: bench/run-ohttp.sh [seconds=10] [connections=256] [requests per file=60000]
+# ONCE=1: each encapsulated run sends its file once and then idles until its seconds are up, so that no
+# request is replayed and CPU per request is exact on a busy machine (its requests/s is then meaningless);
+# the warm-ups then last as long as the runs, so that the JIT has settled before anything is counted.
+# BENCH_CLI=/path/to/candor.dll measures another build (another commit's) with this script and the same
+# request generator, for a before/after comparison.
 # Ports: CANDOR_BENCH_PORT (default 18583) for the collector, the next one for the relay.
 set -euo pipefail
 export CANDOR_RateLimitPerAddressPerSecond=0 # wrk sends from one address
+export OHTTP_ONCE=${ONCE:-0}
 cd "$(dirname "$0")/.."
 seconds=${1:-10}; connections=${2:-256}; count=${3:-60000}
 port=${CANDOR_BENCH_PORT:-18583}; relay_port=$((port + 1))
@@ -22,7 +31,7 @@ dotnet build -c Release bench/Candor.Benchmarks -v q -nologo >/dev/null
 work=$(mktemp -d)
 server=; relay=
 trap 'kill $server $relay 2>/dev/null || true; wait $server $relay 2>/dev/null || true; rm -rf "$work"' EXIT
-candor="dotnet src/Candor.Cli/bin/Release/net10.0/candor.dll"
+candor="dotnet ${BENCH_CLI:-src/Candor.Cli/bin/Release/net10.0/candor.dll}"
 $candor serve --db "$work/candor.db" --urls "http://127.0.0.1:$port" --ohttp-keys "$work/keys.json" > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -42,41 +51,56 @@ make_requests gateway "$count"
 make_requests relay "$count"
 make_requests split "$count" split
 
+tick=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of one process, in clock ticks
+measure() { # name: runs the rest of the command line, then writes name.cpu: collector-ticks relay-ticks
+  local name=$1; shift
+  local s0 r0; s0=$(cpu "$server"); r0=$(cpu "$relay")
+  "$@" | tee "$work/$name.out"
+  sleep 0.5 # the last answers' work (logging, group commit) finishes after wrk has them
+  echo "$(($(cpu "$server") - s0)) $(($(cpu "$relay") - r0))" > "$work/$name.cpu"
+}
+
 stored() { sleep 1; sqlite3 "$work/candor.db" "SELECT coalesce(sum(reports), 0) FROM raw_reports;"; }
 rate() { grep -o 'Requests/sec: *[0-9.]*' "$1" | awk '{print $2}'; }
 
-echo "== warm-up (3 s each, not counted)"
-wrk -t1 -c"$connections" -d3s -s bench/wrk/ingest.lua "http://127.0.0.1:$port" >/dev/null
-OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c"$connections" -d3s -s bench/wrk/ohttp.lua "http://127.0.0.1:$port" >/dev/null
-OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d3s -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" >/dev/null
+warm=3; [ "$OHTTP_ONCE" = 1 ] && warm=$seconds
+echo "== warm-up ($warm s each, not counted)"
+wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ingest.lua "http://127.0.0.1:$port" >/dev/null
+OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$port" >/dev/null
+OHTTP_REQUESTS="$work/warm.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d"${warm}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" >/dev/null
 
 s0=$(stored)
 echo "== direct: wrk -t1 -c$connections -d${seconds}s -s bench/wrk/ingest.lua (POST /v1/apps/org.example.editor/reports)"
-wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ingest.lua "http://127.0.0.1:$port" | tee "$work/direct.out"
+measure direct wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ingest.lua "http://127.0.0.1:$port"
 s1=$(stored)
 
 echo "== gateway only: OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c$connections -d${seconds}s -s bench/wrk/ohttp.lua"
-OHTTP_REQUESTS="$work/gateway.hex" OHTTP_PATH=/.well-known/ohttp-gateway wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$port" | tee "$work/gateway.out"
+OHTTP_REQUESTS="$work/gateway.hex" OHTTP_PATH=/.well-known/ohttp-gateway measure gateway wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$port"
 s2=$(stored)
 
 echo "== relay + gateway: OHTTP_PATH=/ wrk -t1 -c$connections -d${seconds}s -s bench/wrk/ohttp.lua (to candor relay)"
-OHTTP_REQUESTS="$work/relay.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" | tee "$work/relay.out"
+OHTTP_REQUESTS="$work/relay.hex" OHTTP_PATH=/ measure relay wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port"
 s3=$(stored)
 
 echo "== split uploads, relay + gateway: the same, one report per request"
-OHTTP_REQUESTS="$work/split.hex" OHTTP_PATH=/ wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port" | tee "$work/split.out"
+OHTTP_REQUESTS="$work/split.hex" OHTTP_PATH=/ measure split wrk -t1 -c"$connections" -d"${seconds}s" -s bench/wrk/ohttp.lua "http://127.0.0.1:$relay_port"
 s4=$(stored)
 
 echo
 echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
-printf '%-36s %12s %10s %12s %16s\n' path requests/s reports/req reports/s "reports stored"
-row() { # label out-file reports-per-request stored-before stored-after
-  local r; r=$(rate "$2")
-  printf '%-36s %12.0f %10d %12.0f %16d\n' "$1" "$r" "$3" "$(awk -v r="$r" -v n="$3" 'BEGIN{print r*n}')" "$(($5 - $4))"
+printf '%-32s %10s %8s %10s %9s %9s %15s %11s\n' path requests/s reports/ reports/s reports requests "collector CPU-s" "relay CPU-s"
+printf '%-32s %10s %8s %10s %9s %9s %15s %11s\n' "" "" request "" stored answered "per 1k requests" "per 1k req"
+row() { # name label reports-per-request stored-before stored-after
+  local r n; r=$(rate "$work/$1.out"); n=$(grep -o '[0-9]* requests in' "$work/$1.out" | awk '{print $1}')
+  read -r sc rc < "$work/$1.cpu"
+  printf '%-32s %10.0f %8d %10.0f %9d %9d %15.3f %11.3f\n' "$2" "$r" "$3" "$(awk -v r="$r" -v n="$3" 'BEGIN{print r*n}')" "$(($5 - $4))" "$n" \
+    "$(awk -v c="$sc" -v t="$tick" -v n="$n" 'BEGIN{print c / t / n * 1000}')" "$(awk -v c="$rc" -v t="$tick" -v n="$n" 'BEGIN{print c / t / n * 1000}')"
 }
-row "direct (plain JSON batches)" "$work/direct.out" 16 "$s0" "$s1"
-row "encapsulated, gateway only" "$work/gateway.out" 16 "$s1" "$s2"
-row "encapsulated, relay + gateway" "$work/relay.out" 16 "$s2" "$s3"
-row "split uploads, relay + gateway" "$work/split.out" 1 "$s3" "$s4"
-echo "(a run that needs more requests than its file holds starts the file over: such replays are opened and"
-echo " dispatched in full but store nothing, so 'reports stored' falls below reports/s x seconds)"
+row direct "direct (plain JSON batches)" 16 "$s0" "$s1"
+row gateway "encapsulated, gateway only" 16 "$s1" "$s2"
+row relay "encapsulated, relay + gateway" 16 "$s2" "$s3"
+row split "split uploads, relay + gateway" 1 "$s3" "$s4"
+echo "(CPU-s per 1k requests: the process's utime + stime over the run, divided by the requests wrk had answered."
+echo " Without ONCE=1 a run that needs more requests than its file holds starts the file over: such replays are"
+echo " opened and dispatched in full but store nothing, so 'reports stored' falls below reports/s x seconds)"

@@ -3,8 +3,12 @@
 -- The same path serves the relay ("/") and the gateway ("/.well-known/ohttp-gateway") via $OHTTP_PATH.
 -- Each thread walks the file in order; when a run needs more requests than the file holds it starts
 -- over (replays are still decapsulated and dispatched in full, and their idempotency key answers 202).
+-- With OHTTP_ONCE=1 a thread stops sending once it has as many answers as the file has lines (the few
+-- already in flight then, at most one per connection, are the only replays): for CPU time per request.
+-- wrk still waits out its -d seconds, so requests/s is meaningless in that mode.
 -- Counts answers by status: 200 is an encapsulated answer (the inner status is sealed inside).
 local path = os.getenv("OHTTP_PATH") or "/"
+local once = os.getenv("OHTTP_ONCE") == "1"
 local bodies = {}
 local threads = {}
 local next_index = 1
@@ -34,6 +38,7 @@ end
 
 function response(status, headers, body)
   if status == 200 then status_200 = status_200 + 1 else status_other = status_other + 1 end
+  if once and status_200 + status_other >= #bodies then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

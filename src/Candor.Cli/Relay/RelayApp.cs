@@ -74,9 +74,10 @@ public static class RelayApp
         byte[] body;
         try
         {
-            var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            body = buffer.ToArray();
+            // Refused before anything is allocated for it: the body is read into an array of the declared length.
+            if (http.Request.ContentLength > options.MaxBodyBytes)
+                throw new BadHttpRequestException("Request body too large.", 413);
+            body = await ReadBodyAsync(http.Request, http.RequestAborted);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == 413)
         {
@@ -86,6 +87,24 @@ public static class RelayApp
         var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
         forward.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
         return await RelayAnswerAsync(client, forward, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// The whole body: straight into an array of its declared length (clients send Content-Length), or
+    /// through a buffer for a chunked one. The caller refuses a declared length above MaxBodyBytes first, and
+    /// Kestrel's MaxRequestBodySize bounds a chunked body by throwing 413 on the read.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not { } length || length > int.MaxValue)
+        {
+            var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            return buffer.ToArray();
+        }
+        var body = new byte[length];
+        await request.Body.ReadExactlyAsync(body, cancellationToken);
+        return body;
     }
 
     private static async Task<IResult> RelayAnswerAsync(HttpClient client, HttpRequestMessage forward, CancellationToken cancellationToken)

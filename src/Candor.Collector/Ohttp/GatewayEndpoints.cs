@@ -73,6 +73,13 @@ public static class GatewayEndpoints
     {
         if (request.ContentLength > max)
             return null;
+        if (request.ContentLength is { } length)
+        {
+            // The common case (every Candor client and relay declares the length): one array, no copies.
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
+        }
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;

@@ -80,7 +80,21 @@ public sealed class Dhkem
         return ExtractAndExpand(dh, [.. enc, .. recipientPublicKey]);
     }
 
-    private byte[] Dh(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> publicKey)
+    /// <summary>Decap(enc, skR) with a key prepared once (<see cref="LoadPrivateKey"/>): the same result, without loading the key each time.</summary>
+    public byte[] Decap(ReadOnlySpan<byte> enc, DhkemPrivateKey recipientKey)
+    {
+        if (recipientKey.Kem != this)
+            throw new ArgumentException("The private key belongs to another KEM.", nameof(recipientKey));
+        if (enc.Length != PublicKeySize)
+            throw new CryptographicException($"The encapsulated key is {enc.Length} bytes; this KEM's is {PublicKeySize}.");
+        var dh = recipientKey.Agree(enc);
+        return ExtractAndExpand(dh, [.. enc, .. recipientKey.PublicKey]);
+    }
+
+    /// <summary>Prepares a recipient's private key for many decapsulations (the gateway's keys).</summary>
+    public DhkemPrivateKey LoadPrivateKey(ReadOnlySpan<byte> privateKey) => new(this, privateKey);
+
+    internal byte[] Dh(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> publicKey)
     {
         if (Id == KemId.X25519Sha256)
             return X25519.SharedSecret(privateKey, publicKey);

@@ -9,6 +9,7 @@ namespace Candor.Hpke;
 public sealed class HpkeSuite
 {
     private readonly byte[] _suiteId;
+    private byte[]? _pskIdHash; // the same for every base-mode context of this suite: computed once
 
     public HpkeSuite(KemId kem, KdfId kdf, AeadId aead)
     {
@@ -65,12 +66,44 @@ public sealed class HpkeSuite
         return KeySchedule(sharedSecret, info);
     }
 
+    /// <summary>SetupBaseR with a recipient key prepared once (<see cref="Dhkem.LoadPrivateKey"/>); the same context as the other overload.</summary>
+    public HpkeContext SetupBaseRecipient(ReadOnlySpan<byte> enc, DhkemPrivateKey recipientKey, ReadOnlySpan<byte> info) =>
+        SetupBaseRecipientWithInfoHash(enc, recipientKey, InfoHash(info));
+
+    /// <summary>
+    /// SetupBaseR with info already hashed (<see cref="InfoHash"/>): a gateway's info is the same for every
+    /// request under one key and suite. Not an overload of SetupBaseRecipient: a byte[] info would bind to it.
+    /// </summary>
+    internal HpkeContext SetupBaseRecipientWithInfoHash(ReadOnlySpan<byte> enc, DhkemPrivateKey recipientKey, byte[] infoHash)
+    {
+        if (recipientKey.Kem != Kem)
+            throw new ArgumentException("The private key belongs to another KEM.", nameof(recipientKey));
+        return KeyScheduleWithInfoHash(Kem.Decap(enc, recipientKey), infoHash);
+    }
+
+    /// <summary>LabeledExtract("", "info_hash", info) of the key schedule.</summary>
+    internal byte[] InfoHash(ReadOnlySpan<byte> info) => Labeled.Extract(Hash, _suiteId, [], "info_hash", info);
+
     internal HpkeContext KeySchedule(byte[] sharedSecret, ReadOnlySpan<byte> info)
+    {
+        byte[] infoHash;
+        try
+        {
+            infoHash = InfoHash(info);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(sharedSecret);
+            throw;
+        }
+        return KeyScheduleWithInfoHash(sharedSecret, infoHash);
+    }
+
+    private HpkeContext KeyScheduleWithInfoHash(byte[] sharedSecret, byte[] infoHash)
     {
         try
         {
-            var pskIdHash = Labeled.Extract(Hash, _suiteId, [], "psk_id_hash", []);
-            var infoHash = Labeled.Extract(Hash, _suiteId, [], "info_hash", info);
+            var pskIdHash = _pskIdHash ??= Labeled.Extract(Hash, _suiteId, [], "psk_id_hash", []);
             byte[] context = [0x00, .. pskIdHash, .. infoHash]; // mode_base
             var secret = Labeled.Extract(Hash, _suiteId, sharedSecret, "secret", []);
             var key = Labeled.Expand(Hash, _suiteId, secret, "key", context, KeySize);

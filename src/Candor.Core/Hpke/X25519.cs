@@ -41,18 +41,35 @@ public static class X25519
     }
 
     /// <summary>X25519(privateKey, publicKey); throws <see cref="CryptographicException"/> on a zero result.</summary>
+    /// <remarks>Loads the private key for this one call; a recipient with a long-lived key uses <see cref="X25519PrivateKey"/>.</remarks>
     public static unsafe byte[] SharedSecret(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> publicKey)
     {
         CheckLength(privateKey, "private key");
         CheckLength(publicKey, "public key");
-        IntPtr own = IntPtr.Zero, peer = IntPtr.Zero, context = IntPtr.Zero;
+        IntPtr own = IntPtr.Zero;
         try
         {
             fixed (byte* p = privateKey)
                 own = LibCrypto.EVP_PKEY_new_raw_private_key(LibCrypto.EvpPkeyX25519, IntPtr.Zero, p, KeySize);
+            if (own == IntPtr.Zero)
+                throw Failure("could not load an X25519 key");
+            return Derive(own, publicKey);
+        }
+        finally
+        {
+            if (own != IntPtr.Zero) LibCrypto.EVP_PKEY_free(own);
+        }
+    }
+
+    /// <summary>The key agreement itself, with an already loaded private key (not freed here).</summary>
+    internal static unsafe byte[] Derive(IntPtr own, ReadOnlySpan<byte> publicKey)
+    {
+        IntPtr peer = IntPtr.Zero, context = IntPtr.Zero;
+        try
+        {
             fixed (byte* q = publicKey)
                 peer = LibCrypto.EVP_PKEY_new_raw_public_key(LibCrypto.EvpPkeyX25519, IntPtr.Zero, q, KeySize);
-            if (own == IntPtr.Zero || peer == IntPtr.Zero)
+            if (peer == IntPtr.Zero)
                 throw Failure("could not load an X25519 key");
             context = LibCrypto.EVP_PKEY_CTX_new(own, IntPtr.Zero);
             if (context == IntPtr.Zero || LibCrypto.EVP_PKEY_derive_init(context) != 1 || LibCrypto.EVP_PKEY_derive_set_peer(context, peer) != 1)
@@ -71,17 +88,16 @@ public static class X25519
         {
             if (context != IntPtr.Zero) LibCrypto.EVP_PKEY_CTX_free(context);
             if (peer != IntPtr.Zero) LibCrypto.EVP_PKEY_free(peer);
-            if (own != IntPtr.Zero) LibCrypto.EVP_PKEY_free(own);
         }
     }
 
-    private static void CheckLength(ReadOnlySpan<byte> key, string what)
+    internal static void CheckLength(ReadOnlySpan<byte> key, string what)
     {
         if (key.Length != KeySize)
             throw new CryptographicException($"An X25519 {what} is {KeySize} bytes, not {key.Length}.");
     }
 
-    private static CryptographicException Failure(string what)
+    internal static CryptographicException Failure(string what)
     {
         // OpenSSL keeps errors in a thread-local queue; leaving them there would confuse .NET's own later calls.
         LibCrypto.ERR_clear_error();

@@ -7,16 +7,27 @@ namespace Candor.Ohttp;
 /// <summary>
 /// A gateway's private key with its published configuration (RFC 9458, section 4.3, gateway side).
 /// Thread-safe: each decapsulation builds its own HPKE context.
+/// What is the same for every request is prepared once here (the gateway's hot path, docs/benchmarks.md):
+/// the private key stays loaded (<see cref="DhkemPrivateKey"/>), and each offered suite keeps its
+/// hashed HPKE info, which depends only on this key's id and the suite.
 /// </summary>
 public sealed class OhttpGatewayKey
 {
     private readonly byte[] _privateKey;
+    private readonly DhkemPrivateKey _loaded;
+    private readonly Dictionary<(KdfId, AeadId), (HpkeSuite Suite, byte[] InfoHash)> _suites = [];
 
     public OhttpGatewayKey(byte keyId, KemId kem, byte[] privateKey, IReadOnlyList<(KdfId Kdf, AeadId Aead)>? algorithms = null)
     {
         var dhkem = Dhkem.For(kem);
         _privateKey = privateKey;
-        Config = new OhttpKeyConfig(keyId, kem, dhkem.PublicKey(privateKey), algorithms ?? DefaultAlgorithms);
+        _loaded = dhkem.LoadPrivateKey(privateKey);
+        Config = new OhttpKeyConfig(keyId, kem, _loaded.PublicKey, algorithms ?? DefaultAlgorithms);
+        foreach (var (kdf, aead) in Config.Algorithms)
+        {
+            var suite = new HpkeSuite(kem, kdf, aead);
+            _suites[(kdf, aead)] = (suite, suite.InfoHash(ObliviousRequest.Info(ObliviousRequest.Header(keyId, kem, kdf, aead))));
+        }
     }
 
     /// <summary>AES-128-GCM first (RFC 9458's example, and what public relays' clients send), ChaCha20-Poly1305 for devices without AES instructions.</summary>
@@ -47,13 +58,13 @@ public sealed class OhttpGatewayKey
             throw new OhttpFormatException("unknown-key", "The request names a key this gateway does not hold.");
         var kdf = (KdfId)BinaryPrimitives.ReadUInt16BigEndian(header[3..]);
         var aead = (AeadId)BinaryPrimitives.ReadUInt16BigEndian(header[5..]);
-        if (!Config.Algorithms.Contains((kdf, aead)))
+        if (!_suites.TryGetValue((kdf, aead), out var prepared))
             throw new OhttpFormatException("unsupported-algorithm", "The request uses a KDF/AEAD pair this key does not offer.");
-        var suite = new HpkeSuite(Config.Kem, kdf, aead);
         var enc = encapsulatedRequest.Slice(7, kem.PublicKeySize).ToArray();
         try
         {
-            var context = suite.SetupBaseRecipient(enc, _privateKey, Config.PublicKey, ObliviousRequest.Info(header));
+            // The header was checked above to be exactly this key's and this suite's, so the prepared info hash is its own.
+            var context = prepared.Suite.SetupBaseRecipientWithInfoHash(enc, _loaded, prepared.InfoHash);
             var request = context.Open([], encapsulatedRequest[(7 + kem.PublicKeySize)..]);
             return new DecapsulatedRequest(request, context, enc);
         }

@@ -132,6 +132,16 @@ public sealed class GatewayTests : IAsyncLifetime
         var big = new ByteArrayContent(new byte[_host.Options.MaxBodyBytes + 1024]);
         big.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _host.Client.PostAsync(GatewayEndpoints.Path, big)).StatusCode);
+
+        // Without a declared length (chunked) the bound is applied while reading.
+        var chunked = new StreamContent(new NonSeekable(new byte[_host.Options.MaxBodyBytes + 1024]));
+        chunked.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await _host.Client.PostAsync(GatewayEndpoints.Path, chunked)).StatusCode);
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 
     [Theory]

@@ -63,6 +63,36 @@ public sealed class HpkeVectorTests
             Assert.Equal(Hex(x, "exported_value"), recipient.Export(Hex(x, "exporter_context"), x.GetProperty("L").GetInt32()));
     }
 
+    [Theory]
+    [MemberData(nameof(Indexes))]
+    public void A_recipient_key_loaded_once_reproduces_the_rfc9180_vector(int index)
+    {
+        // The gateway's path: the private key prepared once (DhkemPrivateKey), many contexts from it.
+        var v = Vectors.Value[index];
+        var suite = new HpkeSuite((KemId)v.GetProperty("kem_id").GetInt32(), (KdfId)v.GetProperty("kdf_id").GetInt32(), (AeadId)v.GetProperty("aead_id").GetInt32());
+        var loaded = suite.Kem.LoadPrivateKey(Hex(v, "skRm"));
+        Assert.Equal(Hex(v, "pkRm"), loaded.PublicKey);
+        Assert.Equal(Hex(v, "shared_secret"), suite.Kem.Decap(Hex(v, "enc"), loaded));
+        for (int round = 0; round < 2; round++) // a second context from the same loaded key and suite: nothing carried over
+        {
+            var recipient = suite.SetupBaseRecipient(Hex(v, "enc"), loaded, Hex(v, "info"));
+            Assert.Equal(Hex(v, "key"), recipient.Key);
+            Assert.Equal(Hex(v, "base_nonce"), recipient.BaseNonce);
+            Assert.Equal(Hex(v, "exporter_secret"), recipient.ExporterSecret);
+            var first = v.GetProperty("encryptions")[0];
+            Assert.Equal(Hex(first, "pt"), recipient.Open(Hex(first, "aad"), Hex(first, "ct")));
+        }
+    }
+
+    [Fact]
+    public void A_loaded_key_is_refused_by_another_kem()
+    {
+        var x25519Key = Dhkem.X25519Sha256.LoadPrivateKey(Dhkem.X25519Sha256.GeneratePrivateKey());
+        Assert.Throws<ArgumentException>(() => Dhkem.P256Sha256.Decap(new byte[65], x25519Key));
+        var p256 = new HpkeSuite(KemId.P256Sha256, KdfId.HkdfSha256, AeadId.Aes128Gcm);
+        Assert.Throws<ArgumentException>(() => p256.SetupBaseRecipient(new byte[65], x25519Key, []));
+    }
+
     [Fact]
     public void A_p256_public_key_off_the_curve_is_refused()
     {

@@ -96,6 +96,59 @@ public sealed class RelayOperationsTests : IAsyncLifetime
         return found[0];
     }
 
+    private static HttpContent Chunked(int length)
+    {
+        // No length known up front: HttpClient sends it chunked, so only the relay's read can bound it.
+        var body = new StreamContent(new NonSeekable(new byte[length]));
+        body.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);
+        return body;
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
+    public async Task A_body_over_MaxBodyBytes_is_refused_413_before_the_gateway_whether_declared_or_chunked()
+    {
+        // The relay reads a body into an array of its declared length, so the declared length is checked first.
+        var relay = await StartRelayAsync(_collector.BaseAddress, o => o.MaxBodyBytes = 2048);
+        HttpContent Declared()
+        {
+            var declared = new ByteArrayContent(new byte[4096]);
+            declared.Headers.ContentType = new MediaTypeHeaderValue(OhttpMediaTypes.Request);
+            return declared;
+        }
+        foreach (var body in new Func<HttpContent>[] { Declared, () => Chunked(4096) })
+        {
+            // Kestrel closes the connection over the unread rest of the body, and the kernel may then reset it
+            // before the client has read the 413: a reset is retried, any answer must be the 413 problem.
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    using var refused = await relay.Public.PostAsync("/", body());
+                    Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+                    Assert.Contains("urn:candor:problem:relay-too-large", await refused.Content.ReadAsStringAsync());
+                    break;
+                }
+                catch (HttpRequestException) when (attempt < 5)
+                {
+                }
+            }
+        }
+        Assert.Equal(0, Value(await relay.Operator.GetStringAsync("/metrics"), "candor_relay_gateway_requests_total{kind=\"report\",outcome=\"4xx\"}"));
+
+        // Control: bodies within the limit, chunked or declared, reach the gateway (which refuses 64 zero bytes).
+        foreach (var body in new[] { Chunked(1024), Sealed() })
+        {
+            using var forwarded = await relay.Public.PostAsync("/", body);
+            Assert.Equal(HttpStatusCode.BadRequest, forwarded.StatusCode);
+        }
+        Assert.Equal(2, Value(await relay.Operator.GetStringAsync("/metrics"), "candor_relay_gateway_requests_total{kind=\"report\",outcome=\"4xx\"}"));
+    }
+
     [Fact]
     public async Task Beyond_MaxHeldRequests_a_client_gets_503_problem_with_retry_after_and_readiness_fails_until_the_gateway_catches_up()
     {

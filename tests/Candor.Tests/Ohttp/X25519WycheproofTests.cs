@@ -50,6 +50,76 @@ public sealed class X25519WycheproofTests
     }
 
     [Fact]
+    public void A_private_key_loaded_once_agrees_with_every_wycheproof_vector_and_refuses_zero_shared_secrets()
+    {
+        // X25519PrivateKey is what the gateway keeps loaded; it must answer exactly like the one-shot call.
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(VectorFile()));
+        var disagreements = new List<string>();
+        int checkedCount = 0, refusedZero = 0;
+        foreach (var group in doc.RootElement.GetProperty("testGroups").EnumerateArray())
+        foreach (var test in group.GetProperty("tests").EnumerateArray())
+        {
+            checkedCount++;
+            var id = test.GetProperty("tcId").GetInt32();
+            var flags = test.GetProperty("flags").EnumerateArray().Select(f => f.GetString()).ToList();
+            var result = test.GetProperty("result").GetString();
+            var priv = Convert.FromHexString(test.GetProperty("private").GetString()!);
+            using var key = new X25519PrivateKey(priv);
+            if (!key.PublicKey.AsSpan().SequenceEqual(X25519.PublicKey(priv)))
+                disagreements.Add($"tcId {id}: another public key than X25519.PublicKey");
+            try
+            {
+                var computed = key.SharedSecret(Convert.FromHexString(test.GetProperty("public").GetString()!));
+                if (result == "invalid" || flags.Contains("ZeroSharedSecret"))
+                    disagreements.Add($"tcId {id}: accepted, should be refused ({string.Join(",", flags)})");
+                else if (!computed.AsSpan().SequenceEqual(Convert.FromHexString(test.GetProperty("shared").GetString()!)))
+                    disagreements.Add($"tcId {id}: wrong shared secret");
+            }
+            catch (CryptographicException)
+            {
+                if (flags.Contains("ZeroSharedSecret"))
+                    refusedZero++;
+                else if (result != "invalid")
+                    disagreements.Add($"tcId {id}: refused a {result} vector");
+            }
+        }
+        Assert.Empty(disagreements);
+        Assert.Equal(518, checkedCount);
+        Assert.Equal(31, refusedZero);
+    }
+
+    [Fact]
+    public async Task One_loaded_private_key_agrees_correctly_on_many_threads_at_once()
+    {
+        // The gateway shares one loaded key between all requests in flight.
+        var gateway = X25519.GeneratePrivateKey();
+        using var key = new X25519PrivateKey(gateway);
+        var peers = Enumerable.Range(0, 64).Select(_ => X25519.GeneratePrivateKey()).ToArray();
+        var wrong = await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            int mismatches = 0;
+            for (int i = 0; i < 200; i++)
+            {
+                var peer = peers[(i + t) % peers.Length];
+                if (!key.SharedSecret(X25519.PublicKey(peer)).AsSpan().SequenceEqual(X25519.SharedSecret(peer, key.PublicKey)))
+                    mismatches++;
+            }
+            return mismatches;
+        })));
+        Assert.All(wrong, w => Assert.Equal(0, w));
+    }
+
+    [Fact]
+    public void A_disposed_private_key_refuses_to_agree_and_bad_lengths_are_refused()
+    {
+        var key = new X25519PrivateKey(X25519.GeneratePrivateKey());
+        Assert.Throws<CryptographicException>(() => key.SharedSecret(new byte[31]));
+        key.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => key.SharedSecret(X25519.PublicKey(X25519.GeneratePrivateKey())));
+        Assert.Throws<CryptographicException>(() => new X25519PrivateKey(new byte[33]));
+    }
+
+    [Fact]
     public void The_rfc7748_alice_and_bob_keys_agree()
     {
         var alice = Convert.FromHexString("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
