@@ -4,27 +4,11 @@
 local week = os.date("!%G-W%V")
 local day = os.date("!%Y-%m-%d")
 
-local function pick(t) return t[math.random(#t)] end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "reports.lua")
 
 local function body()
-  local r = {
-    string.format('{"metric":"system.os","value":"%s"}', pick({"linux", "windows", "macos", "other"})),
-    string.format('{"metric":"system.desktop","value":"%s"}', pick({"gnome", "kde", "xfce", "windows", "macos"})),
-    string.format('{"metric":"system.arch","value":"%s"}', pick({"x86_64", "aarch64"})),
-    string.format('{"metric":"system.ram_gb","value":%d}', pick({2, 4, 8, 16, 32})),
-    string.format('{"metric":"system.displays","value":%d}', pick({1, 2, 3})),
-    string.format('{"metric":"install.age_days","value":%d}', pick({0, 1, 2, 3})),
-    string.format('{"metric":"app.launches","value":%d}', pick({1, 2, 5, 10, 20})),
-    string.format('{"metric":"files.opened","period":"%s","value":%d}', day, pick({1, 2, 5, 10})),
-    string.format('{"metric":"files.type_opened","value":"%s"}', pick({"text", "markdown", "python", "rust", "json"})),
-    string.format('{"metric":"feature.spellcheck","value":%s}', pick({"true", "false"})),
-    string.format('{"metric":"feature.split_view","value":%s}', pick({"true", "false"})),
-    string.format('{"metric":"feature.dark_theme","value":%s}', pick({"true", "false"})),
-    string.format('{"metric":"startup.ms","period":"%s","value":{"100":%d,"250":%d}}', day, math.random(1, 5), math.random(1, 3)),
-    string.format('{"metric":"search.ms","value":{"10":%d,"50":%d}}', math.random(1, 9), math.random(1, 4)),
-    string.format('{"metric":"app.crashes","value":%d}', pick({0, 1, 2})),
-    string.format('{"metric":"candor.active","period":"%s","value":true}', day),
-  }
+  local r = candor_reports(day)
   if os.getenv("COMMITMENTS") == "1" then
     -- A placeholder per report, replaced by a fresh commitment in every request: the collector refuses
     -- a commitment it already knows, so none may repeat.

@@ -15,17 +15,8 @@ public sealed class DapHelper(DapStore store, TimeProvider time)
 {
     public async Task<IResult> InitializeJobAsync(DapTask task, byte[] job, byte[] body, CancellationToken ct)
     {
-        AggregationJobInitReq request;
-        try
-        {
-            request = AggregationJobInitReq.Decode(body);
-        }
-        catch (DapDecodeException e)
-        {
-            return DapProblem.InvalidMessage(e.Message, task.Id);
-        }
-        if (request.AggregationParameter.Length != 0)
-            return DapProblem.InvalidMessage("Prio3 takes an empty aggregation parameter", task.Id);
+        if (DapProblem.TryDecode(task, body, AggregationJobInitReq.Decode, m => m.AggregationParameter, out var request) is { } invalid)
+            return invalid;
         if (request.PrepareInits.Select(p => Convert.ToHexString(p.ReportShare.Metadata.ReportId)).Distinct().Count() != request.PrepareInits.Count)
             return DapProblem.InvalidMessage("two reports in the job have the same report id", task.Id);
 
@@ -126,17 +117,8 @@ public sealed class DapHelper(DapStore store, TimeProvider time)
 
     public async Task<IResult> AggregateShareAsync(DapTask task, byte[] body, CancellationToken ct)
     {
-        AggregateShareReq request;
-        try
-        {
-            request = AggregateShareReq.Decode(body);
-        }
-        catch (DapDecodeException e)
-        {
-            return DapProblem.InvalidMessage(e.Message, task.Id);
-        }
-        if (request.AggregationParameter.Length != 0)
-            return DapProblem.InvalidMessage("Prio3 takes an empty aggregation parameter", task.Id);
+        if (DapProblem.TryDecode(task, body, AggregateShareReq.Decode, m => m.AggregationParameter, out var request) is { } invalid)
+            return invalid;
         if (DapBatches.BoundaryProblem(task, request.BatchInterval) is { } boundary)
             return boundary;
         var hash = SHA256.HashData(body);

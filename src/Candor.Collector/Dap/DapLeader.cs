@@ -23,15 +23,8 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
 
     public async Task<IResult> UploadAsync(DapTask task, byte[] body, CancellationToken ct)
     {
-        DapReport report;
-        try
-        {
-            report = DapReport.Decode(body);
-        }
-        catch (DapDecodeException e)
-        {
-            return DapProblem.InvalidMessage(e.Message, task.Id);
-        }
+        if (DapProblem.TryDecode(task, body, DapReport.Decode, null, out var report) is { } invalid)
+            return invalid;
         var key = task.HpkeKeys.FirstOrDefault(k => k.Config.Id == report.LeaderShare.ConfigId);
         if (key is null)
             return new DapProblem(400, "outdatedConfig", $"HPKE configuration {report.LeaderShare.ConfigId} is not (or no longer) this Leader's; fetch /hpke_config again", task.Id);
@@ -168,17 +161,8 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
 
     public async Task<IResult> StartCollectionAsync(DapTask task, byte[] job, byte[] body, CancellationToken ct)
     {
-        CollectionReq request;
-        try
-        {
-            request = CollectionReq.Decode(body);
-        }
-        catch (DapDecodeException e)
-        {
-            return DapProblem.InvalidMessage(e.Message, task.Id);
-        }
-        if (request.AggregationParameter.Length != 0)
-            return DapProblem.InvalidMessage("Prio3 takes an empty aggregation parameter", task.Id);
+        if (DapProblem.TryDecode(task, body, CollectionReq.Decode, m => m.AggregationParameter, out var request) is { } invalid)
+            return invalid;
         if (DapBatches.BoundaryProblem(task, request.BatchInterval) is { } boundary)
             return boundary;
         return await store.CreateCollectionJobAsync(task.Id, job, request.BatchInterval, SHA256.HashData(body), ct) switch

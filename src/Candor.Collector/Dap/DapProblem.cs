@@ -16,6 +16,30 @@ public sealed class DapProblem(int status, string type, string detail, byte[]? t
     public static DapProblem UnrecognizedTask(byte[]? task) => new(404, "unrecognizedTask", "This aggregator has no such task in this role.", task);
     public static DapProblem Unauthorized(byte[] task) => new(403, "unauthorizedRequest", "The bearer token is missing or wrong.", task);
 
+    /// <summary>
+    /// Decodes a request body for <paramref name="task"/>: the message, or the <c>invalidMessage</c> problem to
+    /// answer when it is malformed or, with <paramref name="aggregationParameter"/>, carries a non-empty
+    /// aggregation parameter (Prio3 takes none).
+    /// </summary>
+    public static DapProblem? TryDecode<T>(DapTask task, byte[] body, Decoder<T> decode, Func<T, byte[]>? aggregationParameter, out T message)
+    {
+        try
+        {
+            message = decode(body);
+        }
+        catch (DapDecodeException e)
+        {
+            message = default!;
+            return InvalidMessage(e.Message, task.Id);
+        }
+        if (aggregationParameter is not null && aggregationParameter(message).Length != 0)
+            return InvalidMessage("Prio3 takes an empty aggregation parameter", task.Id);
+        return null;
+    }
+
+    /// <summary>A DAP message's decoder (the messages' static <c>Decode</c>).</summary>
+    public delegate T Decoder<out T>(ReadOnlySpan<byte> bytes);
+
     public Task ExecuteAsync(HttpContext http)
     {
         http.Response.StatusCode = status;
