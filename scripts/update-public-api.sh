@@ -22,10 +22,9 @@ for dir in "${projects[@]}"; do
   body=$(tail -n +2 "$unshipped" || true)
   if [ -n "$removed" ]; then
     body=$(printf '%s\n' "$body" | grep -vxF -f <(printf '%s\n' "$removed") || true)
-    for f in "$dir/PublicAPI.Shipped.txt"; do
-      rest=$(tail -n +2 "$f" | grep -vxF -f <(printf '%s\n' "$removed") || true)
-      { echo "#nullable enable"; [ -n "$rest" ] && printf '%s\n' "$rest"; } > "$f"
-    done
+    shipped="$dir/PublicAPI.Shipped.txt"
+    rest=$(tail -n +2 "$shipped" | grep -vxF -f <(printf '%s\n' "$removed") || true)
+    { echo "#nullable enable"; if [ -n "$rest" ]; then printf '%s\n' "$rest"; fi; } > "$shipped"
   fi
   { echo "#nullable enable"; printf '%s\n%s\n' "$body" "$added" | sed '/^$/d' | LC_ALL=C sort -u; } > "$unshipped"
   echo "$name: $(printf '%s' "$added" | grep -c . || true) symbols added, $(printf '%s' "$removed" | grep -c . || true) removed"

@@ -134,19 +134,7 @@ public readonly struct Field128 : IFftField<Field128>
 
     public Field128 Inverse() => Pow(P - 2);
 
-    public Field128 Pow(UInt128 exponent)
-    {
-        var result = One;
-        var square = this;
-        while (exponent != 0)
-        {
-            if ((exponent & 1) != 0)
-                result *= square;
-            square *= square;
-            exponent >>= 1;
-        }
-        return result;
-    }
+    public Field128 Pow(UInt128 exponent) => FieldMath.Pow(this, exponent);
 
     public bool Equals(Field128 other) => montgomery == other.montgomery;
 

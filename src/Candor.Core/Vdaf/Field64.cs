@@ -89,19 +89,7 @@ public readonly struct Field64 : IFftField<Field64>
 
     public Field64 Inverse() => Pow(P - 2);
 
-    public Field64 Pow(UInt128 exponent)
-    {
-        var result = One;
-        var square = this;
-        while (exponent != 0)
-        {
-            if ((exponent & 1) != 0)
-                result *= square;
-            square *= square;
-            exponent >>= 1;
-        }
-        return result;
-    }
+    public Field64 Pow(UInt128 exponent) => FieldMath.Pow(this, exponent);
 
     public bool Equals(Field64 other) => value == other.value;
 
