@@ -50,7 +50,16 @@ public sealed class NginxServer : IDisposable
                 include {{dir}}/candor.conf;
             }
             """);
-        var info = new ProcessStartInfo(NginxFactAttribute.ExecutablePath, ["-e", Path.Combine(dir, "startup.log"), "-p", dir, "-c", Path.Combine(dir, "nginx.conf")])
+        return await RunAsync(dir, Path.Combine(dir, "nginx.conf"), port);
+    }
+
+    /// <summary>
+    /// Runs nginx on the configuration at <paramref name="configPath"/> (its files under <paramref name="dir"/>,
+    /// which the server deletes on dispose) and waits until it accepts connections on <paramref name="port"/>.
+    /// </summary>
+    internal static async Task<NginxServer> RunAsync(string dir, string configPath, int port)
+    {
+        var info = new ProcessStartInfo(NginxFactAttribute.ExecutablePath, ["-e", Path.Combine(dir, "startup.log"), "-p", dir, "-c", configPath])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -61,8 +70,9 @@ public sealed class NginxServer : IDisposable
             if (process.HasExited)
             {
                 var error = await process.StandardError.ReadToEndAsync();
+                var logs = string.Join("\n", Directory.GetFiles(dir, "*.log").Select(File.ReadAllText));
                 server.Dispose();
-                Assert.Fail("nginx exited: " + error);
+                Assert.Fail("nginx exited: " + error + logs);
             }
             try
             {
@@ -77,7 +87,7 @@ public sealed class NginxServer : IDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
         l.Start();

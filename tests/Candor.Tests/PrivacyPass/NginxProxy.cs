@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -9,53 +8,23 @@ namespace Candor.Tests.PrivacyPass;
 /// <summary>A real nginx on a free loopback port, with its own config (nginx.conf here) and temp folder, in front of one upstream.</summary>
 public sealed class NginxProxy : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _directory;
+    private readonly NginxServer _server;
 
-    private NginxProxy(Process process, string directory, Uri address)
-    {
-        _process = process;
-        _directory = directory;
-        Address = address;
-    }
+    private NginxProxy(NginxServer server) => _server = server;
 
-    public Uri Address { get; }
+    public Uri Address => _server.BaseAddress;
 
     private static string Template([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "nginx.conf");
 
     public static async Task<NginxProxy> StartAsync(Uri upstream)
     {
         var directory = Directory.CreateTempSubdirectory("candor-nginx-").FullName;
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        int port = NginxServer.FreePort();
         var config = File.ReadAllText(Template()).Replace("{dir}", directory).Replace("{port}", port.ToString())
             .Replace("{upstream}", $"{upstream.Host}:{upstream.Port}");
         var configPath = Path.Combine(directory, "nginx.conf");
         File.WriteAllText(configPath, config);
-        var start = new ProcessStartInfo(NginxFactAttribute.ExecutablePath) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-p", directory, "-c", configPath, "-e", Path.Combine(directory, "error.log") })
-            start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        for (int i = 0; i < 100; i++)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException("nginx exited: " + await process.StandardError.ReadToEndAsync() + File.ReadAllText(Path.Combine(directory, "error.log")));
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return new NginxProxy(process, directory, address);
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        process.Kill();
-        throw new TimeoutException("nginx did not start listening");
+        return new NginxProxy(await NginxServer.RunAsync(directory, configPath, port));
     }
 
     /// <summary>An HttpClient to the proxy whose connections come from <paramref name="from"/> (any 127.x.y.z is this machine).</summary>
@@ -70,14 +39,9 @@ public sealed class NginxProxy : IAsyncDisposable
         },
     }) { BaseAddress = Address };
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        _server.Dispose();
+        return ValueTask.CompletedTask;
     }
 }
