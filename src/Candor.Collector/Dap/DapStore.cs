@@ -343,13 +343,7 @@ public sealed class DapStore
         var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         cmd.Transaction = tx;
-        foreach (var (name, value) in parameters)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            cmd.Parameters.Add(p);
-        }
+        DbParameters.AddAll(cmd, parameters);
         return cmd;
     }
 

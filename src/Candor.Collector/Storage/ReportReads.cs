@@ -54,13 +54,7 @@ internal static class ReportReads
         Func<DbDataReader, T> map, CancellationToken cancellationToken)
     {
         cmd.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = cmd.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            cmd.Parameters.Add(p);
-        }
+        DbParameters.AddAll(cmd, parameters);
         var list = new List<T>();
         await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
