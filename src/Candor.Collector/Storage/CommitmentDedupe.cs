@@ -1,0 +1,40 @@
+namespace Candor.Collector.Storage;
+
+/// <summary>
+/// One commitment, one report: a batch carrying a commitment the store holds (<paramref name="held"/>, read
+/// by each engine in one statement for the whole group) or that an earlier batch of the same group stored is
+/// refused whole, before its token is spent or its key remembered, so a replayed receipt cannot count a
+/// report twice nor two reports share one deletion. The engines differ only in how they read the held set.
+/// </summary>
+internal sealed class CommitmentDedupe(HashSet<byte[]> held)
+{
+    private readonly HashSet<byte[]> _stored = new(ByteOrder.Instance);
+
+    /// <summary>Every commitment the group's <paramref name="requests"/> carry, to ask the store which it holds.</summary>
+    public static IEnumerable<byte[]> All(IEnumerable<AppendRequest> requests) =>
+        requests.SelectMany(r => r.Reports).Select(r => r.Commitment).OfType<byte[]>();
+
+    /// <summary>The indices of the request's reports whose commitment is held or stored earlier in this group; null when none is.</summary>
+    public List<int>? Known(AppendRequest request)
+    {
+        List<int>? known = null;
+        for (int r = 0; r < request.Reports.Count; r++)
+            if (request.Reports[r].Commitment is { } c && (_stored.Contains(c) || held.Contains(c)))
+                (known ??= []).Add(r);
+        return known;
+    }
+
+    /// <summary>Counts the request's commitments as stored by this group; true when it had any (it then counts toward the epoch's batches).</summary>
+    public bool Remember(AppendRequest request)
+    {
+        bool any = false;
+        foreach (var report in request.Reports)
+        {
+            if (report.Commitment is not { } c)
+                continue;
+            _stored.Add(c);
+            any = true;
+        }
+        return any;
+    }
+}

@@ -1,0 +1,130 @@
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Collector.Storage.Sqlite;
+
+/// <summary>
+/// What every SQLite feature class shares: the file, the one writer connection (opened by
+/// <see cref="SqliteReportStore.MigrateAsync(CancellationToken)"/>, with <c>secure_delete</c> on) and its
+/// lock, pooled reader connections, and the count of writes since the last key-order rewrite. Writes go
+/// through <see cref="WriteAsync"/>: SQLite has one writer at a time anyway, and only the writer connection
+/// zeroes what it deletes.
+/// </summary>
+internal sealed class SqliteDatabase
+{
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private long _writesSinceRewrite;
+
+    public SqliteDatabase(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Full path of the database file (its -wal and -shm files sit beside it).</summary>
+    public string Path { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The writer connection; null before migration and after disposal.</summary>
+    public SqliteConnection? Writer { get; set; }
+
+    /// <summary>Writes since the last key-order rewrite: a rewrite with none to tidy is skipped.</summary>
+    public long WritesSinceRewrite => Interlocked.Read(ref _writesSinceRewrite);
+
+    public void Wrote() => Interlocked.Increment(ref _writesSinceRewrite);
+
+    public void Rewritten() => Interlocked.Exchange(ref _writesSinceRewrite, 0);
+
+    /// <summary>Runs <paramref name="write"/> on the writer connection under the write lock.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        var writer = Writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await write(writer);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Takes the write lock with or without a writer (disposal).</summary>
+    public async Task<IDisposable> LockAsync()
+    {
+        await _writeLock.WaitAsync();
+        return new Releaser(_writeLock);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    /// <summary>A pooled connection for reads and single-statement writes beside the writer.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var c = new SqliteConnection(ConnectionString);
+        await c.OpenAsync(cancellationToken);
+        return c;
+    }
+
+    /// <summary>A prepared command whose parameters are bound by position.</summary>
+    public static SqliteCommand Command(SqliteConnection c, string sql, params string[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var p in parameters)
+            cmd.Parameters.Add(new SqliteParameter { ParameterName = p });
+        cmd.Prepare();
+        return cmd;
+    }
+
+    public static async Task Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public static async Task<object?> Scalar(SqliteConnection c, string sql)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    /// <summary>
+    /// secure_delete zeroed the deleted cells in the pages written to the WAL, but the WAL still holds
+    /// the earlier images of those pages, with the cells in them. Checkpointing copies the clean pages
+    /// into the main file, and TRUNCATE empties the WAL. Best effort: a reader in the middle of a long
+    /// read makes it give up (busy), and the next purge or rewrite tries again.
+    /// </summary>
+    public static async Task<bool> TruncateWalAsync(SqliteConnection writer)
+    {
+        await using var cmd = writer.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        await using var r = await cmd.ExecuteReaderAsync();
+        return await r.ReadAsync() && r.GetInt64(0) == 0;
+    }
+
+    /// <summary><see cref="TruncateWalAsync"/> where a failure must not hide the error being handled; the next purge, rewrite or checkpoint tries again.</summary>
+    public static async Task TruncateWalQuietlyAsync(SqliteConnection writer)
+    {
+        try
+        {
+            await TruncateWalAsync(writer);
+        }
+        catch (SqliteException)
+        {
+        }
+    }
+}
