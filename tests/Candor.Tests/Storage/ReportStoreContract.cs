@@ -8,7 +8,7 @@ namespace Candor.Tests.Storage;
 /// What every <see cref="IReportStore"/> engine must do. An engine's test class derives from this and
 /// says how to open a fresh store and how to reopen the same one; every test here then runs against it.
 /// </summary>
-public abstract class ReportStoreContract : IAsyncLifetime
+public abstract partial class ReportStoreContract : IAsyncLifetime
 {
     protected IReportStore Store { get; set; } = null!;
 
@@ -26,7 +26,7 @@ public abstract class ReportStoreContract : IAsyncLifetime
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
-    private static readonly DateOnly Today = new(2026, 11, 22);
+    protected static readonly DateOnly Today = new(2026, 11, 22);
 
     protected static AppendRequest Request(string app, byte[]? key = null, byte[]? body = null, int accepted = 2, params ValidatedReport[] reports) =>
         new(app, reports.Length > 0 ? reports : [Report("system.os", "linux"), Report("app.launches", "10")], key, body ?? (key is null ? null : [1, 2, 3]),

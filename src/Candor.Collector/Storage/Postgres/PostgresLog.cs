@@ -17,38 +17,16 @@ internal sealed class PostgresLog(PostgresDatabase db) : ILogStore
         // The state row first, FOR UPDATE: a second collector sealing waits here and then finds nothing;
         // an ingest that commits pending entries before this lock is taken is in the read below, one that
         // commits after waits on the row (it adds to the batch count) and its entries stay for the next epoch.
-        long size, batches, sealedEpochs;
-        await using (var state = new NpgsqlCommand("SELECT tree_size, pending_posts, epoch FROM log_state WHERE singleton = 1 FOR UPDATE;", c))
-        await using (var r = await state.ExecuteReaderAsync(cancellationToken))
-        {
-            await r.ReadAsync(cancellationToken);
-            (size, batches, sealedEpochs) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
-        }
-        if (batches < minBatches)
+        var epoch = await EpochSealing.DecideAsync(c, tx, "SELECT pending_posts FROM log_state WHERE singleton = 1 FOR UPDATE;",
+            () => new PostgresLogReader(c, PostgresLogReader.ReadSize(c)), minBatches, seal, cancellationToken);
+        if (epoch is null)
             return null;
-        // Ordered by the entry, so that the sealer never sees the heap's (arrival) order at all.
-        var entries = new List<byte[]>();
-        var ages = new List<long>();
-        await using (var pending = new NpgsqlCommand("SELECT entry, @epoch - arrived FROM log_pending ORDER BY entry;", c))
-        {
-            pending.Parameters.AddWithValue("epoch", sealedEpochs);
-            await using var r = await pending.ExecuteReaderAsync(cancellationToken);
-            while (await r.ReadAsync(cancellationToken))
-            {
-                entries.Add((byte[])r.GetValue(0));
-                ages.Add(r.GetInt64(1));
-            }
-        }
-        if (entries.Count == 0)
-            return null;
-        var epoch = seal(new PendingEpoch(new PostgresLogReader(c, size), size, entries, ages));
         if (epoch.Leaves.Count == 0)
         {
-            // Nothing due: the epoch count moves on (so entries age towards their epoch), nothing is signed.
-            await PostgresDatabase.Exec(c, "UPDATE log_state SET epoch = epoch + 1, pending_posts = 0 WHERE singleton = 1;", cancellationToken);
             await tx.CommitAsync(cancellationToken);
             return null;
         }
+        long size = epoch.Append.NewSize - epoch.Leaves.Count;
         await using var batch = new NpgsqlBatch(c);
         var tiles = new NpgsqlBatchCommand("""
             INSERT INTO log_tiles (level, tile_index, hashes) SELECT * FROM unnest(@l::integer[], @i::bigint[], @h::bytea[])

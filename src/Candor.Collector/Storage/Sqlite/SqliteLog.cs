@@ -10,48 +10,33 @@ namespace Candor.Collector.Storage.Sqlite;
 internal sealed class SqliteLog(SqliteDatabase db) : ILogStore
 {
     public Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(writer => Task.FromResult(Seal(writer, minBatches, seal)), cancellationToken);
-
-    private long? Seal(SqliteConnection writer, int minBatches, Func<PendingEpoch, SealedEpoch> seal)
-    {
-        using var tx = writer.BeginTransaction(deferred: false);
-        long batches;
-        using (var state = writer.CreateCommand())
+        db.WriteAsync(async writer =>
         {
-            state.Transaction = tx;
-            state.CommandText = "SELECT pending_posts FROM log_state WHERE singleton = 1;";
-            batches = (long)state.ExecuteScalar()!;
-        }
-        if (batches < minBatches)
-            return null;
-        var entries = new List<byte[]>();
-        var ages = new List<long>();
-        using (var pending = writer.CreateCommand())
-        {
-            pending.Transaction = tx;
-            pending.CommandText = "SELECT entry, (SELECT epoch FROM log_state WHERE singleton = 1) - arrived FROM log_pending ORDER BY entry;";
-            using var r = pending.ExecuteReader();
-            while (r.Read())
+            using var tx = writer.BeginTransaction(deferred: false);
+            SqliteLogReader? reader = null;
+            try
             {
-                entries.Add((byte[])r.GetValue(0));
-                ages.Add(r.GetInt64(1));
+                var epoch = await EpochSealing.DecideAsync(writer, tx, "SELECT pending_posts FROM log_state WHERE singleton = 1;",
+                    () => reader = new SqliteLogReader(writer, tx), minBatches, seal, cancellationToken);
+                if (epoch is null)
+                    return null;
+                if (epoch.Leaves.Count > 0)
+                    Write(writer, tx, epoch);
+                tx.Commit();
+                if (epoch.Leaves.Count == 0)
+                    return null;
+                db.Wrote();
+                return (long?)epoch.Append.NewSize;
             }
-        }
-        if (entries.Count == 0)
-            return null;
-        using var reader = new SqliteLogReader(writer, tx);
-        var size = reader.TreeSize;
-        var epoch = seal(new PendingEpoch(reader, size, entries, ages));
-        if (epoch.Leaves.Count == 0)
-        {
-            // Nothing due: the epoch count moves on (so entries age towards their epoch), nothing is signed.
-            using var advance = writer.CreateCommand();
-            advance.Transaction = tx;
-            advance.CommandText = "UPDATE log_state SET epoch = epoch + 1, pending_posts = 0 WHERE singleton = 1;";
-            advance.ExecuteNonQuery();
-            tx.Commit();
-            return null;
-        }
+            finally
+            {
+                reader?.Dispose();
+            }
+        }, cancellationToken);
+
+    private static void Write(SqliteConnection writer, SqliteTransaction tx, SealedEpoch epoch)
+    {
+        long size = epoch.Append.NewSize - epoch.Leaves.Count;
         using (var tile = SqliteDatabase.Command(writer, "INSERT OR REPLACE INTO log_tiles (level, tile_index, hashes) VALUES ($l, $i, $h);", "$l", "$i", "$h"))
         {
             tile.Transaction = tx;
@@ -98,9 +83,6 @@ internal sealed class SqliteLog(SqliteDatabase db) : ILogStore
                 epoch.Leaves.Select(Convert.ToHexString).ToList(), Api.ApiJsonContext.Default.ListString));
             finish.ExecuteNonQuery();
         }
-        tx.Commit();
-        db.Wrote();
-        return epoch.Append.NewSize;
     }
 
     public async Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default)
