@@ -81,7 +81,7 @@ public static class CollectorApp
             builder.Services.AddOperations(options);
             builder.Services.AddCollectorOpenApi();
             builder.Services.AddSingleton(time ?? TimeProvider.System);
-            builder.Services.AddSingleton<IReportStore>(_ => store); // a factory registration, so the container disposes it
+            builder.Services.AddReportStore(store);
             builder.Services.AddSingleton(catalog);
             builder.Services.AddSingleton<Publishing.ReleaseSignal>();
             builder.Services.AddSingleton<Publishing.Publisher>();

@@ -39,7 +39,7 @@ public static class IssuerApp
         builder.Services.AddSingleton(sp => new TokenKeyRing(options, clock, sp.GetRequiredService<ILogger<TokenKeyRing>>()));
         var store = Storage.ReportStores.Open(database ?? Path.Combine(options.KeyDirectory!, "issuer.db"));
         store.MigrateAsync().GetAwaiter().GetResult(); // at start-up, before any request: a database that cannot be brought forward stops it
-        builder.Services.AddSingleton<Storage.IReportStore>(_ => store); // a factory registration, so the container disposes it
+        Storage.StoreServices.AddReportStore(builder.Services, store);
         builder.Services.AddSingleton<IssuanceBudget>();
         builder.Services.AddProblemDetails();
 

@@ -1,41 +1,19 @@
+using Candor.Collector.Hosting;
 using Candor.Collector.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Candor.Collector.Hosting;
+namespace Candor.Collector.Ingest;
 
-/// <summary>Forgets idempotency keys older than <see cref="CollectorOptions.IdempotencyDays"/>, hourly.</summary>
-public sealed class IdempotencyKeyJanitor(IReportStore store, CollectorOptions options, TimeProvider time, ILogger<IdempotencyKeyJanitor> log) : BackgroundService
+/// <summary>Forgets idempotency keys older than <see cref="CollectorOptions.IdempotencyDays"/>, at start-up and hourly.</summary>
+public sealed class IdempotencyKeyJanitor(IIdempotencyKeyStore store, CollectorOptions options, TimeProvider time, ILogger<IdempotencyKeyJanitor> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        try
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicJob.RunAsync(TimeSpan.FromHours(1), time, runAtStart: true, async cancellationToken =>
         {
-            await PurgeLoopAsync(timer, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping (or disposed without a stop): nothing is half-done, a purge is one statement.
-        }
-    }
-
-    private async Task PurgeLoopAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        do
-        {
-            try
-            {
-                var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-                int purged = await store.PurgeIdempotencyKeysAsync(today.AddDays(-options.IdempotencyDays), stoppingToken);
-                if (purged > 0)
-                    log.LogInformation("Forgot {Count} idempotency keys older than {Days} days.", purged, options.IdempotencyDays);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning("Purging old idempotency keys failed: {Error}", e.Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            int purged = await store.PurgeIdempotencyKeysAsync(today.AddDays(-options.IdempotencyDays), cancellationToken);
+            if (purged > 0)
+                log.LogInformation("Forgot {Count} idempotency keys older than {Days} days.", purged, options.IdempotencyDays);
+        }, e => log.LogWarning("Purging old idempotency keys failed: {Error}", e.Message), stoppingToken);
 }

@@ -16,7 +16,7 @@ namespace Candor.Collector.Ingest;
 /// </summary>
 public sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
-    private readonly IReportStore _store;
+    private readonly IIngestStore _store;
     private readonly ILogger<IngestQueue> _log;
     private readonly CollectorMetrics _metrics;
     private readonly TimeProvider _time;
@@ -24,7 +24,7 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
     private readonly Channel<Pending> _channel;
     private Task? _consumer;
 
-    public IngestQueue(IReportStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
+    public IngestQueue(IIngestStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
     {
         _store = store;
         _log = log;

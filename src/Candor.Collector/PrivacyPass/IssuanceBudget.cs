@@ -10,7 +10,7 @@ namespace Candor.Collector.PrivacyPass;
 /// How many tokens each client address got in the current period (fixed windows on the issuer's clock).
 /// This is the whole abuse bound: one address gets at most <see cref="PrivacyPassOptions.IssuanceBudget"/>
 /// tokens a period, so at most that many batches count. The counts live in the database
-/// (<see cref="IReportStore.TryTakeIssuanceBudgetAsync"/>): kept in memory they reset on every restart
+/// (<see cref="ITokenStore.TryTakeIssuanceBudgetAsync"/>): kept in memory they reset on every restart
 /// (a crash-looping issuer handed out a fresh budget each time) and multiplied with every issuer
 /// process behind one load balancer.
 /// What is stored is not the address: it is HMAC-SHA-256, under a key derived per period from a secret
@@ -24,11 +24,11 @@ public sealed class IssuanceBudget
 
     private readonly PrivacyPassOptions _options;
     private readonly TimeProvider _time;
-    private readonly IReportStore _store;
+    private readonly ITokenStore _store;
     private readonly byte[] _secret;
     private long _purgedBefore = -1;
 
-    public IssuanceBudget(PrivacyPassOptions options, TimeProvider time, IReportStore store)
+    public IssuanceBudget(PrivacyPassOptions options, TimeProvider time, ITokenStore store)
     {
         _options = options;
         _time = time;

@@ -8,31 +8,11 @@ namespace Candor.Collector.PrivacyPass;
 /// Hourly, forgets spent tokens of keys no longer accepted: such tokens are refused as expired before
 /// the store is asked, so keeping them would only let the double-spend table grow without bound.
 /// </summary>
-public sealed class SpentTokenJanitor(IReportStore store, TokenKeyRing ring, TimeProvider time, ILogger<SpentTokenJanitor> log) : BackgroundService
+public sealed class SpentTokenJanitor(ITokenStore store, TokenKeyRing ring, TimeProvider time, ILogger<SpentTokenJanitor> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogWarning("Forgetting spent tokens of retired keys failed: {Error}", e.Message);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: a purge is one statement, nothing is half-done.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Hosting.PeriodicJob.RunAsync(TimeSpan.FromHours(1), time, runAtStart: true, RunOnceAsync,
+            e => log.LogWarning("Forgetting spent tokens of retired keys failed: {Error}", e.Message), stoppingToken);
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {

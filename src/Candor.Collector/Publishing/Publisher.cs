@@ -27,7 +27,7 @@ namespace Candor.Collector.Publishing;
 /// 4. Every final period in a query gets a release, with reports or without, decided by noise and
 ///    threshold alike, so a period with a few reports looks like one with none.
 /// </summary>
-public sealed class Publisher(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal)
+public sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal)
 {
     /// <summary>The terms of one metric's releases under the current settings: its share of the app's weekly budget.</summary>
     public PrivacyStatement Statement(AppRegistries app, MetricDefinition def)

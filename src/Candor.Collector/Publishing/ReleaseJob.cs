@@ -12,7 +12,7 @@ namespace Candor.Collector.Publishing;
 /// and early when a public read finds a final period without a release (<see cref="ReleaseSignal"/>).
 ///
 /// Several collectors on one database may all run it: the store keeps the first release of a period and
-/// ignores the others (<see cref="Storage.IReportStore.SaveReleasesAsync"/>), and every collector serves
+/// ignores the others (<see cref="Storage.IReleaseStore.SaveReleasesAsync"/>), and every collector serves
 /// the stored one, so each period is released exactly once. A losing collector's noise is discarded
 /// unseen, which costs no privacy. The work of a run is bounded by the periods that became final since
 /// the last run, never by what is asked: the first run of a new collector releases the public horizon

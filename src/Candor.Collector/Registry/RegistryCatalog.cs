@@ -26,7 +26,7 @@ public sealed class RegistryCatalog
     /// A file that reuses an existing (app, version) with different content is refused: a registry
     /// version names one exact allowlist forever.
     /// </summary>
-    public static async Task<RegistryCatalog> LoadAsync(IReportStore store, IEnumerable<string> files, CancellationToken cancellationToken = default)
+    public static async Task<RegistryCatalog> LoadAsync(IRegistryStore store, IEnumerable<string> files, CancellationToken cancellationToken = default)
     {
         var byApp = new Dictionary<string, SortedDictionary<int, (CompiledRegistry Registry, string Sha)>>(StringComparer.Ordinal);
         foreach (var stored in await store.LoadRegistriesAsync(cancellationToken))

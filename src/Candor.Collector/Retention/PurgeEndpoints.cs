@@ -16,7 +16,7 @@ public static class PurgeEndpoints
     public static RouteHandlerBuilder MapPurges(this RouteGroupBuilder apps) =>
         apps.MapGet("/purges", GetPurgesAsync);
 
-    private static async Task<IResult> GetPurgesAsync(string app, HttpContext http, RegistryCatalog catalog, IReportStore store, CollectorOptions options)
+    private static async Task<IResult> GetPurgesAsync(string app, HttpContext http, RegistryCatalog catalog, IRetentionStore store, CollectorOptions options)
     {
         if (catalog.Find(app) is null)
             return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");

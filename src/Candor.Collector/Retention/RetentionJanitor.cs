@@ -9,9 +9,9 @@ namespace Candor.Collector.Retention;
 /// Privacy invariant 8: hourly, and once at start-up, deletes every app's raw rows whose period ended
 /// more than its retention ago (<see cref="CollectorOptions.RetentionFor"/>); rollups stay. Each
 /// collector runs it; on a shared PostgreSQL the purges do not double count (see
-/// <see cref="IReportStore.PurgeRawAsync"/>), so no leader election is needed.
+/// <see cref="IRetentionStore.PurgeRawAsync"/>), so no leader election is needed.
 /// </summary>
-public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
+public sealed class RetentionJanitor(IRetentionStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
     : BackgroundService
 {
     private readonly TaskCompletionSource _startupPurge = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,26 +23,18 @@ public sealed class RetentionJanitor(IReportStore store, RegistryCatalog catalog
     /// </summary>
     public Task StartupPurge => _startupPurge.Task;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Hosting.PeriodicJob.RunAsync(TimeSpan.FromHours(1), time, runAtStart: true, async cancellationToken =>
         {
             try
             {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning("Purging raw reports past retention failed: {Error}", e.Message);
+                await RunOnceAsync(cancellationToken);
             }
             finally
             {
                 _startupPurge.TrySetResult();
             }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+        }, e => log.LogWarning("Purging raw reports past retention failed: {Error}", e.Message), stoppingToken);
 
     /// <summary>One pass over every app; returns what it purged (apps with nothing to purge included).</summary>
     public async Task<IReadOnlyList<PurgeRecord>> RunOnceAsync(CancellationToken cancellationToken = default)

@@ -1,6 +1,6 @@
 namespace Candor.Collector.Storage;
 
-/// <summary>The idempotency keys <see cref="IIngestStore.AppendGroupAsync"/> remembers, and their end (<see cref="Hosting.IdempotencyKeyJanitor"/>).</summary>
+/// <summary>The idempotency keys <see cref="IIngestStore.AppendGroupAsync"/> remembers, and their end (<see cref="Ingest.IdempotencyKeyJanitor"/>).</summary>
 public interface IIdempotencyKeyStore
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Candor.Collector.Storage;
 
-/// <summary>Privacy invariant 9 at rest, run by <see cref="Hosting.StorageRewriter"/>.</summary>
+/// <summary>Privacy invariant 9 at rest, run by <see cref="StorageRewriter"/>.</summary>
 public interface IKeyOrderRewrite
 {
     /// <summary>

@@ -33,7 +33,7 @@ public static class DeletionEndpoints
             .Produces<DeletionAnswerDocument>(200)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
 
-    private static async Task<IResult> PostDeletionsAsync(HttpContext http, CollectorOptions options, RegistryCatalog catalog, IReportStore store)
+    private static async Task<IResult> PostDeletionsAsync(HttpContext http, CollectorOptions options, RegistryCatalog catalog, IDeletionStore store)
     {
         if (!options.Transparency.Enabled)
             return ProblemTypes.Problem(http, 404, "log-disabled", "No transparency log", "This collector does not keep a transparency log (Transparency:Enabled is off).");

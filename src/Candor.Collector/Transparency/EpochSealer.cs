@@ -18,37 +18,24 @@ namespace Candor.Collector.Transparency;
 ///   depend on that (a store that kept arrival order would leak it into the public log, forever).
 /// The privacy tests attack both (Transparency/EpochJoinTests, Transparency/PlantedLeavesTests).
 /// </summary>
-public sealed class EpochSealer(IReportStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log,
+public sealed class EpochSealer(ILogStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log,
     Hosting.CollectorMetrics metrics) : BackgroundService
 {
     /// <summary>Epochs sealed by this process, for tests and /metrics.</summary>
     public long Epochs => Interlocked.Read(ref _epochs);
     private long _epochs;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         metrics.TrackLog(cancellationToken => store.ReadLogAsync(r => r.CountPending(), cancellationToken));
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Transparency.EpochSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+        // A store outage leaves the pending set as it is, and the next tick tries again.
+        return Hosting.PeriodicJob.RunAsync(TimeSpan.FromSeconds(options.Transparency.EpochSeconds), time, runAtStart: false,
+            cancellationToken => SealNowAsync(force: false, cancellationToken),
+            e =>
             {
-                try
-                {
-                    await SealNowAsync(force: false, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A store outage: the pending set stays as it is and the next tick tries again.
-                    metrics.SealFailed();
-                    log.LogWarning("Sealing a log epoch failed: {Error}", e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: a seal is one transaction, nothing is half-done.
-        }
+                metrics.SealFailed();
+                log.LogWarning("Sealing a log epoch failed: {Error}", e.Message);
+            }, stoppingToken);
     }
 
     /// <summary>Seals an epoch now; <paramref name="force"/> ignores the minimum number of batches and seals every

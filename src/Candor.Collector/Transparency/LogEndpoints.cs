@@ -47,7 +47,7 @@ public static class LogEndpoints
     private static IResult NoCheckpoint(HttpContext http) =>
         ProblemTypes.Problem(http, 404, "no-checkpoint", "No checkpoint yet", "The log has no checkpoint yet: no epoch has been sealed.");
 
-    private static async Task<IResult> GetCheckpointAsync(HttpContext http, CollectorOptions options, IReportStore store)
+    private static async Task<IResult> GetCheckpointAsync(HttpContext http, CollectorOptions options, ILogStore store)
     {
         if (Disabled(http, options) is { } off)
             return off;
@@ -66,7 +66,7 @@ public static class LogEndpoints
         return TypedResults.Text(services.GetRequiredService<LogSigner>().VerifierKey + "\n", "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> GetInclusionAsync(string? commitment, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tree_size")] string? treeSize, string? kind, HttpContext http, CollectorOptions options, IReportStore store)
+    private static async Task<IResult> GetInclusionAsync(string? commitment, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tree_size")] string? treeSize, string? kind, HttpContext http, CollectorOptions options, ILogStore store)
     {
         if (Disabled(http, options) is { } off)
             return off;
@@ -110,7 +110,7 @@ public static class LogEndpoints
         return answer;
     }
 
-    private static async Task<IResult> GetConsistencyAsync(string? from, string? to, HttpContext http, CollectorOptions options, IReportStore store)
+    private static async Task<IResult> GetConsistencyAsync(string? from, string? to, HttpContext http, CollectorOptions options, ILogStore store)
     {
         if (Disabled(http, options) is { } off)
             return off;
@@ -130,7 +130,7 @@ public static class LogEndpoints
         }, http.RequestAborted);
     }
 
-    private static async Task<IResult> GetEntriesAsync(string? start, string? count, HttpContext http, CollectorOptions options, IReportStore store)
+    private static async Task<IResult> GetEntriesAsync(string? start, string? count, HttpContext http, CollectorOptions options, ILogStore store)
     {
         if (Disabled(http, options) is { } off)
             return off;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Candor.Collector.Hosting;
+using Candor.Collector.Storage;
 using Candor.Tests.Infrastructure;
 using Candor.Tests.Transparency;
 using Candor.Transparency;

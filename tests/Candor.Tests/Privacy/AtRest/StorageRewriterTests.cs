@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Candor.Collector.Hosting;
+using Candor.Collector.Storage;
 using Candor.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
