@@ -72,21 +72,25 @@ public static class DemoCommand
             var registry = RegistryParser.ParseFile(registryFiles.Single(f => f.EndsWith("desktop-editor-v4.yaml", StringComparison.Ordinal)));
 
             using var population = new Population(registry, address, work, weeks, seed, DateOnly.FromDateTime(DateTime.UtcNow));
+            var sealer = app.Services.GetService<Candor.Collector.Transparency.EpochSealer>();
+            var steps = new SealInSteps(sealer, installations, cancellationToken);
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask($"Simulating {installations:N0} installations over {weeks} weeks", maxValue: installations);
-                    await population.RunAsync(installations, () => task.Increment(1), cancellationToken);
+                    await population.RunAsync(installations, () => { task.Increment(1); steps.InstallationDone(); }, cancellationToken);
+                    await steps.DrainAsync();
                 });
             // The phases after the simulation take seconds each (the seal took 27 s on a busy machine with
             // nothing on screen): each says what it does while it runs.
             await AnsiConsole.Status().StartAsync("Sealing the transparency log's first epoch (a signed checkpoint over every report)...", async _ =>
             {
-                // Close the first epoch now rather than an hour from now, so the demo's log has a signed
-                // checkpoint and proofs to look at. Forced: a small demo population sends fewer batches than an
-                // epoch waits for (MinEpochBatches), and each entry would otherwise wait up to EpochSpread epochs.
-                if (app.Services.GetService<Candor.Collector.Transparency.EpochSealer>() is { } sealer)
+                // Close the last epoch now rather than an hour from now, so the demo's log has a signed
+                // checkpoint over every report and proofs to look at. Forced: a small demo population sends fewer
+                // batches than an epoch waits for (MinEpochBatches), and each entry would otherwise wait up to
+                // EpochSpread epochs. Most entries were already sealed in steps during the simulation.
+                if (sealer is not null)
                     await sealer.SealNowAsync(force: true, cancellationToken: cancellationToken);
             });
             await AnsiConsole.Status().StartAsync("Releasing the final periods (noise added once, then frozen)...", async _ =>
