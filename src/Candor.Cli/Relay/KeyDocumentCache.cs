@@ -35,7 +35,7 @@ internal sealed class KeyDocumentCache(HttpClient client, Uri upstream, string m
                 var bytes = await answer.Content.ReadAsByteArrayAsync(CancellationToken.None);
                 var type = answer.Content.Headers.ContentType?.MediaType;
                 if (answer.StatusCode != System.Net.HttpStatusCode.OK || type != mediaType)
-                    return new StatusResult(Results.Bytes(bytes, type == "application/problem+json" ? type : "application/octet-stream"), (int)answer.StatusCode);
+                    return new GatewayAnswer((int)answer.StatusCode, type == "application/problem+json" ? type : "application/octet-stream", bytes);
                 _entry = new Entry(bytes, time.GetUtcNow() + lifetime);
                 return Serve(_entry);
             }

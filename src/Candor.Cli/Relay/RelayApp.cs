@@ -117,8 +117,8 @@ public static class RelayApp
             // Only the status, the media type and the bytes come back: the gateway's other headers
             // (cookies, dates, server names) could otherwise tag one client's response.
             var type = answer.Content.Headers.ContentType?.MediaType;
-            return new StatusResult(Results.Bytes(bytes, type is OhttpMediaTypes.Response or OhttpMediaTypes.Keys or "application/problem+json" ? type : "application/octet-stream"),
-                (int)answer.StatusCode);
+            return new GatewayAnswer((int)answer.StatusCode,
+                type is OhttpMediaTypes.Response or OhttpMediaTypes.Keys or "application/problem+json" ? type : "application/octet-stream", bytes);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
