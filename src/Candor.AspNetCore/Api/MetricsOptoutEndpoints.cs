@@ -39,12 +39,12 @@ public static class MetricsOptoutEndpoints
         if (user is not null && user != self)
         {
             if (string.IsNullOrWhiteSpace(user))
-                return ConsentProblems.Problem(400, "invalid-user", "Invalid user", "The user query parameter is empty.");
+                return ConsentProblems.InvalidUser.Answer("The user query parameter is empty.");
             var allowed = await authorization.AuthorizeAsync(http.User, ConsentScopes.ReadOthersPolicy);
             if (!allowed.Succeeded)
             {
                 var scope = http.RequestServices.GetRequiredService<IOptions<CandorConsentOptions>>().Value.ReadOthersScope;
-                return ConsentProblems.Problem(403, "insufficient-scope", "Insufficient scope",
+                return ConsentProblems.InsufficientScope.Answer(
                     $"Reading another user's metrics_optout needs the scope '{scope}'.");
             }
             // A trusted service reads what is stored; the handshake is about the browser of the request, not that user's.
@@ -59,14 +59,14 @@ public static class MetricsOptoutEndpoints
         if (!TryUser(http, out var self, out var problem))
             return problem;
         if (http.Request.Query.ContainsKey("user"))
-            return ConsentProblems.Problem(400, "invalid-user", "Invalid user",
+            return ConsentProblems.InvalidUser.Answer(
                 "POST changes only the signed-in user's own preference; drop the user query parameter.");
         if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return ConsentProblems.Problem(415, "unsupported-media-type", "Unsupported media type",
+            return ConsentProblems.UnsupportedMediaType.Answer(
                 "Send the preference as application/json: { \"metrics_optout\": null | false | true }.");
         var (value, error) = await ReadBodyAsync(http.Request, http.RequestAborted);
         if (error is not null)
-            return ConsentProblems.Problem(400, "invalid-metrics-optout", "Invalid metrics_optout body", error);
+            return ConsentProblems.InvalidMetricsOptout.Answer(error);
         await preferences.SetAsync(self, value, ChoiceSource.User, http.RequestAborted);
         MetricsGate.Invalidate(http);
         return TypedResults.Ok(new MetricsOptoutBody(value));
@@ -76,7 +76,7 @@ public static class MetricsOptoutEndpoints
     {
         // Authenticated but with no sub/NameIdentifier: there is no "own" preference to speak of.
         userId = ConsentUser.IdOf(http.User)!;
-        problem = ConsentProblems.Problem(403, "no-user-id", "No user id",
+        problem = ConsentProblems.NoUserId.Answer(
             "The credentials carry no 'sub' or NameIdentifier claim, so there is no own preference.");
         return userId is not null;
     }

@@ -1,3 +1,4 @@
+using Candor.Collector.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,10 +37,9 @@ public sealed class HeldRequestCap(RelayOptions options, RelayMetrics metrics)
                 if (Interlocked.Exchange(ref _overloaded, 1) == 0)
                     Log.LogWarning("{Max} requests are waiting for the gateway (MaxHeldRequests); further clients are answered 503 with Retry-After {Seconds} s.",
                         options.MaxHeldRequests, options.RetryAfterSeconds);
-                http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: 503, title: "Relay busy", type: "urn:candor:problem:relay-busy",
-                    detail: $"{options.MaxHeldRequests} requests are already waiting for the gateway; retry after {options.RetryAfterSeconds} seconds. Nothing was forwarded.")
-                    .ExecuteAsync(http);
+                await ProblemTypes.RelayBusy.Answer(http,
+                    $"{options.MaxHeldRequests} requests are already waiting for the gateway; retry after {options.RetryAfterSeconds} seconds. Nothing was forwarded.",
+                    options.RetryAfterSeconds).ExecuteAsync(http);
                 return;
             }
             metrics.Held(now);

@@ -1,3 +1,4 @@
+using Candor.Collector.Api;
 using Microsoft.AspNetCore.Http;
 
 namespace Candor.Cli.Relay;
@@ -41,8 +42,7 @@ internal sealed class KeyDocumentCache(HttpClient client, Uri upstream, string m
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                return TypedResults.Problem(detail: "The relay could not fetch the key document from upstream; retry later.", statusCode: 502,
-                    title: "Key document unavailable", type: "urn:candor:problem:relay-gateway-unreachable");
+                return ProblemTypes.RelayGatewayUnreachable.Answer("The relay could not fetch the key document from upstream; retry later.");
             }
         }
         finally

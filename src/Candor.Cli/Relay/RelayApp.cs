@@ -1,3 +1,4 @@
+using Candor.Collector.Api;
 using Candor.Collector.Hosting;
 using Candor.Ohttp;
 using Microsoft.AspNetCore.Builder;
@@ -70,7 +71,7 @@ public static class RelayApp
     private static async Task<IResult> ForwardAsync(HttpContext http, HttpClient client, RelayOptions options)
     {
         if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
-            return Problem(415, "unsupported-media-type", "Unsupported media type", $"The relay forwards {OhttpMediaTypes.Request} bodies only.");
+            return ProblemTypes.RelayUnsupportedMediaType.Answer($"The relay forwards {OhttpMediaTypes.Request} bodies only.");
         byte[] body;
         try
         {
@@ -81,7 +82,7 @@ public static class RelayApp
         }
         catch (BadHttpRequestException e) when (e.StatusCode == 413)
         {
-            return Problem(413, "too-large", "Request too large", $"The relay forwards at most {options.MaxBodyBytes} bytes.");
+            return ProblemTypes.RelayTooLarge.Answer($"The relay forwards at most {options.MaxBodyBytes} bytes.");
         }
 
         var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
@@ -123,11 +124,8 @@ public static class RelayApp
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return e is TaskCanceledException
-                ? Problem(504, "gateway-timeout", "Gateway timeout", "The gateway did not answer in time; nothing is known about whether it processed the request.")
-                : Problem(502, "gateway-unreachable", "Gateway unreachable", "The relay could not reach its gateway; retry later.");
+                ? ProblemTypes.RelayGatewayTimeout.Answer("The gateway did not answer in time; nothing is known about whether it processed the request.")
+                : ProblemTypes.RelayGatewayUnreachable.Answer("The relay could not reach its gateway; retry later.");
         }
     }
-
-    private static IResult Problem(int status, string slug, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: "urn:candor:problem:relay-" + slug);
 }

@@ -17,14 +17,13 @@ public static class AnnouncementEndpoints
     public static RouteHandlerBuilder MapAnnouncements(this RouteGroupBuilder apps) =>
         apps.MapGet("/announcements", GetAnnouncements)
             .WithSummary("The signed announcements of an app (message of the day), byte for byte as published")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<SignedAnnouncements>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblems(ProblemTypes.NoAnnouncements);
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAnnouncements(string app, HttpContext http, RegistryCatalog catalog, CollectorOptions options, FetchCounter counter)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAnnouncements(KnownApp known, HttpContext http, CollectorOptions options, FetchCounter counter)
     {
         // Only apps from the catalog reach the file system: their ids are registry names, never paths.
-        if (catalog.Find(app) is not { } registries)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
+        var (registries, app) = (known.Registries, known.Name);
         if (options.AnnouncementsDirectory is not { } directory)
             return NoAnnouncements(http, app);
         byte[] bytes;
@@ -52,5 +51,5 @@ public static class AnnouncementEndpoints
     }
 
     private static ProblemHttpResult NoAnnouncements(HttpContext http, string app) =>
-        ProblemTypes.Problem(http, 404, "no-announcements", "No announcements", $"Nothing has been published for {app}.");
+        ProblemTypes.NoAnnouncements.Answer($"Nothing has been published for {app}.");
 }

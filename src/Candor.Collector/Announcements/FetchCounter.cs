@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using Candor.Announcements;
 using Candor.Collector.Ingest;
 using Candor.Collector.Registry;
@@ -46,22 +48,48 @@ public sealed class FetchCounter(IngestQueue queue, TimeProvider time, ILogger<F
 
         void Add(MetricDefinition? m, string value)
         {
-            if (m is null)
-                return;
-            var period = PeriodKey.For(m.Period, today);
-            if (!m.IsCollectableIn(period.Start) || Canonical(m, value) is not { } canonical)
-                return;
-            reports.Add(new ValidatedReport(m.Name, period.ToString(), canonical, null));
+            if (m is not null && Judge(registries, m, value, today) is { } report)
+                reports.Add(report);
         }
     }
 
-    private static string? Canonical(MetricDefinition m, string value) => m.Type switch
+    /// <summary>
+    /// A fetch parameter becomes a report only if <see cref="ReportBatchReader"/> accepts it as one: the same
+    /// rules a client's batch meets (metric listed and not expired, value allowed for its type, buckets or
+    /// transform, period of the metric's granularity), with the same canonical value text. A second
+    /// allowlist here could drift from the reader's and store a value no batch could carry. Each parameter is
+    /// read as a batch of its own, because a batch is all or nothing and one bad parameter must not drop the rest.
+    /// </summary>
+    internal static ValidatedReport? Judge(AppRegistries registries, MetricDefinition metric, string value, DateOnly today)
     {
-        MetricType.Flag => value == "true" ? "true" : null,
-        MetricType.Enum => m.Values.Contains(value, StringComparer.Ordinal) ? value : null,
-        MetricType.Quantity when m.Transform == NumberTransform.Log10 =>
-            int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= MetricDefinition.MaxLog10Value
-                ? n.ToString(CultureInfo.InvariantCulture) : null,
-        _ => null,
-    };
+        var registry = registries.Latest.Registry;
+        var batch = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(batch))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("schema", registry.Version);
+            json.WriteString("period", PeriodKey.For(metric.Period, today).ToString());
+            json.WriteStartArray("reports");
+            json.WriteStartObject();
+            json.WriteString("metric", metric.Name);
+            json.WritePropertyName("value");
+            WriteValue(json, metric.Type, value);
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        var result = ReportBatchReader.Read(batch.WrittenSpan, registries.Version, new BatchRules(today));
+        return result.Status == BatchStatus.Valid && result.Reports.Count == 1 ? result.Reports[0] : null;
+    }
+
+    /// <summary>How a query string's text is spelled as the JSON value a client would send; whether it is allowed is the reader's call.</summary>
+    private static void WriteValue(Utf8JsonWriter json, MetricType type, string value)
+    {
+        if (type == MetricType.Flag && value is "true" or "false")
+            json.WriteBooleanValue(value == "true");
+        else if (type is MetricType.Counter or MetricType.Quantity && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            json.WriteNumberValue(n);
+        else
+            json.WriteStringValue(value);
+    }
 }

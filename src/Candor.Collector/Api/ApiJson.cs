@@ -50,4 +50,5 @@ public sealed record PurgeDocument(
 [JsonSerializable(typeof(PurgeLogDocument))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(RegistryDocument))]
+[JsonSerializable(typeof(Candor.Collector.PrivacyPass.TokenChallengeDocument))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -35,6 +35,8 @@ public static class OpenApiDocument
                 document.Servers = [];
                 return Task.CompletedTask;
             });
+            o.AddOperationTransformer(ProblemResponses.DescribeAsync);
+            o.AddOperationTransformer(Registry.KnownAppFilter.DescribeAppParameterAsync);
         });
 
     public static void MapCollectorOpenApi(this IEndpointRouteBuilder app) =>

@@ -6,6 +6,7 @@ using Candor.Protocol;
 using Candor.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using static Candor.Collector.Dashboard.Html;
 
@@ -35,14 +36,21 @@ public static class DashboardEndpoints
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", Home);
-        app.MapGet("/apps/{app}", AppPage);
-        app.MapGet("/apps/{app}/collected", Collected);
-        app.MapGet("/apps/{app}/charts/{metric}.svg", ChartSvg);
-        app.MapGet("/apps/{app}/charts/{metric}", ChartPage);
+        // Pages, not API: every answer, errors included, is HTML (or SVG) for a person, never problem+json.
+        app.MapGet("/", Home).WithSummary("The public dashboard: every app with its headline figures").Produces<string>(200, HtmlMediaType);
+        app.MapGet("/apps/{app}", AppPage).WithSummary("One app's dashboard over a range of periods")
+            .Produces<string>(200, HtmlMediaType).Produces<string>(400, HtmlMediaType).Produces<string>(404, HtmlMediaType);
+        app.MapGet("/apps/{app}/collected", Collected).WithSummary("What the app collects and why, generated from its registry")
+            .Produces<string>(200, HtmlMediaType).Produces<string>(404, HtmlMediaType);
+        app.MapGet("/apps/{app}/charts/{metric}.svg", ChartSvg).WithSummary("One chart as a standalone SVG image")
+            .Produces<string>(200, "image/svg+xml").Produces<string>(400, HtmlMediaType).Produces<string>(404, HtmlMediaType);
+        app.MapGet("/apps/{app}/charts/{metric}", ChartPage).WithSummary("One chart with its table, as a page to frame")
+            .Produces<string>(200, HtmlMediaType).Produces<string>(400, HtmlMediaType).Produces<string>(404, HtmlMediaType);
     }
 
-    private static IResult Send(HttpContext http, CachedPage page, string policy = ContentSecurityPolicy)
+    private const string HtmlMediaType = "text/html";
+
+    private static ContentHttpResult Send(HttpContext http, CachedPage page, string policy = ContentSecurityPolicy)
     {
         http.Response.Headers.ContentSecurityPolicy = policy;
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
@@ -62,7 +70,7 @@ public static class DashboardEndpoints
 
     // ---- Home ----
 
-    private static async Task<IResult> Home(HttpContext http, RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time) =>
+    private static async Task<ContentHttpResult> Home(HttpContext http, RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time) =>
         Send(http, await cache.GetOrRenderAsync(CacheKey(http), async () =>
         {
             var sb = new StringBuilder("<h1>Apps</h1><p class=\"muted\">Every application below publishes what it collects and why; the figures are open to everyone. ")
@@ -99,7 +107,7 @@ public static class DashboardEndpoints
 
     // ---- App page ----
 
-    private static async Task<IResult> AppPage(string app, string? range, string? from, string? to, HttpContext http,
+    private static async Task<ContentHttpResult> AppPage(string app, string? range, string? from, string? to, HttpContext http,
         RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time) =>
         Send(http, await cache.GetOrRenderAsync(CacheKey(http), async () =>
         {
@@ -264,7 +272,7 @@ public static class DashboardEndpoints
     }
 
     /// <summary>One chart as a standalone SVG image, for <c>&lt;img src&gt;</c> on a project's own site.</summary>
-    private static async Task<IResult> ChartSvg(string app, string metric, string? range, string? from, string? to, HttpContext http,
+    private static async Task<ContentHttpResult> ChartSvg(string app, string metric, string? range, string? from, string? to, HttpContext http,
         RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time)
     {
         var page = await cache.GetOrRenderAsync(CacheKey(http), async () =>
@@ -279,7 +287,7 @@ public static class DashboardEndpoints
     }
 
     /// <summary>One chart with its table and links, as a small page any site may put in an iframe.</summary>
-    private static async Task<IResult> ChartPage(string app, string metric, string? range, string? from, string? to, HttpContext http,
+    private static async Task<ContentHttpResult> ChartPage(string app, string metric, string? range, string? from, string? to, HttpContext http,
         RegistryCatalog catalog, Publisher publisher, CollectorOptions options, PageCache cache, TimeProvider time)
     {
         var page = await cache.GetOrRenderAsync(CacheKey(http), async () =>
@@ -305,7 +313,7 @@ public static class DashboardEndpoints
 
     // ---- What is collected ----
 
-    private static IResult Collected(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, TimeProvider time)
+    private static ContentHttpResult Collected(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, TimeProvider time)
     {
         if (catalog.Find(app) is not { } registries)
             return Send(http, NotFound($"This collector does not collect for '{app}'."));

@@ -172,7 +172,7 @@ public static class CollectorApp
         app.UseStatusCodePages();
         app.UseRateLimiter();
 
-        var apps = app.MapGroup("/v1/apps/{app}");
+        var apps = app.MapGroup("/v1/apps/{app}").RequireKnownApp();
         apps.MapIngest();
         apps.MapRegistry();
         apps.MapPurges();

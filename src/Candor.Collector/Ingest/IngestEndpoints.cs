@@ -26,24 +26,17 @@ public static class IngestEndpoints
         apps.MapPost("/reports", PostReportsAsync).RequireRateLimiting(IngestRateLimit.PolicyName)
             .WithSummary("Submit a batch of reports")
             .WithDescription("All or nothing: a batch with one bad report stores nothing. Optional Idempotency-Key header: a retry with the same key is counted once.")
-            // The answers in the order the checks run (the class summary above).
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            // The answers in the order the checks run (the class summary above); the unknown app is the group's.
+            .ProducesProblems(ProblemTypes.TokenRequired, ProblemTypes.MalformedToken, ProblemTypes.WrongTokenIssuer, ProblemTypes.ExpiredTokenKey,
+                ProblemTypes.InvalidToken, ProblemTypes.UnsupportedMediaType, ProblemTypes.UnsupportedEncoding, ProblemTypes.BodyTooLarge,
+                ProblemTypes.MalformedBatch, ProblemTypes.BadIdempotencyKey, ProblemTypes.UnknownSchema, ProblemTypes.InvalidReports,
+                ProblemTypes.TooMuchForOneToken, ProblemTypes.Overloaded, ProblemTypes.StoreUnavailable, ProblemTypes.IdempotencyKeyReused,
+                ProblemTypes.TokenSpent, ProblemTypes.RateLimited);
 
-    private static async Task<Results<AcceptedResult, ProblemHttpResult>> PostReportsAsync(string app, HttpContext http, RegistryCatalog catalog, IngestQueue queue,
+    private static async Task<Results<AcceptedResult, ProblemHttpResult>> PostReportsAsync(KnownApp requested, HttpContext http, IngestQueue queue,
         CollectorOptions options, TimeProvider time, TokenRedemption tokens)
     {
-        var registries = catalog.Find(app);
-        if (registries is null)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{Truncate(app)}'.");
+        var (registries, app) = (requested.Registries, requested.Name);
 
         // Credentials before content: a refused token stores nothing and spends nothing.
         var redemption = tokens.Check(http, registries.App);
@@ -58,7 +51,7 @@ public static class IngestEndpoints
             byte[]? keyHash = null;
             var keys = http.Request.Headers["Idempotency-Key"];
             if (keys.Count > 1 || (keys.Count == 1 && !IsValidKey(keys[0])))
-                return ProblemTypes.Problem(http, 400, "bad-idempotency-key", "Bad Idempotency-Key",
+                return ProblemTypes.BadIdempotencyKey.Answer(
                     $"Idempotency-Key must appear once and hold 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
             if (keys.Count == 1)
                 keyHash = IdempotencyFingerprint.KeyId(app, keys[0]!);
@@ -70,19 +63,19 @@ public static class IngestEndpoints
             switch (result.Status)
             {
                 case BatchStatus.Malformed:
-                    return ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch", result.Problems[0].Reason);
+                    return ProblemTypes.MalformedBatch.Answer(result.Problems[0].Reason);
                 case BatchStatus.UnknownSchema:
-                    return ProblemTypes.Problem(http, 409, "unknown-schema", "Unknown registry version",
+                    return ProblemTypes.UnknownSchema.Answer(
                         $"Registry version {result.Schema} of {app} is not known to this collector; it knows {string.Join(", ", registries.Versions.Keys.Order())}.",
                         new Dictionary<string, object?> { ["known_versions"] = registries.Versions.Keys.Order().ToArray() });
                 case BatchStatus.Invalid:
-                    return ProblemTypes.Problem(http, 400, "invalid-reports", "Invalid reports",
+                    return ProblemTypes.InvalidReports.Answer(
                         $"{result.Problems.Count} problem(s) found; nothing from this batch was stored.",
                         new Dictionary<string, object?> { ["errors"] = result.Problems });
             }
 
             if (redemption.Token is not null && TokenRedemption.ExceedsOneToken(result.Reports) is { } tooMuch)
-                return ProblemTypes.Problem(http, 400, "too-much-for-one-token", "Too much for one token",
+                return ProblemTypes.TooMuchForOneToken.Answer(
                     tooMuch + " Nothing was stored and the token was not spent.");
 
             var (min, max) = options.NextReportWindow(app);
@@ -102,26 +95,26 @@ public static class IngestEndpoints
             }
             catch (IngestOverloadedException)
             {
-                return ProblemTypes.Problem(http, 503, "overloaded", "Collector overloaded",
-                    "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+                return ProblemTypes.Overloaded.Answer(http,
+                    "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
             }
             catch (StoreUnavailableException)
             {
-                return ProblemTypes.Problem(http, 503, "store-unavailable", "Store unavailable",
-                    "The batch could not be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+                return ProblemTypes.StoreUnavailable.Answer(http,
+                    "The batch could not be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
             }
 
             switch (outcome.Kind)
             {
                 case AppendOutcomeKind.KeyReused:
-                    return ProblemTypes.Problem(http, 422, "idempotency-key-reused", "Idempotency-Key reused",
+                    return ProblemTypes.IdempotencyKeyReused.Answer(
                         "This Idempotency-Key was used before for a different batch; nothing was stored. Use a new key for each batch.");
                 case AppendOutcomeKind.TokenSpent:
                     return tokens.Spent(http);
                 case AppendOutcomeKind.CommitmentKnown:
                     var known = outcome.KnownCommitments!.Select(i => new ReportProblem(i, reports[i].Metric, "commitment",
                         "This commitment is already known to the collector (an earlier batch carried it); each report needs a fresh nonce.")).ToList();
-                    return ProblemTypes.Problem(http, 400, "invalid-reports", "Invalid reports",
+                    return ProblemTypes.InvalidReports.Answer(
                         $"{known.Count} problem(s) found; nothing from this batch was stored.",
                         new Dictionary<string, object?> { ["errors"] = known });
                 case AppendOutcomeKind.Replayed:
@@ -134,17 +127,17 @@ public static class IngestEndpoints
 
     private static ProblemHttpResult BodyProblem(HttpContext http, RequestBody.Failure failure, CollectorOptions options) => failure switch
     {
-        RequestBody.Failure.UnsupportedMediaType => ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
+        RequestBody.Failure.UnsupportedMediaType => ProblemTypes.UnsupportedMediaType.Answer(
             "Send the batch as Content-Type: application/json (UTF-8)."),
-        RequestBody.Failure.UnsupportedEncoding => ProblemTypes.Problem(http, 415, "unsupported-encoding", "Unsupported content encoding",
+        RequestBody.Failure.UnsupportedEncoding => ProblemTypes.UnsupportedEncoding.Answer(
             "The only content encodings accepted are gzip and identity."),
-        RequestBody.Failure.TooLarge => ProblemTypes.Problem(http, 413, "body-too-large", "Body too large",
+        RequestBody.Failure.TooLarge => ProblemTypes.BodyTooLarge.Answer(
             $"A batch may be at most {options.MaxBodyBytes} bytes on the wire."),
-        RequestBody.Failure.DecodedTooLarge => ProblemTypes.Problem(http, 413, "body-too-large", "Body too large",
+        RequestBody.Failure.DecodedTooLarge => ProblemTypes.BodyTooLarge.Answer(
             $"A batch may be at most {options.MaxDecodedBodyBytes} bytes once decompressed."),
-        RequestBody.Failure.BadGzip => ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch",
+        RequestBody.Failure.BadGzip => ProblemTypes.MalformedBatch.Answer(
             "The body is not valid gzip."),
-        _ => ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch", "The body could not be read completely."),
+        _ => ProblemTypes.MalformedBatch.Answer("The body could not be read completely."),
     };
 
     private static bool IsValidKey(string? key)
@@ -156,6 +149,4 @@ public static class IngestEndpoints
                 return false;
         return true;
     }
-
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
 }

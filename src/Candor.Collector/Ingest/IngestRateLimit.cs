@@ -45,9 +45,9 @@ public static class IngestRateLimit
             {
                 context.HttpContext.RequestServices.GetRequiredService<Hosting.CollectorMetrics>().RateLimited();
                 int seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                var result = ProblemTypes.Problem(context.HttpContext, 429, "rate-limited", "Too many requests",
+                var result = ProblemTypes.RateLimited.Answer(context.HttpContext,
                     "This address sent more batches than the collector accepts per second. Nothing was stored; retry after the given delay.",
-                    retryAfterSeconds: seconds);
+                    seconds);
                 await result.ExecuteAsync(context.HttpContext);
             };
         });

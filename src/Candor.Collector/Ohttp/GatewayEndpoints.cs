@@ -2,6 +2,7 @@ using Candor.Collector.Api;
 using Candor.Ohttp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Ohttp;
@@ -18,7 +19,7 @@ public static class GatewayEndpoints
     public const string Path = "/.well-known/ohttp-gateway";
 
     /// <summary>RFC 9458, section 6.3: the problem type for a request under a key the gateway does not hold.</summary>
-    public const string KeyProblemType = "https://iana.org/assignments/http-problem-types#ohttp-key";
+    public static string KeyProblemType => ProblemTypes.OhttpKey.Type;
 
     public static void MapGateway(this IEndpointRouteBuilder app)
     {
@@ -27,24 +28,25 @@ public static class GatewayEndpoints
             // Short caching: clients re-read soon after a rotation, and well inside the overlap window.
             http.Response.Headers.CacheControl = "public, max-age=3600";
             return TypedResults.Bytes(keys.PublishedConfigs, OhttpMediaTypes.Keys);
-        });
-        app.MapPost(Path, PostAsync);
+        }).WithSummary("The gateway's key configurations (RFC 9458, section 3.2)").Produces<byte[]>(StatusCodes.Status200OK, OhttpMediaTypes.Keys);
+        app.MapPost(Path, PostAsync).WithSummary("Open an encapsulated request, answer it through the collector's routes, seal the answer")
+            .Produces<byte[]>(StatusCodes.Status200OK, OhttpMediaTypes.Response)
+            .ProducesProblems([ProblemTypes.UnsupportedMediaType, ProblemTypes.TooLarge, ProblemTypes.OhttpKey, .. ProblemTypes.OhttpUnreadable.Values]);
     }
 
-    private static async Task<IResult> PostAsync(HttpContext http, OhttpKeyRing keys, InProcessDispatcher dispatcher, CollectorOptions options)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PostAsync(HttpContext http, OhttpKeyRing keys, InProcessDispatcher dispatcher, CollectorOptions options)
     {
         if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
-            return ProblemTypes.Problem(http, 415, "unsupported-media-type", "Unsupported media type",
+            return ProblemTypes.UnsupportedMediaType.Answer(
                 $"The gateway takes {OhttpMediaTypes.Request} bodies.");
         var body = await ReadBoundedAsync(http.Request, options.MaxBodyBytes + 256, http.RequestAborted);
         if (body is null)
-            return ProblemTypes.Problem(http, 413, "too-large", "Request too large",
+            return ProblemTypes.TooLarge.Answer(
                 $"An encapsulated request may hold at most {options.MaxBodyBytes + 256} bytes.");
 
         var key = OhttpGatewayKey.KeyIdOf(body) is { } id ? keys.Find(id) : null;
         if (key is null)
-            return TypedResults.Problem(statusCode: 400, type: KeyProblemType, title: "Oblivious HTTP request used the wrong key",
-                detail: "The request names a key this gateway does not hold (or retired); fetch the current configuration.");
+            return ProblemTypes.OhttpKey.Answer("The request names a key this gateway does not hold (or retired); fetch the current configuration.");
 
         DecapsulatedRequest opened;
         BinaryHttpRequest inner;
@@ -55,19 +57,23 @@ public static class GatewayEndpoints
         }
         catch (OhttpFormatException e)
         {
-            return ProblemTypes.Problem(http, 400, "ohttp-" + e.Reason, "Unreadable encapsulated request", e.Message);
+            return ProblemTypes.OhttpUnreadableFor(e.Reason).Answer(e.Message);
         }
 
         BinaryHttpResponse answer;
         if (!InProcessDispatcher.IsAllowed(inner.Method, inner.Path))
-            answer = new BinaryHttpResponse { Status = 404, Headers = [new("content-type", "application/problem+json")],
-                Content = System.Text.Encoding.UTF8.GetBytes("{\"type\":\"urn:candor:problem:not-through-gateway\",\"title\":\"Not reachable through the gateway\",\"status\":404}") };
+            answer = new BinaryHttpResponse { Status = ProblemTypes.NotThroughGateway.Status, Headers = [new("content-type", "application/problem+json")],
+                Content = NotThroughGatewayBody };
         else
             answer = await dispatcher.DispatchAsync(inner, http.RequestAborted);
         // Padded like the requests: the relay sees the sealed answer's length, and an unpadded one would
         // say which answer (accepted, refused, which problem) went to which address.
         return TypedResults.Bytes(opened.SealResponse(answer.EncodePadded()), OhttpMediaTypes.Response);
     }
+
+    /// <summary>The inner answer to a method and path the gateway does not forward: the catalogue's type, status and title, no detail.</summary>
+    private static readonly byte[] NotThroughGatewayBody = System.Text.Encoding.UTF8.GetBytes(
+        $"{{\"type\":\"{ProblemTypes.NotThroughGateway.Type}\",\"title\":\"{ProblemTypes.NotThroughGateway.Title}\",\"status\":{ProblemTypes.NotThroughGateway.Status}}}");
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, int max, CancellationToken cancellationToken)
     {

@@ -18,22 +18,25 @@ public static class TokenChallengeEndpoints
 {
     public static RouteHandlerBuilder MapTokenChallenge(this RouteGroupBuilder apps) =>
         apps.MapGet("/token-challenge", GetChallenge)
-            .WithSummary("The app's token mode and the Privacy Pass challenge and key to fetch tokens for");
+            .WithSummary("The app's token mode and the Privacy Pass challenge and key to fetch tokens for")
+            .Produces<TokenChallengeDocument>(StatusCodes.Status200OK);
 
-    private static Results<JsonHttpResult<Dictionary<string, object?>>, ProblemHttpResult> GetChallenge(string app, HttpContext http,
-        RegistryCatalog catalog, CollectorOptions options, TokenKeyRing ring)
+    private static JsonHttpResult<TokenChallengeDocument> GetChallenge(KnownApp app, HttpContext http, CollectorOptions options, TokenKeyRing ring)
     {
-        if (catalog.Find(app) is null)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", "This collector does not collect for this app.");
         var snapshot = ring.Current;
         if (snapshot.Newest is { } key)
             http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);
-        return TypedResults.Json(new Dictionary<string, object?>
-        {
-            ["mode"] = options.TokenModeFor(app).ToString().ToLowerInvariant(),
-            ["challenge"] = PrivateTokenHeader.Encode(snapshot.Challenge.Encoded),
-            ["token_key"] = snapshot.Newest is { } k ? PrivateTokenHeader.Encode(k.Spki) : null,
-            ["issuer_name"] = snapshot.Challenge.IssuerName,
-        });
+        return TypedResults.Json(new TokenChallengeDocument(
+            options.TokenModeFor(app.Name).ToString().ToLowerInvariant(),
+            PrivateTokenHeader.Encode(snapshot.Challenge.Encoded),
+            snapshot.Newest is { } k ? PrivateTokenHeader.Encode(k.Spki) : null,
+            snapshot.Challenge.IssuerName), ApiJsonContext.Default.TokenChallengeDocument);
     }
 }
+
+/// <summary>What <c>GET /v1/apps/{app}/token-challenge</c> answers (docs/api.md, "Privacy Pass tokens").</summary>
+public sealed record TokenChallengeDocument(
+    [property: System.Text.Json.Serialization.JsonPropertyName("mode")] string Mode,
+    [property: System.Text.Json.Serialization.JsonPropertyName("challenge")] string Challenge,
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_key")] string? TokenKey,
+    [property: System.Text.Json.Serialization.JsonPropertyName("issuer_name")] string IssuerName);

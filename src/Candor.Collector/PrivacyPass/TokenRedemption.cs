@@ -31,12 +31,12 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
         if (header.Count == 0)
             return mode == TokenMode.Separate
                 ? new(null, null, true)
-                : new(Refuse(http, snapshot, "token-required", "Token required",
+                : new(Refuse(http, snapshot, ProblemTypes.TokenRequired,
                     "This app accepts reports only with a Privacy Pass token: send Authorization: PrivateToken token=\"...\" for the challenge in WWW-Authenticate. Nothing was stored."), null, false);
 
         var bytes = header.Count == 1 ? PrivateTokenHeader.ParseAuthorization(header[0]) : null;
         if (bytes is null)
-            return new(Refuse(http, snapshot, "malformed-token", "Malformed token",
+            return new(Refuse(http, snapshot, ProblemTypes.MalformedToken,
                 "The Authorization header is not one PrivateToken credential with a base64url token. Nothing was stored."), null, false);
         var check = snapshot.Verifier.Check(bytes, out var token);
         if (check == TokenCheck.WrongIssuer)
@@ -48,13 +48,13 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
         return check switch
         {
             TokenCheck.Valid => new(null, new SpentToken(token!.TokenKeyId, token.Nonce), false),
-            TokenCheck.Malformed => new(Refuse(http, snapshot, "malformed-token", "Malformed token",
+            TokenCheck.Malformed => new(Refuse(http, snapshot, ProblemTypes.MalformedToken,
                 "The token is not a type 0x0002 Privacy Pass token of the right length. Nothing was stored."), null, false),
-            TokenCheck.WrongIssuer => new(Refuse(http, snapshot, "wrong-token-issuer", "Token from another issuer",
+            TokenCheck.WrongIssuer => new(Refuse(http, snapshot, ProblemTypes.WrongTokenIssuer,
                 "The token was issued for another challenge or under a key of another issuer. Nothing was stored; fetch a token for the challenge in WWW-Authenticate."), null, false),
-            TokenCheck.ExpiredKey => new(Refuse(http, snapshot, "expired-token-key", "Token key expired",
+            TokenCheck.ExpiredKey => new(Refuse(http, snapshot, ProblemTypes.ExpiredTokenKey,
                 "The token was issued under a key that has been rotated out. Nothing was stored; fetch a new token for the key in WWW-Authenticate."), null, false),
-            _ => new(Refuse(http, snapshot, "invalid-token", "Invalid token",
+            _ => new(Refuse(http, snapshot, ProblemTypes.InvalidToken,
                 "The token's signature does not verify. Nothing was stored."), null, false),
         };
     }
@@ -87,19 +87,19 @@ public sealed class TokenRedemption(CollectorOptions options, IServiceProvider s
 
     public ProblemHttpResult Spent(HttpContext http)
     {
-        Metrics.TokenRefused("token-spent");
-        return ProblemTypes.Problem(http, 403, "token-spent", "Token already spent",
+        Metrics.TokenRefused(ProblemTypes.TokenSpent.Slug);
+        return ProblemTypes.TokenSpent.Answer(
             "This token was redeemed before; each token counts once. Nothing was stored; send a fresh token.");
     }
 
     private Hosting.CollectorMetrics Metrics => _metrics ??= (Hosting.CollectorMetrics)services.GetService(typeof(Hosting.CollectorMetrics))!;
     private Hosting.CollectorMetrics? _metrics;
 
-    private ProblemHttpResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, string slug, string title, string detail)
+    private ProblemHttpResult Refuse(HttpContext http, TokenKeyRing.Snapshot snapshot, ProblemType problem, string detail)
     {
-        Metrics.TokenRefused(slug);
+        Metrics.TokenRefused(problem.Slug);
         if (snapshot.Newest is { } key)
             http.Response.Headers.WWWAuthenticate = PrivateTokenHeader.Challenge(snapshot.Challenge, key);
-        return ProblemTypes.Problem(http, 401, slug, title, detail);
+        return problem.Answer(detail);
     }
 }

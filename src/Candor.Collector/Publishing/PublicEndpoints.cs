@@ -7,6 +7,7 @@ using Candor.Protocol;
 using Candor.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Publishing;
@@ -28,15 +29,29 @@ public static class PublicEndpoints
 
     public static void MapPublic(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/public/apps", ListApps);
-        var group = app.MapGroup("/v1/public/apps");
-        group.MapGet("/{app}/metrics", ListMetrics);
-        group.MapGet("/{app}/metrics/{metric}", GetSeries);
-        group.MapGet("/{app}/metrics/{metric}/export.csv", GetSeriesCsv);
-        group.MapGet("/{app}/export.csv", GetAppCsv);
+        app.MapGet("/v1/public/apps", ListApps)
+            .WithSummary("The apps this collector publishes, with the privacy budget that protects each")
+            .Produces<PublicAppList>(StatusCodes.Status200OK);
+        var group = app.MapGroup("/v1/public/apps/{app}").RequireKnownApp();
+        group.MapGet("/metrics", ListMetrics)
+            .WithSummary("An app's metrics with descriptions, purposes and privacy terms")
+            .Produces<PublicMetricList>(StatusCodes.Status200OK);
+        group.MapGet("/metrics/{metric}", GetSeries)
+            .WithSummary("Protected aggregates of one metric, per period")
+            .Produces<PublicSeries>(StatusCodes.Status200OK)
+            .ProducesProblems(ProblemTypes.UnknownMetric, ProblemTypes.BadRange);
+        group.MapGet("/metrics/{metric}/export.csv", GetSeriesCsv)
+            .WithSummary("The same aggregates as CSV (open data)")
+            .Produces<string>(StatusCodes.Status200OK, CsvMediaType)
+            .ProducesProblems(ProblemTypes.UnknownMetric, ProblemTypes.BadRange);
+        group.MapGet("/export.csv", GetAppCsv)
+            .WithSummary("Every metric of an app, every period of the public horizon, as CSV")
+            .Produces<string>(StatusCodes.Status200OK, CsvMediaType);
     }
 
-    private static IResult ListApps(HttpContext http, RegistryCatalog catalog, Publisher publisher)
+    private const string CsvMediaType = "text/csv";
+
+    private static JsonHttpResult<PublicAppList> ListApps(HttpContext http, RegistryCatalog catalog, Publisher publisher)
     {
         http.Response.Headers.CacheControl = CacheControl;
         return TypedResults.Json(new PublicAppList(
@@ -45,10 +60,9 @@ public static class PublicEndpoints
             PrivacyStatement.Mechanism), PublicJsonContext.Default.PublicAppList);
     }
 
-    private static IResult ListMetrics(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher)
+    private static JsonHttpResult<PublicMetricList> ListMetrics(KnownApp app, HttpContext http, Publisher publisher)
     {
-        if (catalog.Find(app) is not { } registries)
-            return UnknownApp(http, app);
+        var registries = app.Registries;
         var r = registries.Latest.Registry;
         http.Response.Headers.CacheControl = CacheControl;
         return TypedResults.Json(new PublicMetricList(r.App, r.Version, BudgetDocument(publisher, registries),
@@ -57,20 +71,20 @@ public static class PublicEndpoints
             PublicJsonContext.Default.PublicMetricList);
     }
 
-    private static async Task<IResult> GetSeries(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<PublicSeries>, ProblemHttpResult>> GetSeries(KnownApp app, string metric, string? from, string? to, HttpContext http,
+        Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, signal, time);
+        var (series, problem) = await LoadAsync(app.Registries, metric, from, to, http, publisher, signal, time);
         if (series is null)
             return problem!;
         Cache(http, series.Releasing);
         return TypedResults.Json(ToDocument(series), PublicJsonContext.Default.PublicSeries);
     }
 
-    private static async Task<IResult> GetSeriesCsv(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetSeriesCsv(KnownApp app, string metric, string? from, string? to, HttpContext http,
+        Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        var (series, problem) = await LoadAsync(app, metric, from, to, http, catalog, publisher, signal, time);
+        var (series, problem) = await LoadAsync(app.Registries, metric, from, to, http, publisher, signal, time);
         if (series is null)
             return problem!;
         var csv = new StringBuilder();
@@ -86,11 +100,9 @@ public static class PublicEndpoints
     /// heaviest public read, and still only reads of stored releases (one per metric) plus at most one
     /// bounded wait for the release job.
     /// </summary>
-    private static async Task<IResult> GetAppCsv(string app, HttpContext http, RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
+    private static async Task<ContentHttpResult> GetAppCsv(KnownApp app, HttpContext http, Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        if (catalog.Find(app) is not { } registries)
-            return UnknownApp(http, app);
-        var r = registries.Latest.Registry;
+        var r = app.Registries.Latest.Registry;
         var today = Today(time);
         var csv = new StringBuilder();
         CsvHeader(csv, r.App, r.Version, $"every metric, every period from {today.AddDays(-PublicRange.MaxDays):yyyy-MM-dd} to {today:yyyy-MM-dd}");
@@ -108,22 +120,17 @@ public static class PublicEndpoints
         return Csv(http, csv, $"{r.App}.csv", series.Any(s => s.Releasing));
     }
 
-    private static async Task<(PublishedSeries?, IResult?)> LoadAsync(string app, string metric, string? from, string? to, HttpContext http,
-        RegistryCatalog catalog, Publisher publisher, ReleaseSignal signal, TimeProvider time)
+    private static async Task<(PublishedSeries?, ProblemHttpResult?)> LoadAsync(AppRegistries registries, string metric, string? from, string? to, HttpContext http,
+        Publisher publisher, ReleaseSignal signal, TimeProvider time)
     {
-        if (catalog.Find(app) is not { } registries)
-            return (null, UnknownApp(http, app));
         if (registries.Latest.Registry.FindMetric(metric) is not { } def)
-            return (null, ProblemTypes.Problem(http, 404, "unknown-metric", "Unknown metric", $"{app} does not collect a metric named '{Cut(metric)}'."));
+            return (null, ProblemTypes.UnknownMetric.Answer($"{registries.App} does not collect a metric named '{Cut(metric)}'."));
         if (!PublicRange.TryResolve(def.Period, from, to, Today(time), out var start, out var end, out var error))
-            return (null, ProblemTypes.Problem(http, 400, "bad-range", "Bad range", error!));
+            return (null, ProblemTypes.BadRange.Answer(error!));
         return (await publisher.SeriesAsync(registries.App, def.Name, start, end, signal.NewWait(), http.RequestAborted), null);
     }
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-
-    private static IResult UnknownApp(HttpContext http, string app) =>
-        ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{Cut(app)}'.");
 
     private static string Cut(string s) => s.Length <= 64 ? s : s[..64] + "…";
 
@@ -192,7 +199,7 @@ public static class PublicEndpoints
             http.Response.Headers.RetryAfter = ReleasingRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
     }
 
-    private static IResult Csv(HttpContext http, StringBuilder csv, string fileName, bool releasing)
+    private static ContentHttpResult Csv(HttpContext http, StringBuilder csv, string fileName, bool releasing)
     {
         Cache(http, releasing);
         http.Response.Headers.ContentDisposition = $"inline; filename=\"{fileName}\"";

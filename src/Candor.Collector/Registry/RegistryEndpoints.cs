@@ -15,17 +15,16 @@ public static class RegistryEndpoints
     public static RouteHandlerBuilder MapRegistry(this RouteGroupBuilder apps) =>
         apps.MapGet("/registry", GetRegistry)
             .WithSummary("The published registry of an app: what is collected and why")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<RegistryDocument>(StatusCodes.Status200OK)
+            .ProducesProblems(ProblemTypes.UnknownRegistryVersion);
 
-    private static Results<JsonHttpResult<RegistryDocument>, ProblemHttpResult> GetRegistry(string app, int? version, HttpContext http, RegistryCatalog catalog)
+    private static Results<JsonHttpResult<RegistryDocument>, ProblemHttpResult> GetRegistry(KnownApp app, int? version, HttpContext http)
     {
-        var registries = catalog.Find(app);
-        if (registries is null)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
+        var registries = app.Registries;
         var compiled = version is { } v ? registries.Version(v) : registries.Latest;
         if (compiled is null)
-            return ProblemTypes.Problem(http, 404, "unknown-schema", "Unknown registry version",
-                $"Registry version {version} of {app} is not known; known versions: {string.Join(", ", registries.Versions.Keys.Order())}.");
+            return ProblemTypes.UnknownRegistryVersion.Answer(
+                $"Registry version {version} of {app.Name} is not known; known versions: {string.Join(", ", registries.Versions.Keys.Order())}.");
         http.Response.Headers.CacheControl = "public, max-age=300";
         return TypedResults.Json(ToDocument(compiled.Registry, registries), ApiJsonContext.Default.RegistryDocument);
     }

@@ -3,6 +3,7 @@ using Candor.Collector.Registry;
 using Candor.Collector.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Retention;
@@ -14,15 +15,15 @@ namespace Candor.Collector.Retention;
 public static class PurgeEndpoints
 {
     public static RouteHandlerBuilder MapPurges(this RouteGroupBuilder apps) =>
-        apps.MapGet("/purges", GetPurgesAsync);
+        apps.MapGet("/purges", GetPurgesAsync)
+            .WithSummary("The public purge log of an app: the day of each purge and the periods it removed")
+            .Produces<PurgeLogDocument>(StatusCodes.Status200OK);
 
-    private static async Task<IResult> GetPurgesAsync(string app, HttpContext http, RegistryCatalog catalog, IRetentionStore store, CollectorOptions options)
+    private static async Task<JsonHttpResult<PurgeLogDocument>> GetPurgesAsync(KnownApp app, HttpContext http, IRetentionStore store, CollectorOptions options)
     {
-        if (catalog.Find(app) is null)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] : app)}'.");
-        var purges = await store.ReadPurgesAsync(app, http.RequestAborted);
+        var purges = await store.ReadPurgesAsync(app.Name, http.RequestAborted);
         http.Response.Headers.CacheControl = "public, max-age=300";
-        return TypedResults.Json(new PurgeLogDocument(app, options.RetentionFor(app),
+        return TypedResults.Json(new PurgeLogDocument(app.Name, options.RetentionFor(app.Name),
             purges.Select(p => new PurgeDocument(p.Day.ToString("yyyy-MM-dd"), p.PurgedBefore.ToString("yyyy-MM-dd"))).ToArray()),
             ApiJsonContext.Default.PurgeLogDocument);
     }

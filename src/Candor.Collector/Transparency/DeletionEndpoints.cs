@@ -7,6 +7,7 @@ using Candor.Protocol;
 using Candor.Transparency;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Candor.Collector.Transparency;
@@ -31,19 +32,20 @@ public static class DeletionEndpoints
             .WithSummary("Delete reports by receipt (nonce and report)")
             .WithDescription("One status per receipt, in order: deleted, already-deleted, not-found or expired. All or nothing for a malformed request.")
             .Produces<DeletionAnswerDocument>(200)
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblems(ProblemTypes.LogDisabled, ProblemTypes.UnsupportedMediaType, ProblemTypes.BodyTooLarge, ProblemTypes.MalformedDeletionRequest,
+                ProblemTypes.UnknownApp, ProblemTypes.RateLimited, ProblemTypes.StoreUnavailable);
 
-    private static async Task<IResult> PostDeletionsAsync(HttpContext http, CollectorOptions options, RegistryCatalog catalog, IDeletionStore store)
+    private static async Task<Results<JsonHttpResult<DeletionAnswerDocument>, ProblemHttpResult>> PostDeletionsAsync(HttpContext http, CollectorOptions options, RegistryCatalog catalog, IDeletionStore store)
     {
         if (!options.Transparency.Enabled)
-            return ProblemTypes.Problem(http, 404, "log-disabled", "No transparency log", "This collector does not keep a transparency log (Transparency:Enabled is off).");
+            return ProblemTypes.LogDisabled.Answer("This collector does not keep a transparency log (Transparency:Enabled is off).");
         var (body, failure) = await RequestBody.ReadJsonAsync(http.Request, MaxBodyBytes, MaxBodyBytes, http.RequestAborted);
         if (body is null)
             return failure switch
             {
-                RequestBody.Failure.UnsupportedMediaType or RequestBody.Failure.UnsupportedEncoding => ProblemTypes.Problem(http, 415, "unsupported-media-type",
-                    "Unsupported media type", "Send the request as Content-Type: application/json (UTF-8), gzip or identity."),
-                RequestBody.Failure.TooLarge or RequestBody.Failure.DecodedTooLarge => ProblemTypes.Problem(http, 413, "body-too-large", "Body too large",
+                RequestBody.Failure.UnsupportedMediaType or RequestBody.Failure.UnsupportedEncoding => ProblemTypes.UnsupportedMediaType.Answer(
+                    "Send the request as Content-Type: application/json (UTF-8), gzip or identity."),
+                RequestBody.Failure.TooLarge or RequestBody.Failure.DecodedTooLarge => ProblemTypes.BodyTooLarge.Answer(
                     $"A deletion request may be at most {MaxBodyBytes} bytes."),
                 _ => Malformed(http, "The body could not be read completely."),
             };
@@ -63,7 +65,7 @@ public static class DeletionEndpoints
         if (request?.App is not { } app)
             return Malformed(http, "app is required: the app the reports were sent to.");
         if (catalog.Find(app) is null)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{(app.Length > 64 ? app[..64] + "…" : app)}'.");
+            return ProblemTypes.UnknownAppNamed(app);
         if (request.Receipts is not { Count: > 0 and <= MaxReceipts } list)
             return Malformed(http, $"receipts must be an array of 1 to {MaxReceipts} receipts.");
 
@@ -89,8 +91,8 @@ public static class DeletionEndpoints
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or IOException)
         {
-            return ProblemTypes.Problem(http, 503, "store-unavailable", "Store unavailable",
-                "The deletions could not be stored. Nothing was changed; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+            return ProblemTypes.StoreUnavailable.Answer(http,
+                "The deletions could not be stored. Nothing was changed; retry after the given delay.", options.RetryAfterSeconds);
         }
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(new DeletionAnswerDocument(receipts.Select((r, i) => new DeletionResultDocument(ReportCommitment.Encode(r.Commitment), Status(statuses[i]))).ToList()),
@@ -105,6 +107,6 @@ public static class DeletionEndpoints
         _ => "expired",
     };
 
-    private static IResult Malformed(HttpContext http, string detail) =>
-        ProblemTypes.Problem(http, 400, "malformed-deletion-request", "Malformed deletion request", detail + " Nothing was changed.");
+    private static ProblemHttpResult Malformed(HttpContext http, string detail) =>
+        ProblemTypes.MalformedDeletionRequest.Answer(detail + " Nothing was changed.");
 }

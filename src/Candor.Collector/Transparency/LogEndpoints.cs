@@ -4,6 +4,7 @@ using Candor.Collector.Storage;
 using Candor.Transparency;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,54 +25,55 @@ public static class LogEndpoints
         var log = app.MapGroup("/v1/log");
         log.MapGet("/checkpoint", GetCheckpointAsync)
             .WithSummary("The latest signed checkpoint (C2SP tlog-checkpoint signed note)")
-            .Produces<string>(200, "text/plain").ProducesProblem(404);
+            .Produces<string>(200, "text/plain").ProducesProblems(ProblemTypes.LogDisabled, ProblemTypes.NoCheckpoint);
         log.MapGet("/key", GetKey)
             .WithSummary("The log's verifier key (C2SP signed-note vkey), for trust on first use")
-            .Produces<string>(200, "text/plain").ProducesProblem(404);
+            .Produces<string>(200, "text/plain").ProducesProblems(ProblemTypes.LogDisabled);
         log.MapGet("/inclusion", GetInclusionAsync)
             .WithSummary("Inclusion proof of a commitment's leaf (report or deletion) in a tree size")
-            .Produces<InclusionDocument>(200).ProducesProblem(400).ProducesProblem(404);
+            .Produces<InclusionDocument>(200)
+            .ProducesProblems(ProblemTypes.LogDisabled, ProblemTypes.InvalidLogQuery, ProblemTypes.CommitmentPending, ProblemTypes.NotInLog);
         log.MapGet("/consistency", GetConsistencyAsync)
             .WithSummary("Consistency proof between two tree sizes")
-            .Produces<ConsistencyDocument>(200).ProducesProblem(400).ProducesProblem(404);
+            .Produces<ConsistencyDocument>(200).ProducesProblems(ProblemTypes.LogDisabled, ProblemTypes.InvalidLogQuery);
         log.MapGet("/entries", GetEntriesAsync)
             .WithSummary("Log entries (kind || commitment, base64), for mirrors and witnesses rebuilding the tree")
-            .Produces<EntriesDocument>(200).ProducesProblem(400).ProducesProblem(404);
+            .Produces<EntriesDocument>(200).ProducesProblems(ProblemTypes.LogDisabled, ProblemTypes.InvalidLogQuery);
     }
 
-    private static IResult? Disabled(HttpContext http, CollectorOptions options) => options.Transparency.Enabled ? null
-        : ProblemTypes.Problem(http, 404, "log-disabled", "No transparency log", "This collector does not keep a transparency log (Transparency:Enabled is off).");
+    private static ProblemHttpResult? Disabled(CollectorOptions options) => options.Transparency.Enabled ? null
+        : ProblemTypes.LogDisabled.Answer("This collector does not keep a transparency log (Transparency:Enabled is off).");
 
-    private static IResult Bad(HttpContext http, string detail) => ProblemTypes.Problem(http, 400, "invalid-log-query", "Invalid log query", detail);
+    private static ProblemHttpResult Bad(string detail) => ProblemTypes.InvalidLogQuery.Answer(detail);
 
-    private static IResult NoCheckpoint(HttpContext http) =>
-        ProblemTypes.Problem(http, 404, "no-checkpoint", "No checkpoint yet", "The log has no checkpoint yet: no epoch has been sealed.");
+    private static ProblemHttpResult NoCheckpoint() =>
+        ProblemTypes.NoCheckpoint.Answer("The log has no checkpoint yet: no epoch has been sealed.");
 
-    private static async Task<IResult> GetCheckpointAsync(HttpContext http, CollectorOptions options, ILogStore store)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetCheckpointAsync(HttpContext http, CollectorOptions options, ILogStore store)
     {
-        if (Disabled(http, options) is { } off)
+        if (Disabled(options) is { } off)
             return off;
         var note = await store.ReadLogAsync(r => r.ReadCheckpoint(null), http.RequestAborted);
         if (note is null)
-            return NoCheckpoint(http);
+            return NoCheckpoint();
         http.Response.Headers.CacheControl = "no-cache";
         return TypedResults.Text(note, "text/plain; charset=utf-8");
     }
 
-    private static IResult GetKey(HttpContext http, CollectorOptions options, IServiceProvider services)
+    private static Results<ContentHttpResult, ProblemHttpResult> GetKey(HttpContext http, CollectorOptions options, IServiceProvider services)
     {
-        if (Disabled(http, options) is { } off)
+        if (Disabled(options) is { } off)
             return off;
         http.Response.Headers.CacheControl = "public, max-age=3600";
         return TypedResults.Text(services.GetRequiredService<LogSigner>().VerifierKey + "\n", "text/plain; charset=utf-8");
     }
 
-    private static async Task<IResult> GetInclusionAsync(string? commitment, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tree_size")] string? treeSize, string? kind, HttpContext http, CollectorOptions options, ILogStore store)
+    private static async Task<Results<JsonHttpResult<InclusionDocument>, ProblemHttpResult>> GetInclusionAsync(string? commitment, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tree_size")] string? treeSize, string? kind, HttpContext http, CollectorOptions options, ILogStore store)
     {
-        if (Disabled(http, options) is { } off)
+        if (Disabled(options) is { } off)
             return off;
         if (!ReportCommitment.TryDecode(commitment, out var c))
-            return Bad(http, $"commitment must be {ReportCommitment.Size} bytes in unpadded base64url ({ReportCommitment.EncodedLength} characters).");
+            return Bad($"commitment must be {ReportCommitment.Size} bytes in unpadded base64url ({ReportCommitment.EncodedLength} characters).");
         var entryKind = kind switch
         {
             null or "report" => LogEntryKind.Report,
@@ -79,28 +81,28 @@ public static class LogEndpoints
             _ => (LogEntryKind?)null,
         };
         if (entryKind is null)
-            return Bad(http, "kind must be report (the default) or deletion.");
+            return Bad("kind must be report (the default) or deletion.");
         long? size = null;
         if (treeSize is not null)
         {
             if (!TryCount(treeSize, out var n) || n == 0)
-                return Bad(http, "tree_size must be a positive decimal number.");
+                return Bad("tree_size must be a positive decimal number.");
             size = n;
         }
         var entry = new LogEntry(entryKind.Value, c).ToBytes();
-        var answer = await store.ReadLogAsync<IResult>(r =>
+        var answer = await store.ReadLogAsync<Results<JsonHttpResult<InclusionDocument>, ProblemHttpResult>>(r =>
         {
             long latest = r.TreeSize, n = size ?? latest;
             if (n > latest)
-                return Bad(http, $"tree_size {n} is beyond the latest checkpoint ({latest} leaves).");
+                return Bad($"tree_size {n} is beyond the latest checkpoint ({latest} leaves).");
             var index = r.LeafIndexOf(entry);
             if (index is null && r.IsPending(entry))
-                return ProblemTypes.Problem(http, 404, "commitment-pending", "Not in the log yet",
+                return ProblemTypes.CommitmentPending.Answer(
                     "This entry waits for the next epoch; ask again after the next checkpoint.");
             if (index is null)
-                return ProblemTypes.Problem(http, 404, "not-in-log", "Not in the log", $"The log holds no {Kind(entryKind.Value)} entry for this commitment.");
+                return ProblemTypes.NotInLog.Answer($"The log holds no {Kind(entryKind.Value)} entry for this commitment.");
             if (index >= n)
-                return ProblemTypes.Problem(http, 404, "not-in-log", "Not in the log at this size",
+                return ProblemTypes.NotInLog.Answer(
                     $"The entry is leaf {index}, beyond a tree of {n} leaves: ask with a later tree_size.");
             var proof = new TiledTree(r).InclusionProof(index.Value, n);
             http.Response.Headers.CacheControl = size is null ? "no-cache" : Immutable;
@@ -110,38 +112,38 @@ public static class LogEndpoints
         return answer;
     }
 
-    private static async Task<IResult> GetConsistencyAsync(string? from, string? to, HttpContext http, CollectorOptions options, ILogStore store)
+    private static async Task<Results<JsonHttpResult<ConsistencyDocument>, ProblemHttpResult>> GetConsistencyAsync(string? from, string? to, HttpContext http, CollectorOptions options, ILogStore store)
     {
-        if (Disabled(http, options) is { } off)
+        if (Disabled(options) is { } off)
             return off;
         if (!TryCount(from, out var m) || !TryCount(to, out var n))
-            return Bad(http, "from and to must be decimal tree sizes.");
+            return Bad("from and to must be decimal tree sizes.");
         if (m == 0)
-            return Bad(http, "from must be at least 1: a proof from the empty tree proves nothing.");
+            return Bad("from must be at least 1: a proof from the empty tree proves nothing.");
         if (m > n)
-            return Bad(http, $"from ({m}) must not exceed to ({n}).");
-        return await store.ReadLogAsync<IResult>(r =>
+            return Bad($"from ({m}) must not exceed to ({n}).");
+        return await store.ReadLogAsync<Results<JsonHttpResult<ConsistencyDocument>, ProblemHttpResult>>(r =>
         {
             if (n > r.TreeSize)
-                return Bad(http, $"to ({n}) is beyond the latest checkpoint ({r.TreeSize} leaves).");
+                return Bad($"to ({n}) is beyond the latest checkpoint ({r.TreeSize} leaves).");
             var proof = new TiledTree(r).ConsistencyProof(m, n);
             http.Response.Headers.CacheControl = Immutable;
             return TypedResults.Json(new ConsistencyDocument(m, n, proof.Select(Convert.ToBase64String).ToList()), LogJsonContext.Default.ConsistencyDocument);
         }, http.RequestAborted);
     }
 
-    private static async Task<IResult> GetEntriesAsync(string? start, string? count, HttpContext http, CollectorOptions options, ILogStore store)
+    private static async Task<Results<JsonHttpResult<EntriesDocument>, ProblemHttpResult>> GetEntriesAsync(string? start, string? count, HttpContext http, CollectorOptions options, ILogStore store)
     {
-        if (Disabled(http, options) is { } off)
+        if (Disabled(options) is { } off)
             return off;
         if (!TryCount(start, out var s))
-            return Bad(http, "start must be a decimal leaf index.");
+            return Bad("start must be a decimal leaf index.");
         if (!TryCount(count, out var c) || c is < 1 or > MaxEntriesPerPage)
-            return Bad(http, $"count must be from 1 to {MaxEntriesPerPage}.");
-        return await store.ReadLogAsync<IResult>(r =>
+            return Bad($"count must be from 1 to {MaxEntriesPerPage}.");
+        return await store.ReadLogAsync<Results<JsonHttpResult<EntriesDocument>, ProblemHttpResult>>(r =>
         {
             if (s > r.TreeSize)
-                return Bad(http, $"start ({s}) is beyond the log ({r.TreeSize} leaves).");
+                return Bad($"start ({s}) is beyond the log ({r.TreeSize} leaves).");
             long end = Math.Min(s + c, r.TreeSize);
             var entries = new List<string>((int)(end - s));
             for (long bundle = s / TiledTree.TileWidth; bundle * TiledTree.TileWidth < end; bundle++)
