@@ -69,7 +69,15 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
         _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
             options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, LogStepAsync);
         lock (_context.Local)
+        {
+            // Erasures a full disk refused before the app last exited: owed again, before anything is recorded or sent.
+            if (_gate.RestoredErasures.HasFlag(OwedErasure.Everything))
+                _view.Erase();
+            if (_gate.RestoredErasures.HasFlag(OwedErasure.SwitchedOff))
+                _consent.RemoveWhatIsNoLongerAllowed();
             _gate.EraseIfNotGranted();
+            _gate.KeepOwed();
+        }
         _gate.Withdrawn += _flusher.ForgetUnsaved;
         _bridge = new MeterBridge(_context.Recorder);
     }
@@ -252,6 +260,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// against the collector's public figures, worked out on the device (<see cref="Comparison.Standing"/>).
     /// Fetches public figures over the configured transport; sends nothing about this installation.
     /// </summary>
+    /// <remarks>A local store that cannot be read (a full disk kept it from being created) answers <see cref="Comparison.Standing.LocalStoreUnavailable"/> and fetches nothing.</remarks>
     public async Task<Comparison.Standing> CompareAsync(string metric, CancellationToken cancel = default)
     {
         var def = Registry.FindMetric(metric)
@@ -260,7 +269,18 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
         RequireConsent("comparing with the public figures");
         // The same view as Show(): flushed, read under the local lock, off the caller's thread.
-        var observations = await Task.Run(() => { lock (_context.Local) { _flusher.Flush(); return _context.Store.Observations(); } }, cancel).ConfigureAwait(false);
+        List<LocalStore.Observation>? Read()
+        {
+            lock (_context.Local)
+            {
+                _flusher.Flush();
+                return _context.Store.Observations();
+            }
+        }
+        var observations = await Task.Run(() => Quietly("reading the value to compare", Read, null), cancel).ConfigureAwait(false);
+        if (observations is null)
+            return new Comparison.Standing(def.Name, "Nothing was compared: this installation's value cannot be read from the local store.", null, null, null)
+                { LocalStoreUnavailable = true };
         return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
     }
 
@@ -316,6 +336,7 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// Like every call that reaches the network, it runs only with consent: otherwise it throws
     /// <see cref="ConsentRequiredException"/> and sends nothing (privacy invariant 10).
     /// </summary>
+    /// <remarks>Never throws for a full disk: the answer says <see cref="Transparency.LogVerification.LocalStoreUnavailable"/>, logged once per episode.</remarks>
     public async Task<Transparency.LogVerification> VerifyReportsAsync(CancellationToken cancel = default)
     {
         RequireConsent("checking reports in the transparency log");
@@ -337,7 +358,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// (a withdrawal is when deletion is wanted); with consent unset, <c>DO_NOT_TRACK</c> or a machine policy
     /// it throws <see cref="ConsentRequiredException"/> and sends nothing.
     /// </summary>
-    public async Task<IReadOnlyList<Transparency.ReceiptDeletion>> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
+    /// <remarks>Never throws for a full disk: the answer says <see cref="Transparency.ReceiptDeletions.LocalStoreUnavailable"/>, logged once per episode.</remarks>
+    public async Task<Transparency.ReceiptDeletions> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
     {
         if (_transport is not null)
             lock (_context.Local)
@@ -370,7 +392,8 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness: the signed note text)
     /// with the newest one this device verified; a fork comes back with both notes as evidence.
     /// </summary>
-    /// <remarks>Fetches the collector's checkpoint, so it runs only with consent (<see cref="ConsentRequiredException"/>).</remarks>
+    /// <remarks>Fetches the collector's checkpoint, so it runs only with consent (<see cref="ConsentRequiredException"/>).
+    /// Never throws for a full disk: the answer says <see cref="Transparency.CheckpointComparison.LocalStoreUnavailable"/>.</remarks>
     public async Task<Transparency.CheckpointComparison> CompareCheckpointAsync(string signedCheckpoint, CancellationToken cancel = default)
     {
         RequireConsent("comparing checkpoints with the collector's");

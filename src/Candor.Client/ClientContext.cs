@@ -19,7 +19,7 @@ internal sealed class ClientContext
         Time = options.TimeProvider;
         Logger = logger;
         Fault = new StorageFault(logger, options.TimeProvider);
-        Erasures = new DeferredErasure(this);
+        Erasures = new DeferredErasure(Fault, StoreWritten);
         Store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries, options.TimeProvider);
         if (Store.OpenError is { } openError)
             Fault.Failed("opening it", openError);

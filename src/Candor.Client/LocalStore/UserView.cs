@@ -123,7 +123,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
             context.Recorder.Drain(context.Today);
             flusher.ForgetUnsaved(); // recorded before the erase, waiting for the disk: erased too
             var at = context.Time.GetUtcNow();
-            context.Erasures.Run("erasing all local data", () => context.Store.EraseAll(at));
+            context.Erasures.Run(OwedErasure.Everything, "erasing all local data", () => context.Store.EraseAll(at));
             flusher.MarkActiveToday();
         }
     }

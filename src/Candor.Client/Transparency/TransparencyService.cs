@@ -1,5 +1,6 @@
 using System.Text;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Transport;
 using Candor.Client.Upload;
 using Candor.Transparency;
@@ -32,24 +33,29 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     }
 
     /// <summary>Checks every sent receipt at once against a freshly verified checkpoint.</summary>
+    /// <remarks>
+    /// A store that cannot be read answers <see cref="LogVerification.LocalStoreUnavailable"/> with nothing
+    /// checked (no receipt is looked up without them); writes it refuses leave the verdicts real and say so.
+    /// </remarks>
     public async Task<LogVerification> VerifyAsync(CancellationToken cancel)
     {
         var reader = Reader();
+        var writes = new Bookkeeping(context);
         await _oneCheck.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            var (verified, alarm, tofu) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            var (verified, alarm, tofu) = await CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             List<Receipt> receipts;
             lock (context.Local)
                 receipts = _book.All().Where(r => r.SentAt is not null).ToList();
             // Refused checkpoint: no receipt is looked up against it, so nothing about them was revealed.
             if (alarm is not null)
-                return new LogVerification(0, null, tofu, alarm, [], Disclosure(0));
+                return new LogVerification(0, null, tofu, alarm, [], Disclosure(0)) { LocalStoreUnavailable = writes.Failed };
             var disclosure = Disclosure(verified!.Checkpoint.Size == 0 ? 0 : receipts.Count);
             var checks = new List<ReceiptCheck>();
             foreach (var receipt in receipts)
             {
-                var check = await CheckAsync(reader, receipt, verified!, cancel).ConfigureAwait(false);
+                var check = await CheckAsync(reader, receipt, verified!, writes, cancel).ConfigureAwait(false);
                 checks.Add(check);
                 alarm ??= check.Verdict == ReceiptVerdict.ProofFailed
                     ? new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail))
@@ -58,7 +64,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             if (alarm is not null)
                 lock (context.Local)
                     LogAlarmLocally(alarm);
-            return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure);
+            return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure)
+                { LocalStoreUnavailable = writes.Failed };
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("checking reports in the transparency log", e);
+            return new LogVerification(0, null, false, null, [], "Nothing was checked: the local store cannot be read, so no receipt was looked up.")
+                { LocalStoreUnavailable = true };
         }
         finally
         {
@@ -87,14 +100,15 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         try
         {
             var reader = Reader();
-            var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            var writes = new Bookkeeping(context);
+            var (verified, alarm, _) = await CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             if (alarm is not null)
             {
                 lock (context.Local)
                     _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
                 return new ReceiptCheck(due, ReceiptVerdict.ProofFailed, null, null, alarm.Reason);
             }
-            var check = await CheckAsync(reader, due, verified!, cancel).ConfigureAwait(false);
+            var check = await CheckAsync(reader, due, verified!, writes, cancel).ConfigureAwait(false);
             lock (context.Local)
             {
                 var now = context.Time.GetUtcNow();
@@ -134,10 +148,24 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// delete their reports now, one receipt per request, back to back (the interactive path: the requests'
     /// timing still ties them together; <see cref="ScheduleDeletions"/> does not).
     /// </summary>
-    public async Task<IReadOnlyList<ReceiptDeletion>> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
+    /// <remarks>
+    /// Receipts that cannot be read (a full disk kept the store from being created) send nothing and answer
+    /// <see cref="ReceiptDeletions.LocalStoreUnavailable"/>; marks the disk refuses leave the collector's answers as they are and say so.
+    /// </remarks>
+    public async Task<ReceiptDeletions> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
     {
         var reader = Reader();
-        var targets = Held(receipts);
+        List<Receipt> targets;
+        try
+        {
+            targets = Held(receipts);
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("reading the receipts to delete", e);
+            return new ReceiptDeletions([], localStoreUnavailable: true);
+        }
+        var writes = new Bookkeeping(context);
         var outcomes = new List<ReceiptDeletion>();
         foreach (var group in targets.GroupBy(r => r.App))
             foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
@@ -150,7 +178,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     {
                         var status = answers.GetValueOrDefault(r.Commitment, "no answer");
                         if (status is "deleted" or "already-deleted")
-                            _book.MarkDeleted(r.Commitment, now);
+                            writes.Keep("marking receipts deleted", () => _book.MarkDeleted(r.Commitment, now));
                         outcomes.Add(new ReceiptDeletion(r, status));
                     }
                     var deleted = outcomes.Count(o => o.Status == "deleted");
@@ -158,7 +186,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                         context.Log($"The collector deleted {deleted} report(s) by receipt at the user's request.");
                 }
             }
-        return outcomes;
+        return new ReceiptDeletions(outcomes, writes.Failed);
     }
 
     /// <summary>
@@ -243,13 +271,29 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// device verified: the same size must have the same root, and the smaller must be a prefix of the
     /// larger (a consistency proof from the collector). A checkpoint the log key did not sign proves nothing.
     /// </summary>
+    /// <remarks>A store that cannot be read answers <see cref="CheckpointComparison.LocalStoreUnavailable"/> with nothing compared.</remarks>
     public async Task<CheckpointComparison> CompareAsync(string otherNote, CancellationToken cancel)
     {
+        var writes = new Bookkeeping(context);
+        try
+        {
+            return await CompareCheckpointsAsync(otherNote, writes, cancel).ConfigureAwait(false) with { LocalStoreUnavailable = writes.Failed };
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("comparing checkpoints", e);
+            return new CheckpointComparison(false, 0, 0, "Nothing was compared: the local store cannot be read, so this device's newest checkpoint is unknown.", null)
+                { LocalStoreUnavailable = true };
+        }
+    }
+
+    private async Task<CheckpointComparison> CompareCheckpointsAsync(string otherNote, Bookkeeping writes, CancellationToken cancel)
+    {
         var reader = Reader();
-        var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+        var (verified, alarm, _) = await CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
         if (alarm is not null)
             return new CheckpointComparison(false, 0, 0, alarm.Reason, alarm);
-        var key = await KeyAsync(reader, cancel).ConfigureAwait(false);
+        var key = await KeyAsync(reader, writes, cancel).ConfigureAwait(false);
         if (!Open(otherNote, key.Key, out var other, out var why))
             return new CheckpointComparison(false, verified!.Checkpoint.Size, 0, $"The other checkpoint cannot be used: {why}.", null);
         var mine = verified!;
@@ -294,7 +338,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     private sealed record VerifiedCheckpoint(Checkpoint Checkpoint, string Note);
 
     /// <summary>The log key: configured (strong), kept from first use, or fetched now and kept (trust on first use).</summary>
-    private async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, CancellationToken cancel)
+    private async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, Bookkeeping writes, CancellationToken cancel)
     {
         if (context.Options.LogKey is { } configured)
             return NoteVerifierKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
@@ -306,11 +350,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         var fetched = await reader.KeyAsync(cancel).ConfigureAwait(false);
         if (!NoteVerifierKey.TryParse(fetched, out var first, out var reason))
             throw new InvalidDataException($"The collector's log key cannot be used: {reason}.");
+        // Not kept (a full disk): this check still uses it, trusted on first use as the answer says; the next one fetches it again.
         lock (context.Local)
-        {
-            context.Store.SetState(ReceiptBook.TrustedKeyKey, fetched);
-            context.Log($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
-        }
+            writes.Keep("keeping the collector's log key", () =>
+            {
+                context.Store.SetState(ReceiptBook.TrustedKeyKey, fetched);
+                context.Log($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
+            });
         return (first!, true);
     }
 
@@ -319,9 +365,9 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// verified before; keeps it as the newest when it does. On any failure the stored checkpoint stays,
     /// so a later honest checkpoint is still checked against the last good one.
     /// </summary>
-    private async Task<(VerifiedCheckpoint? Verified, LogAlarm? Alarm, bool FirstUse)> CheckpointAsync(LogReader reader, CancellationToken cancel)
+    private async Task<(VerifiedCheckpoint? Verified, LogAlarm? Alarm, bool FirstUse)> CheckpointAsync(LogReader reader, Bookkeeping writes, CancellationToken cancel)
     {
-        var (key, firstUse) = await KeyAsync(reader, cancel).ConfigureAwait(false);
+        var (key, firstUse) = await KeyAsync(reader, writes, cancel).ConfigureAwait(false);
         var note = await reader.CheckpointAsync(cancel).ConfigureAwait(false);
         string? storedNote;
         lock (context.Local)
@@ -359,12 +405,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             }
         }
         lock (context.Local)
-        {
-            // Another check may have stored a newer one meanwhile: keep the larger, never go back.
-            var current = context.Store.GetState(ReceiptBook.CheckpointKey);
-            if (current is null || !Open(current, key, out var now, out _) || now!.Size <= checkpoint!.Size)
-                context.Store.SetState(ReceiptBook.CheckpointKey, note);
-        }
+            writes.Keep("keeping the newest checkpoint", () =>
+            {
+                // Another check may have stored a newer one meanwhile: keep the larger, never go back.
+                var current = context.Store.GetState(ReceiptBook.CheckpointKey);
+                if (current is null || !Open(current, key, out var now, out _) || now!.Size <= checkpoint!.Size)
+                    context.Store.SetState(ReceiptBook.CheckpointKey, note);
+            });
         return (new VerifiedCheckpoint(checkpoint!, note), null, firstUse);
     }
 
@@ -380,7 +427,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         context.Log($"The collector's transparency log failed a check ({alarm.Kind}): {alarm.Reason}.\n{alarm.Evidence}", LogLevel.Warning,
             $"The collector's transparency log failed a check ({alarm.Kind}).");
 
-    private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, VerifiedCheckpoint verified, CancellationToken cancel)
+    private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, VerifiedCheckpoint verified, Bookkeeping writes, CancellationToken cancel)
     {
         var size = verified.Checkpoint.Size;
         var kind = receipt.DeletedAt is null ? LogEntryKind.Report : LogEntryKind.Deletion;
@@ -403,7 +450,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                 return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, (long)answer.LeafIndex, (long)size,
                     $"deleted; the deletion is leaf {answer.LeafIndex} of the log (checkpoint size {size})");
             lock (context.Local)
-                _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size);
+                writes.Keep("marking a receipt included", () => _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size));
             return new ReceiptCheck(receipt, ReceiptVerdict.Included, (long)answer.LeafIndex, (long)size, $"included at leaf {answer.LeafIndex} (checkpoint size {size})");
         }
         if (kind == LogEntryKind.Deletion)
