@@ -1,12 +1,13 @@
 using System.Text;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
 using Candor.Client.Reporting;
 using Candor.Client.Upload;
 using Candor.Registry;
 
-namespace Candor.Client.LocalStore;
+namespace Candor.Client.UserData;
 
 /// <summary>
 /// What the user can see and do with the data on the device (privacy invariant 7): status, what was
