@@ -23,14 +23,12 @@ namespace Candor.Client;
 /// A facade over parts that can be read one at a time: <see cref="ConsentController"/> and
 /// <see cref="ConsentGate"/> (consent), <see cref="Recorder"/> and <see cref="RecordingFlusher"/>
 /// (recording), <see cref="UploadWorker"/> with the outbox (uploads), <see cref="AnnouncementService"/>
-/// (announcements), <see cref="UserView"/> (the user's view) and <see cref="BackgroundSchedule"/> (timers).
+/// (announcements), <see cref="UserData.UserView"/> (the user's view) and <see cref="BackgroundSchedule"/> (timers).
 /// </remarks>
-public sealed class CandorClient : IDisposable, IAsyncDisposable
+public sealed partial class CandorClient : IDisposable, IAsyncDisposable
 {
     /// <summary>How long disposal waits for a request in flight after cancelling it.</summary>
     internal static readonly TimeSpan StopBound = TimeSpan.FromSeconds(5);
-
-    private const string NoiseSecretKey = "noise_secret";
 
     private readonly ClientContext _context;
     private readonly ConsentGate _gate;
@@ -43,9 +41,10 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>The token handler when <see cref="CandorClientOptions.PrivateTokens"/> is on (tests refill through it).</summary>
     internal Tokens.PrivateTokenHandler? TokenHandler => _tokens;
     private readonly UploadWorker _worker;
+    private ReportBuilderFactory _builders = null!;
     private readonly AnnouncementService _announcements;
     private readonly Transparency.TransparencyService _log;
-    private readonly UserView _view;
+    private readonly UserData.UserView _view;
     private readonly BackgroundSchedule _schedule;
     private int _disposed;
 
@@ -62,16 +61,42 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
                 options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
                     (message, warning) => _context.Log(message, warning ? LogLevel.Warning : LogLevel.Information), keyHistory) : null,
                 () => AnnouncedGatewayKeys.Read(_context.Store), keyHistory);
-        _worker = new UploadWorker(_context, _gate, _flusher, Builder, _transport);
+        _worker = UploadPath(options, registry);
         _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
         _log = new Transparency.TransparencyService(_context, _gate, _transport);
-        _view = new UserView(_context, _gate, _flusher, _worker, Builder);
+        _view = new UserData.UserView(_context, _gate, _flusher, _worker, _builders.Create);
         _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
             options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, LogStepAsync);
         lock (_context.Local)
+        {
+            // Erasures a full disk refused before the app last exited: owed again, before anything is recorded or sent.
+            if (_gate.RestoredErasures.HasFlag(OwedErasure.Everything))
+                _view.Erase();
+            if (_gate.RestoredErasures.HasFlag(OwedErasure.SwitchedOff))
+                _consent.RemoveWhatIsNoLongerAllowed();
             _gate.EraseIfNotGranted();
+            _gate.KeepOwed();
+        }
         _gate.Withdrawn += _flusher.ForgetUnsaved;
         _bridge = new MeterBridge(_context.Recorder);
+    }
+
+    /// <summary>
+    /// The send path, Sentry-shaped: the HTTP sender inside the outbox-owning <see cref="OutboxSender"/>, and the
+    /// strategy that seals and schedules (whole batches, or one report per request). Each part is given what it uses.
+    /// </summary>
+    private UploadWorker UploadPath(CandorClientOptions options, MetricRegistry registry)
+    {
+        var (store, outbox, logs) = (_context.Store, _context.Outbox, _context.Logs);
+        _builders = new ReportBuilderFactory(store, registry, _gate.Allowed, options.RetentionDays, options.ReportCommitments);
+        var receipts = new Transparency.ReceiptBook(store);
+        var sealer = new OutboxSealer(_builders, store, outbox, _flusher, includeOpenPeriods: options.DevelopmentUploads);
+        IUploadStrategy strategy = options.EffectiveSplitUploads
+            ? new SplitUploads(sealer, outbox, options, logs)
+            : new WholeBatchUploads(sealer, outbox, store, options, logs);
+        var sender = _transport is null ? null
+            : new OutboxSender(new HttpReportSender(_transport, registry.App), outbox, store, receipts, _gate, _context.Erasures, registry, options, logs, _context.Local);
+        return new UploadWorker(_gate, _flusher, strategy, sender, outbox, receipts, _context.Erasures, store, options, _context.Local);
     }
 
     /// <summary>
@@ -207,25 +232,6 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
     /// <inheritdoc cref="Flush"/>
     public Task FlushAsync(CancellationToken cancel = default) => OffThread(Flush, cancel);
 
-    private ReportBuilder Builder()
-    {
-        var store = _context.Store;
-        byte[]? secret = null;
-        try { secret = store.GetState(NoiseSecretKey) is { } text ? Convert.FromBase64String(text) : null; }
-        catch (FormatException) { /* damaged: a new one is drawn below */ }
-        if (secret is not { Length: 32 })
-        {
-            // Local only, never sent; erasing the local data forgets it too.
-            secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-            store.SetState(NoiseSecretKey, Convert.ToBase64String(secret));
-        }
-        var nonces = _context.Options.ReportCommitments ? Transparency.CommitmentNonces.Load(store) : null;
-        return new(Registry, _gate.Allowed, _context.Options.RetentionDays, (metric, period) => RandomizedResponse.For(secret, metric, period), nonces is null ? null : nonces.For)
-        {
-            NextNonceGeneration = nonces?.Generation + 1,
-        };
-    }
-
     // ---- Upload ----
 
     /// <summary>
@@ -246,253 +252,6 @@ public sealed class CandorClient : IDisposable, IAsyncDisposable
             return new UploadCycle(UploadWorker.LocalStoreUnavailable, 0, 0, 0, null);
         }
     }
-
-    /// <summary>
-    /// Where this installation stands among all for <paramref name="metric"/>: this period's local value
-    /// against the collector's public figures, worked out on the device (<see cref="Comparison.Standing"/>).
-    /// Fetches public figures over the configured transport; sends nothing about this installation.
-    /// </summary>
-    public async Task<Comparison.Standing> CompareAsync(string metric, CancellationToken cancel = default)
-    {
-        var def = Registry.FindMetric(metric)
-            ?? throw new ArgumentException($"Unknown metric '{metric}'; see 'status' or the registry for the metrics.", nameof(metric));
-        if (_transport is null)
-            throw new InvalidOperationException("No collector is configured (CollectorUrl): there are no public figures to compare with.");
-        RequireConsent("comparing with the public figures");
-        // The same view as Show(): flushed, read under the local lock, off the caller's thread.
-        var observations = await Task.Run(() => { lock (_context.Local) { _flusher.Flush(); return _context.Store.Observations(); } }, cancel).ConfigureAwait(false);
-        return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
-    }
-
-    // ---- Announcements (message of the day) ----
-
-    /// <summary>
-    /// Fetches and verifies the signed announcements; returns the news for this platform and version, or
-    /// null when the consent gate lets no fetch leave the device (no "yes", a machine policy,
-    /// <c>DO_NOT_TRACK</c>, or <c>motd.fetch</c> switched off). The fetch carries only the parameters of
-    /// docs/announcements.md that the registry declares and the user allows, as allowlisted values, and
-    /// <c>reportback_next</c> becomes the next upload time within the client's bounds and jitter.
-    /// Throws <see cref="Candor.Announcements.AnnouncementRejectedException"/> for a document it must not believe.
-    /// </summary>
-    /// <remarks>A full disk gives null (nothing accepted) rather than an exception; the fault is logged once per episode.</remarks>
-    public Task<AnnouncementsResult?> FetchAnnouncementsAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("remembering the announcements", () => _announcements.FetchAsync(cancel), null);
-
-    /// <summary>The last announcements this client accepted in this process (null before the first).</summary>
-    public AnnouncementsResult? LatestAnnouncements => _announcements.Latest;
-
-    /// <summary>Raised after a scheduled fetch accepted a document; the app shows <see cref="AnnouncementsResult.News"/>.</summary>
-    public event Action<AnnouncementsResult>? AnnouncementsReceived
-    {
-        add => _announcements.Received += value;
-        remove => _announcements.Received -= value;
-    }
-
-    /// <summary>
-    /// The background step: fetches when keys are configured, consent allows it and the random time drawn
-    /// after the last attempt has come. A rejected document goes to the local log and changes nothing.
-    /// </summary>
-    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("remembering the announcements", () => _announcements.FetchIfDueAsync(cancel), null);
-
-    // ---- Transparency log: receipts, checks, deletion by receipt (docs/transparency.md) ----
-
-    /// <summary>
-    /// The receipts of reports this device committed to (nonce, commitment, the report as stored, when
-    /// sent, proved or deleted). Local only; kept after consent is revoked, so sent reports can still be
-    /// checked and deleted, and erased with everything else by <see cref="Erase"/>.
-    /// </summary>
-    public IReadOnlyList<Transparency.Receipt> Receipts() => Quietly("reading the receipts", _log.Receipts, []);
-
-    /// <inheritdoc cref="Receipts"/>
-    public Task<IReadOnlyList<Transparency.Receipt>> ReceiptsAsync(CancellationToken cancel = default) => OffThread(Receipts, cancel);
-
-    /// <summary>
-    /// Checks every sent report against the collector's log: fetches the checkpoint, checks it is signed by
-    /// the log key (<see cref="CandorClientOptions.LogKey"/>, else the key trusted on first use) and extends
-    /// the newest checkpoint this device saw before, then proves each receipt included, or says it is
-    /// pending, missing or deleted. A log caught misbehaving gives <see cref="Transparency.LogVerification.Alarm"/>
-    /// with evidence. The lookups go out together; <see cref="Transparency.LogVerification.Disclosure"/> says what that reveals.
-    /// Like every call that reaches the network, it runs only with consent: otherwise it throws
-    /// <see cref="ConsentRequiredException"/> and sends nothing (privacy invariant 10).
-    /// </summary>
-    public async Task<Transparency.LogVerification> VerifyReportsAsync(CancellationToken cancel = default)
-    {
-        RequireConsent("checking reports in the transparency log");
-        return await _log.VerifyAsync(cancel).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The background check: with consent, looks up the one receipt whose random check time came first
-    /// (one receipt per request). The background schedule calls this; null when nothing was due.
-    /// </summary>
-    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("checking a receipt", () => _log.VerifyNextIfDueAsync(cancel), null);
-
-    /// <summary>
-    /// Deletion by receipt: reveals the nonces of <paramref name="receipts"/> (default: every sent receipt)
-    /// to the collector, which removes those reports from its stored counts (not from figures already
-    /// published) and records the deletion in its log. Returns each receipt's outcome; receipts deleted
-    /// (or already deleted) are marked so on the device. Runs with consent, and after the user's own "no"
-    /// (a withdrawal is when deletion is wanted); with consent unset, <c>DO_NOT_TRACK</c> or a machine policy
-    /// it throws <see cref="ConsentRequiredException"/> and sends nothing.
-    /// </summary>
-    public async Task<IReadOnlyList<Transparency.ReceiptDeletion>> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
-    {
-        if (_transport is not null)
-            lock (_context.Local)
-                _gate.RequireForDeletion();
-        return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Deletion by receipt as split uploads travel: schedules <paramref name="receipts"/> (default: every sent
-    /// receipt not deleted yet) to leave one per request, each at its own random moment within
-    /// <see cref="CandorClientOptions.DeletionWindow"/>, so neither the collector nor its public log can tell how
-    /// many reports this device deleted or that they went together. The background schedule sends them
-    /// (<see cref="DeleteNextReceiptIfDueAsync"/>); runs whatever the consent state. Returns how many were scheduled.
-    /// </summary>
-    /// <remarks>A full disk schedules nothing (0) rather than throwing; call again once the disk has room.</remarks>
-    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _log.ScheduleDeletions(receipts), 0);
-
-    /// <summary>The background step for scheduled deletions: sends the one whose moment came first, alone; null when none was due.</summary>
-    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("sending a scheduled deletion", () => _log.DeleteNextIfDueAsync(cancel), null);
-
-    /// <summary>One request per tick of the log timer: a due deletion goes first, else one receipt is checked.</summary>
-    private async Task LogStepAsync(CancellationToken cancel)
-    {
-        if (await DeleteNextReceiptIfDueAsync(cancel).ConfigureAwait(false) is null)
-            await VerifyNextReceiptIfDueAsync(cancel).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness: the signed note text)
-    /// with the newest one this device verified; a fork comes back with both notes as evidence.
-    /// </summary>
-    /// <remarks>Fetches the collector's checkpoint, so it runs only with consent (<see cref="ConsentRequiredException"/>).</remarks>
-    public async Task<Transparency.CheckpointComparison> CompareCheckpointAsync(string signedCheckpoint, CancellationToken cancel = default)
-    {
-        RequireConsent("comparing checkpoints with the collector's");
-        return await _log.CompareAsync(signedCheckpoint, cancel).ConfigureAwait(false);
-    }
-
-    // ---- Privacy Pass tokens (docs/client.md, "Anonymous tokens") ----
-
-    /// <summary>
-    /// Tops the token wallet up now (<see cref="CandorClientOptions.PrivateTokens"/>): the collector's
-    /// challenge through the usual transport, then blinded requests to the issuer from this device's own
-    /// address (or Tor exit). With <see cref="CandorClientOptions.BackgroundWork"/> on, refills already run
-    /// at random moments of their own; an app that runs the client without background work calls this,
-    /// at times unrelated to its uploads (a refill right before an upload would tell the issuer when this
-    /// address uploads). Returns the tokens added (0 when the wallet is full or the collector asks for none).
-    /// Throws <see cref="ConsentRequiredException"/> without consent, <see cref="InvalidOperationException"/>
-    /// when tokens are off or no collector is configured, and <see cref="HttpRequestException"/> when the
-    /// collector or issuer cannot be reached; a failure is also written to the log, once per run of failures.
-    /// </summary>
-    public async Task<int> RefillTokensAsync(CancellationToken cancel = default)
-    {
-        if (_tokens is null)
-            throw new InvalidOperationException(_transport is null
-                ? "No collector is configured (CollectorUrl): there is no token issuer to ask."
-                : "Privacy Pass tokens are off (PrivateTokens): there is no wallet to fill.");
-        RequireConsent("fetching Privacy Pass tokens");
-        // A full disk: the tokens could not be kept anyway; none were added, and the next refill tries again.
-        return await QuietlyAsync("storing Privacy Pass tokens", () => _tokens.RefillAsync(cancel), 0).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A call that needs the local store answers "nothing" on a storage fault (a full disk) instead of
-    /// throwing into the app; the fault is logged once per episode and the next call tries again.
-    /// </summary>
-    private T Quietly<T>(string what, Func<T> work, T nothing)
-    {
-        try
-        {
-            return work();
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _context.Fault.Failed(what, e);
-            return nothing;
-        }
-    }
-
-    /// <inheritdoc cref="Quietly"/>
-    private async Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing)
-    {
-        try
-        {
-            return await work().ConfigureAwait(false);
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _context.Fault.Failed(what, e);
-            return nothing;
-        }
-    }
-
-    /// <summary>The consent gate of the calls an app makes that reach the network; a client without a collector sends nothing anyway.</summary>
-    private void RequireConsent(string what)
-    {
-        if (_transport is null)
-            return;
-        lock (_context.Local)
-            _gate.RequireForNetwork(what);
-    }
-
-    // ---- The user's view (privacy invariant 7) ----
-
-    /// <summary>What the client holds and does right now: consent, categories and metrics switched off, entries kept, batches waiting, the next upload and failures in a row.</summary>
-    public ClientStatus Status() => _view.Status();
-
-    /// <inheritdoc cref="Status"/>
-    public Task<ClientStatus> StatusAsync(CancellationToken cancel = default) => OffThread(Status, cancel);
-
-    /// <summary>What was collected and not yet sent, in words from the registry.</summary>
-    public IReadOnlyList<CollectedItem> Show() => _view.Show();
-
-    /// <inheritdoc cref="Show"/>
-    public Task<IReadOnlyList<CollectedItem>> ShowAsync(CancellationToken cancel = default) => OffThread(Show, cancel);
-
-    /// <summary>
-    /// The exact JSON of the next upload: the oldest pending batch, or else the batch the closed periods
-    /// would be sealed into now. Null when nothing would be sent.
-    /// </summary>
-    public string? Preview() => _view.Preview();
-
-    /// <inheritdoc cref="Preview"/>
-    public Task<string?> PreviewAsync(CancellationToken cancel = default) => OffThread(Preview, cancel);
-
-    /// <summary>The batches sealed and waiting for the collector, oldest first.</summary>
-    public IReadOnlyList<OutboxBatch> Pending() => _view.Pending();
-
-    /// <inheritdoc cref="Pending"/>
-    public Task<IReadOnlyList<OutboxBatch>> PendingAsync(CancellationToken cancel = default) => OffThread(Pending, cancel);
-
-    /// <summary>The bounded history of batches the collector accepted (newest last).</summary>
-    public IReadOnlyList<SentBatch> Sent() => _view.Sent();
-
-    /// <inheritdoc cref="Sent"/>
-    public Task<IReadOnlyList<SentBatch>> SentAsync(CancellationToken cancel = default) => OffThread(Sent, cancel);
-
-    /// <summary>The local log: consent changes, drops and refusals, with reasons.</summary>
-    public IReadOnlyList<LogEntry> Log() => _view.Log();
-
-    /// <inheritdoc cref="Log"/>
-    public Task<IReadOnlyList<LogEntry>> LogAsync(CancellationToken cancel = default) => OffThread(Log, cancel);
-
-    /// <summary>Everything held locally (collected, pending, sent) as JSON or CSV.</summary>
-    public string Export(ExportFormat format) => _view.Export(format);
-
-    /// <inheritdoc cref="Export"/>
-    public Task<string> ExportAsync(ExportFormat format, CancellationToken cancel = default) => OffThread(() => Export(format), cancel);
-
-    /// <summary>Erases everything collected, pending or sent. Consent is kept: erasing is not an answer.</summary>
-    public void Erase() => _view.Erase();
-
-    /// <inheritdoc cref="Erase"/>
-    public Task EraseAsync(CancellationToken cancel = default) => OffThread(Erase, cancel);
 
     /// <summary>
     /// Disk work runs on the thread pool: the SQLite provider has no real asynchronous I/O, so an "async"

@@ -202,6 +202,18 @@ public sealed class CandorClientOptions
     /// </summary>
     public bool? SplitUploads { get; set; }
 
+    /// <summary>When and how reports leave the device: the upload schedule, backoff and the outbox. The group's members forward to the flat properties (<see cref="Options.UploadOptions"/>).</summary>
+    public Options.UploadOptions Uploads => new(this);
+
+    /// <summary>Anonymous Privacy Pass tokens (docs/client.md, "Anonymous tokens"). The group's members forward to the flat properties (<see cref="Options.PrivacyPassClientOptions"/>).</summary>
+    public Options.PrivacyPassClientOptions PrivacyPass => new(this);
+
+    /// <summary>Receipts and checks against the collector's transparency log (docs/transparency.md). The group's members forward to the flat properties (<see cref="Options.TransparencyLogOptions"/>).</summary>
+    public Options.TransparencyLogOptions TransparencyLog => new(this);
+
+    /// <summary>Fetching the signed announcements (docs/announcements.md) and what a fetch may carry. The group's members forward to the flat properties (<see cref="Options.AnnouncementFetchOptions"/>).</summary>
+    public Options.AnnouncementFetchOptions AnnouncementFetches => new(this);
+
     /// <summary>Tests only: off, a period already sealed for upload still takes what is recorded for it, to show
     /// that the test of one report per device and period catches a second report (the positive control).</summary>
     internal bool GuardSealedPeriods { get; set; } = true;

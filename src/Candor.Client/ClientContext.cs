@@ -19,8 +19,9 @@ internal sealed class ClientContext
         Time = options.TimeProvider;
         Logger = logger;
         Fault = new StorageFault(logger, options.TimeProvider);
-        Erasures = new DeferredErasure(this);
+        Erasures = new DeferredErasure(Fault, StoreWritten);
         Store = new ClientStore(options.DataDirectory, options.MaxHistoryEntries, options.TimeProvider);
+        Logs = new ClientLog(logger, Store, Fault, options.TimeProvider);
         if (Store.OpenError is { } openError)
             Fault.Failed("opening it", openError);
         if (Store.SetAsideNote is { } note)
@@ -52,35 +53,14 @@ internal sealed class ClientContext
     /// </summary>
     public Lock Local { get; } = new();
 
-    /// <summary>A write to the store went through: ends a storage fault episode with one line in both logs.</summary>
-    public void StoreWritten()
-    {
-        if (Fault.Succeeded() is { } line)
-            Log(line, LogLevel.Warning);
-    }
+    /// <summary>The local log and the host's log (<see cref="ClientLog"/>).</summary>
+    public ClientLog Logs { get; }
+
+    /// <inheritdoc cref="ClientLog.StoreWritten"/>
+    public void StoreWritten() => Logs.StoreWritten();
 
     public DateOnly Today => DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime);
 
-    /// <summary>
-    /// Writes to the user's local log and to the host's <see cref="ILogger"/>. Callers pass sentences about
-    /// what happened (a drop, a refusal, a consent change), never a recorded value: the host's logs are
-    /// not covered by the user's consent.
-    /// </summary>
-    /// <param name="hostMessage">What the host's log gets instead, when <paramref name="message"/> quotes
-    /// something the host must not keep (a collector's answer may name a refused value).</param>
-    public void Log(string message, LogLevel level = LogLevel.Information, string? hostMessage = null)
-    {
-        Logger.Log(level, "Candor: {Message}", hostMessage ?? message);
-        try { Store.Log(Time.GetUtcNow(), message); }
-        catch (Exception e) when (StorageFault.IsStorageError(e))
-        {
-            // A full disk: one line per episode, not one per log line.
-            Fault.Failed("writing the local log", e);
-        }
-        catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
-        {
-            // The local log is best effort: failing to write it must not turn a handled problem into a crash.
-            Logger.LogWarning("Candor could not write its local log: {Error}", e.GetType().Name);
-        }
-    }
+    /// <inheritdoc cref="ClientLog.Write"/>
+    public void Log(string message, LogLevel level = LogLevel.Information, string? hostMessage = null) => Logs.Write(message, level, hostMessage);
 }

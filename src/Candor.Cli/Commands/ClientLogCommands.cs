@@ -83,6 +83,10 @@ public static class ClientLogCommands
                 return 0;
             }
             var outcomes = await c.DeleteReportsAsync(chosen, cancel);
+            if (outcomes.LocalStoreUnavailable)
+                Console.WriteLine("The local store could not be used (a full disk?): " + (outcomes.Count == 0
+                    ? "nothing was asked of the collector; try again when the disk has room."
+                    : "the deletions below were not marked on this device; run this again when the disk has room."));
             foreach (var o in outcomes)
                 Console.WriteLine($"{o.Status,-15}  {o.Receipt.Metric} {o.Receipt.Period} = {o.Receipt.Value}");
             var counts = outcomes.GroupBy(o => o.Status).Select(g => $"{g.Count()} {g.Key}");
@@ -103,6 +107,13 @@ public static class ClientLogCommands
             Console.WriteLine(alarm.Evidence);
             return 2;
         }
+        if (result.LocalStoreUnavailable && result.Receipts.Count == 0 && result.CheckpointSize == 0)
+        {
+            Console.WriteLine("The local store could not be read (a full disk?): nothing was checked; try again when the disk has room.");
+            return 1;
+        }
+        if (result.LocalStoreUnavailable)
+            Console.WriteLine("The local store could not be written (a full disk?): the verdicts below are real, but this device could not remember them.");
         Console.WriteLine($"Checkpoint: {result.CheckpointSize} leaves, signed by the log key and consistent with every checkpoint this device saw before.");
         if (result.Receipts.Count == 0)
             Console.WriteLine("No sent report to check.");

@@ -75,8 +75,8 @@ internal sealed class ConsentController(ClientContext context, ConsentGate gate,
     /// call still returns: the switch already holds in memory (the gate), and no batch is sent with the
     /// metric meanwhile (the upload worker checks every batch against the gate before it leaves).
     /// </summary>
-    private void RemoveWhatIsNoLongerAllowed() =>
-        context.Erasures.Run("removing what was collected for a switched-off metric or category", () =>
+    public void RemoveWhatIsNoLongerAllowed() =>
+        context.Erasures.Run(OwedErasure.SwitchedOff, "removing what was collected for a switched-off metric or category", () =>
         {
             context.Store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
             foreach (var batch in context.Outbox.Pending())

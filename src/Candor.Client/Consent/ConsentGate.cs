@@ -16,6 +16,8 @@ internal sealed class ConsentGate
     private readonly ClientContext _context;
     private readonly string _policyPath;
     private readonly Func<string, string?> _environment;
+    private readonly DecisionsFile _decisions;
+    private byte[] _kept;
     private string? _text;
 
     public ConsentGate(ClientContext context)
@@ -25,8 +27,47 @@ internal sealed class ConsentGate
         _policyPath = MachinePolicy.ResolvePath(context.Options.PolicyFile, _environment);
         _text = ConsentRecord.ReadText(context.Options.DataDirectory);
         Record = ConsentRecord.Parse(_text);
+        // Decisions a full disk kept from being saved before the app last exited: they hold again, before
+        // anything is recorded or sent (the erasures are owed again by the client as it starts).
+        _decisions = new DecisionsFile(context.Options.DataDirectory);
+        var owed = OwedDecisions.Parse(_decisions.Payload);
+        _kept = owed.ToBytes();
+        if (owed.Unsaved is { } unsaved && owed.Over == OwedDecisions.Fingerprint(_text))
+            (Record, _saveOwed) = (unsaved, true);
+        // else: consent.json was saved by another writer since (the CLI, another instance): its answer is newer.
+        _eraseOwed = owed.Erasures.HasFlag(OwedErasure.Unsent);
+        RestoredErasures = owed.Erasures & ~OwedErasure.Unsent;
+        if (owed.IsNothing)
+            _decisions.Prepare(OwedDecisions.SlotSizeFor(context.Registry), _kept);
+        context.Erasures.Changed += KeepOwed;
         Current = ConsentResolver.Resolve(Record, _policyPath, _environment);
         ApplyToRecorder();
+    }
+
+    /// <summary>Erasures (other than of unsent data, which the gate owes itself) a full disk kept from being done before the app last exited.</summary>
+    public OwedErasure RestoredErasures { get; }
+
+    /// <summary>
+    /// Keeps what is owed (an unsaved answer, erasures not done) in the decisions file, overwriting it in
+    /// place, so it survives a restart on a full disk; writes only when that changed. Callers hold the lock.
+    /// </summary>
+    public void KeepOwed()
+    {
+        var owed = new OwedDecisions(_saveOwed ? Record : null, _saveOwed ? OwedDecisions.Fingerprint(_text) : null,
+            _context.Erasures.Kinds | (_eraseOwed ? OwedErasure.Unsent : OwedErasure.None));
+        var bytes = owed.ToBytes();
+        if (bytes.AsSpan().SequenceEqual(_kept))
+            return;
+        try
+        {
+            _decisions.Write(bytes.Length <= _decisions.Capacity ? bytes : owed.Smaller().ToBytes());
+            _kept = bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No decisions file (the store was first created on a full disk): the decision holds in memory only.
+            _context.Fault.Failed("keeping the user's decision for the next start", e);
+        }
     }
 
     public ConsentRecord Record { get; private set; }
@@ -110,6 +151,7 @@ internal sealed class ConsentGate
             Withdraw(logLine);
         else
             _context.Log(logLine);
+        KeepOwed();
     }
 
     private bool _saveOwed, _eraseOwed;
@@ -121,6 +163,7 @@ internal sealed class ConsentGate
             Record.Save(_context.Options.DataDirectory);
             _text = ConsentRecord.ReadText(_context.Options.DataDirectory);
             _saveOwed = false;
+            KeepOwed();
             return true;
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
@@ -143,6 +186,7 @@ internal sealed class ConsentGate
             _eraseOwed = true;
             _context.Fault.Failed("erasing unsent data", e);
         }
+        KeepOwed();
     }
 
     /// <summary>Tells the worker and the flusher; their bookkeeping writes may fail on a full disk, which must not undo or hide the "no".</summary>

@@ -1,3 +1,5 @@
+using Candor.Client.Consent;
+
 namespace Candor.Client.LocalStore;
 
 /// <summary>
@@ -8,40 +10,54 @@ namespace Candor.Client.LocalStore;
 /// (<see cref="Upload.UploadWorker"/>): what the user asked to be gone must not be sent in the meantime.
 /// Callers hold <see cref="ClientContext.Local"/>.
 /// </summary>
-/// <remarks>Owed work lives in memory: an app that exits before the disk has room again forgets it
-/// (the data then stays until the next erase); the upload worker's send-time check still keeps a
-/// switched-off metric's reports from leaving (<see cref="Outbox.AllowedReports"/>).</remarks>
-internal sealed class DeferredErasure(ClientContext context)
+/// <remarks>What is owed is also kept on disk (<see cref="Changed"/>, <see cref="Consent.DecisionsFile"/>), so an
+/// app that exits before the disk has room owes it again at the next start, before anything is recorded or sent.</remarks>
+internal sealed class DeferredErasure(StorageFault fault, Action storeWritten)
 {
-    private readonly List<(string What, Action Work)> _owed = [];
+    private readonly List<(OwedErasure Kind, string What, Action Work)> _owed = [];
 
     public bool Owed => _owed.Count > 0;
 
+    /// <summary>The kinds of erasure owed, for the decisions file.</summary>
+    public OwedErasure Kinds => _owed.Aggregate(OwedErasure.None, (all, o) => all | o.Kind);
+
+    /// <summary>Raised after what is owed changed (the gate keeps it in the decisions file).</summary>
+    public event Action? Changed;
+
     /// <summary>Runs <paramref name="work"/> now, after whatever is still owed; on a storage fault it is owed instead.</summary>
-    public void Run(string what, Action work)
+    public void Run(OwedErasure kind, string what, Action work)
     {
-        _owed.Add((what, work));
+        _owed.Add((kind, what, work));
         Settle();
     }
 
     /// <summary>Retries owed work, oldest first; false while some is still owed.</summary>
     public bool Settle()
     {
-        while (_owed.Count > 0)
+        if (_owed.Count == 0)
+            return true;
+        try
         {
-            var (what, work) = _owed[0];
-            try
+            while (_owed.Count > 0)
             {
-                work();
+                var (_, what, work) = _owed[0];
+                try
+                {
+                    work();
+                }
+                catch (Exception e) when (StorageFault.IsStorageError(e))
+                {
+                    fault.Failed(what, e);
+                    return false;
+                }
+                _owed.RemoveAt(0);
+                storeWritten();
             }
-            catch (Exception e) when (StorageFault.IsStorageError(e))
-            {
-                context.Fault.Failed(what, e);
-                return false;
-            }
-            _owed.RemoveAt(0);
-            context.StoreWritten();
+            return true;
         }
-        return true;
+        finally
+        {
+            Changed?.Invoke();
+        }
     }
 }

@@ -15,4 +15,15 @@ public sealed record LogVerification(
     bool TrustOnFirstUse,
     LogAlarm? Alarm,
     IReadOnlyList<ReceiptCheck> Receipts,
-    string Disclosure);
+    string Disclosure)
+{
+    /// <summary>
+    /// True when the local store could not be read or written during the check (a full disk, a data directory
+    /// that could not be created), never a verdict about the log. With no receipts checked and
+    /// <see cref="CheckpointSize"/> 0, nothing could be checked: the receipts or the newest checkpoint this
+    /// device saw could not be read. With receipts, their verdicts are real, but the device could not remember
+    /// what it learnt (the newest checkpoint, inclusion marks, a log key trusted on first use); the next check
+    /// once the disk has room does.
+    /// </summary>
+    public bool LocalStoreUnavailable { get; init; }
+}

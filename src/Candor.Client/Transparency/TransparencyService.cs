@@ -1,5 +1,6 @@
 using System.Text;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Transport;
 using Candor.Client.Upload;
 using Candor.Transparency;
@@ -24,6 +25,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
 {
     private readonly ReceiptBook _book = new(context.Store);
     private readonly SemaphoreSlim _oneCheck = new(1, 1);
+    private readonly CheckpointVerifier _checkpoints = new(context);
 
     public IReadOnlyList<Receipt> Receipts()
     {
@@ -32,33 +34,45 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     }
 
     /// <summary>Checks every sent receipt at once against a freshly verified checkpoint.</summary>
+    /// <remarks>
+    /// A store that cannot be read answers <see cref="LogVerification.LocalStoreUnavailable"/> with nothing
+    /// checked (no receipt is looked up without them); writes it refuses leave the verdicts real and say so.
+    /// </remarks>
     public async Task<LogVerification> VerifyAsync(CancellationToken cancel)
     {
         var reader = Reader();
+        var writes = new Bookkeeping(context);
         await _oneCheck.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            var (verified, alarm, tofu) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            var (verified, alarm, tofu) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             List<Receipt> receipts;
             lock (context.Local)
                 receipts = _book.All().Where(r => r.SentAt is not null).ToList();
             // Refused checkpoint: no receipt is looked up against it, so nothing about them was revealed.
             if (alarm is not null)
-                return new LogVerification(0, null, tofu, alarm, [], Disclosure(0));
+                return new LogVerification(0, null, tofu, alarm, [], Disclosure(0)) { LocalStoreUnavailable = writes.Failed };
             var disclosure = Disclosure(verified!.Checkpoint.Size == 0 ? 0 : receipts.Count);
             var checks = new List<ReceiptCheck>();
             foreach (var receipt in receipts)
             {
-                var check = await CheckAsync(reader, receipt, verified!, cancel).ConfigureAwait(false);
+                var check = await CheckAsync(reader, receipt, verified!, writes, cancel).ConfigureAwait(false);
                 checks.Add(check);
                 alarm ??= check.Verdict == ReceiptVerdict.ProofFailed
-                    ? new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail))
+                    ? new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, CheckpointVerifier.Evidence(verified!.Note, null, check.Detail))
                     : null;
             }
             if (alarm is not null)
                 lock (context.Local)
-                    LogAlarmLocally(alarm);
-            return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure);
+                    _checkpoints.LogAlarmLocally(alarm);
+            return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure)
+                { LocalStoreUnavailable = writes.Failed };
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("checking reports in the transparency log", e);
+            return new LogVerification(0, null, false, null, [], "Nothing was checked: the local store cannot be read, so no receipt was looked up.")
+                { LocalStoreUnavailable = true };
         }
         finally
         {
@@ -87,14 +101,15 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         try
         {
             var reader = Reader();
-            var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+            var writes = new Bookkeeping(context);
+            var (verified, alarm, _) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             if (alarm is not null)
             {
                 lock (context.Local)
                     _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
                 return new ReceiptCheck(due, ReceiptVerdict.ProofFailed, null, null, alarm.Reason);
             }
-            var check = await CheckAsync(reader, due, verified!, cancel).ConfigureAwait(false);
+            var check = await CheckAsync(reader, due, verified!, writes, cancel).ConfigureAwait(false);
             lock (context.Local)
             {
                 var now = context.Time.GetUtcNow();
@@ -107,7 +122,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     context.Log($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
                         "A report this device sent is not in the collector's log.");
                 if (check.Verdict is ReceiptVerdict.ProofFailed)
-                    LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, Evidence(verified!.Note, null, check.Detail)));
+                    _checkpoints.LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, CheckpointVerifier.Evidence(verified!.Note, null, check.Detail)));
             }
             return check;
         }
@@ -134,10 +149,24 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// delete their reports now, one receipt per request, back to back (the interactive path: the requests'
     /// timing still ties them together; <see cref="ScheduleDeletions"/> does not).
     /// </summary>
-    public async Task<IReadOnlyList<ReceiptDeletion>> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
+    /// <remarks>
+    /// Receipts that cannot be read (a full disk kept the store from being created) send nothing and answer
+    /// <see cref="ReceiptDeletions.LocalStoreUnavailable"/>; marks the disk refuses leave the collector's answers as they are and say so.
+    /// </remarks>
+    public async Task<ReceiptDeletions> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
     {
         var reader = Reader();
-        var targets = Held(receipts);
+        List<Receipt> targets;
+        try
+        {
+            targets = Held(receipts);
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("reading the receipts to delete", e);
+            return new ReceiptDeletions([], localStoreUnavailable: true);
+        }
+        var writes = new Bookkeeping(context);
         var outcomes = new List<ReceiptDeletion>();
         foreach (var group in targets.GroupBy(r => r.App))
             foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
@@ -150,7 +179,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     {
                         var status = answers.GetValueOrDefault(r.Commitment, "no answer");
                         if (status is "deleted" or "already-deleted")
-                            _book.MarkDeleted(r.Commitment, now);
+                            writes.Keep("marking receipts deleted", () => _book.MarkDeleted(r.Commitment, now));
                         outcomes.Add(new ReceiptDeletion(r, status));
                     }
                     var deleted = outcomes.Count(o => o.Status == "deleted");
@@ -158,7 +187,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                         context.Log($"The collector deleted {deleted} report(s) by receipt at the user's request.");
                 }
             }
-        return outcomes;
+        return new ReceiptDeletions(outcomes, writes.Failed);
     }
 
     /// <summary>
@@ -243,14 +272,30 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// device verified: the same size must have the same root, and the smaller must be a prefix of the
     /// larger (a consistency proof from the collector). A checkpoint the log key did not sign proves nothing.
     /// </summary>
+    /// <remarks>A store that cannot be read answers <see cref="CheckpointComparison.LocalStoreUnavailable"/> with nothing compared.</remarks>
     public async Task<CheckpointComparison> CompareAsync(string otherNote, CancellationToken cancel)
     {
+        var writes = new Bookkeeping(context);
+        try
+        {
+            return await CompareCheckpointsAsync(otherNote, writes, cancel).ConfigureAwait(false) with { LocalStoreUnavailable = writes.Failed };
+        }
+        catch (Exception e) when (StorageFault.IsStorageError(e))
+        {
+            context.Fault.Failed("comparing checkpoints", e);
+            return new CheckpointComparison(false, 0, 0, "Nothing was compared: the local store cannot be read, so this device's newest checkpoint is unknown.", null)
+                { LocalStoreUnavailable = true };
+        }
+    }
+
+    private async Task<CheckpointComparison> CompareCheckpointsAsync(string otherNote, Bookkeeping writes, CancellationToken cancel)
+    {
         var reader = Reader();
-        var (verified, alarm, _) = await CheckpointAsync(reader, cancel).ConfigureAwait(false);
+        var (verified, alarm, _) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
         if (alarm is not null)
             return new CheckpointComparison(false, 0, 0, alarm.Reason, alarm);
-        var key = await KeyAsync(reader, cancel).ConfigureAwait(false);
-        if (!Open(otherNote, key.Key, out var other, out var why))
+        var key = await _checkpoints.KeyAsync(reader, writes, cancel).ConfigureAwait(false);
+        if (!CheckpointVerifier.Open(otherNote, key.Key, out var other, out var why))
             return new CheckpointComparison(false, verified!.Checkpoint.Size, 0, $"The other checkpoint cannot be used: {why}.", null);
         var mine = verified!;
         if (mine.Checkpoint.Size == 0)
@@ -282,105 +327,16 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         if (reason is null)
             return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,
                 $"Consistent: this device's checkpoint (size {mine.Checkpoint.Size}) and the other (size {other.Size}) show one history.", null);
-        var fork = new LogAlarm(LogAlarmKind.Fork, reason, Evidence(mine.Note, otherNote, proof is null ? null : ProofText("consistency proof", proof)));
+        var fork = new LogAlarm(LogAlarmKind.Fork, reason, CheckpointVerifier.Evidence(mine.Note, otherNote, proof is null ? null : CheckpointVerifier.ProofText("consistency proof", proof)));
         lock (context.Local)
-            LogAlarmLocally(fork);
+            _checkpoints.LogAlarmLocally(fork);
         return new CheckpointComparison(false, mine.Checkpoint.Size, other.Size, "Fork: " + reason + ".", fork);
     }
 
     private LogReader Reader() =>
         transport is null ? throw new InvalidOperationException("No collector is configured (CollectorUrl): there is no log to check.") : new LogReader(transport);
 
-    private sealed record VerifiedCheckpoint(Checkpoint Checkpoint, string Note);
-
-    /// <summary>The log key: configured (strong), kept from first use, or fetched now and kept (trust on first use).</summary>
-    private async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, CancellationToken cancel)
-    {
-        if (context.Options.LogKey is { } configured)
-            return NoteVerifierKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
-        string? kept;
-        lock (context.Local)
-            kept = context.Store.GetState(ReceiptBook.TrustedKeyKey);
-        if (kept is not null && NoteVerifierKey.TryParse(kept, out var keptKey, out _))
-            return (keptKey!, true);
-        var fetched = await reader.KeyAsync(cancel).ConfigureAwait(false);
-        if (!NoteVerifierKey.TryParse(fetched, out var first, out var reason))
-            throw new InvalidDataException($"The collector's log key cannot be used: {reason}.");
-        lock (context.Local)
-        {
-            context.Store.SetState(ReceiptBook.TrustedKeyKey, fetched);
-            context.Log($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
-        }
-        return (first!, true);
-    }
-
-    /// <summary>
-    /// Fetches the checkpoint, checks its signature and that it extends the newest checkpoint this device
-    /// verified before; keeps it as the newest when it does. On any failure the stored checkpoint stays,
-    /// so a later honest checkpoint is still checked against the last good one.
-    /// </summary>
-    private async Task<(VerifiedCheckpoint? Verified, LogAlarm? Alarm, bool FirstUse)> CheckpointAsync(LogReader reader, CancellationToken cancel)
-    {
-        var (key, firstUse) = await KeyAsync(reader, cancel).ConfigureAwait(false);
-        var note = await reader.CheckpointAsync(cancel).ConfigureAwait(false);
-        string? storedNote;
-        lock (context.Local)
-            storedNote = context.Store.GetState(ReceiptBook.CheckpointKey);
-        if (note is null)
-        {
-            // No epoch sealed yet: nothing can be proved, and every report is pending (or missing when overdue).
-            // A log that had a checkpoint this device saw and now has none was emptied: that is a rollback.
-            if (storedNote is not null && Open(storedNote, key, out var had, out _) && had!.Size > 0)
-                return (null, Raise(new LogAlarm(LogAlarmKind.SmallerTree,
-                    $"the collector says its log has no checkpoint, but this device saw one of {had.Size} leaves: the log was rolled back",
-                    Evidence(storedNote, null, null))), firstUse);
-            return (new VerifiedCheckpoint(new Checkpoint("(none yet)", 0, MerkleHash.Empty()), ""), null, firstUse);
-        }
-        if (!Open(note, key, out var checkpoint, out var why))
-            return (null, Raise(new LogAlarm(LogAlarmKind.BadSignature, $"the collector's checkpoint is refused: {why}", Evidence(note, null, null))), firstUse);
-
-        if (storedNote is not null && Open(storedNote, key, out var stored, out _))
-        {
-            if (checkpoint!.Size < stored!.Size)
-                return (null, Raise(new LogAlarm(LogAlarmKind.SmallerTree,
-                    $"the collector's checkpoint has {checkpoint.Size} leaves, fewer than the {stored.Size} this device saw before: the log was rolled back",
-                    Evidence(storedNote, note, null))), firstUse);
-            if (checkpoint.Size == stored.Size && !checkpoint.RootHash.AsSpan().SequenceEqual(stored.RootHash))
-                return (null, Raise(new LogAlarm(LogAlarmKind.Fork,
-                    $"the collector's checkpoint of size {checkpoint.Size} has another root hash than the one this device saw before: the log was rewritten or forked",
-                    Evidence(storedNote, note, null))), firstUse);
-            if (checkpoint.Size > stored.Size && stored.Size > 0)
-            {
-                var proof = await reader.ConsistencyAsync(stored.Size, checkpoint.Size, cancel).ConfigureAwait(false);
-                if (!MerkleProof.VerifyConsistency(stored.Size, checkpoint.Size, stored.RootHash, checkpoint.RootHash, proof, out var failed))
-                    return (null, Raise(new LogAlarm(LogAlarmKind.Fork,
-                        $"the collector's checkpoint of size {checkpoint.Size} does not extend the one of size {stored.Size} this device saw before ({failed}): the log was rewritten or forked",
-                        Evidence(storedNote, note, ProofText($"consistency proof {stored.Size} -> {checkpoint.Size}", proof)))), firstUse);
-            }
-        }
-        lock (context.Local)
-        {
-            // Another check may have stored a newer one meanwhile: keep the larger, never go back.
-            var current = context.Store.GetState(ReceiptBook.CheckpointKey);
-            if (current is null || !Open(current, key, out var now, out _) || now!.Size <= checkpoint!.Size)
-                context.Store.SetState(ReceiptBook.CheckpointKey, note);
-        }
-        return (new VerifiedCheckpoint(checkpoint!, note), null, firstUse);
-    }
-
-    private LogAlarm Raise(LogAlarm alarm)
-    {
-        lock (context.Local)
-            LogAlarmLocally(alarm);
-        return alarm;
-    }
-
-    /// <summary>The user's local log keeps the evidence; the host's log only the kind (it is not the user's to read).</summary>
-    private void LogAlarmLocally(LogAlarm alarm) =>
-        context.Log($"The collector's transparency log failed a check ({alarm.Kind}): {alarm.Reason}.\n{alarm.Evidence}", LogLevel.Warning,
-            $"The collector's transparency log failed a check ({alarm.Kind}).");
-
-    private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, VerifiedCheckpoint verified, CancellationToken cancel)
+    private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, CheckpointVerifier.VerifiedCheckpoint verified, Bookkeeping writes, CancellationToken cancel)
     {
         var size = verified.Checkpoint.Size;
         var kind = receipt.DeletedAt is null ? LogEntryKind.Report : LogEntryKind.Deletion;
@@ -398,12 +354,12 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             if (!MerkleProof.VerifyInclusion(answer.LeafIndex, size, leaf, answer.Hashes, verified.Checkpoint.RootHash, out var why))
                 return new ReceiptCheck(receipt, ReceiptVerdict.ProofFailed, (long)answer.LeafIndex, (long)size,
                     $"the inclusion proof of {receipt.Commitment} at leaf {answer.LeafIndex} fails against the checkpoint of size {size}: {why}\n"
-                    + ProofText("inclusion proof", answer.Hashes));
+                    + CheckpointVerifier.ProofText("inclusion proof", answer.Hashes));
             if (kind == LogEntryKind.Deletion)
                 return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, (long)answer.LeafIndex, (long)size,
                     $"deleted; the deletion is leaf {answer.LeafIndex} of the log (checkpoint size {size})");
             lock (context.Local)
-                _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size);
+                writes.Keep("marking a receipt included", () => _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size));
             return new ReceiptCheck(receipt, ReceiptVerdict.Included, (long)answer.LeafIndex, (long)size, $"included at leaf {answer.LeafIndex} (checkpoint size {size})");
         }
         if (kind == LogEntryKind.Deletion)
@@ -413,28 +369,6 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         return overdue
             ? new ReceiptCheck(receipt, ReceiptVerdict.Missing, null, null, $"sent on {receipt.SentAt:yyyy-MM-dd HH:mm} UTC and still not in the log ({said}): the collector dropped it")
             : new ReceiptCheck(receipt, ReceiptVerdict.Pending, null, null, $"not in the log yet ({said}); leaves are added in epochs");
-    }
-
-    private static bool Open(string note, EcdsaNoteKey key, out Checkpoint? checkpoint, out string reason)
-    {
-        checkpoint = null;
-        if (!SignedNote.TryOpen(note, [key], out var text, out reason))
-            return false;
-        return Checkpoint.TryParse(text, out checkpoint, out reason);
-    }
-
-    private static string ProofText(string what, IReadOnlyList<byte[]> hashes) =>
-        $"{what}:\n" + string.Concat(hashes.Select(h => "  " + Convert.ToBase64String(h) + "\n"));
-
-    private static string Evidence(string firstNote, string? secondNote, string? proof)
-    {
-        var text = new StringBuilder();
-        text.Append(secondNote is null ? "checkpoint served:\n" : "checkpoint seen before:\n").Append(firstNote);
-        if (secondNote is not null)
-            text.Append("checkpoint served now:\n").Append(secondNote);
-        if (proof is not null)
-            text.Append(proof);
-        return text.ToString().TrimEnd('\n');
     }
 
     /// <summary>What checking <paramref name="count"/> receipts at once told the collector, for the transport in use.</summary>

@@ -160,7 +160,7 @@ public sealed class ClientCommandTests : IDisposable
     public void Json_export_writes_timestamps_as_plain_utc_iso_8601()
     {
         var sentAt = new DateTimeOffset(2026, 11, 30, 14, 5, 0, TimeSpan.FromHours(2));
-        string json = global::Candor.Client.LocalStore.LocalDataExport.Json(ClientTestKit.V1, new global::Candor.Client.Consent.EffectiveConsent(global::Candor.Client.Consent.ConsentState.Granted, default, "test"), [], [],
+        string json = global::Candor.Client.UserData.LocalDataExport.Json(ClientTestKit.V1, new global::Candor.Client.Consent.EffectiveConsent(global::Candor.Client.Consent.ConsentState.Granted, default, "test"), [], [],
             [new global::Candor.Client.LocalStore.SentBatch(sentAt, """{"schema":1}""", 1)]);
         Assert.Contains("\"sent_at\": \"2026-11-30T12:05:00.0000000Z\"", json);
         Assert.DoesNotContain("\\u002B", json);

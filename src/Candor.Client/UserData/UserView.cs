@@ -1,12 +1,13 @@
 using System.Text;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
 using Candor.Client.Reporting;
 using Candor.Client.Upload;
 using Candor.Registry;
 
-namespace Candor.Client.LocalStore;
+namespace Candor.Client.UserData;
 
 /// <summary>
 /// What the user can see and do with the data on the device (privacy invariant 7): status, what was
@@ -123,7 +124,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
             context.Recorder.Drain(context.Today);
             flusher.ForgetUnsaved(); // recorded before the erase, waiting for the disk: erased too
             var at = context.Time.GetUtcNow();
-            context.Erasures.Run("erasing all local data", () => context.Store.EraseAll(at));
+            context.Erasures.Run(OwedErasure.Everything, "erasing all local data", () => context.Store.EraseAll(at));
             flusher.MarkActiveToday();
         }
     }

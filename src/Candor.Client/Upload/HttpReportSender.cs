@@ -6,10 +6,11 @@ using Candor.Client.Outbox;
 namespace Candor.Client.Upload;
 
 /// <summary>
-/// Sends one outbox batch to <c>POST /v1/apps/{app}/reports</c>: the stored bytes, the stored
-/// <c>Idempotency-Key</c>, and no other header that could say who sends it (no user agent, no cookies).
+/// The innermost sender (Sentry's <c>HttpTransport</c>): one outbox batch to <c>POST /v1/apps/{app}/reports</c>,
+/// the stored bytes, the stored <c>Idempotency-Key</c>, and no other header that could say who sends it
+/// (no user agent, no cookies). It knows nothing of the outbox; <see cref="OutboxSender"/> wraps it.
 /// </summary>
-internal sealed class Uploader(Transport.ClientTransport transport, string app)
+internal sealed class HttpReportSender(Transport.ClientTransport transport, string app) : IReportSender
 {
     public async Task<UploadOutcome> SendAsync(OutboxBatch batch, CancellationToken cancel)
     {

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Transparency;
 using Candor.Registry;
 
-namespace Candor.Client.LocalStore;
+namespace Candor.Client.UserData;
 
 /// <summary>Writes everything the device holds in a form the user can keep or inspect (privacy invariant 7).</summary>
 internal static class LocalDataExport
