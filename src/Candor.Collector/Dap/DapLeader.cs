@@ -88,6 +88,8 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
                 await Task.WhenAll(pending.Chunk(JobSize).Select(job => RunJobAsync(task, job, ct)));
                 total += pending.Count;
             }
+            if (total > 0)
+                await store.TruncateLogAsync(ct);
             return total;
         }
         finally

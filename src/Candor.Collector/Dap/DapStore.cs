@@ -16,7 +16,10 @@ namespace Candor.Collector.Dap;
 /// 1. A report waits at the Leader keyed by its random id, with its time rounded down to the task's
 ///    precision and no address; it is deleted in the transaction that aggregates or rejects it.
 /// 2. Output shares are added into one aggregate share per time-precision bucket and never stored alone.
-/// 3. Report ids are kept for replay protection; rejections are kept as counts per cause.
+/// 3. Report ids are kept for replay protection until their batch is collected: each path that takes a
+///    report (upload, the Leader's and the Helper's end of a job) refuses one in a collected interval
+///    before or regardless of its id, so a replay stays refused once the ids go (docs/dap.md).
+///    Rejections are kept as counts per cause.
 /// Writes are serialised in-process (one Leader or Helper process per database).
 /// </summary>
 public sealed class DapStore
@@ -190,6 +193,10 @@ public sealed class DapStore
                     return false;
             await Exec(c, tx, "INSERT INTO dap_collected_batches (task, start, duration, request_hash, response) VALUES (@t, @s, @d, @h, @r);",
                 ("t", task), ("s", (long)interval.Start), ("d", (long)interval.Duration), ("h", (object?)requestHash ?? DBNull.Value), ("r", (object?)response ?? DBNull.Value));
+            // Rule 3 above: from this commit on, every report of the interval is refused as batch_collected whatever
+            // its id, so the interval's ids no longer protect anything; they go in the same transaction.
+            await Exec(c, tx, "DELETE FROM dap_report_ids WHERE task = @t AND bucket >= @s AND bucket < @e;",
+                ("t", task), ("s", (long)interval.Start), ("e", (long)interval.End));
             return true;
         }, ct);
 
@@ -243,6 +250,37 @@ public sealed class DapStore
         while (await r.ReadAsync(ct))
             counts[r.GetString(0)] = r.GetInt64(1);
         return counts;
+    }
+
+    /// <summary>
+    /// SQLite: empties the write-ahead log into the database. secure_delete zeroes a deleted report share in its
+    /// page, but the page images written before, with the share in them, stay in the WAL file until a
+    /// checkpoint truncates it; without this, "deleted once aggregated" held for the table and not for the
+    /// files (DapRetentionTests). Gives up after a second when readers hold the log: the next turn retries.
+    /// </summary>
+    public async Task TruncateLogAsync(CancellationToken ct = default)
+    {
+        if (_postgres)
+            return;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var c = await _open(ct);
+            await Exec(c, null, "PRAGMA busy_timeout = 1000;");
+            await Exec(c, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Report ids held for replay protection (tests and the operator's view).</summary>
+    public async Task<long> ReportIdCountAsync(byte[] task, CancellationToken ct = default)
+    {
+        await using var c = await _open(ct);
+        await using var cmd = Command(c, null, "SELECT count(*) FROM dap_report_ids WHERE task = @t;", ("t", task));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
     /// <summary>Reports still waiting at the Leader (tests and the operator's view).</summary>
