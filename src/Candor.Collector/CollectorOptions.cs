@@ -175,6 +175,12 @@ public sealed class CollectorOptions
     /// </summary>
     public string? DapTasksFile { get; set; }
 
+    /// <summary>
+    /// Seconds between the Leader's aggregation turns (a collection poll also runs one). Longer turns only
+    /// delay aggregation; the benchmark (bench/run-dap.sh) sets it high to time uploads and aggregation apart.
+    /// </summary>
+    public int DapAggregationIntervalSeconds { get; set; } = 10;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);
@@ -207,6 +213,7 @@ public sealed class CollectorOptions
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
+        if (DapAggregationIntervalSeconds is < 1 or > 86400) errors.Add($"DapAggregationIntervalSeconds: {DapAggregationIntervalSeconds} is outside 1..86400.");
         if (OhttpKeyOverlapDays < 0) errors.Add("OhttpKeyOverlapDays must be 0 or positive.");
         if (PublishEpsilon is { } perMetric && (perMetric is <= 0 or > 10 || perMetric * 10000 != decimal.Truncate(perMetric * 10000)))
             errors.Add($"PublishEpsilon: {perMetric} must be above 0, at most 10, with at most 4 decimals.");

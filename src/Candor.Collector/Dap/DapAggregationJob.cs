@@ -9,13 +9,11 @@ namespace Candor.Collector.Dap;
 /// deleted soon after they arrive rather than waiting for the Collector (a collection poll also runs them).
 /// A failure (the Helper down) is logged and retried at the next turn: the reports stay waiting.
 /// </summary>
-public sealed class DapAggregationJob(DapTasks tasks, DapLeader leader, ILogger<DapAggregationJob> logger) : BackgroundService
+public sealed class DapAggregationJob(DapTasks tasks, DapLeader leader, CollectorOptions options, ILogger<DapAggregationJob> logger) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.DapAggregationIntervalSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             foreach (var task in tasks.All.Where(t => t.Role == DapRole.Leader))

@@ -18,6 +18,12 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
     /// <summary>Reports per aggregation job: bounded so a job's request stays well under the Helper's body limit.</summary>
     public const int JobSize = 200;
 
+    /// <summary>
+    /// Aggregation jobs in flight at once: while the Helper prepares one job, the Leader prepares or stores
+    /// another, so both processes (and both cores of a small machine) work at the same time.
+    /// </summary>
+    public const int ConcurrentJobs = 2;
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private readonly SemaphoreSlim _aggregating = new(1, 1);
 
@@ -75,11 +81,15 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
         try
         {
             var total = 0;
-            while (await store.PendingReportsAsync(task.Id, JobSize, ct) is { Count: > 0 } pending)
+            // Disjoint slices of the waiting reports, so no report is in two jobs; the next round starts when
+            // they are all stored, so a report is never read again while its job is in flight.
+            while (await store.PendingReportsAsync(task.Id, JobSize * ConcurrentJobs, ct) is { Count: > 0 } pending)
             {
-                await RunJobAsync(task, pending, ct);
+                await Task.WhenAll(pending.Chunk(JobSize).Select(job => RunJobAsync(task, job, ct)));
                 total += pending.Count;
             }
+            if (total > 0)
+                await store.TruncateLogAsync(ct);
             return total;
         }
         finally
@@ -88,28 +98,30 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
         }
     }
 
-    private async Task RunJobAsync(DapTask task, IReadOnlyList<DapStore.PendingReport> pending, CancellationToken ct)
+    private async Task RunJobAsync(DapTask task, DapStore.PendingReport[] pending, CancellationToken ct)
     {
-        var outcomes = new List<DapStore.Prepared>();
-        var sent = new List<(DapStore.PendingReport Report, object State, byte[] LeaderShare)>();
-        var inits = new List<PrepareInit>();
-        foreach (var p in pending)
+        // Preparation is pure computation, one report independent of the next: spread over the cores.
+        var prepared = new (DapStore.Prepared? Rejected, object? State, PrepareInit? Init)[pending.Length];
+        Parallel.For(0, pending.Length, i =>
         {
+            var p = pending[i];
             try
             {
                 var (state, share) = task.Vdaf.PrepareInit(task.VerifyKey, DapRole.Leader, p.Report, p.PublicShare, p.LeaderShare);
                 var reader = new DapReader(p.HelperShare);
                 var helperShare = HpkeCiphertext.Decode(ref reader);
-                inits.Add(new PrepareInit(new ReportShare(new ReportMetadata(p.Report, p.Bucket), p.PublicShare, helperShare),
+                prepared[i] = (null, state, new PrepareInit(new ReportShare(new ReportMetadata(p.Report, p.Bucket), p.PublicShare, helperShare),
                     PingPongMessage.Initialize(share).Encode()));
-                sent.Add((p, state, share));
             }
             catch (VdafException)
             {
                 // The Leader's own share does not decode: the Helper never sees this report.
-                outcomes.Add(new DapStore.Prepared(p.Report, p.Bucket, null, PrepareError.InvalidMessage));
+                prepared[i] = (new DapStore.Prepared(p.Report, p.Bucket, null, PrepareError.InvalidMessage), null, null);
             }
-        }
+        });
+        var outcomes = prepared.Where(p => p.Rejected is not null).Select(p => p.Rejected!).ToList();
+        var sent = pending.Select((p, i) => (Report: p, prepared[i].State)).Where(x => x.State is not null).ToList();
+        var inits = prepared.Where(p => p.Init is not null).Select(p => p.Init!).ToList();
         if (inits.Count > 0)
         {
             var job = RandomNumberGenerator.GetBytes(16);
@@ -124,7 +136,7 @@ public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLead
                 answer.PrepareResps.Where((r, i) => !r.ReportId.AsSpan().SequenceEqual(sent[i].Report.Report)).Any())
                 throw new DapProtocolException(null, "the Helper answered an aggregation job with other reports or in another order");
             for (var i = 0; i < sent.Count; i++)
-                outcomes.Add(Finish(task, sent[i].Report, sent[i].State, answer.PrepareResps[i]));
+                outcomes.Add(Finish(task, sent[i].Report, sent[i].State!, answer.PrepareResps[i]));
         }
         await store.FinishLeaderJobAsync(task.Id, task.Vdaf, outcomes, ct);
         var rejected = outcomes.Count(o => o.Rejected is not null);

@@ -16,7 +16,10 @@ namespace Candor.Collector.Dap;
 /// 1. A report waits at the Leader keyed by its random id, with its time rounded down to the task's
 ///    precision and no address; it is deleted in the transaction that aggregates or rejects it.
 /// 2. Output shares are added into one aggregate share per time-precision bucket and never stored alone.
-/// 3. Report ids are kept for replay protection; rejections are kept as counts per cause.
+/// 3. Report ids are kept for replay protection until their batch is collected: each path that takes a
+///    report (upload, the Leader's and the Helper's end of a job) refuses one in a collected interval
+///    before or regardless of its id, so a replay stays refused once the ids go (docs/dap.md).
+///    Rejections are kept as counts per cause.
 /// Writes are serialised in-process (one Leader or Helper process per database).
 /// </summary>
 public sealed class DapStore
@@ -47,9 +50,6 @@ public sealed class DapStore
         PostgresReportStore p => new DapStore(async ct => await p.DataSource.OpenConnectionAsync(ct), postgres: true),
         _ => throw new NotSupportedException(store.Engine),
     };
-
-    /// <summary>Row lock for read-modify-write on PostgreSQL; SQLite's write transaction already holds the database.</summary>
-    private string ForUpdate => _postgres ? " FOR UPDATE" : "";
 
     public enum UploadOutcome { Stored, Replayed, BatchCollected }
 
@@ -94,17 +94,15 @@ public sealed class DapStore
     public Task FinishLeaderJobAsync(byte[] task, DapVdaf vdaf, IReadOnlyList<Prepared> outcomes, CancellationToken ct = default) =>
         WriteAsync<bool>(async (c, tx) =>
         {
+            var tally = new DapJobTally(task, vdaf, _postgres);
+            await using var delete = Command(c, tx, "DELETE FROM dap_reports WHERE task = @t AND report = @r;", ("t", task), ("r", Array.Empty<byte>()));
             foreach (var o in outcomes)
             {
-                var rejected = o.Rejected;
-                if (rejected is null && await IsCollectedAsync(c, tx, task, o.Bucket))
-                    rejected = PrepareError.BatchCollected;
-                if (rejected is null)
-                    await AddToBucketAsync(c, tx, task, vdaf, o.Bucket, o.Report, o.OutputShare!);
-                else
-                    await CountRejectionAsync(c, tx, task, rejected.Value);
-                await Exec(c, tx, "DELETE FROM dap_reports WHERE task = @t AND report = @r;", ("t", task), ("r", o.Report));
+                await tally.AddAsync(c, tx, o, o.Rejected);
+                delete.Parameters[1].Value = o.Report;
+                await delete.ExecuteNonQueryAsync(ct);
             }
+            await tally.WriteAsync(c, tx);
             return true;
         }, ct);
 
@@ -130,20 +128,17 @@ public sealed class DapStore
                 if (await find.ExecuteScalarAsync(ct) is not null)
                     return null; // a concurrent retry of the same job got here first
             var final = new PrepareError?[outcomes.Count];
+            var tally = new DapJobTally(task, vdaf, _postgres);
+            await using var take = TakeReportIdCommand(c, tx, task);
             for (var i = 0; i < outcomes.Count; i++)
             {
                 var o = outcomes[i];
-                var rejected = o.Rejected;
-                if (!await TakeReportIdAsync(c, tx, task, o.Report, o.Bucket))
-                    rejected = PrepareError.ReportReplayed;
-                else if (rejected is null && await IsCollectedAsync(c, tx, task, o.Bucket))
-                    rejected = PrepareError.BatchCollected;
-                if (rejected is null)
-                    await AddToBucketAsync(c, tx, task, vdaf, o.Bucket, o.Report, o.OutputShare!);
-                else
-                    await CountRejectionAsync(c, tx, task, rejected.Value);
-                final[i] = rejected;
+                take.Parameters[1].Value = o.Report;
+                take.Parameters[2].Value = (long)o.Bucket;
+                var replayed = await take.ExecuteNonQueryAsync(ct) != 1;
+                final[i] = await tally.AddAsync(c, tx, o, replayed ? PrepareError.ReportReplayed : o.Rejected);
             }
+            await tally.WriteAsync(c, tx);
             var response = respond(final);
             await Exec(c, tx, "INSERT INTO dap_aggregation_jobs (task, job, request_hash, response) VALUES (@t, @j, @h, @r);",
                 ("t", task), ("j", job), ("h", requestHash), ("r", response));
@@ -198,6 +193,10 @@ public sealed class DapStore
                     return false;
             await Exec(c, tx, "INSERT INTO dap_collected_batches (task, start, duration, request_hash, response) VALUES (@t, @s, @d, @h, @r);",
                 ("t", task), ("s", (long)interval.Start), ("d", (long)interval.Duration), ("h", (object?)requestHash ?? DBNull.Value), ("r", (object?)response ?? DBNull.Value));
+            // Rule 3 above: from this commit on, every report of the interval is refused as batch_collected whatever
+            // its id, so the interval's ids no longer protect anything; they go in the same transaction.
+            await Exec(c, tx, "DELETE FROM dap_report_ids WHERE task = @t AND bucket >= @s AND bucket < @e;",
+                ("t", task), ("s", (long)interval.Start), ("e", (long)interval.End));
             return true;
         }, ct);
 
@@ -253,6 +252,37 @@ public sealed class DapStore
         return counts;
     }
 
+    /// <summary>
+    /// SQLite: empties the write-ahead log into the database. secure_delete zeroes a deleted report share in its
+    /// page, but the page images written before, with the share in them, stay in the WAL file until a
+    /// checkpoint truncates it; without this, "deleted once aggregated" held for the table and not for the
+    /// files (DapRetentionTests). Gives up after a second when readers hold the log: the next turn retries.
+    /// </summary>
+    public async Task TruncateLogAsync(CancellationToken ct = default)
+    {
+        if (_postgres)
+            return;
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var c = await _open(ct);
+            await Exec(c, null, "PRAGMA busy_timeout = 1000;");
+            await Exec(c, null, "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Report ids held for replay protection (tests and the operator's view).</summary>
+    public async Task<long> ReportIdCountAsync(byte[] task, CancellationToken ct = default)
+    {
+        await using var c = await _open(ct);
+        await using var cmd = Command(c, null, "SELECT count(*) FROM dap_report_ids WHERE task = @t;", ("t", task));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
+
     /// <summary>Reports still waiting at the Leader (tests and the operator's view).</summary>
     public async Task<long> PendingCountAsync(byte[] task, CancellationToken ct = default)
     {
@@ -276,44 +306,25 @@ public sealed class DapStore
         _ => "unknown",
     };
 
-    private async Task<bool> IsCollectedAsync(DbConnection c, DbTransaction tx, byte[] task, ulong bucket)
+    internal static async Task<bool> IsCollectedAsync(DbConnection c, DbTransaction tx, byte[] task, ulong bucket)
     {
         await using var cmd = Command(c, tx, "SELECT 1 FROM dap_collected_batches WHERE task = @t AND start <= @b AND start + duration > @b;",
             ("t", task), ("b", (long)bucket));
         return await cmd.ExecuteScalarAsync() is not null;
     }
 
-    private static async Task<bool> TakeReportIdAsync(DbConnection c, DbTransaction tx, byte[] task, byte[] report, ulong bucket) =>
-        await Exec(c, tx, "INSERT INTO dap_report_ids (task, report, bucket) VALUES (@t, @r, @b) ON CONFLICT (task, report) DO NOTHING;",
-            ("t", task), ("r", report), ("b", (long)bucket)) == 1;
-
-    private async Task AddToBucketAsync(DbConnection c, DbTransaction tx, byte[] task, DapVdaf vdaf, ulong bucket, byte[] report, byte[] outputShare)
+    private static async Task<bool> TakeReportIdAsync(DbConnection c, DbTransaction tx, byte[] task, byte[] report, ulong bucket)
     {
-        byte[] aggregate, checksum;
-        long reports;
-        await using (var read = Command(c, tx, "SELECT aggregate, reports, checksum FROM dap_batch_shares WHERE task = @t AND bucket = @b" + ForUpdate + ";",
-            ("t", task), ("b", (long)bucket)))
-        await using (var r = await read.ExecuteReaderAsync())
-        {
-            if (await r.ReadAsync())
-                (aggregate, reports, checksum) = ((byte[])r[0], r.GetInt64(1), (byte[])r[2]);
-            else
-                (aggregate, reports, checksum) = (vdaf.EmptyAggregate(), 0, new byte[AggregateShareReq.ChecksumSize]);
-        }
-        // DAP-09's batch checksum: the XOR of SHA-256 of every aggregated report id, so the Helper can tell
-        // whether both aggregators summed the same reports without either listing them.
-        Xor(checksum, SHA256.HashData(report));
-        await Exec(c, tx, """
-            INSERT INTO dap_batch_shares (task, bucket, aggregate, reports, checksum) VALUES (@t, @b, @a, @n, @c)
-            ON CONFLICT (task, bucket) DO UPDATE SET aggregate = excluded.aggregate, reports = excluded.reports, checksum = excluded.checksum;
-            """, ("t", task), ("b", (long)bucket), ("a", vdaf.Add(aggregate, outputShare)), ("n", reports + 1), ("c", checksum));
+        await using var take = TakeReportIdCommand(c, tx, task);
+        take.Parameters[1].Value = report;
+        take.Parameters[2].Value = (long)bucket;
+        return await take.ExecuteNonQueryAsync() == 1;
     }
 
-    private static async Task CountRejectionAsync(DbConnection c, DbTransaction tx, byte[] task, PrepareError cause) =>
-        await Exec(c, tx, """
-            INSERT INTO dap_rejections (task, cause, reports) VALUES (@t, @c, 1)
-            ON CONFLICT (task, cause) DO UPDATE SET reports = dap_rejections.reports + 1;
-            """, ("t", task), ("c", CauseName(cause)));
+    /// <summary>Inserts a report id (parameters 1 and 2: id and bucket) and affects no row when the id was taken before: a replay.</summary>
+    private static DbCommand TakeReportIdCommand(DbConnection c, DbTransaction tx, byte[] task) =>
+        Command(c, tx, "INSERT INTO dap_report_ids (task, report, bucket) VALUES (@t, @r, @b) ON CONFLICT (task, report) DO NOTHING;",
+            ("t", task), ("r", Array.Empty<byte>()), ("b", 0L));
 
     private static void Xor(byte[] into, byte[] value)
     {
@@ -338,7 +349,7 @@ public sealed class DapStore
         }
     }
 
-    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    internal static DbCommand Command(DbConnection c, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
     {
         var cmd = c.CreateCommand();
         cmd.CommandText = sql;
@@ -347,7 +358,7 @@ public sealed class DapStore
         return cmd;
     }
 
-    private static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
+    internal static async Task<int> Exec(DbConnection c, DbTransaction? tx, string sql, params (string Name, object Value)[] parameters)
     {
         await using var cmd = Command(c, tx, sql, parameters);
         return await cmd.ExecuteNonQueryAsync();

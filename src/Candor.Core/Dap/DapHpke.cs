@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using Candor.Hpke;
 
@@ -26,8 +28,35 @@ public static class DapHpke
     /// <exception cref="System.Security.Cryptography.CryptographicException">The ciphertext does not open under this key, info and aad.</exception>
     public static byte[] Open(DapHpkeKeyPair key, byte[] info, ReadOnlySpan<byte> aad, HpkeCiphertext ciphertext)
     {
-        var context = key.Config.Suite().SetupBaseRecipient(ciphertext.Enc, key.PrivateKey, key.Config.PublicKey, info);
+        var suite = key.Config.Suite();
+        var context = LoadedKeys.GetValue(key, Load).Key is { } loaded
+            ? suite.SetupBaseRecipient(ciphertext.Enc, loaded, info)
+            : suite.SetupBaseRecipient(ciphertext.Enc, key.PrivateKey, key.Config.PublicKey, info);
         return context.Open(aad, ciphertext.Payload);
+    }
+
+    /// <summary>
+    /// Each aggregator key loaded into OpenSSL once: loading a raw X25519 key computes its public key, a full
+    /// scalar multiplication, which per report doubled the curve work of every upload at the Leader and of
+    /// every aggregation job at the Helper (docs/benchmarks.md, "DAP"). Weak, so a task's keys go with it.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DapHpkeKeyPair, LoadedKey> LoadedKeys = new();
+
+    private sealed record LoadedKey(DhkemPrivateKey? Key);
+
+    private static LoadedKey Load(DapHpkeKeyPair key)
+    {
+        try
+        {
+            var loaded = key.Config.Suite().Kem.LoadPrivateKey(key.PrivateKey);
+            // A configuration whose public key is not the private key's keeps the per-call path, so that
+            // such a mistake fails every open exactly as before rather than opening under another key.
+            return new LoadedKey(loaded.PublicKey.AsSpan().SequenceEqual(key.Config.PublicKey) ? loaded : null);
+        }
+        catch (CryptographicException)
+        {
+            return new LoadedKey(null);
+        }
     }
 }
 

@@ -97,7 +97,7 @@ public sealed class DapEndToEndTests
         await client.UploadAsync(report);
         var replay = await Assert.ThrowsAsync<DapProtocolException>(() => client.UploadAsync(report));
         Assert.Equal("reportRejected", replay.ShortType);
-        // Even after aggregation has deleted the report, its id stays taken.
+        // After aggregation has deleted the report and collection its id, a replay is refused as collected (DapRetentionTests).
         var result = await pair.CollectorClient(http).CollectAsync(pair.Batch, attempts: 3);
         Assert.Equal("1", result.Aggregate);
         var again = await Assert.ThrowsAsync<DapProtocolException>(() => client.UploadAsync(report));

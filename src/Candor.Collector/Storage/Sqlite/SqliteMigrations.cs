@@ -217,6 +217,12 @@ internal static class SqliteMigrations
                 error        TEXT,
                 PRIMARY KEY (task, job)) WITHOUT ROWID;
             """),
+        (12, """
+            -- DAP report ids go when their batch is collected (Dap/DapStore.cs, rule 3); this drops those of batches
+            -- collected before that rule existed. A replay of one is refused because its batch is collected.
+            DELETE FROM dap_report_ids WHERE EXISTS (SELECT 1 FROM dap_collected_batches b
+                WHERE b.task = dap_report_ids.task AND dap_report_ids.bucket >= b.start AND dap_report_ids.bucket < b.start + b.duration);
+            """),
     ];
 
     public static int Latest => All[^1].Version;
