@@ -8,7 +8,7 @@ public sealed record AzafeaAggregate(Guid Event, string PeriodStart, uint Count,
 
 /// <summary>
 /// An eos-event-recorder-daemon upload in network protocol version 3, the format Azafea's proxy takes
-/// (docs/linux.md, "Migrating from an Azafea deployment"; the format facts are in Azafea/README.md):
+/// (docs/linux.md, "Migrating from an Azafea deployment"; the format facts are in this folder's README.md):
 /// <c>(xxsa{ss}ya(aysxmv)a(ayssumv))</c>. Only what a mapping can use is kept. The image id, the site
 /// labels, the dual-boot and live flags and every event's OS version are read (they must be well-formed
 /// for the upload to be) and dropped here, before anything else sees them; the two request timestamps
