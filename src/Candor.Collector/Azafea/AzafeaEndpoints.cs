@@ -36,6 +36,7 @@ public static class AzafeaEndpoints
                 + "each as its own report; machine-level fields are never stored. Answered 200 \"OK\" whether stored or not (invalid uploads are counted, not stored); "
                 + "versions 0 to 2 are answered 200 and ignored.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -174,7 +174,7 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
         {
             await RunAsync("rpmbuild", ["-bb", Path.Combine(PublishedCandor.Repository(), "packaging", "linux", "candor-agent.spec"),
                 "--define", $"candor_root {PublishedCandor.Repository()}", "--define", $"candor_published {await published.DirectoryAsync()}",
-                "--define", $"_topdir {top}"], TimeSpan.FromMinutes(10));
+                "--define", $"_topdir {top}", "--define", "_binary_payload w1.gzdio"], TimeSpan.FromMinutes(10)); // fast compression: the payload is inspected, not shipped
             var rpm = Assert.Single(System.IO.Directory.GetFiles(Path.Combine(top, "RPMS"), "*.rpm", SearchOption.AllDirectories));
 
             var files = (await RunAsync("rpm", ["-qlp", rpm])).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

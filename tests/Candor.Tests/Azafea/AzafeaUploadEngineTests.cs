@@ -40,7 +40,7 @@ public sealed class AzafeaUploadPostgresTests : AzafeaUploadSpecifications
     {
         await using var c = new NpgsqlConnection(_db!.ConnectionString);
         await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT metric || '|' || period || '|' || value || '|' || reports FROM raw_reports ORDER BY 1 COLLATE \"C\";", c);
+        await using var cmd = new NpgsqlCommand("SELECT line FROM (SELECT metric || '|' || period || '|' || value || '|' || reports AS line FROM raw_reports) r ORDER BY line COLLATE \"C\";", c);
         var rows = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) rows.Add(r.GetString(0));
