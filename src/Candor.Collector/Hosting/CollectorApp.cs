@@ -47,7 +47,7 @@ public static class CollectorApp
         {
             k.AddServerHeader = false;
             // The ingest endpoint enforces its own (smaller) limits with precise answers; this is a backstop.
-            k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes, 1024 * 1024);
+            k.Limits.MaxRequestBodySize = Math.Max(Math.Max(options.MaxBodyBytes, options.MaxAzafeaBodyBytes), 1024 * 1024);
         });
 
         var startup = new StartupLogGate();
