@@ -1,6 +1,6 @@
 using Candor.Agent.DBus;
 using Candor.Agent.Facts;
-using Candor.Agent.Mapping;
+using Candor.Registry.Events;
 using Candor.Agent.Recording;
 using Candor.Client;
 using Microsoft.Extensions.Logging;

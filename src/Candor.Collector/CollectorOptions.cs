@@ -181,6 +181,16 @@ public sealed class CollectorOptions
     /// </summary>
     public int DapAggregationIntervalSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Event mapping files (the agent's format, each naming its app's registry): those apps also accept
+    /// the uploads of deployed eos-event-recorder-daemon installations at
+    /// <c>PUT /v1/apps/{app}/azafea/{version}/{sha512}</c> (docs/linux.md). Empty: the route answers 404.
+    /// </summary>
+    public List<string> AzafeaEventFiles { get; set; } = [];
+
+    /// <summary>Largest Azafea upload on the wire; a larger one is answered 200 and dropped (a daemon resends a refused upload forever).</summary>
+    public int MaxAzafeaBodyBytes { get; set; } = 512 * 1024;
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);

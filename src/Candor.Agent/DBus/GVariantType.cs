@@ -1,4 +1,5 @@
 using System.Globalization;
+using Candor.Registry.Events;
 using Tmds.DBus.Protocol;
 
 namespace Candor.Agent.DBus;
@@ -10,8 +11,6 @@ namespace Candor.Agent.DBus;
 /// </summary>
 public static class GVariantType
 {
-    private const string Basic = "ybnqiuxtdsogh";
-
     /// <summary>The type string of a received value, or null for a shape that cannot be described (an empty array of containers).</summary>
     public static string? Of(VariantValue value) => value.Type switch
     {
@@ -56,55 +55,10 @@ public static class GVariantType
     };
 
     /// <summary>Whether <paramref name="type"/> is exactly one complete GVariant type.</summary>
-    public static bool IsValid(string type)
-    {
-        int i = 0;
-        return type.Length > 0 && Complete(type, ref i) && i == type.Length;
-    }
+    public static bool IsValid(string type) => GVariantTypeString.IsValid(type);
 
     /// <summary>The member types of a tuple type such as <c>(us)</c>, or null if it is not a tuple.</summary>
-    public static IReadOnlyList<string>? TupleMembers(string type)
-    {
-        if (!IsValid(type) || type[0] != '(')
-            return null;
-        var members = new List<string>();
-        int i = 1;
-        while (type[i] != ')')
-        {
-            int start = i;
-            Complete(type, ref i);
-            members.Add(type[start..i]);
-        }
-        return members;
-    }
-
-    private static bool Complete(string t, ref int i)
-    {
-        if (i >= t.Length)
-            return false;
-        char c = t[i++];
-        if (Basic.Contains(c) || c == 'v')
-            return true;
-        if (c == 'a')
-        {
-            if (i < t.Length && t[i] == '{')
-            {
-                i++;
-                if (i >= t.Length || !Basic.Contains(t[i++]))
-                    return false;
-                return Complete(t, ref i) && i < t.Length && t[i++] == '}';
-            }
-            return Complete(t, ref i);
-        }
-        if (c == '(')
-        {
-            while (i < t.Length && t[i] != ')')
-                if (!Complete(t, ref i))
-                    return false;
-            return i < t.Length && t[i++] == ')';
-        }
-        return false;
-    }
+    public static IReadOnlyList<string>? TupleMembers(string type) => GVariantTypeString.TupleMembers(type);
 
     /// <summary>A scalar as the text a mapping's <c>values</c> keys use: strings as they are, numbers in invariant digits, booleans as true/false.</summary>
     public static string? ScalarText(VariantValue value) => value.Type switch

@@ -1,5 +1,5 @@
 using Candor.Agent.DBus;
-using Candor.Agent.Mapping;
+using Candor.Registry.Events;
 using Candor.Client;
 using Candor.Registry;
 using Tmds.DBus.Protocol;

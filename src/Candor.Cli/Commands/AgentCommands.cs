@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Candor.Agent;
 using Candor.Agent.Consent;
-using Candor.Agent.Mapping;
+using Candor.Registry.Events;
 using Candor.Client;
 using Candor.Registry;
 using Microsoft.Extensions.Logging;

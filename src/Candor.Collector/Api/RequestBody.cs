@@ -52,6 +52,12 @@ public sealed class RequestBody : IDisposable
             else if (!e.Equals("identity", StringComparison.OrdinalIgnoreCase)) return (null, Failure.UnsupportedEncoding);
         }
 
+        return await ReadAsync(request, gzip, maxBytes, maxDecodedBytes, cancellationToken);
+    }
+
+    /// <summary>The body under the same two bounds, whatever its media type; <paramref name="gzip"/> says whether to decode it.</summary>
+    public static async Task<(RequestBody? Body, Failure Failure)> ReadAsync(HttpRequest request, bool gzip, int maxBytes, int maxDecodedBytes, CancellationToken cancellationToken)
+    {
         if (request.ContentLength > maxBytes)
             return (null, Failure.TooLarge);
 

@@ -1,5 +1,6 @@
 using Candor.Collector.Announcements;
 using Candor.Collector.Api;
+using Candor.Collector.Azafea;
 using Candor.Collector.Dashboard;
 using Candor.Collector.Ingest;
 using Candor.Collector.PrivacyPass;
@@ -46,7 +47,7 @@ public static class CollectorApp
         {
             k.AddServerHeader = false;
             // The ingest endpoint enforces its own (smaller) limits with precise answers; this is a backstop.
-            k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes, 1024 * 1024);
+            k.Limits.MaxRequestBodySize = Math.Max(Math.Max(options.MaxBodyBytes, options.MaxAzafeaBodyBytes), 1024 * 1024);
         });
 
         var startup = new StartupLogGate();
@@ -83,6 +84,7 @@ public static class CollectorApp
             builder.Services.AddSingleton(time ?? TimeProvider.System);
             builder.Services.AddReportStore(store);
             builder.Services.AddSingleton(catalog);
+            builder.Services.AddSingleton(LoadAzafeaMappings(options, catalog));
             builder.Services.AddSingleton<Publishing.ReleaseSignal>();
             builder.Services.AddSingleton<Publishing.Publisher>();
             builder.Services.AddSingleton<Publishing.ReleaseJob>();
@@ -174,6 +176,7 @@ public static class CollectorApp
 
         var apps = app.MapGroup("/v1/apps/{app}").RequireKnownApp();
         apps.MapIngest();
+        apps.MapAzafea();
         apps.MapRegistry();
         apps.MapPurges();
         apps.MapAnnouncements();
@@ -246,6 +249,23 @@ public static class CollectorApp
         rule.CategoryName is { } c
         && (c.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || c.StartsWith("Microsoft.Extensions.Http", StringComparison.Ordinal))
         && rule.LogLevel is < LogLevel.Warning;
+
+    /// <summary>The Azafea mapping files (docs/linux.md): a bad one stops start-up with its file:line:col.</summary>
+    private static Azafea.AzafeaMappings LoadAzafeaMappings(CollectorOptions options, RegistryCatalog catalog)
+    {
+        try
+        {
+            var mappings = Azafea.AzafeaMappings.Load(options.AzafeaEventFiles, catalog);
+            foreach (var app in catalog.Apps)
+                if (mappings.Find(app.App) is not null && options.TokenModeFor(app.App) == PrivacyPass.TokenMode.Required)
+                    throw new FormatException($"'{app.App}' requires Privacy Pass tokens, which eos-event-recorder-daemon cannot send: use Tokens=Separate or no Azafea mapping for it");
+            return mappings;
+        }
+        catch (FormatException e)
+        {
+            throw new CollectorConfigurationException($"Invalid collector settings:\n  AzafeaEventFiles: {e.Message}");
+        }
+    }
 }
 
 public sealed class CollectorConfigurationException(string message) : Exception(message);

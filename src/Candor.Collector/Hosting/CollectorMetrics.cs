@@ -24,7 +24,7 @@ public sealed class CollectorMetrics
 
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly Counter _requests, _batchesAccepted, _reportsAccepted, _batchesReplayed, _storeErrors, _rateLimited;
-    private readonly Counter _sealFailures, _epochsSealed, _tokenRefusals;
+    private readonly Counter _sealFailures, _epochsSealed, _tokenRefusals, _azafeaUploads, _azafeaEvents;
     private readonly Histogram _commitSeconds, _requestSeconds;
     private readonly Gauge _queueDepth, _storeFailing, _logPending, _lastSeal;
     private Func<int> _depth = () => 0;
@@ -79,6 +79,16 @@ public sealed class CollectorMetrics
             new CounterConfiguration { LabelNames = ["reason"] });
         foreach (var reason in TokenRefusalReasons)
             _tokenRefusals.WithLabels(reason); // exported as 0 from the start, so a rate() has a series to start from
+        _azafeaUploads = f.CreateCounter("candor_azafea_uploads_total",
+            "eos-event-recorder-daemon uploads answered 200, by outcome: stored, nothing_mapped, old_format, or why the upload was invalid (nothing of it stored).",
+            new CounterConfiguration { LabelNames = ["outcome"] });
+        _azafeaEvents = f.CreateCounter("candor_azafea_events_total",
+            "Events of valid eos-event-recorder-daemon uploads, by result: stored, or why dropped.",
+            new CounterConfiguration { LabelNames = ["result"] });
+        foreach (var outcome in AzafeaUploadOutcomes)
+            _azafeaUploads.WithLabels(outcome);
+        foreach (var result in AzafeaEventResults)
+            _azafeaEvents.WithLabels(result);
         DotNetStats.Register(_registry); // process_* (CPU, memory, open handles, threads, start time) and dotnet_* (GC)
         _registry.AddBeforeCollectCallback(() =>
         {
@@ -119,6 +129,20 @@ public sealed class CollectorMetrics
 
     /// <summary>One refused token; <paramref name="reason"/> is one of <see cref="TokenRefusalReasons"/>.</summary>
     public void TokenRefused(string reason) => _tokenRefusals.WithLabels(reason).Inc();
+
+    /// <summary>Every outcome of an Azafea upload answered 200: a closed set, all exported from the start.</summary>
+    public static readonly string[] AzafeaUploadOutcomes =
+        ["stored", "nothing_mapped", "old_format", "too_large", "bad_encoding", "bad_gzip", "empty", "checksum_mismatch", "malformed"];
+
+    /// <summary>Every result of one event of a valid Azafea upload.</summary>
+    public static readonly string[] AzafeaEventResults =
+        ["stored", "unmapped", "disallowed_payload", "wrong_kind", "period", "refused"];
+
+    /// <summary>One Azafea upload answered 200; <paramref name="outcome"/> is one of <see cref="AzafeaUploadOutcomes"/>.</summary>
+    public void AzafeaUpload(string outcome) => _azafeaUploads.WithLabels(outcome).Inc();
+
+    /// <summary><paramref name="count"/> events of one result (one of <see cref="AzafeaEventResults"/>).</summary>
+    public void AzafeaEvents(string result, int count) => _azafeaEvents.WithLabels(result).Inc(count);
 
     /// <summary>Called once by the ingest queue, which owns the values these gauges show.</summary>
     public void TrackQueue(Func<int> depth, Func<bool> failing)

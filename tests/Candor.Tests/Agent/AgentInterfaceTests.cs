@@ -44,7 +44,7 @@ public sealed class AgentInterfaceTests
         await using var first = await AgentUnderTest.StartAsync();
         var kit = new Candor.Tests.Client.ClientTestKit();
         using var client = Candor.Client.CandorClient.Create(kit.Options(registry: AgentUnderTest.Registry));
-        var map = Candor.Agent.Mapping.EventMapParser.Parse(AgentRegistries.Events, "events.yaml", AgentUnderTest.Registry);
+        var map = Candor.Registry.Events.EventMapParser.Parse(AgentRegistries.Events, "events.yaml", AgentUnderTest.Registry);
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Candor.Agent.AgentService.StartAsync(
             new Candor.Agent.AgentOptions { BusAddress = first.Bus.Address }, client, map, kit.DataDirectory));

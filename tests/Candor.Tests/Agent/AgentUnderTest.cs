@@ -1,6 +1,6 @@
 using Candor.Agent;
 using Candor.Agent.Consent;
-using Candor.Agent.Mapping;
+using Candor.Registry.Events;
 using Candor.Client;
 using Candor.Registry;
 using Candor.Tests.Client;

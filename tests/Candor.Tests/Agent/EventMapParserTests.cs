@@ -1,5 +1,5 @@
 using Candor.Agent.DBus;
-using Candor.Agent.Mapping;
+using Candor.Registry.Events;
 using Candor.Registry;
 
 namespace Candor.Tests.Agent;

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Candor.Registry;
 
-namespace Candor.Agent.Mapping;
+namespace Candor.Registry.Events;
 
 /// <summary>
 /// The registry extension that lets eos-metrics events into Candor: every event UUID the agent accepts,

@@ -1,11 +1,10 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Candor.Agent.DBus;
 using Candor.Registry;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Candor.Agent.Mapping;
+namespace Candor.Registry.Events;
 
 /// <summary>
 /// Reads the event mapping file (see docs/linux.md) against the registry it extends. Every problem is
@@ -18,6 +17,22 @@ public static class EventMapParser
     private static readonly string[] EntryKeys = ["name", "metric", "payload", "field", "value", "values"];
 
     public static EventMap Load(string path, MetricRegistry registry) => Parse(File.ReadAllText(path), path, registry);
+
+    /// <summary>The <c>registry</c> a mapping file names (the app it extends), or null when the file does not name one; for hosts that serve several apps.</summary>
+    public static string? RegistryOf(string yaml)
+    {
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            return stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root
+                && root.Children.TryGetValue(new YamlScalarNode("registry"), out var app) ? Text(app) : null;
+        }
+        catch (YamlException)
+        {
+            return null;
+        }
+    }
 
     public static EventMap Parse(string yaml, string fileName, MetricRegistry registry)
     {
@@ -100,7 +115,7 @@ public static class EventMapParser
         if (Get("payload") is { } payloadNode)
         {
             payloadType = Text(payloadNode);
-            if (!GVariantType.IsValid(payloadType))
+            if (!GVariantTypeString.IsValid(payloadType))
                 Fail(payloadNode, $"'{payloadType}' is not a GVariant type string such as s, u, (uu) or a{{ss}}");
         }
 
@@ -109,7 +124,7 @@ public static class EventMapParser
         {
             if (!int.TryParse(Text(fieldNode), NumberStyles.None, CultureInfo.InvariantCulture, out int f))
                 Fail(fieldNode, "'field' is the 0-based index of a member of a tuple payload");
-            else if (payloadType is null || GVariantType.TupleMembers(payloadType) is not { } members || f >= members.Count)
+            else if (payloadType is null || GVariantTypeString.TupleMembers(payloadType) is not { } members || f >= members.Count)
                 Fail(fieldNode, $"'field: {f}' needs a tuple 'payload' with more than {f} members");
             else
                 field = f;
@@ -154,7 +169,7 @@ public static class EventMapParser
                 Fail(Get("value") ?? metricNode!, wrong);
             if (value == MappedValue.Payload && payloadType is null)
                 Fail(entry, "'value: payload' needs the event's 'payload' type");
-            if (value == MappedValue.Payload && payloadType is not null && field is null && GVariantType.TupleMembers(payloadType) is not null)
+            if (value == MappedValue.Payload && payloadType is not null && field is null && GVariantTypeString.TupleMembers(payloadType) is not null)
                 Fail(entry, $"payload '{payloadType}' is a tuple: name the member with 'field'");
             if (value != MappedValue.Payload && values.Count > 0)
                 Fail(Get("values")!, "'values' only applies with 'value: payload'");

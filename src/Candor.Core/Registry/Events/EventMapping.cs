@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Candor.Registry;
 
-namespace Candor.Agent.Mapping;
+namespace Candor.Registry.Events;
 
 /// <summary>What a mapped event contributes to its metric.</summary>
 public enum MappedValue

@@ -1,4 +1,4 @@
-namespace Candor.Agent.Mapping;
+namespace Candor.Registry.Events;
 
 /// <summary>The event mapping file was refused; the message names file:line:col of every problem.</summary>
 public sealed class EventMapException(IReadOnlyList<string> problems)
