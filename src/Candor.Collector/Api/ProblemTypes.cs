@@ -70,6 +70,11 @@ public static class ProblemTypes
     public static readonly ProblemType NotInLog = Urn("not-in-log", 404, "Not in the log");
     public static readonly ProblemType MalformedDeletionRequest = Urn("malformed-deletion-request", 400, "Malformed deletion request");
 
+    // ---- Azafea uploads (deployed eos-event-recorder-daemon installations) ----
+
+    public static readonly ProblemType AzafeaNotEnabled = Urn("azafea-not-enabled", 404, "Azafea uploads not enabled");
+    public static readonly ProblemType NotAnAzafeaPath = Urn("not-an-azafea-path", 404, "Not an Azafea upload path");
+
     // ---- The Oblivious HTTP gateway ----
     /// <summary>RFC 9458, section 6.3: the registered type for a request under a key the gateway does not hold.</summary>
     public static readonly ProblemType OhttpKey = new("https://iana.org/assignments/http-problem-types#ohttp-key", 400, "Oblivious HTTP request used the wrong key");

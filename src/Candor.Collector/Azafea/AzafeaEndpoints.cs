@@ -36,21 +36,19 @@ public static class AzafeaEndpoints
                 + "each as its own report; machine-level fields are never stored. Answered 200 \"OK\" whether stored or not (invalid uploads are counted, not stored); "
                 + "versions 0 to 2 are answered 200 and ignored.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            // The answers in the order the checks run; the unknown app is the group's.
+            .ProducesProblems(ProblemTypes.AzafeaNotEnabled, ProblemTypes.NotAnAzafeaPath, ProblemTypes.MalformedBatch,
+                ProblemTypes.Overloaded, ProblemTypes.StoreUnavailable, ProblemTypes.RateLimited);
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> PutAsync(string app, string version, string sha512, HttpContext http,
-        RegistryCatalog catalog, AzafeaMappings mappings, IngestQueue queue, CollectorOptions options, CollectorMetrics metrics, TimeProvider time)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> PutAsync(KnownApp requested, string version, string sha512, HttpContext http,
+        AzafeaMappings mappings, IngestQueue queue, CollectorOptions options, CollectorMetrics metrics, TimeProvider time)
     {
-        if (catalog.Find(app) is not { } registries)
-            return ProblemTypes.Problem(http, 404, "unknown-app", "Unknown app", $"This collector does not collect for '{Truncate(app)}'.");
+        var registries = requested.Registries;
         if (mappings.Find(registries.App) is not { } translator)
-            return ProblemTypes.Problem(http, 404, "azafea-not-enabled", "Azafea uploads not enabled",
+            return ProblemTypes.AzafeaNotEnabled.Answer(
                 $"'{registries.App}' has no event mapping file on this collector, so it takes no eos-event-recorder-daemon uploads.");
         if (version is not ("0" or "1" or "2" or "3") || !IsSha512Hex(sha512))
-            return ProblemTypes.Problem(http, 404, "not-an-azafea-path", "Not an Azafea upload path",
+            return ProblemTypes.NotAnAzafeaPath.Answer(
                 "The path ends in /azafea/{version 0 to 3}/{SHA-512 of the uncompressed body, 128 lowercase hex digits}.");
         if (version != "3")
             return Answer(metrics, "old_format"); // machine ids and all: not even read, as Azafea's proxy ignores versions 0 and 1
@@ -65,7 +63,7 @@ public static class AzafeaEndpoints
             {
                 RequestBody.Failure.TooLarge or RequestBody.Failure.DecodedTooLarge => Answer(metrics, "too_large"),
                 RequestBody.Failure.BadGzip => Answer(metrics, "bad_gzip"),
-                _ => ProblemTypes.Problem(http, 400, "malformed-batch", "Malformed batch", "The body could not be read completely."),
+                _ => ProblemTypes.MalformedBatch.Answer("The body could not be read completely."),
             };
         }
         AzafeaRequest request;
@@ -103,13 +101,13 @@ public static class AzafeaEndpoints
         }
         catch (IngestOverloadedException)
         {
-            return ProblemTypes.Problem(http, 503, "overloaded", "Collector overloaded",
-                "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+            return ProblemTypes.Overloaded.Answer(http,
+                "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
         }
         catch (StoreUnavailableException)
         {
-            return ProblemTypes.Problem(http, 503, "store-unavailable", "Store unavailable",
-                "The upload could not be stored. Nothing was stored; retry after the given delay.", retryAfterSeconds: options.RetryAfterSeconds);
+            return ProblemTypes.StoreUnavailable.Answer(http,
+                "The upload could not be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
         }
         metrics.AzafeaEvents("stored", result.Reports.Count);
         return Answer(metrics, "stored");
@@ -132,5 +130,4 @@ public static class AzafeaEndpoints
 
     private static bool IsSha512Hex(string s) => s.Length == 128 && !s.AsSpan().ContainsAnyExcept("0123456789abcdef");
 
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
 }
