@@ -79,6 +79,11 @@ public static partial class RegistryParser
             var transform = fields.TryGetValue("transform", out var transformEntry) ? ReadTransform(transformEntry, Join(path, "transform")) : null;
             var localPrivacy = fields.TryGetValue("local_privacy", out var privacyEntry) ? ReadLocalPrivacy(privacyEntry, Join(path, "local_privacy")) : null;
 
+            var splitTrust = fields.TryGetValue("split_trust", out var splitEntry)
+                ? ReadSplitTrust(splitEntry, Join(path, "split_trust"), name, type, fields,
+                    new ValueSpace(values?.Length ?? 0, buckets?.Length ?? 0, transform ?? NumberTransform.None))
+                : null;
+
             if (type is { } t)
                 CheckTypeRules(t, fields, at, path);
             // The client has no randomised response for a whole histogram yet; refusing it here is
@@ -86,7 +91,8 @@ public static partial class RegistryParser
             if (type == MetricType.Histogram && privacyEntry is not null)
                 Problem(privacyEntry.Key, Join(path, "local_privacy"), "local_privacy is not supported on histograms yet (counters, quantities, enums and flags only)");
 
-            if (type is null || category is null || period is null || description is null || purpose is null || !expiresGiven)
+            if (type is null || category is null || period is null || description is null || purpose is null || !expiresGiven
+                || (splitEntry is not null && splitTrust is null))
                 return null;
             return new MetricDefinition
             {
@@ -101,6 +107,7 @@ public static partial class RegistryParser
                 Purpose = purpose,
                 Expires = expires,
                 LocalPrivacy = localPrivacy,
+                SplitTrust = splitTrust,
                 Line = entry.Key.Line,
             };
         }

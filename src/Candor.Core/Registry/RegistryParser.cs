@@ -108,8 +108,10 @@ public static partial class RegistryParser
     private static readonly string[] TopLevelKeys = ["app", "version", "categories", "metrics"];
     private static readonly string[] CategoryKeys = ["description"];
     private static readonly string[] MetricKeys =
-        ["type", "category", "period", "description", "purpose", "expires", "buckets", "values", "transform", "local_privacy"];
+        ["type", "category", "period", "description", "purpose", "expires", "buckets", "values", "transform", "local_privacy", "split_trust"];
     private static readonly string[] LocalPrivacyKeys = ["epsilon"];
+    private static readonly string[] SplitTrustKeys = ["task_id", "leader", "helper", "leader_hpke_config", "helper_hpke_config", "vdaf"];
+    private static readonly string[] VdafKeys = ["type", "length", "chunk_length"];
 
     private static readonly string[] TypeNames = ["counter", "flag", "enum", "quantity", "histogram"];
     private static readonly string AllowedTypes = string.Join(", ", TypeNames);
