@@ -175,6 +175,13 @@ public sealed class CollectorOptions
     /// </summary>
     public string? DapTasksFile { get; set; }
 
+    /// <summary>
+    /// DAP Collector files (<c>collector.json</c> from <c>candor dap task</c>), one per split-trust metric:
+    /// this collector collects each final period's aggregate from the Leader and publishes it like any
+    /// metric (docs/dap.md, "Publishing"). Empty: split-trust metrics stay "releasing".
+    /// </summary>
+    public List<string> DapCollectorFiles { get; set; } = [];
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);

@@ -27,7 +27,8 @@ public static class ServeCommand
         var ohttpKeys = new Option<string?>("--ohttp-keys") { Description = "Turn on the Oblivious HTTP gateway with this key file (created when missing; see docs/ohttp.md)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the collector's own files, such as the log key (default: the SQLite file's folder, or data/ with PostgreSQL). Collectors sharing one PostgreSQL should share this folder." };
         var dap = new Option<string?>("--dap") { Description = "Also serve as DAP-09 Leader or Helper for the tasks in this file (docs/dap.md)." };
-        var command = new Command("serve", "Run a collector.") { db, urls, operatorUrls, registries, config, announcements, ohttpKeys, dataDir, dap };
+        var dapCollector = new Option<string[]>("--dap-collector") { Description = "DAP Collector files (collector.json from 'candor dap task'): collect and publish the split-trust metrics of these tasks (docs/dap.md).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("serve", "Run a collector.") { db, urls, operatorUrls, registries, config, announcements, ohttpKeys, dataDir, dap, dapCollector };
         command.SetAction(async (parse, cancellationToken) =>
         {
             CollectorOptions options;
@@ -48,6 +49,7 @@ public static class ServeCommand
             if (parse.GetValue(announcements) is { } a) options.AnnouncementsDirectory = a;
             if (parse.GetValue(ohttpKeys) is { } k) options.OhttpKeysFile = k;
             if (parse.GetValue(dap) is { } dapFile) options.DapTasksFile = dapFile;
+            if (parse.GetValue(dapCollector) is { Length: > 0 } dc) options.DapCollectorFiles = [.. dc];
             if (parse.GetValue(dataDir) is { } dd) options.DataDirectory = dd;
             return await RunAsync(options, cancellationToken);
         });

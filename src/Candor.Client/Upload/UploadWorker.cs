@@ -27,6 +27,7 @@ internal sealed class UploadWorker
     private readonly RecordingFlusher _flusher;
     private readonly Func<ReportBuilder> _builder;
     private readonly Uploader? _uploader;
+    private readonly DapReportSender? _splitTrust;
     private readonly ReceiptBook _receipts;
     private readonly SemaphoreSlim _oneCycle = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -39,6 +40,7 @@ internal sealed class UploadWorker
         _flusher = flusher;
         _builder = builder;
         _uploader = transport is null ? null : new Uploader(transport, context.Registry.App);
+        _splitTrust = transport is not null && DapReportSender.Needed(context.Registry) ? new DapReportSender(context, transport) : null;
         _receipts = new ReceiptBook(context.Store);
         consent.Withdrawn += OnConsentWithdrawn;
     }
@@ -185,7 +187,9 @@ internal sealed class UploadWorker
             UploadOutcome outcome;
             try
             {
-                outcome = await _uploader.SendAsync(batch, cancel).ConfigureAwait(false);
+                outcome = _splitTrust is null
+                    ? await _uploader.SendAsync(batch, cancel).ConfigureAwait(false)
+                    : await _splitTrust.SendAsync(batch, _uploader.SendAsync, cancel).ConfigureAwait(false);
             }
             catch (Exception e) when (RetryPolicy.IsRetryable(e) && !cancel.IsCancellationRequested)
             {
