@@ -149,4 +149,26 @@ public sealed class SplitTrustClientTests
         Assert.Equal(0, StoredAtLeader(pair));
         Assert.Contains(client.Log(), e => e.Message.Contains("is not this client's collector", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_collector_file_that_does_not_fit_the_registry_or_the_period_stops_start_up_naming_the_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("candor-split-start-").FullName;
+        var (leader, helper, collector) = DapTaskProvisioner.Create(new Uri("http://127.0.0.1:1/"), new Uri("http://127.0.0.1:2/"),
+            new JsonObject { ["type"] = "histogram", ["length"] = 2, ["chunkLength"] = 1 }, 3600, 10);
+        var registry = Path.Combine(directory, "registry.yaml");
+        await File.WriteAllTextAsync(registry, Registry(leader, helper)); // the registry says count, the task a histogram
+        var file = Path.Combine(directory, "collector.json");
+        await File.WriteAllTextAsync(file, collector.ToJson().ToJsonString());
+        var e = await Assert.ThrowsAsync<Candor.Collector.Hosting.CollectorConfigurationException>(() =>
+            CollectorHost.StartAsync(o => { o.RegistryFiles = [registry]; o.DapCollectorFiles = [file]; }, directory: Path.Combine(directory, "a")));
+        Assert.Contains($"DapCollectorFiles: {file}: the task's VDAF", e.Message);
+        Assert.Contains("is not the registry's for feature.export", e.Message);
+
+        var weekly = DapTaskProvisioner.Create(new Uri("http://127.0.0.1:1/"), new Uri("http://127.0.0.1:2/"), new JsonObject { ["type"] = "count" }, 604800, 10).Collector;
+        await File.WriteAllTextAsync(file, weekly.ToJson().ToJsonString());
+        e = await Assert.ThrowsAsync<Candor.Collector.Hosting.CollectorConfigurationException>(() =>
+            CollectorHost.StartAsync(o => { o.RegistryFiles = [registry]; o.DapCollectorFiles = [file]; }, directory: Path.Combine(directory, "b")));
+        Assert.Contains("the task's timePrecision (604800 s) must divide a day", e.Message);
+    }
 }
