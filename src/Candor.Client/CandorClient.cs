@@ -94,8 +94,15 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
         IUploadStrategy strategy = options.EffectiveSplitUploads
             ? new SplitUploads(sealer, outbox, options, logs)
             : new WholeBatchUploads(sealer, outbox, store, options, logs);
-        var sender = _transport is null ? null
-            : new OutboxSender(new HttpReportSender(_transport, registry.App), outbox, store, receipts, _gate, _context.Erasures, registry, options, logs, _context.Local);
+        OutboxSender? sender = null;
+        if (_transport is not null)
+        {
+            IReportSender http = new HttpReportSender(_transport, registry.App);
+            // Split-trust metrics (docs/dap.md) leave as DAP reports; the rest of each batch goes on as before.
+            if (DapReportSender.Needed(registry))
+                http = new DapReportSender(_context, _transport, http);
+            sender = new OutboxSender(http, outbox, store, receipts, _gate, _context.Erasures, registry, options, logs, _context.Local);
+        }
         return new UploadWorker(_gate, _flusher, strategy, sender, outbox, receipts, _context.Erasures, store, options, _context.Local);
     }
 

@@ -191,6 +191,13 @@ public sealed class CollectorOptions
     /// <summary>Largest Azafea upload on the wire; a larger one is answered 200 and dropped (a daemon resends a refused upload forever).</summary>
     public int MaxAzafeaBodyBytes { get; set; } = 512 * 1024;
 
+    /// <summary>
+    /// DAP Collector files (<c>collector.json</c> from <c>candor dap task</c>), one per split-trust metric:
+    /// this collector collects each final period's aggregate from the Leader and publishes it like any
+    /// metric (docs/dap.md, "Publishing"). Empty: split-trust metrics stay "releasing".
+    /// </summary>
+    public List<string> DapCollectorFiles { get; set; } = [];
+
     public (long Min, long Max) NextReportWindow(string app) =>
         Apps.TryGetValue(app, out var a) ? (a.NextReportMinSeconds ?? NextReportMinSeconds, a.NextReportMaxSeconds ?? NextReportMaxSeconds)
                                           : (NextReportMinSeconds, NextReportMaxSeconds);

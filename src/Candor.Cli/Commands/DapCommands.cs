@@ -53,7 +53,10 @@ public static class DapCommands
                 Write(Path.Combine(folder, "leader-tasks.json"), DapTaskFile.Write([leaderTask]));
                 Write(Path.Combine(folder, "helper-tasks.json"), DapTaskFile.Write([helperTask]));
                 Write(Path.Combine(folder, "collector.json"), collector.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                Console.WriteLine($"task {leaderTask.IdText}: give helper-tasks.json to the Helper's operator and keep collector.json with the Collector.");
+                // Public parts only: the block a registry's split-trust metric carries (docs/registry.md, "Split trust").
+                File.WriteAllText(Path.Combine(folder, "registry-split-trust.yaml"), RegistryBlock(leaderTask, helperTask));
+                Console.WriteLine($"task {leaderTask.IdText}: give helper-tasks.json to the Helper's operator, keep collector.json with the Collector, "
+                    + "and paste registry-split-trust.yaml under the metric in the registry.");
                 return 0;
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
@@ -106,5 +109,23 @@ public static class DapCommands
             }
         });
         return command;
+    }
+
+    private static string RegistryBlock(DapTask leader, DapTask helper)
+    {
+        var spec = leader.Vdaf.Spec;
+        var vdaf = spec["type"]!.GetValue<string>() == "count"
+            ? "{ type: count }"
+            : $"{{ type: {spec["type"]}, length: {spec["length"]}, chunk_length: {spec["chunkLength"]} }}";
+        return $"""
+                split_trust:
+                  task_id: {leader.IdText}
+                  leader: {leader.Leader}
+                  helper: {leader.Helper}
+                  leader_hpke_config: {DapTask.Base64Url(leader.HpkeKeys[0].Config.Encode())}
+                  helper_hpke_config: {DapTask.Base64Url(helper.HpkeKeys[0].Config.Encode())}
+                  vdaf: {vdaf}
+
+            """;
     }
 }

@@ -28,7 +28,8 @@ public static class ServeCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the collector's own files, such as the log key (default: the SQLite file's folder, or data/ with PostgreSQL). Collectors sharing one PostgreSQL should share this folder." };
         var dap = new Option<string?>("--dap") { Description = "Also serve as DAP-09 Leader or Helper for the tasks in this file (docs/dap.md)." };
         var azafea = new Option<string[]>("--azafea-events") { Description = "Event mapping files (the agent's format): their apps also accept uploads of deployed eos-event-recorder-daemon installations (docs/linux.md).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("serve", "Run a collector.") { db, urls, operatorUrls, registries, config, announcements, ohttpKeys, dataDir, dap, azafea };
+        var dapCollector = new Option<string[]>("--dap-collector") { Description = "DAP Collector files (collector.json from 'candor dap task'): collect and publish the split-trust metrics of these tasks (docs/dap.md).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("serve", "Run a collector.") { db, urls, operatorUrls, registries, config, announcements, ohttpKeys, dataDir, dap, dapCollector, azafea };
         command.SetAction(async (parse, cancellationToken) =>
         {
             CollectorOptions options;
@@ -49,6 +50,7 @@ public static class ServeCommand
             if (parse.GetValue(announcements) is { } a) options.AnnouncementsDirectory = a;
             if (parse.GetValue(ohttpKeys) is { } k) options.OhttpKeysFile = k;
             if (parse.GetValue(dap) is { } dapFile) options.DapTasksFile = dapFile;
+            if (parse.GetValue(dapCollector) is { Length: > 0 } dc) options.DapCollectorFiles = [.. dc];
             if (parse.GetValue(dataDir) is { } dd) options.DataDirectory = dd;
             if (parse.GetValue(azafea) is { Length: > 0 } az) options.AzafeaEventFiles = [.. az];
             return await RunAsync(options, cancellationToken);

@@ -64,6 +64,8 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
                     reports.Add((period, metric, noisy));
                 continue;
             }
+            if (metric.Type == MetricType.Flag && metric.SplitTrust is not null)
+                continue; // reported true or false for every period, below
             if (ValueWriter(metric, group.ToList()) is { } write)
                 reports.Add((period, metric, write));
         }
@@ -150,11 +152,12 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
 
     /// <summary>
     /// A flag under local privacy must be able to say false too, or not reporting would give the truth away:
-    /// it is reported, randomised, for every closed period in which anything was recorded.
+    /// it is reported, randomised, for every closed period in which anything was recorded. So is a split-trust
+    /// flag, unrandomised: the Leader sees that a report exists, and a flag sent only when true would tell it the value.
     /// </summary>
     private void AddRandomizedFlags(List<Observation> closed, List<(PeriodKey Period, MetricDefinition Metric, Action<Utf8JsonWriter> WriteValue)> reports, DateOnly today)
     {
-        foreach (var metric in registry.Metrics.Where(m => m.Type == MetricType.Flag && m.LocalPrivacy is not null && allowed(m)))
+        foreach (var metric in registry.Metrics.Where(m => m.Type == MetricType.Flag && (m.LocalPrivacy is not null || m.SplitTrust is not null) && allowed(m)))
         {
             var periods = closed
                 .Select(o => PeriodKey.TryParse(o.Period, out var p) ? PeriodKey.For(metric.Period, p.Value.Start) : (PeriodKey?)null)
@@ -164,7 +167,7 @@ internal sealed class ReportBuilder(MetricRegistry registry, Func<MetricDefiniti
             {
                 string text = period.ToString();
                 bool truth = closed.Any(o => o.Metric == metric.Name && o.Period == text && o.Amount > 0);
-                bool sent = RandomizedResponse.Randomize(truth ? 1 : 0, 2, metric.LocalPrivacy!.Epsilon, noise(metric.Name, text)) == 1;
+                bool sent = metric.LocalPrivacy is { } privacy ? RandomizedResponse.Randomize(truth ? 1 : 0, 2, privacy.Epsilon, noise(metric.Name, text)) == 1 : truth;
                 reports.Add((period, metric, w => w.WriteBooleanValue(sent)));
             }
         }

@@ -238,6 +238,9 @@ public static class DashboardEndpoints
         var m = view.Metric;
         sb.Append($"<section class=\"metric\" id=\"metric-{E(m.Name)}\"><h3>{E(m.Description)}</h3>")
           .Append($"<p class=\"purpose\">Why: {E(m.Purpose)} <span class=\"muted\">({E(m.Name)}, {(m.Period == MetricPeriod.Day ? "per day" : "per week")})</span></p>");
+        if (m.SplitTrust is { } split)
+            sb.Append($"<p class=\"split-trust\"><strong>Split trust:</strong> each device sent this value as two secret shares, one to {E(split.Leader.Host)} and one to {E(split.Helper.Host)}; ")
+              .Append("no server saw any device's value, only the total of many (Prio3 over DAP).</p>");
         if (!view.HasFigures)
         {
             sb.Append($"<p class=\"empty\">Nothing in this range passed the publishing threshold ({view.Current.Privacy.Threshold}, noise included), or its periods are still arriving.</p>")

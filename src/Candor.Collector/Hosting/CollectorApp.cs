@@ -134,6 +134,21 @@ public static class CollectorApp
                 }
                 builder.Services.AddSingleton(ring);
             }
+            if (options.DapCollectorFiles.Count > 0)
+            {
+                IReadOnlyDictionary<string, Candor.Dap.DapCollectorCredentials> collectors;
+                try
+                {
+                    collectors = Publishing.SplitTrustCounts.Load(options.DapCollectorFiles,
+                        catalog.Apps.SelectMany(a => a.Latest.Registry.Metrics));
+                }
+                catch (FormatException e)
+                {
+                    throw new CollectorConfigurationException($"Invalid collector settings:\n  DapCollectorFiles: {e.Message}");
+                }
+                builder.Services.AddSingleton(collectors);
+                builder.Services.AddSingleton<Publishing.SplitTrustCounts>();
+            }
             if (options.DapTasksFile is { } dapFile)
             {
                 Dap.DapTasks dapTasks;

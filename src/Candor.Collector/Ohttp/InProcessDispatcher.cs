@@ -39,8 +39,8 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
     });
 
     /// <summary>
-    /// Whether a path may be reached through the gateway: reports, announcements, the registry and the
-    /// token challenge, and the transparency log's lookups and deletions, which a device sends over the
+    /// Whether a path may be reached through the gateway: reports (split-trust DAP reports too),
+    /// announcements, the registry and the token challenge, and the transparency log's lookups and deletions, which a device sends over the
     /// same transport as its reports so that its checks are not tied to its address either.
     /// </summary>
     public static bool IsAllowed(string method, string path)
@@ -49,6 +49,9 @@ public sealed class InProcessDispatcher(IHttpContextFactory contexts)
         // "", "v1", "log", "{resource}"
         if (segments.Length == 4 && segments[0] == "" && segments[1] == "v1" && segments[2] == "log")
             return (method, segments[3]) is ("GET", "checkpoint" or "key" or "inclusion" or "consistency") or ("POST", "deletions");
+        // "", "tasks", "{task}", "reports": a split-trust report for the DAP Leader (docs/dap.md), sealed to the aggregators already.
+        if (segments.Length == 4 && segments[0] == "" && segments[1] == "tasks" && segments[2].Length > 0 && segments[3] == "reports")
+            return method == "PUT";
         // "", "v1", "apps", "{app}", "{resource}"
         if (segments.Length != 5 || segments[0] != "" || segments[1] != "v1" || segments[2] != "apps" || segments[3].Length == 0)
             return false;

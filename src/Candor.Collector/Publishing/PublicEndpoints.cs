@@ -67,7 +67,7 @@ public static class PublicEndpoints
         http.Response.Headers.CacheControl = CacheControl;
         return TypedResults.Json(new PublicMetricList(r.App, r.Version, BudgetDocument(publisher, registries),
             r.Metrics.Select(m => new PublicMetric(m.Name, m.Type.ToString().ToLowerInvariant(), m.Category, m.Period.ToString().ToLowerInvariant(),
-                m.Description, m.Purpose, $"/v1/public/apps/{r.App}/metrics/{m.Name}", PrivacyDocument(publisher.Statement(registries, m)))).ToList()),
+                m.Description, m.Purpose, $"/v1/public/apps/{r.App}/metrics/{m.Name}", PrivacyDocument(publisher.Statement(registries, m)), Aggregation(m))).ToList()),
             PublicJsonContext.Default.PublicMetricList);
     }
 
@@ -151,9 +151,13 @@ public static class PublicEndpoints
         s.RegistryVersion, s.From.ToString(), s.To.ToString(), PrivacyDocument(s.Privacy), s.ShareOf,
         s.Periods.Select(p => new PublicPeriod(p.Period.ToString(), p.StateName, p.FinalOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             p.IsFinal ? p.Total : null, p.Epsilon, p.Threshold,
-            p.Cells.Select(c => new PublicCell(c.Value, c.Count, Math.Round(c.Share, 4), c.Withheld ? true : null)).ToList())).ToList());
+            p.Cells.Select(c => new PublicCell(c.Value, c.Count, Math.Round(c.Share, 4), c.Withheld ? true : null)).ToList())).ToList(),
+        Aggregation(s.Metric));
 
-    private const string CsvColumns = "metric,period,state,value,count,share\n";
+    private const string CsvColumns = "metric,period,state,value,count,share,aggregation\n";
+
+    /// <summary>How a metric's counts were aggregated: <c>split-trust</c> (Prio3 over DAP: no server saw a report's value) or <c>plain</c>.</summary>
+    public static string Aggregation(MetricDefinition def) => def.SplitTrust is null ? "plain" : "split-trust";
 
     private static void CsvHeader(StringBuilder csv, string app, int version, string scope)
     {
@@ -181,11 +185,12 @@ public static class PublicEndpoints
         foreach (var p in s.Periods)
         {
             string head = Field(s.Metric.Name) + "," + p.Period + "," + p.StateName + ",";
+            string aggregation = "," + Aggregation(s.Metric) + "\n";
             if (p.Cells.Count == 0)
-                csv.Append(head).Append(",,\n");
+                csv.Append(head).Append(",,").Append(aggregation);
             foreach (var c in p.Cells)
                 csv.Append(head).Append(Field(c.Value)).Append(',').Append(c.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
-                   .Append(Math.Round(c.Share, 4).ToString(CultureInfo.InvariantCulture)).Append('\n');
+                   .Append(Math.Round(c.Share, 4).ToString(CultureInfo.InvariantCulture)).Append(aggregation);
         }
     }
 
@@ -232,7 +237,8 @@ public sealed record PublicAppList([property: JsonPropertyName("apps")] IReadOnl
 public sealed record PublicMetric([property: JsonPropertyName("name")] string Name, [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("category")] string Category, [property: JsonPropertyName("period")] string Period,
     [property: JsonPropertyName("description")] string Description, [property: JsonPropertyName("purpose")] string Purpose,
-    [property: JsonPropertyName("url")] string Url, [property: JsonPropertyName("privacy")] PublicPrivacy Privacy);
+    [property: JsonPropertyName("url")] string Url, [property: JsonPropertyName("privacy")] PublicPrivacy Privacy,
+    [property: JsonPropertyName("aggregation")] string Aggregation);
 
 public sealed record PublicMetricList([property: JsonPropertyName("app")] string App, [property: JsonPropertyName("registry_version")] int RegistryVersion,
     [property: JsonPropertyName("privacy")] PublicBudget Privacy, [property: JsonPropertyName("metrics")] IReadOnlyList<PublicMetric> Metrics);
@@ -252,7 +258,8 @@ public sealed record PublicSeries([property: JsonPropertyName("app")] string App
     [property: JsonPropertyName("registry_version")] int RegistryVersion, [property: JsonPropertyName("from")] string From,
     [property: JsonPropertyName("to")] string To, [property: JsonPropertyName("privacy")] PublicPrivacy Privacy,
     [property: JsonPropertyName("share_of")] string ShareOf,
-    [property: JsonPropertyName("periods")] IReadOnlyList<PublicPeriod> Periods);
+    [property: JsonPropertyName("periods")] IReadOnlyList<PublicPeriod> Periods,
+    [property: JsonPropertyName("aggregation")] string Aggregation);
 
 [JsonSerializable(typeof(PublicAppList))]
 [JsonSerializable(typeof(PublicMetricList))]

@@ -27,7 +27,12 @@ namespace Candor.Collector.Publishing;
 /// 4. Every final period in a query gets a release, with reports or without, decided by noise and
 ///    threshold alike, so a period with a few reports looks like one with none.
 /// </summary>
-public sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal)
+/// <remarks>
+/// A split-trust metric's true counts come from the DAP Collector (<see cref="SplitTrustCounts"/>) instead
+/// of the rollups; every rule above applies to them unchanged.
+/// </remarks>
+public sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal,
+    SplitTrustCounts? splitTrust = null)
 {
     /// <summary>The terms of one metric's releases under the current settings: its share of the app's weekly budget.</summary>
     public PrivacyStatement Statement(AppRegistries app, MetricDefinition def)
@@ -192,12 +197,29 @@ public sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, Coll
         var missing = Periods(def.Period, from, to).Where(p => FinalOn(p) <= today && !stored.Contains(p.ToString())).ToList();
         if (missing.Count == 0)
             return 0;
-        var cells = await store.ReadRollupsAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken);
-        var byPeriod = cells.GroupBy(c => c.Period).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Value, c => c.Reports, StringComparer.Ordinal), StringComparer.Ordinal);
-        var made = missing.Select(p => new StoredRelease(registries.App, def.Name, p.ToString(), today,
-            Release(def, statement, byPeriod.GetValueOrDefault(p.ToString()) ?? []).ToJson())).ToList();
+        var byPeriod = def.SplitTrust is null
+            ? (await store.ReadRollupsAsync(registries.App, def.Name, missing[0].ToString(), missing[^1].ToString(), cancellationToken))
+                .GroupBy(c => c.Period).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, long>)g.ToDictionary(c => c.Value, c => c.Reports, StringComparer.Ordinal), StringComparer.Ordinal)
+            : await SplitTrustCountsAsync(def, missing, today, cancellationToken);
+        // A split-trust period the Leader cannot give yet is left out: it is released by a later run.
+        var made = missing.Where(p => def.SplitTrust is null || byPeriod.ContainsKey(p.ToString()))
+            .Select(p => new StoredRelease(registries.App, def.Name, p.ToString(), today,
+                Release(def, statement, byPeriod.GetValueOrDefault(p.ToString()) ?? new Dictionary<string, long>()).ToJson())).ToList();
+        if (made.Count == 0)
+            return 0;
         await store.SaveReleasesAsync(made, cancellationToken);
         return made.Count;
+    }
+
+    private async Task<Dictionary<string, IReadOnlyDictionary<string, long>>> SplitTrustCountsAsync(MetricDefinition def, List<PeriodKey> periods, DateOnly today, CancellationToken ct)
+    {
+        if (splitTrust is null)
+            throw new InvalidOperationException($"{def.Name} is split-trust, and this collector has no DAP Collector files (setting DapCollectorFiles)");
+        var counts = new Dictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
+        foreach (var p in periods)
+            if (await splitTrust.CountsAsync(def, p, FinalOn(p), today, ct) is { } c)
+                counts[p.ToString()] = c;
+        return counts;
     }
 
     /// <summary>Every period of <paramref name="kind"/> from <paramref name="from"/> to <paramref name="to"/>, inclusive.</summary>

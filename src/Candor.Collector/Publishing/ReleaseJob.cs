@@ -83,7 +83,9 @@ public sealed class ReleaseJob(Publisher publisher, RegistryCatalog catalog, Rel
                     {
                         var periods = Publisher.Periods(def.Period, chunk, newestFinal).Take(ChunkPeriods).ToList();
                         made += await publisher.ReleaseAsync(app, def, periods[0], periods[^1], today, cancellationToken);
-                        _releasedThrough[key] = periods[^1];
+                        // A split-trust period may wait for its batch at the Leader: such metrics start from the horizon every run.
+                        if (def.SplitTrust is null)
+                            _releasedThrough[key] = periods[^1];
                         chunk = PeriodKey.For(def.Period, periods[^1].End);
                     }
                 }

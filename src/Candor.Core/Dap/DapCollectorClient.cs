@@ -17,9 +17,16 @@ public sealed class DapCollectorClient(HttpClient http, DapCollectorCredentials 
     private string TaskPath => $"tasks/{DapTask.Base64Url(credentials.TaskId)}/collection_jobs/";
 
     /// <summary>Starts a collection job for the interval; returns its id.</summary>
-    public async Task<byte[]> StartAsync(DapInterval batchInterval, CancellationToken cancellationToken = default)
+    public Task<byte[]> StartAsync(DapInterval batchInterval, CancellationToken cancellationToken = default) =>
+        StartAsync(batchInterval, RandomNumberGenerator.GetBytes(16), cancellationToken);
+
+    /// <summary>
+    /// Starts (or, with the same id and interval, starts again: the Leader treats it as the same job) a
+    /// collection job under a chosen id. A Collector that derives the id from the batch can ask for a result
+    /// again after a crash, since a batch can be collected only once.
+    /// </summary>
+    public async Task<byte[]> StartAsync(DapInterval batchInterval, byte[] jobId, CancellationToken cancellationToken = default)
     {
-        var jobId = RandomNumberGenerator.GetBytes(16);
         using var content = new ByteArrayContent(new CollectionReq(batchInterval, []).Encode());
         content.Headers.ContentType = new MediaTypeHeaderValue(DapMediaTypes.CollectReq);
         using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(credentials.Leader, TaskPath + DapTask.Base64Url(jobId))) { Content = content };

@@ -96,6 +96,9 @@ public sealed record MetricDefinition
 
     public LocalPrivacySettings? LocalPrivacy { get; init; }
 
+    /// <summary>Split-trust aggregation (Prio3 over DAP): the value leaves only as secret shares for two aggregators.</summary>
+    public SplitTrustSettings? SplitTrust { get; init; }
+
     /// <summary>True for metrics Candor adds to every registry (such as <c>candor.active</c>).</summary>
     public bool BuiltIn { get; init; }
 

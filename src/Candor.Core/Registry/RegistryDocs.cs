@@ -58,6 +58,9 @@ public static class RegistryDocs
         if (metric.LocalPrivacy is { } privacy)
             line($"- **Local privacy:** randomised on your device before it is sent (randomised response, epsilon = " +
                  $"{privacy.Epsilon.ToString("0.###", CultureInfo.InvariantCulture)}), so a single report does not reveal the true value");
+        if (metric.SplitTrust is { } split)
+            line($"- **Split trust:** sent as two secret shares, one to {split.Leader.Host} and one to {split.Helper.Host}; " +
+                 "neither can read your value alone, only the total of many devices (Prio3)");
     }
 
     public static string TypeInWords(MetricType type) => type switch

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Candor.Collector;
 using Candor.Collector.Dap;
 using Candor.Dap;
 using Candor.Tests.Infrastructure;
@@ -21,6 +22,7 @@ internal sealed class DapAggregators : IAsyncDisposable
     public required CollectorHost Leader { get; init; }
     public required CollectorHost Helper { get; init; }
     public required DapTask LeaderTask { get; init; }
+    public required DapTask HelperTask { get; init; }
     public required DapCollectorCredentials Collector { get; init; }
 
     public DapStore LeaderStore => Leader.App.Services.GetRequiredService<DapStore>();
@@ -32,12 +34,17 @@ internal sealed class DapAggregators : IAsyncDisposable
     /// <summary>One time-precision step holding <see cref="Now"/>.</summary>
     public DapInterval Batch => new(Now, TimePrecision);
 
-    public static async Task<DapAggregators> StartAsync(JsonNode vdaf, ulong minBatchSize, bool postgres = false)
+    /// <param name="leaderOptions">More settings for the Leader (a registry, for the Candor client's tests).</param>
+    /// <param name="registryFile">A registry file to write from the new task (its ids and keys) before the Leader starts.</param>
+    public static async Task<DapAggregators> StartAsync(JsonNode vdaf, ulong minBatchSize, bool postgres = false, Action<CollectorOptions>? leaderOptions = null,
+        (string Path, Func<DapTask, DapTask, string> Text)? registryFile = null)
     {
         var leaderPort = LoopbackClient.FreePort();
         var helperPort = LoopbackClient.FreePort();
         var (leaderTask, helperTask, collector) = DapTaskProvisioner.Create(
             new Uri($"http://127.0.0.1:{leaderPort}/"), new Uri($"http://127.0.0.1:{helperPort}/"), vdaf, TimePrecision, minBatchSize);
+        if (registryFile is { } registry)
+            await File.WriteAllTextAsync(registry.Path, registry.Text(leaderTask, helperTask));
         var directory = Path.Combine(Path.GetTempPath(), "candor-tests", "dap-" + Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(directory);
         var owned = new List<IAsyncDisposable>();
@@ -58,11 +65,13 @@ internal sealed class DapAggregators : IAsyncDisposable
                 o.DapTasksFile = file;
                 if (database is not null)
                     o.Database = database;
+                if (role == "leader")
+                    leaderOptions?.Invoke(o);
             }, directory: Path.Combine(directory, role));
         }
         var leader = await Start("leader", leaderTask, leaderPort);
         var helper = await Start("helper", helperTask, helperPort);
-        var pair = new DapAggregators { Leader = leader, Helper = helper, LeaderTask = leaderTask, Collector = collector };
+        var pair = new DapAggregators { Leader = leader, Helper = helper, LeaderTask = leaderTask, HelperTask = helperTask, Collector = collector };
         pair._owned.AddRange(owned);
         return pair;
     }

@@ -51,6 +51,33 @@ public sealed class DapCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_task_command_writes_the_registry_block_of_a_split_trust_metric_which_the_registry_accepts()
+    {
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "dap", "task", "--leader", "https://collector.example.org", "--helper", "https://helper.example.net",
+            "--vdaf", """{"type":"histogram","length":4,"chunkLength":2}""", "--time-precision", "3600", "--min-batch-size", "100", "--out", _dir);
+        Assert.True(exit == 0, stderr);
+        var block = await File.ReadAllTextAsync(Path.Combine(_dir, "registry-split-trust.yaml"));
+        var yaml = Candor.Tests.Registry.RegistryTestYaml.WithMetrics("""
+              system.os:
+                type: enum
+                category: system
+                period: week
+                values: [linux, windows, macos, other]
+                description: The operating system family.
+                purpose: Decide which platforms get packages first.
+                expires: never
+
+            """.TrimEnd() + "\n" + block);
+        var split = Candor.Registry.RegistryParser.Parse(yaml, "editor.yaml").FindMetric("system.os")!.SplitTrust!;
+        var leader = DapTaskFile.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "leader-tasks.json"))).Single();
+        var helper = DapTaskFile.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "helper-tasks.json"))).Single();
+        Assert.Equal(leader.IdText, split.TaskId);
+        Assert.Equal(DapTask.Base64Url(leader.HpkeKeys[0].Config.Encode()), split.LeaderHpkeConfig);
+        Assert.Equal(DapTask.Base64Url(helper.HpkeKeys[0].Config.Encode()), split.HelperHpkeConfig);
+        Assert.DoesNotContain("privateKey", block);
+    }
+
+    [Fact]
     public async Task Bad_arguments_and_a_failed_collection_are_one_line_errors()
     {
         var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "dap", "task", "--leader", "http://a/", "--helper", "http://b/",

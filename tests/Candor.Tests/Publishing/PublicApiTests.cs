@@ -109,7 +109,8 @@ public sealed class PublicApiTests : IAsyncLifetime
         Assert.StartsWith("# Candor open data: org.example.test, registry version 2", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("# Privacy of system.os: epsilon = 1, delta = 1E-06, threshold = 15, per installation per week across the app: epsilon = 15,"));
         Assert.Contains(lines, l => l.StartsWith("# Privacy of system.os:") && l.Contains(", per installation per year (52 weeks): epsilon = 780."));
-        Assert.Contains("metric,period,state,value,count,share", lines);
+        Assert.Contains("metric,period,state,value,count,share,aggregation", lines);
+        Assert.Contains(lines, l => l.StartsWith("system.os,2026-W47,final,linux,") && l.EndsWith(",plain"));
         Assert.Contains(lines, l => l.StartsWith("system.os,2026-W47,final,linux,"));
         Assert.Contains(lines, l => l.StartsWith("system.os,2026-W48,pending,"));
         Assert.Contains(lines, l => l.StartsWith("system.os,2026-W30,final,")); // an old, empty week is listed like any other

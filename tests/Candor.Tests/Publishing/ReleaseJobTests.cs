@@ -65,7 +65,7 @@ public sealed class ReleaseJobTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Equal("30", answer.Headers.RetryAfter?.Delta?.TotalSeconds.ToString());
             Assert.Equal("public, max-age=30", answer.Headers.CacheControl?.ToString());
             string csv = await answer.Content.ReadAsStringAsync();
-            Assert.Contains("system.os,2023-W10,releasing,,,", csv.Split('\n'));
+            Assert.Contains("system.os,2023-W10,releasing,,,,plain", csv.Split('\n'));
             Assert.DoesNotContain(",final,", csv);
         }
         output.WriteLine($"{engine}: ten concurrent first whole-app CSV requests answered in {clock.ElapsedMilliseconds} ms");

@@ -130,8 +130,8 @@ public sealed class ReleaseRuleTests
         Assert.Equal(periods[0].GetProperty("total").GetInt64(), periods[1].GetProperty("total").GetInt64());
         Assert.Equal("final", periods[0].GetProperty("state").GetString());
         var csv = (await host.Client.GetStringAsync($"/v1/public/apps/{TestRegistries.App}/metrics/system.os/export.csv?from=2026-W46&to=2026-W47")).Split('\n');
-        Assert.Contains("system.os,2026-W46,final,,,", csv);
-        Assert.Contains("system.os,2026-W47,final,,,", csv);
+        Assert.Contains("system.os,2026-W46,final,,,,plain", csv);
+        Assert.Contains("system.os,2026-W47,final,,,,plain", csv);
         // The dashboard shows the range the same way: no figure, no hint.
         var html = await host.Client.GetStringAsync($"/apps/{TestRegistries.App}?from=2026-W46&to=2026-W47");
         Assert.DoesNotContain("macos", html.Replace("macos, other", "")); // the registry's value list may be named, never a figure
