@@ -7,7 +7,9 @@ namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// The embedded default engine: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a commit
-/// is on disk before it returns and an acknowledged report survives a crash or power cut. One writer
+/// is on disk before it returns and an acknowledged report survives a crash or power cut. Ingest groups
+/// reach the disk through <see cref="WalFlush"/> instead (the same guarantee, with the fsync outside the
+/// writer lock so that the next group is written meanwhile). One writer
 /// connection takes whole groups of batches (group commit); readers use their own pooled connections.
 ///
 /// At rest (docs/privacy.md): the writer runs with <c>secure_delete</c>, so deleted and moved cells are
@@ -25,6 +27,8 @@ public sealed class SqliteReportStore : IReportStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
     private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
+    private SqliteCommand? _syncNormal, _syncFull;
+    private WalFlush? _walFlush;
     private long _writesSinceRewrite;
 
     public SqliteReportStore(string path)
@@ -118,6 +122,9 @@ public sealed class SqliteReportStore : IReportStore
         _findKey = Command(c, $"SELECT {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = Command(c, $"INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
+        _syncNormal = Command(c, "PRAGMA synchronous=NORMAL;");
+        _syncFull = Command(c, "PRAGMA synchronous=FULL;");
+        _walFlush = new WalFlush(Path + "-wal");
     }
 
     private static SqliteCommand Command(SqliteConnection c, string sql, params string[] parameters)
@@ -133,12 +140,17 @@ public sealed class SqliteReportStore : IReportStore
     public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
     {
         var writer = _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        AppendOutcome[] outcomes;
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
+            // Ingest groups only: commit without SQLite's sync, then sync the WAL below, after the writer
+            // is free for the next group (WalFlush says why that is as durable as FULL). Every other
+            // write of this store keeps synchronous=FULL, restored in the finally.
+            _syncNormal!.ExecuteNonQuery();
             using var tx = writer.BeginTransaction(deferred: false);
             _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
-            var outcomes = new AppendOutcome[group.Count];
+            outcomes = new AppendOutcome[group.Count];
             var delta = new GroupDelta();
             var seen = new HashSet<byte[]>(ByteArrayEquality.Instance);
             var held = HeldCommitments(group, tx);
@@ -199,12 +211,22 @@ public sealed class SqliteReportStore : IReportStore
             }
             tx.Commit();
             _writesSinceRewrite++;
-            return outcomes;
+            _walFlush!.EnsureOpen();
         }
         finally
         {
-            _writeLock.Release();
+            try
+            {
+                _syncFull!.ExecuteNonQuery();
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
         }
+        // Nobody is answered before this: the group is on disk once the sync that began after its commit ends.
+        await _walFlush.FlushAsync();
+        return outcomes;
     }
 
     /// <summary>
@@ -876,7 +898,7 @@ public sealed class SqliteReportStore : IReportStore
         await _writeLock.WaitAsync();
         try
         {
-            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment })
+            foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull })
                 cmd?.Dispose();
             if (_writer is not null)
             {
@@ -890,6 +912,7 @@ public sealed class SqliteReportStore : IReportStore
                 await TruncateWalQuietlyAsync(_writer);
                 await _writer.DisposeAsync();
                 _writer = null;
+                _walFlush?.Dispose(); // after the writer: an in-flight sync holds its own reference to the handle
             }
             // Close this store's pooled readers too, so a stopped collector holds no handle on its file
             // (a copy or a deletion right after shutdown sees the whole file). Only this store's pool: clearing
