@@ -11,15 +11,9 @@ namespace Candor.Tests.Ingest;
 /// replaces the fdatasync call; the positive control is the first test's own sync count.
 /// </summary>
 [Collection(nameof(WalSyncTests))] // the seam is static: no other test of this class may run beside it
-public sealed class WalSyncTests : IAsyncLifetime
+public sealed class WalSyncTests : IDisposable
 {
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public ValueTask DisposeAsync()
-    {
-        WalFlush.Intercept = null;
-        return ValueTask.CompletedTask;
-    }
+    public void Dispose() => WalFlush.Intercept = null;
 
     [Fact]
     public async Task A_batch_is_answered_only_after_the_sync_that_began_after_its_commit_returns()
