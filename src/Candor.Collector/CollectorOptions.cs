@@ -92,9 +92,14 @@ public sealed class CollectorOptions
 
     /// <summary>
     /// Groups that may be between their commit and their fsync at once: the next group is written while
-    /// the previous ones reach the disk. 1 restores one group at a time.
+    /// the previous ones reach the disk. 1 restores one group at a time. Unset: 4 on SQLite, 1 on
+    /// PostgreSQL, where a second group waits on the first one's row locks until its commit anyway and
+    /// the overlap only split the groups (half the batches per commit, measured in docs/benchmarks.md).
     /// </summary>
-    public int MaxGroupsInFlight { get; set; } = 4;
+    public int? MaxGroupsInFlight { get; set; }
+
+    /// <summary>The <see cref="MaxGroupsInFlight"/> that applies to a store of this engine.</summary>
+    public int GroupsInFlightFor(string engine) => MaxGroupsInFlight ?? (engine == "sqlite" ? 4 : 1);
 
     /// <summary>The shipped total budget (docs/privacy.md, "The privacy budget": why 4).</summary>
     public const decimal DefaultEpsilonPerWeek = 4m;

@@ -14,7 +14,7 @@ namespace Candor.Collector.Ingest;
 /// the commit that holds it. When the queue is full the caller is told at once (503), instead of
 /// the queue growing until memory runs out.
 ///
-/// Up to <see cref="CollectorOptions.MaxGroupsInFlight"/> groups are in flight at once: the consumer
+/// Up to <see cref="CollectorOptions.MaxGroupsInFlight"/> groups are in flight at once (SQLite: 4): the consumer
 /// forms the next group while the previous one waits for its fsync (the store's append returns its task
 /// as soon as the transaction is written and releases the writer before it waits). With one group at a
 /// time, 64 connections spent most of each fsync (4 ms on a virtual disk) with nothing to commit next
@@ -40,7 +40,7 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _maxGroup = options.MaxGroupSize;
-        _maxInFlight = options.MaxGroupsInFlight;
+        _maxInFlight = options.GroupsInFlightFor(store.Engine);
         _inFlight = new SemaphoreSlim(_maxInFlight, _maxInFlight);
         _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.IngestQueueCapacity)
         {
