@@ -8,6 +8,10 @@
 #   ENGINE=sqlite (default) or ENGINE=postgres (a throwaway cluster, fsync on); COLLECTORS=1 or 2 (postgres
 #   only: two collectors on one database, one wrk -t1 -c32 each, run together).
 #   THREADS / CONNECTIONS change the load shape (defaults 2 and 64).
+#   CANDOR_BENCH_PG_FSYNC=off (postgres only) runs the cluster without fsync: only to bound the fsync share
+#   of the gap in a throwaway run (docs/benchmarks.md); a 202 then does not mean on disk. Default on.
+# Besides the rates, each row shows batches per group commit and the mean time of one group from commit
+# start to durable (candor_commit_duration_seconds on the operator listener), both over the ingest part.
 set -euo pipefail
 # wrk sends everything from one address: turn the per-address limit off for the measurement.
 export CANDOR_RateLimitPerAddressPerSecond=0 CANDOR_Transparency__Enabled=false
@@ -35,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ "$engine" = postgres ]; then
-  export CANDOR_TEST_PG_PORT=${CANDOR_BENCH_PG_PORT:-54349} CANDOR_TEST_PG_DIR=${CANDOR_BENCH_PG_DIR:-/tmp/candor-bench-postgres} CANDOR_TEST_PG_FSYNC=on
+  export CANDOR_TEST_PG_PORT=${CANDOR_BENCH_PG_PORT:-54349} CANDOR_TEST_PG_DIR=${CANDOR_BENCH_PG_DIR:-/tmp/candor-bench-postgres} CANDOR_TEST_PG_FSYNC=${CANDOR_BENCH_PG_FSYNC:-on}
   scripts/test-postgres.sh start >/dev/null
   psql -qtA -h 127.0.0.1 -p "$CANDOR_TEST_PG_PORT" -U postgres -d postgres -c "DROP DATABASE IF EXISTS candor_shape WITH (FORCE);" -c "CREATE DATABASE candor_shape;" >/dev/null
   db="Host=127.0.0.1;Port=$CANDOR_TEST_PG_PORT;Username=postgres;Database=candor_shape;Maximum Pool Size=20"
@@ -64,17 +68,29 @@ load() {
 # rate <out prefix>: requests/s summed over the wrk processes; other <out prefix>: non-2xx answers.
 rate() { cat "$1"-*.txt | awk '/^Requests\/sec/ { s += $2 } END { printf "%.0f", s }'; }
 other() { cat "$1"-*.txt | awk '/^answers:/ { s += $5 } END { printf "%d", s }'; }
+# cpu: the collectors' CPU time so far in clock ticks (user + system, /proc/<pid>/stat): CPU per request
+# does not depend on how busy the machine is, unlike the rates.
+cpu() { for s in "${servers[@]}"; do awk '{ print $14 + $15 }' "/proc/$s/stat"; done | awk '{ t += $1 } END { print t }'; }
+hz=$(getconf CLK_TCK)
+# groups: "<batches accepted> <group commits> <commit seconds>" summed over the collectors' /metrics.
+groups() {
+  for i in $(seq 0 $((collectors - 1))); do curl -fs "http://127.0.0.1:$((ports[$i] + 100))/metrics"; done |
+    awk '/^candor_batches_accepted_total/ { b += $2 } /^candor_commit_duration_seconds_count/ { g += $2 } /^candor_commit_duration_seconds_sum/ { t += $2 }
+         END { printf "%d %d %f", b, g, t }'
+}
 
 echo "engine $engine, $collectors collector(s), wrk -t$threads -c$connections in all, ${seconds} s per part, $runs runs"
 load ingest 5 "$work/warm" # warm-up, not counted
 echo
-echo "| run | no-op GET /healthz req/s | ingest req/s | ingest / no-op | reports stored/s (database) | non-2xx |"
-echo "|---|---|---|---|---|---|"
+echo "| run | no-op GET /healthz req/s | ingest req/s | ingest / no-op | reports stored/s (database) | batches / group | ms / group | collector CPU µs / no-op | collector CPU µs / ingest | non-2xx |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq 1 "$runs"); do
+  c0=$(cpu)
   load noop "$seconds" "$work/noop-$run"
-  before=$(stored)
+  before=$(stored); g0=$(groups); c1=$(cpu)
   load ingest "$seconds" "$work/ingest-$run"
-  after=$(stored)
+  after=$(stored); g1=$(groups); c2=$(cpu)
+  per_group=$(echo "$g0 $g1" | awk '{ g = $5 - $2; if (g > 0) printf "%.1f | %.2f", ($4 - $1) / g, 1000 * ($6 - $3) / g; else printf "- | -" }')
   noop=$(rate "$work/noop-$run"); ingest=$(rate "$work/ingest-$run")
-  echo "| $run | $noop | $ingest | $(awk -v a="$ingest" -v b="$noop" 'BEGIN { printf "%.2f", a / b }') | $(( (after - before) / seconds )) | $(( $(other "$work/noop-$run") + $(other "$work/ingest-$run") )) |"
+  echo "| $run | $noop | $ingest | $(awk -v a="$ingest" -v b="$noop" 'BEGIN { printf "%.2f", a / b }') | $(( (after - before) / seconds )) | $per_group | $(awk -v c=$((c1 - c0)) -v n="$noop" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", 1e6 * c / hz / (n * s) }') | $(awk -v c=$((c2 - c1)) -v n="$ingest" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", 1e6 * c / hz / (n * s) }') | $(( $(other "$work/noop-$run") + $(other "$work/ingest-$run") )) |"
 done

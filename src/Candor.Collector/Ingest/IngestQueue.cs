@@ -13,6 +13,13 @@ namespace Candor.Collector.Ingest;
 /// transaction: many requests share one commit and one fsync, and each request is answered only after
 /// the commit that holds it. When the queue is full the caller is told at once (503), instead of
 /// the queue growing until memory runs out.
+///
+/// Up to <see cref="CollectorOptions.MaxGroupsInFlight"/> groups are in flight at once (SQLite: 4): the consumer
+/// forms the next group while the previous one waits for its fsync (the store's append returns its task
+/// as soon as the transaction is written and releases the writer before it waits). With one group at a
+/// time, 64 connections spent most of each fsync (4 ms on a virtual disk) with nothing to commit next
+/// (docs/benchmarks.md, "Ingest at ordinary concurrency"). Each request is still answered only when its
+/// own group's task ends, which the store completes after that group is on disk.
 /// </summary>
 public sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
@@ -22,6 +29,8 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly int _maxGroup;
     private readonly Channel<Pending> _channel;
+    private readonly SemaphoreSlim _inFlight;
+    private readonly int _maxInFlight;
     private Task? _consumer;
 
     public IngestQueue(IIngestStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
@@ -31,6 +40,8 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _maxGroup = options.MaxGroupSize;
+        _maxInFlight = options.GroupsInFlightFor(store.Engine);
+        _inFlight = new SemaphoreSlim(_maxInFlight, _maxInFlight);
         _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.IngestQueueCapacity)
         {
             SingleReader = true,
@@ -81,39 +92,56 @@ public sealed class IngestQueue : IHostedService, IAsyncDisposable
     private async Task ConsumeAsync()
     {
         var reader = _channel.Reader;
-        var group = new List<Pending>(_maxGroup);
-        var requests = new List<AppendRequest>(_maxGroup);
         while (await reader.WaitToReadAsync())
         {
-            group.Clear();
-            requests.Clear();
+            // A slot first, then the batches: waiting for a slot leaves them in the queue, where the
+            // next group picks up everything that arrived meanwhile (larger groups, fewer fsyncs).
+            await _inFlight.WaitAsync();
+            var group = new List<Pending>(Math.Min(_maxGroup, Math.Max(reader.Count, 1)));
             while (group.Count < _maxGroup && reader.TryRead(out var p))
-            {
                 group.Add(p);
-                requests.Add(p.Request);
-            }
             if (group.Count == 0)
+            {
+                _inFlight.Release();
                 continue; // another wake-up raced us; the queue may or may not be empty by now
-            long started = Stopwatch.GetTimestamp();
-            try
-            {
-                var outcomes = await _store.AppendGroupAsync(requests);
-                _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
-                Interlocked.Increment(ref _groups);
-                Interlocked.Add(ref _batches, group.Count);
-                EndOutage();
-                for (int i = 0; i < group.Count; i++)
-                    group[i].Completion.TrySetResult(outcomes[i]);
             }
-            catch (Exception e)
-            {
-                // The whole group rolled back: nobody was acknowledged, every client retries later.
-                _metrics.CommitFailed(Stopwatch.GetElapsedTime(started));
-                CountOutage(group.Count, e);
-                var failure = new StoreUnavailableException("The store could not commit the batch.", e);
-                foreach (var p in group)
-                    p.Completion.TrySetException(failure);
-            }
+            // Not awaited: the store's append runs synchronously up to its durability wait, so the next
+            // group forms while this one fsyncs. Ordering between groups is the store's (its writer lock).
+            _ = CommitAsync(group);
+        }
+        // Shutting down: the groups still in flight are committed (or failed) before StopAsync returns.
+        for (int i = 0; i < _maxInFlight; i++)
+            await _inFlight.WaitAsync();
+    }
+
+    private async Task CommitAsync(List<Pending> group)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var requests = new AppendRequest[group.Count];
+        for (int i = 0; i < requests.Length; i++)
+            requests[i] = group[i].Request;
+        try
+        {
+            var outcomes = await _store.AppendGroupAsync(requests);
+            _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
+            Interlocked.Increment(ref _groups);
+            Interlocked.Add(ref _batches, group.Count);
+            EndOutage();
+            for (int i = 0; i < group.Count; i++)
+                group[i].Completion.TrySetResult(outcomes[i]);
+        }
+        catch (Exception e)
+        {
+            // The whole group rolled back (or its fsync failed): nobody was acknowledged, every client retries later.
+            _metrics.CommitFailed(Stopwatch.GetElapsedTime(started));
+            CountOutage(group.Count, e);
+            var failure = new StoreUnavailableException("The store could not commit the batch.", e);
+            foreach (var p in group)
+                p.Completion.TrySetException(failure);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 

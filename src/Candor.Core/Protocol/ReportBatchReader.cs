@@ -1,28 +1,7 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Candor.Registry;
-using Candor.Transparency;
 
 namespace Candor.Protocol;
-
-/// <summary>What the reader needs besides the body: today's date and the store's limits.</summary>
-/// <param name="Today">Today in UTC, from the collector's clock.</param>
-/// <param name="RetentionDays">Periods that ended this many days ago or earlier are refused: they would be purged at once.</param>
-/// <param name="MaxReports">Most reports one batch may carry.</param>
-public sealed record BatchRules(DateOnly Today, int RetentionDays = 90, int MaxReports = 1000);
-
-public enum BatchStatus { Valid, Malformed, UnknownSchema, Invalid }
-
-/// <summary>The outcome of reading one batch: either every report, valid and canonical, or the problems.</summary>
-public sealed class BatchReadResult
-{
-    public BatchStatus Status { get; init; }
-    public int? Schema { get; init; }
-    public IReadOnlyList<ReportProblem> Problems { get; init; } = [];
-    public IReadOnlyList<ValidatedReport> Reports { get; init; } = [];
-}
 
 /// <summary>
 /// Reads and checks a report batch (wire format v1, see docs/protocol.md) against the registry version
@@ -30,6 +9,8 @@ public sealed class BatchReadResult
 /// store all of it or none of it. Strict by design: unknown or duplicate keys, fractional numbers,
 /// values outside the registry, periods of the wrong granularity, in the future or past retention are
 /// all refused, each with its own reason.
+/// This class reads the envelope and the reports array; <see cref="ReportReader"/> one report,
+/// <see cref="ReportValueReader"/> its value, <see cref="JsonText"/> bounded text reads.
 /// </summary>
 public static class ReportBatchReader
 {
@@ -38,9 +19,6 @@ public static class ReportBatchReader
 
     /// <summary>Bound on listed problems, so a hostile batch cannot make the answer huge.</summary>
     public const int MaxProblems = 100;
-
-    private const long MaxHistogramCount = 1_000_000_000;
-    private const int MaxEchoedChars = 64;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
 
@@ -94,7 +72,7 @@ public static class ReportBatchReader
             {
                 if (Duplicate(ref seenPeriod, "period", problems)) { reader.Read(); reader.Skip(); continue; }
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && TryReadPeriod(ref reader, out var p))
+                if (reader.TokenType == JsonTokenType.String && JsonText.TryReadPeriod(ref reader, out var p))
                     batchPeriod = p;
                 else
                 {
@@ -119,7 +97,7 @@ public static class ReportBatchReader
             }
             else
             {
-                problems.Add(new(-1, null, Echo(reader.GetString()) ?? "", "Unknown field; a batch has only schema, period and reports."));
+                problems.Add(new(-1, null, JsonText.Echo(reader.GetString()) ?? "", "Unknown field; a batch has only schema, period and reports."));
                 reader.Read();
                 reader.Skip();
             }
@@ -178,7 +156,7 @@ public static class ReportBatchReader
                 break;
             }
             int before = problems.Count;
-            var report = ReadReport(ref reader, index, registry, batchPeriod, rules, problems);
+            var report = ReportReader.Read(ref reader, index, registry, batchPeriod, rules, problems);
             if (report is { } r && problems.Count == before)
             {
                 if (Contains(reports, r))
@@ -231,285 +209,4 @@ public static class ReportBatchReader
         seen = true;
         return false;
     }
-
-    private static ValidatedReport? ReadReport(ref Utf8JsonReader reader, int index, CompiledRegistry registry,
-        PeriodKey? batchPeriod, BatchRules rules, List<ReportProblem> problems)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            problems.Add(new(index, null, "(report)", "Each report must be a JSON object with metric and value."));
-            reader.Skip();
-            return null;
-        }
-
-        CompiledMetric? metric = null;
-        string? metricText = null;
-        bool seenMetric = false, seenValue = false, seenPeriod = false, periodBad = false, seenCommitment = false;
-        PeriodKey? ownPeriod = null;
-        byte[]? commitment = null;
-        Utf8JsonReader valueReader = default;
-        int before = problems.Count;
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("metric"u8))
-            {
-                if (seenMetric) { problems.Add(new(index, metricText, "metric", "metric appears more than once.")); reader.Read(); reader.Skip(); continue; }
-                seenMetric = true;
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
-                {
-                    problems.Add(new(index, null, "metric", "metric must be a string naming a registry metric."));
-                    reader.Skip();
-                    continue;
-                }
-                metric = LookUpMetric(ref reader, registry, out metricText);
-                if (metric is null)
-                    problems.Add(new(index, Echo(metricText), "metric", $"Unknown metric: registry version {registry.Registry.Version} of {registry.Registry.App} does not list it."));
-            }
-            else if (reader.ValueTextEquals("value"u8))
-            {
-                if (seenValue) { problems.Add(new(index, metricText, "value", "value appears more than once.")); reader.Read(); reader.Skip(); continue; }
-                seenValue = true;
-                reader.Read();
-                valueReader = reader;
-                reader.Skip();
-            }
-            else if (reader.ValueTextEquals("period"u8))
-            {
-                if (seenPeriod) { problems.Add(new(index, metricText, "period", "period appears more than once.")); reader.Read(); reader.Skip(); continue; }
-                seenPeriod = true;
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String && TryReadPeriod(ref reader, out var p))
-                    ownPeriod = p;
-                else
-                {
-                    periodBad = true;
-                    problems.Add(new(index, metricText, "period", "period must be a day (YYYY-MM-DD) or an ISO week (YYYY-Www)."));
-                    reader.Skip();
-                }
-            }
-            else if (reader.ValueTextEquals("commitment"u8))
-            {
-                if (seenCommitment) { problems.Add(new(index, metricText, "commitment", "commitment appears more than once.")); reader.Read(); reader.Skip(); continue; }
-                seenCommitment = true;
-                reader.Read();
-                // Canonical spelling only (ReportCommitment.TryDecode): a second spelling of one commitment
-                // would slip past the "already known" check and put one report in the log twice.
-                if (reader.TokenType != JsonTokenType.String || !ReportCommitment.TryDecode(ReadShortString(ref reader), out var bytes))
-                {
-                    problems.Add(new(index, metricText, "commitment",
-                        $"commitment must be {ReportCommitment.Size} bytes in unpadded base64url ({ReportCommitment.EncodedLength} characters of A-Z a-z 0-9 - _)."));
-                    reader.Skip();
-                }
-                else
-                {
-                    commitment = bytes;
-                }
-            }
-            else
-            {
-                problems.Add(new(index, metricText, Echo(reader.GetString()) ?? "", "Unknown field; a report has only metric, value, period and commitment."));
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
-        if (!seenMetric)
-            problems.Add(new(index, null, "metric", "metric is required."));
-        if (!seenValue)
-            problems.Add(new(index, metricText, "value", "value is required."));
-        if (metric is null)
-            return null;
-
-        var def = metric.Definition;
-        var period = ownPeriod ?? batchPeriod;
-        if (period is { } pk)
-            CheckPeriod(index, def, pk, rules, problems);
-        else if (!periodBad)
-            problems.Add(new(index, def.Name, "period", "No period: give one on the report or on the batch."));
-
-        string? value = null;
-        HistogramEntry[]? histogram = null;
-        if (seenValue)
-            value = ReadValue(ref valueReader, index, metric, problems, out histogram);
-
-        if (problems.Count > before || value is null || period is null)
-            return null;
-        return new ValidatedReport(def.Name, period.Value.ToString(), value, histogram, commitment);
-    }
-
-    /// <summary>A string token of at most 64 characters, or null (a longer one is no commitment).</summary>
-    private static string? ReadShortString(ref Utf8JsonReader reader)
-    {
-        int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        return length <= 64 * 6 ? reader.GetString() is { Length: <= 64 } s ? s : null : null;
-    }
-
-    private static CompiledMetric? LookUpMetric(ref Utf8JsonReader reader, CompiledRegistry registry, out string? text)
-    {
-        // Names are at most 64 characters; anything longer cannot be a metric, so no allocation for a lookup.
-        int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        if (length <= 128)
-        {
-            Span<char> buffer = stackalloc char[128];
-            int n = reader.CopyString(buffer);
-            if (registry.Lookup.TryGetValue(buffer[..n], out var m))
-            {
-                text = m.Definition.Name;
-                return m;
-            }
-        }
-        text = reader.GetString();
-        return null;
-    }
-
-    private static void CheckPeriod(int index, MetricDefinition def, PeriodKey period, BatchRules rules, List<ReportProblem> problems)
-    {
-        if (period.Kind != def.Period)
-        {
-            problems.Add(new(index, def.Name, "period", def.Period == MetricPeriod.Week
-                ? $"{def.Name} is collected per ISO week: its period must look like 2026-W47, not {period}."
-                : $"{def.Name} is collected per day: its period must look like 2026-11-22, not {period}."));
-            return;
-        }
-        // A day ahead of UTC is allowed: it is already that day somewhere (UTC+14).
-        var latest = PeriodKey.For(def.Period, rules.Today.AddDays(1));
-        if (period.Start > latest.Start)
-            problems.Add(new(index, def.Name, "period", $"The period {period} is in the future."));
-        else if (period.End <= rules.Today.AddDays(-rules.RetentionDays))
-            problems.Add(new(index, def.Name, "period", $"The period {period} is older than this collector's retention of {rules.RetentionDays} days."));
-        else if (!def.IsCollectableIn(period.Start))
-            problems.Add(new(index, def.Name, "metric", $"{def.Name} expired on {def.Expires:yyyy-MM-dd}; it is not collected for {period}."));
-    }
-
-    private static string? ReadValue(ref Utf8JsonReader reader, int index, CompiledMetric metric, List<ReportProblem> problems, out HistogramEntry[]? histogram)
-    {
-        histogram = null;
-        var def = metric.Definition;
-        switch (def.Type)
-        {
-            case MetricType.Flag:
-                if (reader.TokenType == JsonTokenType.True) return "true";
-                if (reader.TokenType == JsonTokenType.False) return "false";
-                problems.Add(new(index, def.Name, "value", $"{def.Name} is a flag: its value must be true or false."));
-                return null;
-
-            case MetricType.Counter or MetricType.Quantity:
-                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long n) && metric.NumberText(n) is { } text)
-                    return text;
-                problems.Add(new(index, def.Name, "value", NumberRule(def)));
-                return null;
-
-            case MetricType.Enum:
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-                    if (length <= 128)
-                    {
-                        Span<char> buffer = stackalloc char[128];
-                        int c = reader.CopyString(buffer);
-                        if (metric.EnumValues.TryGetValue(buffer[..c], out var canonical))
-                            return canonical;
-                    }
-                    problems.Add(new(index, def.Name, "value", $"'{Echo(reader.GetString())}' is not an allowed value of {def.Name} (allowed: {string.Join(", ", def.Values)})."));
-                    return null;
-                }
-                problems.Add(new(index, def.Name, "value", $"{def.Name} is an enum: its value must be one of {string.Join(", ", def.Values)}."));
-                return null;
-
-            case MetricType.Histogram:
-                return ReadHistogram(ref reader, index, metric, problems, out histogram);
-
-            default:
-                throw new InvalidOperationException($"Unhandled metric type {def.Type}.");
-        }
-    }
-
-    private static string NumberRule(MetricDefinition def) => def.Transform == NumberTransform.Log10
-        ? $"{def.Name} is sent as round(log10(x)): its value must be an integer from 0 to {MetricDefinition.MaxLog10Value}."
-        : $"{def.Name} is sent as a bucket: its value must be one of the bucket lower bounds {string.Join(", ", def.Buckets)}.";
-
-    private static string? ReadHistogram(ref Utf8JsonReader reader, int index, CompiledMetric metric, List<ReportProblem> problems, out HistogramEntry[]? histogram)
-    {
-        histogram = null;
-        var def = metric.Definition;
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            problems.Add(new(index, def.Name, "value", $"{def.Name} is a histogram: its value must be an object mapping bucket lower bounds to counts, like {{\"100\": 3}}."));
-            reader.Skip();
-            return null;
-        }
-        var entries = new List<(long Bound, string Text, long Count)>(def.Buckets.Length);
-        long total = 0;
-        bool ok = true;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            string key = reader.GetString()!;
-            reader.Read();
-            bool keyOk = long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out long bound)
-                && metric.BucketText.TryGetValue(bound, out var canonical) && canonical == key;
-            if (!keyOk)
-            {
-                problems.Add(new(index, def.Name, "value", $"'{Echo(key)}' is not a bucket of {def.Name} (buckets: {string.Join(", ", def.Buckets)})."));
-                ok = false;
-            }
-            else if (entries.Exists(e => e.Bound == bound))
-            {
-                problems.Add(new(index, def.Name, "value", $"Bucket {key} appears more than once."));
-                ok = false;
-            }
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long count) || count < 1 || count > MaxHistogramCount)
-            {
-                problems.Add(new(index, def.Name, "value", $"The count of bucket '{Echo(key)}' must be an integer from 1 to {MaxHistogramCount}."));
-                ok = false;
-                reader.Skip();
-                continue;
-            }
-            if (keyOk)
-                entries.Add((bound, key, count));
-            total += count;
-        }
-        if (!ok)
-            return null;
-        if (entries.Count == 0)
-        {
-            problems.Add(new(index, def.Name, "value", "A histogram needs at least one bucket with a count; send nothing instead."));
-            return null;
-        }
-        if (total > MaxHistogramCount)
-        {
-            problems.Add(new(index, def.Name, "value", $"A histogram may count at most {MaxHistogramCount} observations."));
-            return null;
-        }
-        entries.Sort((a, b) => a.Bound.CompareTo(b.Bound));
-        histogram = new HistogramEntry[entries.Count];
-        var sb = new StringBuilder("{");
-        for (int i = 0; i < entries.Count; i++)
-        {
-            histogram[i] = new HistogramEntry(entries[i].Text, entries[i].Count);
-            if (i > 0) sb.Append(',');
-            sb.Append('"').Append(entries[i].Text).Append("\":").Append(entries[i].Count.ToString(CultureInfo.InvariantCulture));
-        }
-        return sb.Append('}').ToString();
-    }
-
-    private static bool TryReadPeriod(ref Utf8JsonReader reader, out PeriodKey period)
-    {
-        period = default;
-        int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        if (length > 16)
-            return false;
-        Span<char> buffer = stackalloc char[16];
-        int n = reader.CopyString(buffer);
-        if (PeriodKey.TryParse(buffer[..n], out var p))
-        {
-            period = p.Value;
-            return true;
-        }
-        return false;
-    }
-
-    /// <summary>Client-supplied text echoed in an error is cut short, so answers stay small.</summary>
-    private static string? Echo(string? s) => s is null || s.Length <= MaxEchoedChars ? s : s[..MaxEchoedChars] + "…";
 }

@@ -9,10 +9,15 @@ namespace Candor.Collector.Storage.Sqlite;
 /// statements: per batch the replay check, the commitment check and the token, then one upsert per distinct
 /// raw and rollup cell of the whole group (<see cref="GroupDelta"/>). The replay answer and the commitment
 /// dedupe are the engines' shared ones (<see cref="IdempotencyReplay"/>, <see cref="CommitmentDedupe"/>).
+/// A group commits with <c>synchronous=NORMAL</c> and reaches the disk through <see cref="WalFlush"/> after
+/// the writer lock is released, before anyone is answered (the same guarantee as <c>synchronous=FULL</c>,
+/// with the fsync overlapping the next group's transaction); every other write keeps FULL.
 /// </summary>
 internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposable
 {
     private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
+    private SqliteCommand? _syncNormal, _syncFull;
+    private WalFlush? _walFlush;
 
     /// <param name="bodyColumn">The fingerprint column's name at the schema version written (tests write old schemas).</param>
     public void Prepare(SqliteConnection c, string bodyColumn)
@@ -28,10 +33,33 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         _findKey = SqliteDatabase.Command(c, $"SELECT {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = SqliteDatabase.Command(c, $"INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
+        _syncNormal = SqliteDatabase.Command(c, "PRAGMA synchronous=NORMAL;");
+        _syncFull = SqliteDatabase.Command(c, "PRAGMA synchronous=FULL;");
+        _walFlush = new WalFlush(db.Path + "-wal");
     }
 
-    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) =>
-        db.WriteAsync(writer => Task.FromResult(Append(writer, group)), cancellationToken);
+    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
+    {
+        var outcomes = await db.WriteAsync(writer => Task.FromResult(AppendUnsynced(writer, group)), cancellationToken);
+        // Nobody is answered before this: the group is on disk once the sync that began after its commit ends.
+        await _walFlush!.FlushAsync();
+        return outcomes;
+    }
+
+    private AppendOutcome[] AppendUnsynced(SqliteConnection writer, IReadOnlyList<AppendRequest> group)
+    {
+        _syncNormal!.ExecuteNonQuery();
+        try
+        {
+            var outcomes = Append(writer, group);
+            _walFlush!.EnsureOpen();
+            return outcomes;
+        }
+        finally
+        {
+            _syncFull!.ExecuteNonQuery();
+        }
+    }
 
     private AppendOutcome[] Append(SqliteConnection writer, IReadOnlyList<AppendRequest> group)
     {
@@ -210,7 +238,10 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     public void Dispose()
     {
-        foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment })
+        foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull })
             cmd?.Dispose();
     }
+
+    /// <summary>Closes the WAL handle; after the writer (an in-flight sync holds its own reference to the handle).</summary>
+    public void CloseWal() => _walFlush?.Dispose();
 }

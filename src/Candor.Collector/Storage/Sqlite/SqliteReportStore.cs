@@ -149,6 +149,7 @@ public sealed class SqliteReportStore : IReportStore
                 await writer.DisposeAsync();
                 _db.Writer = null;
             }
+            _ingest.CloseWal();
             // Close this store's pooled readers too, so a stopped collector holds no handle on its file
             // (a copy or a deletion right after shutdown sees the whole file). Only this store's pool: clearing
             // every pool would dispose pools that other stores in the process are opening connections from.
