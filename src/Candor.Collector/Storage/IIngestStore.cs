@@ -5,6 +5,9 @@ namespace Candor.Collector.Storage;
 /// <summary>Accepted batches in, raw rows out: what <see cref="Ingest.IngestQueue"/> writes.</summary>
 public interface IIngestStore
 {
+    /// <summary>Engine name for messages, metrics and the engine's ingest defaults ("sqlite", "postgres").</summary>
+    string Engine { get; }
+
     /// <summary>
     /// Writes a group of batches in one transaction (group commit) and returns one outcome per batch,
     /// in order. When the task completes, every <see cref="AppendOutcomeKind.Stored"/> batch is durable.

@@ -22,9 +22,6 @@ namespace Candor.Collector.Storage;
 public interface IReportStore : IIngestStore, IIdempotencyKeyStore, IRegistryStore, IReleaseStore, IRetentionStore, ITokenStore,
     ILogStore, IDeletionStore, IKeyOrderRewrite, IAsyncDisposable
 {
-    /// <summary>Engine name for messages and metrics ("sqlite", "postgres").</summary>
-    string Engine { get; }
-
     /// <summary>Creates or upgrades the schema. Refuses a database written by a newer Candor.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
 }

@@ -14,6 +14,8 @@ namespace Candor.Collector.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
 {
+    public string Engine => "postgres";
+
     public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
     {
         await db.EnsurePartitionsAsync(group.SelectMany(r => r.Reports).Select(r => PostgresDatabase.PeriodStart(r.Period)), cancellationToken);

@@ -15,6 +15,8 @@ namespace Candor.Collector.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposable
 {
+    public string Engine => "sqlite";
+
     private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
     private SqliteCommand? _syncNormal, _syncFull;
     private WalFlush? _walFlush;
