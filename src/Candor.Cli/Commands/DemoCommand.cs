@@ -84,7 +84,7 @@ public static class DemoCommand
                 });
             // The phases after the simulation take seconds each (the seal took 27 s on a busy machine with
             // nothing on screen): each says what it does while it runs.
-            await AnsiConsole.Status().StartAsync("Sealing the transparency log's first epoch (a signed checkpoint over every report)...", async _ =>
+            await AnsiConsole.Status().StartAsync("Sealing the transparency log's last epoch (a signed checkpoint over every report)...", async _ =>
             {
                 // Close the last epoch now rather than an hour from now, so the demo's log has a signed
                 // checkpoint over every report and proofs to look at. Forced: a small demo population sends fewer
