@@ -37,6 +37,12 @@ internal static class AllowedReports
             return new(body, 0, false);
         if (keep.Count == 0)
             return new(null, reports.Count, false);
+        return new(WithReports(root, keep), reports.Count - keep.Count, false);
+    }
+
+    /// <summary>The batch <paramref name="root"/> with its <c>reports</c> array replaced by <paramref name="keep"/>, every other field as it was.</summary>
+    internal static byte[] WithReports(JsonElement root, IEnumerable<JsonElement> keep)
+    {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
         {
@@ -55,6 +61,6 @@ internal static class AllowedReports
             }
             w.WriteEndObject();
         }
-        return new(ms.ToArray(), reports.Count - keep.Count, false);
+        return ms.ToArray();
     }
 }

@@ -157,24 +157,6 @@ internal sealed class DapReportSender(ClientContext context, ClientTransport tra
             return (split, body);
         if (keep.Count == 0)
             return (split, null);
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            foreach (var field in root.EnumerateObject())
-            {
-                if (!field.NameEquals("reports"))
-                {
-                    field.WriteTo(w);
-                    continue;
-                }
-                w.WriteStartArray("reports");
-                foreach (var report in keep)
-                    report.WriteTo(w);
-                w.WriteEndArray();
-            }
-            w.WriteEndObject();
-        }
-        return (split, buffer.ToArray());
+        return (split, AllowedReports.WithReports(root, keep));
     }
 }
