@@ -62,14 +62,25 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         return (page, errors);
     }
 
+    /// <summary>
+    /// Clicks, then waits in the page until the new document is complete. Not <c>WaitForURLAsync</c>: Playwright's
+    /// .NET client checks its list of load states and then subscribes to the next one without a lock, so a "load"
+    /// that arrives between the two is missed and the wait runs to its timeout (seen once in CI on a busy machine).
+    /// A wait evaluated in the page survives the navigation and has no such gap.
+    /// </summary>
+    private static async Task ClickAndWaitForPageAsync(IPage page, string selector, string urlPart)
+    {
+        await page.ClickAsync(selector);
+        await page.WaitForFunctionAsync("part => location.href.includes(part) && document.readyState === 'complete'", urlPart);
+    }
+
     [ChromiumFact]
     public async Task The_dashboard_loads_with_charts_and_tables_and_the_range_switch_works()
     {
         var (page, errors) = await OpenAsync();
         var home = await page.GotoAsync(new Uri(_host.BaseAddress, "/").ToString());
         Assert.Equal(200, home!.Status);
-        await page.ClickAsync($"a[href='/apps/{TestRegistries.App}']");
-        await page.WaitForURLAsync($"**/apps/{TestRegistries.App}");
+        await ClickAndWaitForPageAsync(page, $"a[href='/apps/{TestRegistries.App}']", $"/apps/{TestRegistries.App}");
 
         Assert.Equal(TestRegistries.App, await page.InnerTextAsync("h1"));
         Assert.True(await page.Locator("svg.chart").CountAsync() >= 4, "charts are missing");
@@ -90,16 +101,14 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsDirectory, "dashboard.png"), FullPage = true });
 
         // The range switch: 4 weeks, then a custom range through the form.
-        await page.ClickAsync("nav.ranges a:has-text('Last 4 weeks')");
-        await page.WaitForURLAsync("**range=4w");
+        await ClickAndWaitForPageAsync(page, "nav.ranges a:has-text('Last 4 weeks')", "range=4w");
         Assert.Contains("Last 4 weeks", await page.InnerTextAsync("nav.ranges a[aria-current='page']"));
         Assert.Contains("2026-W47 to 2026-W50 (4 weeks)", await page.InnerTextAsync("main"));
         Assert.Contains("Figures for 2026-W48 to 2026-W50 are still arriving", await page.InnerTextAsync("#metric-system\\.os"));
 
         await page.FillAsync("input[name=from]", "2026-W46");
         await page.FillAsync("input[name=to]", "2026-W47");
-        await page.ClickAsync("nav.ranges button[type=submit]");
-        await page.WaitForURLAsync("**from=2026-W46**");
+        await ClickAndWaitForPageAsync(page, "nav.ranges button[type=submit]", "from=2026-W46");
         Assert.Contains("2026-W46 to 2026-W47 (2 weeks)", await page.InnerTextAsync("main"));
         Assert.Equal(0, await page.Locator("nav.ranges a[aria-current='page']").CountAsync());
 
