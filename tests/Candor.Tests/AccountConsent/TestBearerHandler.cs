@@ -14,7 +14,7 @@ namespace Candor.Tests.AccountConsent;
 public sealed class TestBearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "TestBearer";
+    public new const string Scheme = "TestBearer";
 
     public static string Token(string? sub, string? scope = null) =>
         string.Join(';', new[] { sub is null ? null : "sub=" + sub, scope is null ? null : "scope=" + scope }.Where(p => p is not null));

@@ -63,7 +63,7 @@ public sealed class LogKeyCreationTests : IDisposable
             finally
             {
                 foreach (var s in starting)
-                    if (s.IsCompletedSuccessfully && !hosts.Contains(s.Result)) hosts.Add(s.Result);
+                    if (s.IsCompletedSuccessfully && await s is var started && !hosts.Contains(started)) hosts.Add(started);
                 foreach (var h in hosts)
                     await h.DisposeAsync();
             }
