@@ -124,6 +124,9 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     private HashSet<byte[]> HeldCommitments(SqliteConnection writer, IReadOnlyList<AppendRequest> group, SqliteTransaction tx)
     {
         var held = new HashSet<byte[]>(ByteOrder.Instance);
+        // Most groups carry no commitment (the log off, or clients without it): no JSON writer for nothing.
+        if (!CommitmentDedupe.All(group).Any())
+            return held;
         var json = CommitmentJson(CommitmentDedupe.All(group).Select(c => (c, (string?)null, (ValidatedReport?)null)));
         if (json is null)
             return held;
