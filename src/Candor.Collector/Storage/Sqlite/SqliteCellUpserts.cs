@@ -105,7 +105,7 @@ internal sealed class SqliteCellUpserts(SqliteConnection writer) : IDisposable
             stmt?.Dispose();
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
-        return stmt;
+        return stmt!; // ThrowExceptionForRC throws for every code but OK
     }
 
     /// <summary>Binds as UTF-8 from a reused buffer (SQLite copies it: SQLITE_TRANSIENT), without a string per value.</summary>
