@@ -8,7 +8,7 @@ import sys
 
 PARTS = [
     ("fsync: the WAL / PostgreSQL commit reaching the disk", ["fdatasync", "fsync", "WalFlush"]),
-    ("runtime: GC", ["gc_heap", "WKS::", "SVR::", "GCHeap"]),
+    ("runtime: GC (when libcoreclr's symbols resolve)", ["gc_heap", "WKS::", "SVR::", "GCHeap"]),
     ("thread pool: spinning, waiting, waking", ["LowLevelSpinWaiter", "LowLevelLifoSemaphore", "sched_yield", "PortableThreadPool"]),
     ("storage, native: SQLite b-tree and VDBE (libe_sqlite3)", ["libe_sqlite3"]),
     ("storage, managed: binding and statements (Microsoft.Data.Sqlite, SQLitePCL, Npgsql)", ["Microsoft.Data.Sqlite", "SQLitePCL", "Npgsql"]),
@@ -19,7 +19,7 @@ PARTS = [
     ("ingest handler: the rest of PostReportsAsync", ["IngestEndpoints"]),
     ("routing, rate limiting, middleware", ["EndpointRouting", "DfaMatcher", "RateLimiting", "RateLimiter", "StatusCodePages", "ExceptionHandler", "RequestDelegateFactory", "HostingApplication", "Routing"]),
     ("HTTP: Kestrel, pipes, sockets, TCP", ["Kestrel", "Pipelines", "System.Net.Sockets", "tcp_", "sock_", "__send", "recv", "epoll", "ip_", "skb", "__x64_sys_write", "__x64_sys_read"]),
-    ("runtime: JIT, type system, stubs", ["libclrjit", "libcoreclr"]),
+    ("runtime: JIT and libcoreclr (GC, stubs, type checks: its symbols are usually stripped)", ["libclrjit", "libcoreclr"]),
 ]
 OTHER = "other: libc, kernel scheduling, unresolved"
 
