@@ -8,6 +8,7 @@
 #   ENGINE=sqlite (default) or ENGINE=postgres (a throwaway cluster, fsync on); COLLECTORS=1 or 2 (postgres
 #   only: two collectors on one database, one wrk -t1 -c32 each, run together).
 #   THREADS / CONNECTIONS change the load shape (defaults 2 and 64).
+#   BENCH_CLI=/path/to/candor.dll measures another build (e.g. the commit before a change, side by side).
 #   CANDOR_BENCH_PG_FSYNC=off (postgres only) runs the cluster without fsync: only to bound the fsync share
 #   of the gap in a throwaway run (docs/benchmarks.md); a 202 then does not mean on disk. Default on.
 # Besides the rates, each row shows batches per group commit and the mean time of one group from commit
@@ -50,7 +51,7 @@ else
 fi
 
 for i in $(seq 0 $((collectors - 1))); do
-  dotnet src/Candor.Cli/bin/Release/net10.0/candor.dll serve --db "$db" --urls "http://127.0.0.1:${ports[$i]}" --operator-urls "http://127.0.0.1:$((ports[$i] + 100))" > "$work/server-$i.log" 2>&1 &
+  dotnet "${BENCH_CLI:-src/Candor.Cli/bin/Release/net10.0/candor.dll}" serve --db "$db" --urls "http://127.0.0.1:${ports[$i]}" --operator-urls "http://127.0.0.1:$((ports[$i] + 100))" > "$work/server-$i.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:${ports[$i]}/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 done

@@ -95,20 +95,8 @@ public static class AzafeaEndpoints
         // like every untokened batch; "required" mode is refused at start-up (CollectorApp).
         var storedAs = options.TokenModeFor(registries.App) == TokenMode.Separate ? registries.App + TokenRedemption.UntokenedSuffix : registries.App;
         var append = new AppendRequest(storedAs, result.Reports, null, null, new IngestResponse(result.Reports.Count, 0), today);
-        try
-        {
-            await queue.SubmitAsync(append);
-        }
-        catch (IngestOverloadedException)
-        {
-            return ProblemTypes.Overloaded.Answer(http,
-                "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
-        }
-        catch (StoreUnavailableException)
-        {
-            return ProblemTypes.StoreUnavailable.Answer(http,
-                "The upload could not be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
-        }
+        if ((await queue.SubmitOrAnswerAsync(append, http, options, "upload")).Problem is { } unstored)
+            return unstored;
         metrics.AzafeaEvents("stored", result.Reports.Count);
         return Answer(metrics, "stored");
     }

@@ -88,21 +88,9 @@ public static class IngestEndpoints
             var request = new AppendRequest(storedAs, reports, keyHash, keyHash is null ? null : IdempotencyFingerprint.BodyMac(app, keys[0]!, body.Span),
                 response, today, redemption.Token);
 
-            AppendOutcome outcome;
-            try
-            {
-                outcome = await queue.SubmitAsync(request);
-            }
-            catch (IngestOverloadedException)
-            {
-                return ProblemTypes.Overloaded.Answer(http,
-                    "Too many batches are waiting to be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
-            }
-            catch (StoreUnavailableException)
-            {
-                return ProblemTypes.StoreUnavailable.Answer(http,
-                    "The batch could not be stored. Nothing was stored; retry after the given delay.", options.RetryAfterSeconds);
-            }
+            var (outcome, unstored) = await queue.SubmitOrAnswerAsync(request, http, options, "batch");
+            if (unstored is not null)
+                return unstored;
 
             switch (outcome.Kind)
             {

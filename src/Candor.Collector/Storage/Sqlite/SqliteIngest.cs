@@ -6,8 +6,8 @@ namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// Group commit on SQLite: one immediate transaction per group on the writer connection, with prepared
-/// statements: per batch the replay check, the commitment check and the token, then one upsert per distinct
-/// raw and rollup cell of the whole group (<see cref="GroupDelta"/>). The replay answer and the commitment
+/// statements: per batch the replay check, the commitment check and the token, then the distinct raw and
+/// rollup cells of the whole group (<see cref="GroupDelta"/>) in multi-row upserts (<see cref="SqliteCellUpserts"/>). The replay answer and the commitment
 /// dedupe are the engines' shared ones (<see cref="IdempotencyReplay"/>, <see cref="CommitmentDedupe"/>).
 /// A group commits with <c>synchronous=NORMAL</c> and reaches the disk through <see cref="WalFlush"/> after
 /// the writer lock is released, before anyone is answered (the same guarantee as <c>synchronous=FULL</c>,
@@ -17,21 +17,16 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 {
     public string Engine => "sqlite";
 
-    private SqliteCommand? _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
+    private SqliteCellUpserts? _cells;
+    private SqliteCommand? _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
     private SqliteCommand? _syncNormal, _syncFull;
     private WalFlush? _walFlush;
 
     /// <param name="bodyColumn">The fingerprint column's name at the schema version written (tests write old schemas).</param>
     public void Prepare(SqliteConnection c, string bodyColumn)
     {
-        _upsertRaw = SqliteDatabase.Command(c, """
-            INSERT INTO raw_reports (app, metric, period, value, reports) VALUES ($app, $metric, $period, $value, $reports)
-            ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports;
-            """, "$app", "$metric", "$period", "$value", "$reports");
-        _upsertRollup = SqliteDatabase.Command(c, """
-            INSERT INTO rollups (app, metric, period, value, reports, total) VALUES ($app, $metric, $period, $value, $reports, $total)
-            ON CONFLICT (app, metric, period, value) DO UPDATE SET reports = reports + excluded.reports, total = total + excluded.total;
-            """, "$app", "$metric", "$period", "$value", "$reports", "$total");
+        _cells?.Dispose();
+        _cells = new SqliteCellUpserts(c);
         _findKey = SqliteDatabase.Command(c, $"SELECT {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = SqliteDatabase.Command(c, $"INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
@@ -66,7 +61,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     private AppendOutcome[] Append(SqliteConnection writer, IReadOnlyList<AppendRequest> group)
     {
         using var tx = writer.BeginTransaction(deferred: false);
-        _upsertRaw!.Transaction = _upsertRollup!.Transaction = _findKey!.Transaction = _insertKey!.Transaction = tx;
+        _findKey!.Transaction = _insertKey!.Transaction = tx;
         var outcomes = new AppendOutcome[group.Count];
         var delta = new GroupDelta();
         var dedupe = new CommitmentDedupe(HeldCommitments(writer, group, tx));
@@ -115,19 +110,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             count.CommandText = $"UPDATE log_state SET pending_posts = pending_posts + {pendingBatches} WHERE singleton = 1;";
             count.ExecuteNonQuery();
         }
-        foreach (var (cell, reports) in delta.Raw)
-        {
-            var p = _upsertRaw.Parameters;
-            p[0].Value = cell.App; p[1].Value = cell.Metric; p[2].Value = cell.Period; p[3].Value = cell.Value; p[4].Value = reports;
-            _upsertRaw.ExecuteNonQuery();
-        }
-        foreach (var (cell, counts) in delta.Rollups)
-        {
-            var p = _upsertRollup.Parameters;
-            p[0].Value = cell.App; p[1].Value = cell.Metric; p[2].Value = cell.Period; p[3].Value = cell.Value;
-            p[4].Value = counts.Reports; p[5].Value = counts.Total;
-            _upsertRollup.ExecuteNonQuery();
-        }
+        _cells!.Write(delta);
         tx.Commit();
         db.Wrote();
         return outcomes;
@@ -141,6 +124,9 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     private HashSet<byte[]> HeldCommitments(SqliteConnection writer, IReadOnlyList<AppendRequest> group, SqliteTransaction tx)
     {
         var held = new HashSet<byte[]>(ByteOrder.Instance);
+        // Most groups carry no commitment (the log off, or clients without it): no JSON writer for nothing.
+        if (!CommitmentDedupe.All(group).Any())
+            return held;
         var json = CommitmentJson(CommitmentDedupe.All(group).Select(c => (c, (string?)null, (ValidatedReport?)null)));
         if (json is null)
             return held;
@@ -240,8 +226,9 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     public void Dispose()
     {
-        foreach (var cmd in new[] { _upsertRaw, _upsertRollup, _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull })
+        foreach (var cmd in new[] { _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull })
             cmd?.Dispose();
+        _cells?.Dispose();
     }
 
     /// <summary>Closes the WAL handle; after the writer (an in-flight sync holds its own reference to the handle).</summary>
