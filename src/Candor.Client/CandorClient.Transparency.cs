@@ -52,7 +52,7 @@ public sealed partial class CandorClient
     public async Task<Transparency.ReceiptDeletions> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
     {
         if (_transport is not null)
-            lock (_context.Local)
+            lock (_local)
                 _gate.RequireForDeletion();
         return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
     }
@@ -126,7 +126,7 @@ public sealed partial class CandorClient
         }
         catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
         {
-            _context.Fault.Failed(what, e);
+            _fault.Failed(what, e);
             return nothing;
         }
     }
@@ -140,7 +140,7 @@ public sealed partial class CandorClient
         }
         catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
         {
-            _context.Fault.Failed(what, e);
+            _fault.Failed(what, e);
             return nothing;
         }
     }
@@ -150,7 +150,7 @@ public sealed partial class CandorClient
     {
         if (_transport is null)
             return;
-        lock (_context.Local)
+        lock (_local)
             _gate.RequireForNetwork(what);
     }
 }

@@ -26,6 +26,23 @@ internal sealed class StorageFault(ILogger logger, TimeProvider time)
         _ => false,
     };
 
+    /// <summary>
+    /// A read for the user's view: a store that cannot be read (a full disk kept it from being created, an
+    /// I/O error) shows <paramref name="nothing"/> rather than throwing into the app; the fault counts as a failure.
+    /// </summary>
+    public T Quietly<T>(string what, Func<T> read, Func<T> nothing)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (IsStorageError(e))
+        {
+            Failed(what, e);
+            return nothing();
+        }
+    }
+
     public bool Failing
     {
         get { lock (_lock) return _since is not null; }

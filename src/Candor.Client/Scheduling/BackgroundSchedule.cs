@@ -1,3 +1,5 @@
+using Candor.Client.LocalStore;
+
 namespace Candor.Client.Scheduling;
 
 /// <summary>
@@ -13,7 +15,11 @@ namespace Candor.Client.Scheduling;
 /// ties them to one device again.
 /// </param>
 /// <param name="verify">The background check of receipts in the transparency log, one receipt per run, on its own offset.</param>
-internal sealed class BackgroundSchedule(ClientContext context, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
+/// <param name="options">The flush and check intervals, and <see cref="CandorClientOptions.Random"/> for the offsets.</param>
+/// <param name="local">The client's local lock: the offsets are drawn under it, as every other part draws from the shared <see cref="Random"/>.</param>
+/// <param name="fault">A full disk in background work is one episode of it, not an error every tick.</param>
+/// <param name="log">Any other failure of background work goes to the local log; it never reaches the app.</param>
+internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvider time, StorageFault fault, ClientLog log, Lock local, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
     Func<DateTimeOffset?>? nextPart = null, Func<CancellationToken, Task>? verify = null)
 {
     /// <summary>Gives the app a moment to start before the first network check.</summary>
@@ -28,10 +34,9 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
             return;
-        var o = context.Options;
-        var time = context.Time;
+        var o = options;
         TimeSpan uploadOffset, fetchOffset, verifyOffset;
-        lock (context.Local)
+        lock (local)
         {
             uploadOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
             fetchOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
@@ -68,16 +73,16 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         // A part that fell due while this run was busy gets a second's grace, not the next hourly check.
         // (A part that failed is never overdue: it backs off to a later moment of its own.)
-        var wait = due.Value - context.Time.GetUtcNow();
+        var wait = due.Value - time.GetUtcNow();
         if (wait < PartGrace)
             wait = PartGrace;
         lock (_timers)
         {
             _partTimer?.Dispose();
             _partTimer = null;
-            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > context.Options.UploadCheckInterval)
+            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > options.UploadCheckInterval)
                 return;
-            _partTimer = context.Time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
+            _partTimer = time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -112,15 +117,15 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         try { await work().ConfigureAwait(false); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        catch (Exception e) when (StorageFault.IsStorageError(e))
         {
             // A full disk: one warning per episode, not an error every tick; the next tick tries again.
-            context.Fault.Failed("background work", e);
+            fault.Failed("background work", e);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A metrics library must never take the app down; the reason goes to the local log.
-            try { context.Log($"Background work failed: {e.GetType().Name}: {e.Message}", Microsoft.Extensions.Logging.LogLevel.Error); } catch { }
+            try { log.Write($"Background work failed: {e.GetType().Name}: {e.Message}", Microsoft.Extensions.Logging.LogLevel.Error); } catch { }
         }
     }
 

@@ -12,7 +12,7 @@ namespace Candor.Client.Transparency;
 /// The user's side of the transparency log (docs/transparency.md): checks that each report the device sent
 /// is in the collector's log, that every checkpoint is signed by the log key and extends the newest one
 /// this device saw before, compares checkpoints seen elsewhere, and deletes reports by receipt. Network
-/// work runs with no lock held; receipts and the stored checkpoint change under <see cref="ClientContext.Local"/>.
+/// work runs with no lock held; receipts and the stored checkpoint change under the client's local lock.
 /// </summary>
 /// <remarks>
 /// The checks the user asks for (<see cref="VerifyAsync"/>, <see cref="DeleteAsync"/>) run whatever the
@@ -21,15 +21,20 @@ namespace Candor.Client.Transparency;
 /// looks up one receipt per request at independent random times, so the lookups of one device are not
 /// sent together.
 /// </remarks>
-internal sealed class TransparencyService(ClientContext context, ConsentGate consent, ClientTransport? transport)
+/// <param name="transport">Null without a collector: there is no log to check.</param>
+/// <param name="checkpoints">The log's checkpoint as this device trusts it.</param>
+/// <param name="options">Read live: the transparency log's settings (<see cref="CandorClientOptions.TransparencyLog"/>),
+/// <see cref="CandorClientOptions.Random"/> for the check and deletion moments, and the transport settings the disclosure names.</param>
+internal sealed class TransparencyService(ConsentGate consent, ClientTransport? transport, CheckpointVerifier checkpoints, ReceiptBook book,
+    StorageFault fault, ClientLog log, CandorClientOptions options, TimeProvider time, Lock local)
 {
-    private readonly ReceiptBook _book = new(context.Store);
+    private readonly ReceiptBook _book = book;
     private readonly SemaphoreSlim _oneCheck = new(1, 1);
-    private readonly CheckpointVerifier _checkpoints = new(context);
+    private readonly CheckpointVerifier _checkpoints = checkpoints;
 
     public IReadOnlyList<Receipt> Receipts()
     {
-        lock (context.Local)
+        lock (local)
             return _book.All();
     }
 
@@ -41,13 +46,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     public async Task<LogVerification> VerifyAsync(CancellationToken cancel)
     {
         var reader = Reader();
-        var writes = new Bookkeeping(context);
+        var writes = new Bookkeeping(fault);
         await _oneCheck.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
             var (verified, alarm, tofu) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             List<Receipt> receipts;
-            lock (context.Local)
+            lock (local)
                 receipts = _book.All().Where(r => r.SentAt is not null).ToList();
             // Refused checkpoint: no receipt is looked up against it, so nothing about them was revealed.
             if (alarm is not null)
@@ -63,14 +68,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     : null;
             }
             if (alarm is not null)
-                lock (context.Local)
+                lock (local)
                     _checkpoints.LogAlarmLocally(alarm);
             return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure)
                 { LocalStoreUnavailable = writes.Failed };
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            context.Fault.Failed("checking reports in the transparency log", e);
+            fault.Failed("checking reports in the transparency log", e);
             return new LogVerification(0, null, false, null, [], "Nothing was checked: the local store cannot be read, so no receipt was looked up.")
                 { LocalStoreUnavailable = true };
         }
@@ -86,40 +91,39 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// </summary>
     public async Task<ReceiptCheck?> VerifyNextIfDueAsync(CancellationToken cancel)
     {
-        if (transport is null || !context.Options.ReportCommitments)
+        if (transport is null || !options.ReportCommitments)
             return null;
         Receipt? due;
-        lock (context.Local)
+        lock (local)
         {
             if (!consent.IsGranted)
                 return null;
-            due = _book.NextDue(context.Time.GetUtcNow());
+            due = _book.NextDue(time.GetUtcNow());
         }
         if (due is null || !await _oneCheck.WaitAsync(0, cancel).ConfigureAwait(false))
             return null;
-        var options = context.Options;
         try
         {
             var reader = Reader();
-            var writes = new Bookkeeping(context);
+            var writes = new Bookkeeping(fault);
             var (verified, alarm, _) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             if (alarm is not null)
             {
-                lock (context.Local)
-                    _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                lock (local)
+                    _book.SetCheckAt(due.Commitment, time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
                 return new ReceiptCheck(due, ReceiptVerdict.ProofFailed, null, null, alarm.Reason);
             }
             var check = await CheckAsync(reader, due, verified!, writes, cancel).ConfigureAwait(false);
-            lock (context.Local)
+            lock (local)
             {
-                var now = context.Time.GetUtcNow();
+                var now = time.GetUtcNow();
                 // Pending: look again later, at a new random time. Anything else is an answer; a missing
                 // report or a failed proof is written to the user's log with its evidence.
                 _book.SetCheckAt(due.Commitment, check.Verdict == ReceiptVerdict.Pending
                     ? now + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random)
                     : null);
                 if (check.Verdict is ReceiptVerdict.Missing)
-                    context.Log($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
+                    log.Write($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
                         "A report this device sent is not in the collector's log.");
                 if (check.Verdict is ReceiptVerdict.ProofFailed)
                     _checkpoints.LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, CheckpointVerifier.Evidence(verified!.Note, null, check.Detail)));
@@ -130,10 +134,10 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         {
             // An unreachable collector or an unreadable answer: try this receipt again at a new random time,
             // rather than at every tick (which would also make the retries of one device line up).
-            lock (context.Local)
+            lock (local)
             {
-                _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random));
-                context.Log($"Checking a report in the collector's log failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
+                _book.SetCheckAt(due.Commitment, time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                log.Write($"Checking a report in the collector's log failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
                     $"Checking a report in the collector's log failed ({e.GetType().Name}).");
             }
             return null;
@@ -163,18 +167,18 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            context.Fault.Failed("reading the receipts to delete", e);
+            fault.Failed("reading the receipts to delete", e);
             return new ReceiptDeletions([], localStoreUnavailable: true);
         }
-        var writes = new Bookkeeping(context);
+        var writes = new Bookkeeping(fault);
         var outcomes = new List<ReceiptDeletion>();
         foreach (var group in targets.GroupBy(r => r.App))
             foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
             {
                 var answers = await reader.DeleteAsync(group.Key, chunk, cancel).ConfigureAwait(false);
-                lock (context.Local)
+                lock (local)
                 {
-                    var now = context.Time.GetUtcNow();
+                    var now = time.GetUtcNow();
                     foreach (var r in chunk)
                     {
                         var status = answers.GetValueOrDefault(r.Commitment, "no answer");
@@ -184,7 +188,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     }
                     var deleted = outcomes.Count(o => o.Status == "deleted");
                     if (deleted > 0)
-                        context.Log($"The collector deleted {deleted} report(s) by receipt at the user's request.");
+                        log.Write($"The collector deleted {deleted} report(s) by receipt at the user's request.");
                 }
             }
         return new ReceiptDeletions(outcomes, writes.Failed);
@@ -199,7 +203,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// <summary>Only receipts this device holds, sent and not deleted: a receipt from elsewhere has no nonce the device vouches for.</summary>
     private List<Receipt> Held(IEnumerable<Receipt>? receipts)
     {
-        lock (context.Local)
+        lock (local)
         {
             var known = _book.All().Where(r => r.SentAt is not null).ToDictionary(r => r.Commitment);
             return receipts is null ? known.Values.ToList()
@@ -215,13 +219,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     public int ScheduleDeletions(IEnumerable<Receipt>? receipts)
     {
         var targets = Held(receipts).Where(r => r.DeletedAt is null).ToList();
-        lock (context.Local)
+        lock (local)
         {
-            var now = context.Time.GetUtcNow();
+            var now = time.GetUtcNow();
             foreach (var r in targets)
-                _book.SetDeleteAt(r.Commitment, now + UploadSchedule.Between(TimeSpan.Zero, context.Options.DeletionWindow, context.Options.Random));
+                _book.SetDeleteAt(r.Commitment, now + UploadSchedule.Between(TimeSpan.Zero, options.DeletionWindow, options.Random));
             if (targets.Count > 0)
-                context.Log($"{targets.Count} report(s) will be deleted by receipt, each at its own random moment within {context.Options.DeletionWindow.TotalHours:0.#} hours.");
+                log.Write($"{targets.Count} report(s) will be deleted by receipt, each at its own random moment within {options.DeletionWindow.TotalHours:0.#} hours.");
         }
         return targets.Count;
     }
@@ -236,31 +240,30 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         if (transport is null)
             return null;
         Receipt? due;
-        lock (context.Local)
-            due = _book.NextDeletionDue(context.Time.GetUtcNow());
+        lock (local)
+            due = _book.NextDeletionDue(time.GetUtcNow());
         if (due is null)
             return null;
-        var options = context.Options;
         try
         {
             var answers = await Reader().DeleteAsync(due.App, [due], cancel).ConfigureAwait(false);
             var status = answers.GetValueOrDefault(due.Commitment, "no answer");
-            lock (context.Local)
+            lock (local)
             {
                 if (status is "deleted" or "already-deleted")
-                    _book.MarkDeleted(due.Commitment, context.Time.GetUtcNow());
+                    _book.MarkDeleted(due.Commitment, time.GetUtcNow());
                 else
                     _book.SetDeleteAt(due.Commitment, null); // not-found or expired: an answer, nothing to retry
-                context.Log($"Deletion by receipt of a report ({due.Metric}, {due.Period}): {status}.");
+                log.Write($"Deletion by receipt of a report ({due.Metric}, {due.Period}): {status}.");
             }
             return new ReceiptDeletion(due, status);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException && !cancel.IsCancellationRequested)
         {
-            lock (context.Local)
+            lock (local)
             {
-                _book.SetDeleteAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(TimeSpan.Zero, options.DeletionWindow, options.Random));
-                context.Log($"Deleting a report by receipt failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
+                _book.SetDeleteAt(due.Commitment, time.GetUtcNow() + UploadSchedule.Between(TimeSpan.Zero, options.DeletionWindow, options.Random));
+                log.Write($"Deleting a report by receipt failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
                     $"Deleting a report by receipt failed ({e.GetType().Name}).");
             }
             return null;
@@ -275,14 +278,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// <remarks>A store that cannot be read answers <see cref="CheckpointComparison.LocalStoreUnavailable"/> with nothing compared.</remarks>
     public async Task<CheckpointComparison> CompareAsync(string otherNote, CancellationToken cancel)
     {
-        var writes = new Bookkeeping(context);
+        var writes = new Bookkeeping(fault);
         try
         {
             return await CompareCheckpointsAsync(otherNote, writes, cancel).ConfigureAwait(false) with { LocalStoreUnavailable = writes.Failed };
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            context.Fault.Failed("comparing checkpoints", e);
+            fault.Failed("comparing checkpoints", e);
             return new CheckpointComparison(false, 0, 0, "Nothing was compared: the local store cannot be read, so this device's newest checkpoint is unknown.", null)
                 { LocalStoreUnavailable = true };
         }
@@ -328,7 +331,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,
                 $"Consistent: this device's checkpoint (size {mine.Checkpoint.Size}) and the other (size {other.Size}) show one history.", null);
         var fork = new LogAlarm(LogAlarmKind.Fork, reason, CheckpointVerifier.Evidence(mine.Note, otherNote, proof is null ? null : CheckpointVerifier.ProofText("consistency proof", proof)));
-        lock (context.Local)
+        lock (local)
             _checkpoints.LogAlarmLocally(fork);
         return new CheckpointComparison(false, mine.Checkpoint.Size, other.Size, "Fork: " + reason + ".", fork);
     }
@@ -358,13 +361,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             if (kind == LogEntryKind.Deletion)
                 return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, (long)answer.LeafIndex, (long)size,
                     $"deleted; the deletion is leaf {answer.LeafIndex} of the log (checkpoint size {size})");
-            lock (context.Local)
+            lock (local)
                 writes.Keep("marking a receipt included", () => _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size));
             return new ReceiptCheck(receipt, ReceiptVerdict.Included, (long)answer.LeafIndex, (long)size, $"included at leaf {answer.LeafIndex} (checkpoint size {size})");
         }
         if (kind == LogEntryKind.Deletion)
             return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, null, null, "deleted; the deletion is not in the log yet (it joins the next epoch)");
-        var overdue = receipt.SentAt is { } sent && context.Time.GetUtcNow() - sent > context.Options.LogMissingAfter;
+        var overdue = receipt.SentAt is { } sent && time.GetUtcNow() - sent > options.LogMissingAfter;
         var said = answer.State == InclusionState.Pending ? "the collector says it is not sealed into an epoch yet" : "the collector says it is not in its log";
         return overdue
             ? new ReceiptCheck(receipt, ReceiptVerdict.Missing, null, null, $"sent on {receipt.SentAt:yyyy-MM-dd HH:mm} UTC and still not in the log ({said}): the collector dropped it")
@@ -374,7 +377,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// <summary>What checking <paramref name="count"/> receipts at once told the collector, for the transport in use.</summary>
     private string Disclosure(int count)
     {
-        var o = context.Options;
+        var o = options;
         if (count == 0)
             return "No receipt was looked up: only the public checkpoint was fetched.";
         var route = o.Ohttp is not null ? "through the Oblivious HTTP relay, so the collector did not see this device's address"
