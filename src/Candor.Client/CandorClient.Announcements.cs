@@ -61,6 +61,5 @@ public sealed partial class CandorClient
     /// The background step: fetches when keys are configured, consent allows it and the random time drawn
     /// after the last attempt has come. A rejected document goes to the local log and changes nothing.
     /// </summary>
-    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("remembering the announcements", () => _announcements.FetchIfDueAsync(cancel), null);
+    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) => _steps.FetchAnnouncementsIfDueAsync(cancel);
 }

@@ -59,8 +59,11 @@ public sealed partial class CandorClient
         _view = new UserView(registry, _gate, _flusher, _worker, _store, outbox, _fault, _local);
         _preview = new UploadPreview(_gate, _flusher, builders.Create, _store, outbox, _fault, options, _time, _local);
         _erasure = new LocalErasure(_recorder, _flusher, _store, erasures, _time, _local);
-        _schedule = new BackgroundSchedule(options, _time, _fault, log, _local, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
-            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, LogStepAsync);
+        // The timers run the same steps an app can call, each given the part that does it.
+        _steps = new BackgroundSteps(_flusher, _worker, _announcements, _log, _fault, _local);
+        var worker = _worker;
+        _schedule = new BackgroundSchedule(options, _time, _fault, log, _local, _steps, _worker.Stopping,
+            options.EffectiveSplitUploads ? () => worker.NextAttempt : null);
 
         lock (_local)
         {

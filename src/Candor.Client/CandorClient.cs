@@ -59,6 +59,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     private readonly UserData.UserView _view;
     private readonly UserData.UploadPreview _preview;
     private readonly UserData.LocalErasure _erasure;
+    private readonly BackgroundSteps _steps;
     private readonly BackgroundSchedule _schedule;
     private int _disposed;
 
@@ -186,11 +187,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     // ---- Local store ----
 
     /// <summary>Writes what was recorded in memory to the local store (done periodically and on dispose).</summary>
-    public void Flush()
-    {
-        lock (_local)
-            _flusher.Flush();
-    }
+    public void Flush() => _steps.Flush();
 
     /// <inheritdoc cref="Flush"/>
     public Task FlushAsync(CancellationToken cancel = default) => OffThread(Flush, cancel);
@@ -203,18 +200,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     /// can an app or a test. No lock is held while a request is on the wire.
     /// </summary>
     /// <remarks>Never throws for a full disk: the cycle answers "local store unavailable" and the next one tries again.</remarks>
-    public async Task<UploadCycle> UploadAsync(CancellationToken cancel = default)
-    {
-        try
-        {
-            return await _worker.RunAsync(cancel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _fault.Failed("an upload", e);
-            return new UploadCycle(UploadWorker.LocalStoreUnavailable, 0, 0, 0, null);
-        }
-    }
+    public Task<UploadCycle> UploadAsync(CancellationToken cancel = default) => _steps.UploadAsync(cancel);
 
     /// <summary>
     /// Disk work runs on the thread pool: the SQLite provider has no real asynchronous I/O, so an "async"

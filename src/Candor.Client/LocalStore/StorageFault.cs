@@ -27,19 +27,34 @@ internal sealed class StorageFault(ILogger logger, TimeProvider time)
     };
 
     /// <summary>
-    /// A read for the user's view: a store that cannot be read (a full disk kept it from being created, an
-    /// I/O error) shows <paramref name="nothing"/> rather than throwing into the app; the fault counts as a failure.
+    /// A call that needs the local store answers <paramref name="nothing"/> on a storage fault (a full disk kept
+    /// the store from being created, an I/O error) instead of throwing into the app; the fault is counted
+    /// (<see cref="Failed"/>: logged once per episode) and the next call tries again.
     /// </summary>
-    public T Quietly<T>(string what, Func<T> read, Func<T> nothing)
+    public T Quietly<T>(string what, Func<T> work, Func<T> nothing)
     {
         try
         {
-            return read();
+            return work();
         }
         catch (Exception e) when (IsStorageError(e))
         {
             Failed(what, e);
             return nothing();
+        }
+    }
+
+    /// <inheritdoc cref="Quietly{T}(string, Func{T}, Func{T})"/>
+    public async Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStorageError(e))
+        {
+            Failed(what, e);
+            return nothing;
         }
     }
 

@@ -14,13 +14,13 @@ namespace Candor.Client.Scheduling;
 /// hourly check: two parts due within the same hour would otherwise leave together, one burst that
 /// ties them to one device again.
 /// </param>
-/// <param name="verify">The background check of receipts in the transparency log, one receipt per run, on its own offset.</param>
+/// <param name="steps">What each timer runs: a flush, an upload cycle, an announcements fetch, and one transparency-log request (a due deletion, else one receipt check).</param>
 /// <param name="options">The flush and check intervals, and <see cref="CandorClientOptions.Random"/> for the offsets.</param>
 /// <param name="local">The client's local lock: the offsets are drawn under it, as every other part draws from the shared <see cref="Random"/>.</param>
 /// <param name="fault">A full disk in background work is one episode of it, not an error every tick.</param>
 /// <param name="log">Any other failure of background work goes to the local log; it never reaches the app.</param>
-internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvider time, StorageFault fault, ClientLog log, Lock local, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
-    Func<DateTimeOffset?>? nextPart = null, Func<CancellationToken, Task>? verify = null)
+internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvider time, StorageFault fault, ClientLog log, Lock local,
+    BackgroundSteps steps, CancellationToken stopping, Func<DateTimeOffset?>? nextPart = null)
 {
     /// <summary>Gives the app a moment to start before the first network check.</summary>
     private static readonly TimeSpan StartDelay = TimeSpan.FromSeconds(30);
@@ -44,12 +44,11 @@ internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvid
         }
         lock (_timers)
         {
-            _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
+            _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { steps.Flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
             _timers.Add(time.CreateTimer(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), null, uploadOffset, o.UploadCheckInterval));
-            _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, fetch), null, fetchOffset, o.UploadCheckInterval));
+            _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, steps.FetchAnnouncementsIfDueAsync), null, fetchOffset, o.UploadCheckInterval));
             // Receipt checks on a third offset: a lookup never rides in the same tick as an upload.
-            if (verify is not null)
-                _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, verify), null, verifyOffset, o.UploadCheckInterval));
+            _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, steps.LogStepAsync), null, verifyOffset, o.UploadCheckInterval));
         }
     }
 
@@ -57,7 +56,7 @@ internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvid
     {
         try
         {
-            await upload(cancel).ConfigureAwait(false);
+            await steps.UploadAsync(cancel).ConfigureAwait(false);
         }
         finally
         {
