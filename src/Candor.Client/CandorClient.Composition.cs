@@ -56,11 +56,12 @@ public sealed partial class CandorClient
         _announcements = new AnnouncementService(registry, _gate, _worker, _transport, _store, log, options, _time, _local);
         var checkpoints = new CheckpointVerifier(options.TransparencyLog, _store, log, _local);
         _log = new TransparencyService(_gate, _transport, checkpoints, receipts, _fault, log, options, _time, _local);
+        _deletions = new ReceiptDeleter(_transport, receipts, _fault, log, options, _time, _local);
         _view = new UserView(registry, _gate, _flusher, _worker, _store, outbox, _fault, _local);
         _preview = new UploadPreview(_gate, _flusher, builders.Create, _store, outbox, _fault, options, _time, _local);
         _erasure = new LocalErasure(_recorder, _flusher, _store, erasures, _time, _local);
         // The timers run the same steps an app can call, each given the part that does it.
-        _steps = new BackgroundSteps(_flusher, _worker, _announcements, _log, _fault, _local);
+        _steps = new BackgroundSteps(_flusher, _worker, _announcements, _log, _deletions, _fault, _local);
         var worker = _worker;
         _schedule = new BackgroundSchedule(options, _time, _fault, log, _local, _steps, _worker.Stopping,
             options.EffectiveSplitUploads ? () => worker.NextAttempt : null);

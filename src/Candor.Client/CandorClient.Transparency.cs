@@ -53,7 +53,7 @@ public sealed partial class CandorClient
         if (_transport is not null)
             lock (_local)
                 _gate.RequireForDeletion();
-        return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
+        return await _deletions.DeleteAsync(receipts, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -64,7 +64,7 @@ public sealed partial class CandorClient
     /// (<see cref="DeleteNextReceiptIfDueAsync"/>); runs whatever the consent state. Returns how many were scheduled.
     /// </summary>
     /// <remarks>A full disk schedules nothing (0) rather than throwing; call again once the disk has room.</remarks>
-    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _log.ScheduleDeletions(receipts), 0);
+    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _deletions.ScheduleDeletions(receipts), 0);
 
     /// <summary>The background step for scheduled deletions: sends the one whose moment came first, alone; null when none was due.</summary>
     public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) => _steps.DeleteNextReceiptIfDueAsync(cancel);

@@ -56,6 +56,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     private readonly UploadWorker _worker;
     private readonly AnnouncementService _announcements;
     private readonly Transparency.TransparencyService _log;
+    private readonly Transparency.ReceiptDeleter _deletions;
     private readonly UserData.UserView _view;
     private readonly UserData.UploadPreview _preview;
     private readonly UserData.LocalErasure _erasure;

@@ -14,7 +14,7 @@ namespace Candor.Client.Scheduling;
 /// run tries again.
 /// </summary>
 internal sealed class BackgroundSteps(RecordingFlusher flusher, UploadWorker worker, AnnouncementService announcements, TransparencyService log,
-    StorageFault fault, Lock local)
+    ReceiptDeleter deletions, StorageFault fault, Lock local)
 {
     public void Flush()
     {
@@ -42,7 +42,7 @@ internal sealed class BackgroundSteps(RecordingFlusher flusher, UploadWorker wor
         fault.QuietlyAsync("checking a receipt", () => log.VerifyNextIfDueAsync(cancel), null);
 
     public Task<ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel) =>
-        fault.QuietlyAsync("sending a scheduled deletion", () => log.DeleteNextIfDueAsync(cancel), null);
+        fault.QuietlyAsync("sending a scheduled deletion", () => deletions.DeleteNextIfDueAsync(cancel), null);
 
     /// <summary>One request per tick of the log timer: a due deletion goes first, else one receipt is checked.</summary>
     public async Task LogStepAsync(CancellationToken cancel)
