@@ -41,13 +41,7 @@ public sealed partial class CandorClient
         _consent = new ConsentController(registry, _gate, _flusher, _store, outbox, erasures, log, _local);
 
         // The network: one transport for everything that leaves the device.
-        // Replaced gateway and token keys, kept in the local store so a restart does not forget them.
-        var keyHistory = new KeyHistory(_store, _fault);
-        if (options.CollectorUrl is { } url)
-            _transport = new ClientTransport(options, url, message => log.Write(message, LogLevel.Warning),
-                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
-                    (message, warning) => log.Write(message, warning ? LogLevel.Warning : LogLevel.Information), keyHistory) : null,
-                () => AnnouncedGatewayKeys.Read(_store), keyHistory);
+        (_transport, _tokens) = Network(options, registry, _store, _fault, _gate, log);
 
         // Uploads, announcements, the transparency log, the user's view.
         var builders = new ReportBuilderFactory(_store, registry, _gate.Allowed, options.RetentionDays, options.ReportCommitments);
@@ -78,6 +72,25 @@ public sealed partial class CandorClient
         }
         _gate.Withdrawn += _flusher.ForgetUnsaved;
         _bridge = new MeterBridge(_recorder);
+    }
+
+    /// <summary>
+    /// The transport (null without a collector) and, with <see cref="CandorClientOptions.PrivateTokens"/>, the token
+    /// handler in its chain. Static, so no callback the transport keeps can capture the facade.
+    /// </summary>
+    private static (ClientTransport? Transport, Tokens.PrivateTokenHandler? Tokens) Network(CandorClientOptions options, MetricRegistry registry,
+        ClientStore store, StorageFault fault, ConsentGate gate, ClientLog log)
+    {
+        if (options.CollectorUrl is not { } url)
+            return (null, null);
+        // Replaced gateway and token keys, kept in the local store so a restart does not forget them.
+        var keyHistory = new KeyHistory(store, fault);
+        Tokens.PrivateTokenHandler? tokens = null;
+        var transport = new ClientTransport(options, url, message => log.Write(message, LogLevel.Warning),
+            options.PrivateTokens ? (inner, network, baseUrl) => tokens = Tokens.PrivateTokenClient.Attach(inner, network, store.Path, baseUrl, registry.App, options, () => gate.IsGranted,
+                (message, warning) => log.Write(message, warning ? LogLevel.Warning : LogLevel.Information), keyHistory) : null,
+            () => AnnouncedGatewayKeys.Read(store), keyHistory);
+        return (transport, tokens);
     }
 
     /// <summary>What opening the local store found (a failure, a damaged store set aside), and the registry copy beside it.</summary>

@@ -49,7 +49,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     private readonly RecordingFlusher _flusher;
     private readonly MeterBridge _bridge;
     private readonly ClientTransport? _transport;
-    private Tokens.PrivateTokenHandler? _tokens;
+    private readonly Tokens.PrivateTokenHandler? _tokens;
 
     /// <summary>The token handler when <see cref="CandorClientOptions.PrivateTokens"/> is on (tests refill through it).</summary>
     internal Tokens.PrivateTokenHandler? TokenHandler => _tokens;
