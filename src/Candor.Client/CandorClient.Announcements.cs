@@ -20,17 +20,17 @@ public sealed partial class CandorClient
         // The same view as Show(): flushed, read under the local lock, off the caller's thread.
         List<LocalStore.Observation>? Read()
         {
-            lock (_context.Local)
+            lock (_local)
             {
                 _flusher.Flush();
-                return _context.Store.Observations();
+                return _store.Observations();
             }
         }
         var observations = await Task.Run(() => Quietly("reading the value to compare", Read, null), cancel).ConfigureAwait(false);
         if (observations is null)
             return new Comparison.Standing(def.Name, "Nothing was compared: this installation's value cannot be read from the local store.", null, null, null)
                 { LocalStoreUnavailable = true };
-        return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _context.Today, cancel).ConfigureAwait(false);
+        return await Comparison.StandingComparer.CompareAsync(def, observations, _transport, Registry.App, _time.UtcToday(), cancel).ConfigureAwait(false);
     }
 
     // ---- Announcements (message of the day) ----
@@ -61,6 +61,5 @@ public sealed partial class CandorClient
     /// The background step: fetches when keys are configured, consent allows it and the random time drawn
     /// after the last attempt has come. A rejected document goes to the local log and changes nothing.
     /// </summary>
-    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("remembering the announcements", () => _announcements.FetchIfDueAsync(cancel), null);
+    public Task<AnnouncementsResult?> FetchAnnouncementsIfDueAsync(CancellationToken cancel = default) => _steps.FetchAnnouncementsIfDueAsync(cancel);
 }

@@ -37,8 +37,7 @@ public sealed partial class CandorClient
     /// The background check: with consent, looks up the one receipt whose random check time came first
     /// (one receipt per request). The background schedule calls this; null when nothing was due.
     /// </summary>
-    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("checking a receipt", () => _log.VerifyNextIfDueAsync(cancel), null);
+    public Task<Transparency.ReceiptCheck?> VerifyNextReceiptIfDueAsync(CancellationToken cancel = default) => _steps.VerifyNextReceiptIfDueAsync(cancel);
 
     /// <summary>
     /// Deletion by receipt: reveals the nonces of <paramref name="receipts"/> (default: every sent receipt)
@@ -52,9 +51,9 @@ public sealed partial class CandorClient
     public async Task<Transparency.ReceiptDeletions> DeleteReportsAsync(IEnumerable<Transparency.Receipt>? receipts = null, CancellationToken cancel = default)
     {
         if (_transport is not null)
-            lock (_context.Local)
+            lock (_local)
                 _gate.RequireForDeletion();
-        return await _log.DeleteAsync(receipts, cancel).ConfigureAwait(false);
+        return await _deletions.DeleteAsync(receipts, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -65,18 +64,10 @@ public sealed partial class CandorClient
     /// (<see cref="DeleteNextReceiptIfDueAsync"/>); runs whatever the consent state. Returns how many were scheduled.
     /// </summary>
     /// <remarks>A full disk schedules nothing (0) rather than throwing; call again once the disk has room.</remarks>
-    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _log.ScheduleDeletions(receipts), 0);
+    public int ScheduleReportDeletion(IEnumerable<Transparency.Receipt>? receipts = null) => Quietly("scheduling deletions", () => _deletions.ScheduleDeletions(receipts), 0);
 
     /// <summary>The background step for scheduled deletions: sends the one whose moment came first, alone; null when none was due.</summary>
-    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) =>
-        QuietlyAsync("sending a scheduled deletion", () => _log.DeleteNextIfDueAsync(cancel), null);
-
-    /// <summary>One request per tick of the log timer: a due deletion goes first, else one receipt is checked.</summary>
-    private async Task LogStepAsync(CancellationToken cancel)
-    {
-        if (await DeleteNextReceiptIfDueAsync(cancel).ConfigureAwait(false) is null)
-            await VerifyNextReceiptIfDueAsync(cancel).ConfigureAwait(false);
-    }
+    public Task<Transparency.ReceiptDeletion?> DeleteNextReceiptIfDueAsync(CancellationToken cancel = default) => _steps.DeleteNextReceiptIfDueAsync(cancel);
 
     /// <summary>
     /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness: the signed note text)
@@ -114,43 +105,18 @@ public sealed partial class CandorClient
         return await QuietlyAsync("storing Privacy Pass tokens", () => _tokens.RefillAsync(cancel), 0).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// A call that needs the local store answers "nothing" on a storage fault (a full disk) instead of
-    /// throwing into the app; the fault is logged once per episode and the next call tries again.
-    /// </summary>
-    private T Quietly<T>(string what, Func<T> work, T nothing)
-    {
-        try
-        {
-            return work();
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _context.Fault.Failed(what, e);
-            return nothing;
-        }
-    }
+    /// <inheritdoc cref="StorageFault.Quietly"/>
+    private T Quietly<T>(string what, Func<T> work, T nothing) => _fault.Quietly(what, work, () => nothing);
 
-    /// <inheritdoc cref="Quietly"/>
-    private async Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing)
-    {
-        try
-        {
-            return await work().ConfigureAwait(false);
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _context.Fault.Failed(what, e);
-            return nothing;
-        }
-    }
+    /// <inheritdoc cref="StorageFault.QuietlyAsync"/>
+    private Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing) => _fault.QuietlyAsync(what, work, nothing);
 
     /// <summary>The consent gate of the calls an app makes that reach the network; a client without a collector sends nothing anyway.</summary>
     private void RequireConsent(string what)
     {
         if (_transport is null)
             return;
-        lock (_context.Local)
+        lock (_local)
             _gate.RequireForNetwork(what);
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class CandorClient
     /// The exact JSON of the next upload: the oldest pending batch, or else the batch the closed periods
     /// would be sealed into now. Null when nothing would be sent.
     /// </summary>
-    public string? Preview() => _view.Preview();
+    public string? Preview() => _preview.Preview();
 
     /// <inheritdoc cref="Preview"/>
     public Task<string?> PreviewAsync(CancellationToken cancel = default) => OffThread(Preview, cancel);
@@ -54,7 +54,7 @@ public sealed partial class CandorClient
     public Task<string> ExportAsync(ExportFormat format, CancellationToken cancel = default) => OffThread(() => Export(format), cancel);
 
     /// <summary>Erases everything collected, pending or sent. Consent is kept: erasing is not an answer.</summary>
-    public void Erase() => _view.Erase();
+    public void Erase() => _erasure.Erase();
 
     /// <inheritdoc cref="Erase"/>
     public Task EraseAsync(CancellationToken cancel = default) => OffThread(Erase, cancel);

@@ -3,7 +3,6 @@ using Candor.Client.Consent;
 using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
-using Candor.Client.Reporting;
 using Candor.Client.Scheduling;
 using Candor.Client.Transport;
 using Candor.Client.Upload;
@@ -30,81 +29,40 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     /// <summary>How long disposal waits for a request in flight after cancelling it.</summary>
     internal static readonly TimeSpan StopBound = TimeSpan.FromSeconds(5);
 
-    private readonly ClientContext _context;
+    // The parts, composed once by the constructor (CandorClient.Composition.cs); none of them holds the facade.
+    private readonly CandorClientOptions _options;
+    private readonly MetricRegistry _registry;
+    private readonly Recorder _recorder;
+    private readonly ClientStore _store;
+    private readonly StorageFault _fault;
+    private readonly TimeProvider _time;
+
+    /// <summary>
+    /// Serialises changes to consent, observations and the outbox, so a "no" and a sealing upload never
+    /// interleave. Held for the length of local SQLite work only (milliseconds), never across a network
+    /// request or an await: an app's UI thread that takes it is never made to wait for a slow collector.
+    /// Every part that changes local state is given this one lock.
+    /// </summary>
+    private readonly Lock _local = new();
     private readonly ConsentGate _gate;
     private readonly ConsentController _consent;
     private readonly RecordingFlusher _flusher;
     private readonly MeterBridge _bridge;
     private readonly ClientTransport? _transport;
-    private Tokens.PrivateTokenHandler? _tokens;
+    private readonly Tokens.PrivateTokenHandler? _tokens;
 
     /// <summary>The token handler when <see cref="CandorClientOptions.PrivateTokens"/> is on (tests refill through it).</summary>
     internal Tokens.PrivateTokenHandler? TokenHandler => _tokens;
     private readonly UploadWorker _worker;
-    private ReportBuilderFactory _builders = null!;
     private readonly AnnouncementService _announcements;
     private readonly Transparency.TransparencyService _log;
+    private readonly Transparency.ReceiptDeleter _deletions;
     private readonly UserData.UserView _view;
+    private readonly UserData.UploadPreview _preview;
+    private readonly UserData.LocalErasure _erasure;
+    private readonly BackgroundSteps _steps;
     private readonly BackgroundSchedule _schedule;
     private int _disposed;
-
-    private CandorClient(CandorClientOptions options, MetricRegistry registry, ILogger logger)
-    {
-        _context = new ClientContext(options, registry, logger);
-        _gate = new ConsentGate(_context);
-        _flusher = new RecordingFlusher(_context, _gate);
-        _consent = new ConsentController(_context, _gate, _flusher);
-        // Replaced gateway and token keys, kept in the local store so a restart does not forget them.
-        var keyHistory = new KeyHistory(_context.Store, _context.Fault);
-        if (options.CollectorUrl is { } url)
-            _transport = new ClientTransport(options, url, message => _context.Log(message, LogLevel.Warning),
-                options.PrivateTokens ? (inner, network, baseUrl) => _tokens = Tokens.PrivateTokenClient.Attach(inner, network, _context.Store.Path, baseUrl, registry.App, options, () => _gate.IsGranted,
-                    (message, warning) => _context.Log(message, warning ? LogLevel.Warning : LogLevel.Information), keyHistory) : null,
-                () => AnnouncedGatewayKeys.Read(_context.Store), keyHistory);
-        _worker = UploadPath(options, registry);
-        _announcements = new AnnouncementService(_context, _gate, _worker, _transport);
-        _log = new Transparency.TransparencyService(_context, _gate, _transport);
-        _view = new UserData.UserView(_context, _gate, _flusher, _worker, _builders.Create);
-        _schedule = new BackgroundSchedule(_context, Flush, UploadAsync, FetchAnnouncementsIfDueAsync, _worker.Stopping,
-            options.EffectiveSplitUploads ? () => _worker.NextAttempt : null, LogStepAsync);
-        lock (_context.Local)
-        {
-            // Erasures a full disk refused before the app last exited: owed again, before anything is recorded or sent.
-            if (_gate.RestoredErasures.HasFlag(OwedErasure.Everything))
-                _view.Erase();
-            if (_gate.RestoredErasures.HasFlag(OwedErasure.SwitchedOff))
-                _consent.RemoveWhatIsNoLongerAllowed();
-            _gate.EraseIfNotGranted();
-            _gate.KeepOwed();
-        }
-        _gate.Withdrawn += _flusher.ForgetUnsaved;
-        _bridge = new MeterBridge(_context.Recorder);
-    }
-
-    /// <summary>
-    /// The send path, Sentry-shaped: the HTTP sender inside the outbox-owning <see cref="OutboxSender"/>, and the
-    /// strategy that seals and schedules (whole batches, or one report per request). Each part is given what it uses.
-    /// </summary>
-    private UploadWorker UploadPath(CandorClientOptions options, MetricRegistry registry)
-    {
-        var (store, outbox, logs) = (_context.Store, _context.Outbox, _context.Logs);
-        _builders = new ReportBuilderFactory(store, registry, _gate.Allowed, options.RetentionDays, options.ReportCommitments);
-        var receipts = new Transparency.ReceiptBook(store);
-        var sealer = new OutboxSealer(_builders, store, outbox, _flusher, includeOpenPeriods: options.DevelopmentUploads);
-        IUploadStrategy strategy = options.EffectiveSplitUploads
-            ? new SplitUploads(sealer, outbox, options, logs)
-            : new WholeBatchUploads(sealer, outbox, store, options, logs);
-        OutboxSender? sender = null;
-        if (_transport is not null)
-        {
-            IReportSender http = new HttpReportSender(_transport, registry.App);
-            // Split-trust metrics (docs/dap.md) leave as DAP reports; the rest of each batch goes on as before.
-            if (DapReportSender.Needed(registry))
-                http = new DapReportSender(_context, _transport, http);
-            sender = new OutboxSender(http, outbox, store, receipts, _gate, _context.Erasures, registry, options, logs, _context.Local);
-        }
-        return new UploadWorker(_gate, _flusher, strategy, sender, outbox, receipts, _context.Erasures, store, options, _context.Local);
-    }
 
     /// <summary>
     /// Opens (or creates) the client's data directory and, when <see cref="CandorClientOptions.BackgroundWork"/>
@@ -148,7 +106,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The registry this client records and reports by: every metric it may send, and why.</summary>
-    public MetricRegistry Registry => _context.Registry;
+    public MetricRegistry Registry => _registry;
 
     /// <summary>The consent in force and which rule decided it (see docs/client.md, Precedence).</summary>
     public EffectiveConsent Consent => _gate.Current;
@@ -176,19 +134,19 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     /// A name the registry does not list, or a metric of another type, gives an inert handle that records nothing;
     /// with <see cref="CandorClientOptions.ThrowOnMisuse"/> (for development) it throws <see cref="ArgumentException"/> instead.
     /// </remarks>
-    public CounterHandle Counter(string name) => _context.Recorder.Handle(name, MetricType.Counter, s => new CounterHandle(s));
+    public CounterHandle Counter(string name) => _recorder.Handle(name, MetricType.Counter, s => new CounterHandle(s));
     /// <summary>The handle of a <c>flag</c> metric.</summary>
     /// <inheritdoc cref="Counter(string)" path="/remarks"/>
-    public FlagHandle Flag(string name) => _context.Recorder.Handle(name, MetricType.Flag, s => new FlagHandle(s));
+    public FlagHandle Flag(string name) => _recorder.Handle(name, MetricType.Flag, s => new FlagHandle(s));
     /// <summary>The handle of an <c>enum</c> metric.</summary>
     /// <inheritdoc cref="Counter(string)" path="/remarks"/>
-    public EnumHandle Enum(string name) => _context.Recorder.Handle(name, MetricType.Enum, s => new EnumHandle(s, _context.Options.ThrowOnMisuse));
+    public EnumHandle Enum(string name) => _recorder.Handle(name, MetricType.Enum, s => new EnumHandle(s, _options.ThrowOnMisuse));
     /// <summary>The handle of a <c>quantity</c> metric.</summary>
     /// <inheritdoc cref="Counter(string)" path="/remarks"/>
-    public QuantityHandle Quantity(string name) => _context.Recorder.Handle(name, MetricType.Quantity, s => new QuantityHandle(s));
+    public QuantityHandle Quantity(string name) => _recorder.Handle(name, MetricType.Quantity, s => new QuantityHandle(s));
     /// <summary>The handle of a <c>histogram</c> metric.</summary>
     /// <inheritdoc cref="Counter(string)" path="/remarks"/>
-    public HistogramHandle Histogram(string name) => _context.Recorder.Handle(name, MetricType.Histogram, s => new HistogramHandle(s));
+    public HistogramHandle Histogram(string name) => _recorder.Handle(name, MetricType.Histogram, s => new HistogramHandle(s));
 
     // ---- Consent: local work only; a "no" also stops an upload in flight ----
 
@@ -230,11 +188,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     // ---- Local store ----
 
     /// <summary>Writes what was recorded in memory to the local store (done periodically and on dispose).</summary>
-    public void Flush()
-    {
-        lock (_context.Local)
-            _flusher.Flush();
-    }
+    public void Flush() => _steps.Flush();
 
     /// <inheritdoc cref="Flush"/>
     public Task FlushAsync(CancellationToken cancel = default) => OffThread(Flush, cancel);
@@ -247,18 +201,7 @@ public sealed partial class CandorClient : IDisposable, IAsyncDisposable
     /// can an app or a test. No lock is held while a request is on the wire.
     /// </summary>
     /// <remarks>Never throws for a full disk: the cycle answers "local store unavailable" and the next one tries again.</remarks>
-    public async Task<UploadCycle> UploadAsync(CancellationToken cancel = default)
-    {
-        try
-        {
-            return await _worker.RunAsync(cancel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
-        {
-            _context.Fault.Failed("an upload", e);
-            return new UploadCycle(UploadWorker.LocalStoreUnavailable, 0, 0, 0, null);
-        }
-    }
+    public Task<UploadCycle> UploadAsync(CancellationToken cancel = default) => _steps.UploadAsync(cancel);
 
     /// <summary>
     /// Disk work runs on the thread pool: the SQLite provider has no real asynchronous I/O, so an "async"

@@ -1,7 +1,9 @@
 using Candor.Announcements;
 using Candor.Client.Consent;
+using Candor.Client.LocalStore;
 using Candor.Client.Transport;
 using Candor.Client.Upload;
+using Candor.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Candor.Client.Announcements;
@@ -13,7 +15,12 @@ namespace Candor.Client.Announcements;
 /// its parameters are those of <see cref="FetchParameters"/>. Fetches run on their own random schedule,
 /// apart from uploads, so the two requests cannot be tied together by their timing.
 /// </summary>
-internal sealed class AnnouncementService(ClientContext context, ConsentGate consent, UploadWorker worker, ClientTransport? transport)
+/// <param name="options">Read live: the announcement keys and what a fetch may carry (<see cref="FetchParameters"/>), the
+/// fetch interval, the platform and version that select the news, and whether the transport is a relay.</param>
+/// <param name="worker">Takes a collector's <c>reportback_next</c> as a hint for the next upload.</param>
+/// <param name="transport">Null without a collector: nothing is fetched.</param>
+internal sealed class AnnouncementService(MetricRegistry registry, ConsentGate consent, UploadWorker worker, ClientTransport? transport,
+    ClientStore store, ClientLog log, CandorClientOptions options, TimeProvider time, Lock local)
 {
     public const string NextFetchKey = "announcements.next_fetch_at";
 
@@ -31,35 +38,35 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
             throw new InvalidOperationException("No collector is configured.");
         FetchParameters parameters;
         DateTimeOffset now;
-        lock (context.Local)
+        lock (local)
         {
             consent.Refresh();
             if (Refusal() is { } reason)
             {
-                context.Logger.LogDebug("Candor did not fetch announcements: {Reason}", reason);
+                log.Host.LogDebug("Candor did not fetch announcements: {Reason}", reason);
                 return null;
             }
-            now = context.Time.GetUtcNow();
+            now = time.GetUtcNow();
             var today = DateOnly.FromDateTime(now.UtcDateTime);
             if (CountedAlready(today))
                 parameters = FetchParameters.Repeat;
             else
             {
-                parameters = FetchParameters.For(context.Registry, consent.Allowed, context.Options, now);
+                parameters = FetchParameters.For(registry, consent.Allowed, options, now);
                 // Marked before sending: a lost answer (the collector may have counted it) is retried as a
                 // repeat, so a day is counted at most once; a fetch that never arrived leaves the day uncounted.
-                context.Store.SetState(CountedDayKey, today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                store.SetState(CountedDayKey, today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
             }
         }
-        var fetcher = new AnnouncementFetcher(transport, context.Registry.App, context.Store, context.Options.AnnouncementKeys, throughRelay: context.Options.Ohttp is not null);
+        var fetcher = new AnnouncementFetcher(transport, registry.App, store, options.AnnouncementKeys, throughRelay: options.Ohttp is not null);
         var document = (await fetcher.FetchAsync(parameters, now, cancel).ConfigureAwait(false)).Document;
         DateTimeOffset? next = null;
         bool granted;
-        lock (context.Local)
+        lock (local)
             granted = consent.IsGranted;
         if (granted && document.ReportbackNext > 0)
             next = worker.Hint(TimeSpan.FromSeconds(Math.Min(document.ReportbackNext, 366L * 86400)));
-        var result = new AnnouncementsResult(document, document.News.Where(n => n.AppliesTo(context.Options.Platform, context.Options.AppVersion)).ToList(), next);
+        var result = new AnnouncementsResult(document, document.News.Where(n => n.AppliesTo(options.Platform, options.AppVersion)).ToList(), next);
         Latest = result;
         return result;
     }
@@ -70,17 +77,17 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
     /// </summary>
     public async Task<AnnouncementsResult?> FetchIfDueAsync(CancellationToken cancel)
     {
-        if (transport is null || context.Options.AnnouncementKeys.Count == 0)
+        if (transport is null || options.AnnouncementKeys.Count == 0)
             return null;
         DateTimeOffset now;
-        lock (context.Local)
+        lock (local)
         {
-            now = context.Time.GetUtcNow();
-            if (context.Store.GetTime(NextFetchKey) is { } due && now < due)
+            now = time.GetUtcNow();
+            if (store.GetTime(NextFetchKey) is { } due && now < due)
                 return null;
             if (Refusal() is not null)
                 return null;
-            context.Store.SetTime(NextFetchKey, UploadSchedule.NextFetch(now, context.Options));
+            store.SetTime(NextFetchKey, UploadSchedule.NextFetch(now, options));
         }
         try
         {
@@ -91,12 +98,12 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
         }
         catch (AnnouncementRejectedException e)
         {
-            context.Log($"Announcements refused ({e.Reason}): {e.Message}", LogLevel.Warning);
+            log.Write($"Announcements refused ({e.Reason}): {e.Message}", LogLevel.Warning);
             return null;
         }
         catch (HttpRequestException e)
         {
-            context.Log($"Announcements could not be fetched: {e.Message}", LogLevel.Warning);
+            log.Write($"Announcements could not be fetched: {e.Message}", LogLevel.Warning);
             return null;
         }
     }
@@ -108,7 +115,7 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
     /// clock cannot silence the count for long. Callers hold the lock.
     /// </summary>
     private bool CountedAlready(DateOnly today) =>
-        DateOnly.TryParseExact(context.Store.GetState(CountedDayKey), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+        DateOnly.TryParseExact(store.GetState(CountedDayKey), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.None, out var counted)
         && counted >= today && counted <= today.AddDays(1);
 
@@ -117,7 +124,7 @@ internal sealed class AnnouncementService(ClientContext context, ConsentGate con
     {
         if (!consent.IsGranted)
             return $"consent is not granted ({consent.Current.Reason})";
-        if (context.Registry.FindMetric(FetchParameterNames.FetchMetric) is { } fetch && !consent.Allowed(fetch))
+        if (registry.FindMetric(FetchParameterNames.FetchMetric) is { } fetch && !consent.Allowed(fetch))
             return $"the user has not allowed {fetch.Name} (category {fetch.Category})";
         return null;
     }

@@ -1,3 +1,4 @@
+using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
 using Candor.Registry;
@@ -6,12 +7,13 @@ namespace Candor.Client.Consent;
 
 /// <summary>
 /// The user's answers and switches, applied through the <see cref="ConsentGate"/>. Each change is local
-/// work only (the consent file and the store), done under <see cref="ClientContext.Local"/>: it never
+/// work only (the consent file and the store), done under the client's local lock: it never
 /// waits for an upload, and a "no" also cancels a request in flight.
 /// </summary>
-internal sealed class ConsentController(ClientContext context, ConsentGate gate, RecordingFlusher flusher)
+internal sealed class ConsentController(MetricRegistry registry, ConsentGate gate, RecordingFlusher flusher, ClientStore store,
+    PendingOutbox outbox, DeferredErasure erasures, ClientLog log, Lock local)
 {
-    private MetricRegistry Registry => context.Registry;
+    private MetricRegistry Registry => registry;
 
     public void Grant() => Change(r => r with
     {
@@ -30,7 +32,7 @@ internal sealed class ConsentController(ClientContext context, ConsentGate gate,
         // A "no" stops recording before anything else, even before the lock is free.
         if (change(gate.Record).State != ConsentState.Granted)
             gate.StopRecording();
-        lock (context.Local)
+        lock (local)
         {
             gate.Change(change(gate.Record), logLine);
             flusher.ForgetActivity();
@@ -42,7 +44,7 @@ internal sealed class ConsentController(ClientContext context, ConsentGate gate,
         name = category
             ? Registry.FindCategory(name)?.Name ?? throw new ArgumentException($"Unknown category '{name}'; the categories are: {string.Join(", ", Registry.Categories.Select(c => c.Name))}.", nameof(name))
             : Registry.FindMetric(name)?.Name ?? throw new ArgumentException($"Unknown metric '{name}'; see 'status' or the registry for the metrics.", nameof(name));
-        lock (context.Local)
+        lock (local)
         {
             flusher.Flush();
             var r = gate.Record;
@@ -76,18 +78,18 @@ internal sealed class ConsentController(ClientContext context, ConsentGate gate,
     /// metric meanwhile (the upload worker checks every batch against the gate before it leaves).
     /// </summary>
     public void RemoveWhatIsNoLongerAllowed() =>
-        context.Erasures.Run(OwedErasure.SwitchedOff, "removing what was collected for a switched-off metric or category", () =>
+        erasures.Run(OwedErasure.SwitchedOff, "removing what was collected for a switched-off metric or category", () =>
         {
-            context.Store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
-            foreach (var batch in context.Outbox.Pending())
+            store.DeleteObservations(o => Registry.FindMetric(o.Metric) is not { } m || !gate.Allowed(m));
+            foreach (var batch in outbox.Pending())
             {
                 var kept = AllowedReports.Filter(batch.Body, IsAllowed);
                 if (!kept.Changed)
                     continue;
-                context.Outbox.Replace(batch.Id, kept.Body);
+                outbox.Replace(batch.Id, kept.Body);
                 if (kept.Damaged)
                     // A body that is not a batch any more cannot be checked, so it cannot be sent either.
-                    context.Log("Dropped a damaged pending batch that could not be read (its body is not a batch).", Microsoft.Extensions.Logging.LogLevel.Warning);
+                    log.Write("Dropped a damaged pending batch that could not be read (its body is not a batch).", Microsoft.Extensions.Logging.LogLevel.Warning);
             }
         });
 

@@ -1,4 +1,5 @@
 using Candor.Client.LocalStore;
+using Candor.Client.Recording;
 using Candor.Registry;
 using Microsoft.Extensions.Logging;
 
@@ -9,27 +10,38 @@ namespace Candor.Client.Consent;
 /// announcement fetches all ask <see cref="Allowed"/> or <see cref="IsGranted"/> here (privacy invariants
 /// 1, 3 and 10). It holds the user's answer and the effective consent (<see cref="ConsentResolver"/>),
 /// applies changes, and on a withdrawal erases what was not sent and tells the upload worker to stop.
-/// Callers hold <see cref="ClientContext.Local"/>.
+/// Callers hold the client's local lock (the one <see cref="CandorClient"/> gives every part).
 /// </summary>
 internal sealed class ConsentGate
 {
-    private readonly ClientContext _context;
+    private readonly string _dataDirectory;
+    private readonly ClientStore _store;
+    private readonly Recorder _recorder;
+    private readonly DeferredErasure _erasures;
+    private readonly StorageFault _fault;
+    private readonly ClientLog _log;
+    private readonly TimeProvider _time;
     private readonly string _policyPath;
     private readonly Func<string, string?> _environment;
     private readonly DecisionsFile _decisions;
     private byte[] _kept;
     private string? _text;
 
-    public ConsentGate(ClientContext context)
+    /// <param name="options">Read here once: the data directory, the machine policy file and the environment.</param>
+    /// <param name="registry">Sizes the decisions file.</param>
+    /// <param name="store">Unsent data is erased from it on a withdrawal.</param>
+    /// <param name="recorder">Its slots are switched on and off with the consent.</param>
+    public ConsentGate(CandorClientOptions options, MetricRegistry registry, ClientStore store, Recorder recorder,
+        DeferredErasure erasures, StorageFault fault, ClientLog log, TimeProvider time)
     {
-        _context = context;
-        _environment = context.Options.Environment ?? Environment.GetEnvironmentVariable;
-        _policyPath = MachinePolicy.ResolvePath(context.Options.PolicyFile, _environment);
-        _text = ConsentRecord.ReadText(context.Options.DataDirectory);
+        (_dataDirectory, _store, _recorder, _erasures, _fault, _log, _time) = (options.DataDirectory, store, recorder, erasures, fault, log, time);
+        _environment = options.Environment ?? Environment.GetEnvironmentVariable;
+        _policyPath = MachinePolicy.ResolvePath(options.PolicyFile, _environment);
+        _text = ConsentRecord.ReadText(_dataDirectory);
         Record = ConsentRecord.Parse(_text);
         // Decisions a full disk kept from being saved before the app last exited: they hold again, before
         // anything is recorded or sent (the erasures are owed again by the client as it starts).
-        _decisions = new DecisionsFile(context.Options.DataDirectory);
+        _decisions = new DecisionsFile(_dataDirectory);
         var owed = OwedDecisions.Parse(_decisions.Payload);
         _kept = owed.ToBytes();
         if (owed.Unsaved is { } unsaved && owed.Over == OwedDecisions.Fingerprint(_text))
@@ -38,8 +50,8 @@ internal sealed class ConsentGate
         _eraseOwed = owed.Erasures.HasFlag(OwedErasure.Unsent);
         RestoredErasures = owed.Erasures & ~OwedErasure.Unsent;
         if (owed.IsNothing)
-            _decisions.Prepare(OwedDecisions.SlotSizeFor(context.Registry), _kept);
-        context.Erasures.Changed += KeepOwed;
+            _decisions.Prepare(OwedDecisions.SlotSizeFor(registry), _kept);
+        erasures.Changed += KeepOwed;
         Current = ConsentResolver.Resolve(Record, _policyPath, _environment);
         ApplyToRecorder();
     }
@@ -54,7 +66,7 @@ internal sealed class ConsentGate
     public void KeepOwed()
     {
         var owed = new OwedDecisions(_saveOwed ? Record : null, _saveOwed ? OwedDecisions.Fingerprint(_text) : null,
-            _context.Erasures.Kinds | (_eraseOwed ? OwedErasure.Unsent : OwedErasure.None));
+            _erasures.Kinds | (_eraseOwed ? OwedErasure.Unsent : OwedErasure.None));
         var bytes = owed.ToBytes();
         if (bytes.AsSpan().SequenceEqual(_kept))
             return;
@@ -66,7 +78,7 @@ internal sealed class ConsentGate
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // No decisions file (the store was first created on a full disk): the decision holds in memory only.
-            _context.Fault.Failed("keeping the user's decision for the next start", e);
+            _fault.Failed("keeping the user's decision for the next start", e);
         }
     }
 
@@ -95,8 +107,8 @@ internal sealed class ConsentGate
         if (_eraseOwed)
             TryErase();
         // An "erase" or a switch-off the disk refused before: its deletes go through now, before anything is written or sent.
-        _context.Erasures.Settle();
-        var text = ConsentRecord.ReadText(_context.Options.DataDirectory);
+        _erasures.Settle();
+        var text = ConsentRecord.ReadText(_dataDirectory);
         var record = text == _text ? Record : ConsentRecord.Parse(text);
         var consent = ConsentResolver.Resolve(record, _policyPath, _environment);
         if (text == _text && consent == Current)
@@ -150,7 +162,7 @@ internal sealed class ConsentGate
         if (!Current.IsGranted)
             Withdraw(logLine);
         else
-            _context.Log(logLine);
+            _log.Write(logLine);
         KeepOwed();
     }
 
@@ -160,15 +172,15 @@ internal sealed class ConsentGate
     {
         try
         {
-            Record.Save(_context.Options.DataDirectory);
-            _text = ConsentRecord.ReadText(_context.Options.DataDirectory);
+            Record.Save(_dataDirectory);
+            _text = ConsentRecord.ReadText(_dataDirectory);
             _saveOwed = false;
             KeepOwed();
             return true;
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            _context.Fault.Failed("saving the user's answer", e);
+            _fault.Failed("saving the user's answer", e);
             return false;
         }
     }
@@ -178,13 +190,13 @@ internal sealed class ConsentGate
     {
         try
         {
-            _context.Store.EraseUnsent();
+            _store.EraseUnsent();
             _eraseOwed = false;
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
             _eraseOwed = true;
-            _context.Fault.Failed("erasing unsent data", e);
+            _fault.Failed("erasing unsent data", e);
         }
         KeepOwed();
     }
@@ -201,7 +213,7 @@ internal sealed class ConsentGate
             }
             catch (Exception e) when (StorageFault.IsStorageError(e))
             {
-                _context.Fault.Failed("forgetting the upload schedule", e);
+                _fault.Failed("forgetting the upload schedule", e);
             }
         }
     }
@@ -219,21 +231,21 @@ internal sealed class ConsentGate
     /// <summary>Turns off every recording slot at once, before anything else happens (called outside the lock by a "no").</summary>
     public void StopRecording()
     {
-        foreach (var s in _context.Recorder.All)
+        foreach (var s in _recorder.All)
             s.Enabled = false;
     }
 
     private void Withdraw(string logLine)
     {
-        _context.Recorder.Drain(_context.Today); // discarded: recorded in the instant before the switch
+        _recorder.Drain(_time.UtcToday()); // discarded: recorded in the instant before the switch
         TryErase();
         NotifyWithdrawn();
-        _context.Log(logLine);
+        _log.Write(logLine);
     }
 
     private void ApplyToRecorder()
     {
-        foreach (var s in _context.Recorder.All)
+        foreach (var s in _recorder.All)
             s.Enabled = Allowed(s.Definition);
     }
 }

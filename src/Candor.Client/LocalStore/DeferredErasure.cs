@@ -8,7 +8,7 @@ namespace Candor.Client.LocalStore;
 /// throwing into the app; the work is owed, retried in order at every later flush, upload and fetch
 /// (<see cref="Consent.ConsentGate.Refresh"/>), and while anything is owed no upload leaves
 /// (<see cref="Upload.UploadWorker"/>): what the user asked to be gone must not be sent in the meantime.
-/// Callers hold <see cref="ClientContext.Local"/>.
+/// Callers hold the client's local lock.
 /// </summary>
 /// <remarks>What is owed is also kept on disk (<see cref="Changed"/>, <see cref="Consent.DecisionsFile"/>), so an
 /// app that exits before the disk has room owes it again at the next start, before anything is recorded or sent.</remarks>

@@ -26,6 +26,38 @@ internal sealed class StorageFault(ILogger logger, TimeProvider time)
         _ => false,
     };
 
+    /// <summary>
+    /// A call that needs the local store answers <paramref name="nothing"/> on a storage fault (a full disk kept
+    /// the store from being created, an I/O error) instead of throwing into the app; the fault is counted
+    /// (<see cref="Failed"/>: logged once per episode) and the next call tries again.
+    /// </summary>
+    public T Quietly<T>(string what, Func<T> work, Func<T> nothing)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Exception e) when (IsStorageError(e))
+        {
+            Failed(what, e);
+            return nothing();
+        }
+    }
+
+    /// <inheritdoc cref="Quietly{T}(string, Func{T}, Func{T})"/>
+    public async Task<T> QuietlyAsync<T>(string what, Func<Task<T>> work, T nothing)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStorageError(e))
+        {
+            Failed(what, e);
+            return nothing;
+        }
+    }
+
     public bool Failing
     {
         get { lock (_lock) return _since is not null; }

@@ -8,18 +8,21 @@ namespace Candor.Client.Recording;
 
 /// <summary>
 /// Moves what the handles aggregated in memory into the local store, marks the day active, and forgets
-/// periods too old to be sent. Callers hold <see cref="ClientContext.Local"/>.
+/// periods too old to be sent. Callers hold the client's local lock.
 ///
 /// One report per metric and period, whatever the app calls: the collector refuses a metric twice in one
 /// batch, but a second batch for a period already sent would count the device twice for that day. So a
 /// period, once sealed for upload, takes nothing more (<see cref="SealedPeriods"/>): not the activity flag
 /// of a day the clock went back to, not deltas a full disk held back past the seal, not a late write.
 /// </summary>
-internal sealed class RecordingFlusher(ClientContext context, ConsentGate consent)
+/// <param name="options">Read live: <see cref="CandorClientOptions.RecordActivity"/>, <see cref="CandorClientOptions.RetentionDays"/>
+/// and the test switch <see cref="CandorClientOptions.GuardSealedPeriods"/>.</param>
+internal sealed class RecordingFlusher(MetricRegistry registry, Recorder recorder, ConsentGate consent, ClientStore store,
+    StorageFault fault, ClientLog log, CandorClientOptions options, TimeProvider time)
 {
-    private readonly SealedPeriods _sealed = new(context.Store);
+    private readonly SealedPeriods _sealed = new(store);
 
-    private DateOnly _lastFlushDay = context.Today;
+    private DateOnly _lastFlushDay = time.UtcToday();
     private DateOnly? _activeDay;
 
     /// <summary>
@@ -43,8 +46,8 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
         consent.Refresh();
         // What is in memory was recorded since the last flush; it counts for the period that flush was in.
         // With the default one-minute interval, at most a minute's events cross a period boundary late.
-        var deltas = context.Recorder.Drain(_lastFlushDay);
-        var today = context.Today;
+        var deltas = recorder.Drain(_lastFlushDay);
+        var today = time.UtcToday();
         if (today != _lastFlushDay)
             _discardOwed = true;
         _lastFlushDay = today;
@@ -54,8 +57,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
             _unsaved.Clear();
             return;
         }
-        var registry = context.Registry;
-        if (context.Options.RecordActivity && _activeDay != today && registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && consent.Allowed(active))
+        if (options.RecordActivity && _activeDay != today && registry.FindMetric(MetricRegistry.ActiveMetricName) is { } active && consent.Allowed(active))
         {
             deltas.Add(new Observation(active.Name, PeriodKey.Day(today).ToString(), "", 1));
             // Weekly actives need their own flag: counting them from the daily ones would link the days.
@@ -66,7 +68,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
         // Unsaved deltas are filtered again: a metric switched off since must not be written after all, and a
         // period sealed since (a full disk held them past midnight and the upload) must not get a second report.
         var write = _unsaved.Concat(deltas).Where(d => registry.FindMetric(d.Metric) is { } m && consent.Allowed(m)
-            && (!context.Options.GuardSealedPeriods || !_sealed.Contains(d.Period))).ToList();
+            && (!options.GuardSealedPeriods || !_sealed.Contains(d.Period))).ToList();
         try
         {
             if (_discardOwed)
@@ -74,16 +76,16 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
                 DiscardTooOld(today);
                 _discardOwed = false;
             }
-            context.Store.Add(write, registry);
+            store.Add(write, registry);
             _unsaved = [];
             _sealed.Save(); // seals a full disk kept from being written, now that it takes writes again
             if (write.Count > 0)
-                context.StoreWritten();
+                log.StoreWritten();
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
             _unsaved = write.Count > MaxUnsaved ? write[^MaxUnsaved..] : write;
-            context.Fault.Failed("writing what was recorded", e);
+            fault.Failed("writing what was recorded", e);
         }
     }
 
@@ -93,7 +95,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
     /// still running; those stay open, as documented for that mode).
     /// </summary>
     public void Sealed(IEnumerable<Observation> consumed, DateOnly today) =>
-        _sealed.Add(consumed.Select(o => o.Period), today, context.Options.RetentionDays);
+        _sealed.Add(consumed.Select(o => o.Period), today, options.RetentionDays);
 
     /// <summary>A "no": what waited in memory for the disk is erased with the rest.</summary>
     public void ForgetUnsaved() => _unsaved = [];
@@ -102,7 +104,7 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
     public void ForgetActivity() => _activeDay = null;
 
     /// <summary>Erased means erased: today's activity is not marked again.</summary>
-    public void MarkActiveToday() => _activeDay = context.Today;
+    public void MarkActiveToday() => _activeDay = time.UtcToday();
 
     /// <summary>
     /// Bounds the local store when nothing is uploaded (no collector, or offline): periods the collector
@@ -110,12 +112,12 @@ internal sealed class RecordingFlusher(ClientContext context, ConsentGate consen
     /// </summary>
     private void DiscardTooOld(DateOnly today)
     {
-        int retention = context.Options.RetentionDays;
+        int retention = options.RetentionDays;
         bool TooOld(Observation o) => PeriodKey.TryParse(o.Period, out var p) && ReportingWindow.TooOld(p.Value.End, today, retention);
-        var old = context.Store.Observations().Where(TooOld).ToList();
+        var old = store.Observations().Where(TooOld).ToList();
         if (old.Count == 0)
             return;
-        context.Store.DeleteObservations(TooOld);
-        context.Log($"Discarded {old.Count} collected entr{(old.Count == 1 ? "y" : "ies")} older than {retention} days that were never sent.");
+        store.DeleteObservations(TooOld);
+        log.Write($"Discarded {old.Count} collected entr{(old.Count == 1 ? "y" : "ies")} older than {retention} days that were never sent.");
     }
 }

@@ -1,3 +1,5 @@
+using Candor.Client.LocalStore;
+
 namespace Candor.Client.Scheduling;
 
 /// <summary>
@@ -12,9 +14,13 @@ namespace Candor.Client.Scheduling;
 /// hourly check: two parts due within the same hour would otherwise leave together, one burst that
 /// ties them to one device again.
 /// </param>
-/// <param name="verify">The background check of receipts in the transparency log, one receipt per run, on its own offset.</param>
-internal sealed class BackgroundSchedule(ClientContext context, Action flush, Func<CancellationToken, Task> upload, Func<CancellationToken, Task> fetch, CancellationToken stopping,
-    Func<DateTimeOffset?>? nextPart = null, Func<CancellationToken, Task>? verify = null)
+/// <param name="steps">What each timer runs: a flush, an upload cycle, an announcements fetch, and one transparency-log request (a due deletion, else one receipt check).</param>
+/// <param name="options">The flush and check intervals, and <see cref="CandorClientOptions.Random"/> for the offsets.</param>
+/// <param name="local">The client's local lock: the offsets are drawn under it, as every other part draws from the shared <see cref="Random"/>.</param>
+/// <param name="fault">A full disk in background work is one episode of it, not an error every tick.</param>
+/// <param name="log">Any other failure of background work goes to the local log; it never reaches the app.</param>
+internal sealed class BackgroundSchedule(CandorClientOptions options, TimeProvider time, StorageFault fault, ClientLog log, Lock local,
+    BackgroundSteps steps, CancellationToken stopping, Func<DateTimeOffset?>? nextPart = null)
 {
     /// <summary>Gives the app a moment to start before the first network check.</summary>
     private static readonly TimeSpan StartDelay = TimeSpan.FromSeconds(30);
@@ -28,10 +34,9 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
             return;
-        var o = context.Options;
-        var time = context.Time;
+        var o = options;
         TimeSpan uploadOffset, fetchOffset, verifyOffset;
-        lock (context.Local)
+        lock (local)
         {
             uploadOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
             fetchOffset = StartDelay + Upload.UploadSchedule.Between(TimeSpan.Zero, o.UploadCheckInterval, o.Random);
@@ -39,12 +44,11 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
         }
         lock (_timers)
         {
-            _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
+            _timers.Add(time.CreateTimer(_ => _ = Guarded(() => { steps.Flush(); return Task.CompletedTask; }), null, o.FlushInterval, o.FlushInterval));
             _timers.Add(time.CreateTimer(_ => Run(ref _uploadRun, UploadThenWaitForNextPart), null, uploadOffset, o.UploadCheckInterval));
-            _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, fetch), null, fetchOffset, o.UploadCheckInterval));
+            _timers.Add(time.CreateTimer(_ => Run(ref _fetchRun, steps.FetchAnnouncementsIfDueAsync), null, fetchOffset, o.UploadCheckInterval));
             // Receipt checks on a third offset: a lookup never rides in the same tick as an upload.
-            if (verify is not null)
-                _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, verify), null, verifyOffset, o.UploadCheckInterval));
+            _timers.Add(time.CreateTimer(_ => Run(ref _verifyRun, steps.LogStepAsync), null, verifyOffset, o.UploadCheckInterval));
         }
     }
 
@@ -52,7 +56,7 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
     {
         try
         {
-            await upload(cancel).ConfigureAwait(false);
+            await steps.UploadAsync(cancel).ConfigureAwait(false);
         }
         finally
         {
@@ -68,16 +72,16 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         // A part that fell due while this run was busy gets a second's grace, not the next hourly check.
         // (A part that failed is never overdue: it backs off to a later moment of its own.)
-        var wait = due.Value - context.Time.GetUtcNow();
+        var wait = due.Value - time.GetUtcNow();
         if (wait < PartGrace)
             wait = PartGrace;
         lock (_timers)
         {
             _partTimer?.Dispose();
             _partTimer = null;
-            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > context.Options.UploadCheckInterval)
+            if (stopping.IsCancellationRequested || _timers.Count == 0 || wait > options.UploadCheckInterval)
                 return;
-            _partTimer = context.Time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
+            _partTimer = time.CreateTimer(_ => RunPartWhenFree(), null, wait, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -112,15 +116,15 @@ internal sealed class BackgroundSchedule(ClientContext context, Action flush, Fu
             return;
         try { await work().ConfigureAwait(false); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
-        catch (Exception e) when (LocalStore.StorageFault.IsStorageError(e))
+        catch (Exception e) when (StorageFault.IsStorageError(e))
         {
             // A full disk: one warning per episode, not an error every tick; the next tick tries again.
-            context.Fault.Failed("background work", e);
+            fault.Failed("background work", e);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A metrics library must never take the app down; the reason goes to the local log.
-            try { context.Log($"Background work failed: {e.GetType().Name}: {e.Message}", Microsoft.Extensions.Logging.LogLevel.Error); } catch { }
+            try { log.Write($"Background work failed: {e.GetType().Name}: {e.Message}", Microsoft.Extensions.Logging.LogLevel.Error); } catch { }
         }
     }
 

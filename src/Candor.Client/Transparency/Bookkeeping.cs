@@ -8,7 +8,7 @@ namespace Candor.Client.Transparency;
 /// hidden: a write the disk refuses is skipped, logged once per episode, and the answer says so
 /// (<c>LocalStoreUnavailable</c>); the next check once the disk has room writes it.
 /// </summary>
-internal sealed class Bookkeeping(ClientContext context)
+internal sealed class Bookkeeping(StorageFault fault)
 {
     /// <summary>True once a write of this check was refused.</summary>
     public bool Failed { get; private set; }
@@ -23,7 +23,7 @@ internal sealed class Bookkeeping(ClientContext context)
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
             Failed = true;
-            context.Fault.Failed(what, e);
+            fault.Failed(what, e);
         }
     }
 }

@@ -10,29 +10,30 @@ namespace Candor.Client.Transparency;
 /// verified before (never smaller, never another root at the same size, consistent when larger), and the
 /// evidence written down when the log misbehaves. Shared by the checks, the comparison and the background step.
 /// </summary>
-internal sealed class CheckpointVerifier(ClientContext context)
+/// <param name="settings">Read live: <see cref="Options.TransparencyLogOptions.Key"/>, the log key shipped with the app, if any.</param>
+internal sealed class CheckpointVerifier(Options.TransparencyLogOptions settings, LocalStore.ClientStore store, LocalStore.ClientLog log, Lock local)
 {
     public sealed record VerifiedCheckpoint(Checkpoint Checkpoint, string Note);
 
     /// <summary>The log key: configured (strong), kept from first use, or fetched now and kept (trust on first use).</summary>
     public async Task<(EcdsaNoteKey Key, bool FirstUse)> KeyAsync(LogReader reader, Bookkeeping writes, CancellationToken cancel)
     {
-        if (context.Options.LogKey is { } configured)
+        if (settings.Key is { } configured)
             return NoteVerifierKey.TryParse(configured, out var key, out var why) ? (key!, false) : throw new ArgumentException($"LogKey is not a log verifier key: {why}.");
         string? kept;
-        lock (context.Local)
-            kept = context.Store.GetState(ReceiptBook.TrustedKeyKey);
+        lock (local)
+            kept = store.GetState(ReceiptBook.TrustedKeyKey);
         if (kept is not null && NoteVerifierKey.TryParse(kept, out var keptKey, out _))
             return (keptKey!, true);
         var fetched = await reader.KeyAsync(cancel).ConfigureAwait(false);
         if (!NoteVerifierKey.TryParse(fetched, out var first, out var reason))
             throw new InvalidDataException($"The collector's log key cannot be used: {reason}.");
         // Not kept (a full disk): this check still uses it, trusted on first use as the answer says; the next one fetches it again.
-        lock (context.Local)
+        lock (local)
             writes.Keep("keeping the collector's log key", () =>
             {
-                context.Store.SetState(ReceiptBook.TrustedKeyKey, fetched);
-                context.Log($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
+                store.SetState(ReceiptBook.TrustedKeyKey, fetched);
+                log.Write($"Trusting the collector's log key {first!.Name} ({first.KeyId:x8}) on first use; configure LogKey to check it against the key shipped with the app.");
             });
         return (first!, true);
     }
@@ -47,8 +48,8 @@ internal sealed class CheckpointVerifier(ClientContext context)
         var (key, firstUse) = await KeyAsync(reader, writes, cancel).ConfigureAwait(false);
         var note = await reader.CheckpointAsync(cancel).ConfigureAwait(false);
         string? storedNote;
-        lock (context.Local)
-            storedNote = context.Store.GetState(ReceiptBook.CheckpointKey);
+        lock (local)
+            storedNote = store.GetState(ReceiptBook.CheckpointKey);
         if (note is null)
         {
             // No epoch sealed yet: nothing can be proved, and every report is pending (or missing when overdue).
@@ -81,27 +82,27 @@ internal sealed class CheckpointVerifier(ClientContext context)
                         Evidence(storedNote, note, ProofText($"consistency proof {stored.Size} -> {checkpoint.Size}", proof)))), firstUse);
             }
         }
-        lock (context.Local)
+        lock (local)
             writes.Keep("keeping the newest checkpoint", () =>
             {
                 // Another check may have stored a newer one meanwhile: keep the larger, never go back.
-                var current = context.Store.GetState(ReceiptBook.CheckpointKey);
+                var current = store.GetState(ReceiptBook.CheckpointKey);
                 if (current is null || !Open(current, key, out var now, out _) || now!.Size <= checkpoint!.Size)
-                    context.Store.SetState(ReceiptBook.CheckpointKey, note);
+                    store.SetState(ReceiptBook.CheckpointKey, note);
             });
         return (new VerifiedCheckpoint(checkpoint!, note), null, firstUse);
     }
 
     private LogAlarm Raise(LogAlarm alarm)
     {
-        lock (context.Local)
+        lock (local)
             LogAlarmLocally(alarm);
         return alarm;
     }
 
     /// <summary>The user's local log keeps the evidence; the host's log only the kind (it is not the user's to read).</summary>
     public void LogAlarmLocally(LogAlarm alarm) =>
-        context.Log($"The collector's transparency log failed a check ({alarm.Kind}): {alarm.Reason}.\n{alarm.Evidence}", LogLevel.Warning,
+        log.Write($"The collector's transparency log failed a check ({alarm.Kind}): {alarm.Reason}.\n{alarm.Evidence}", LogLevel.Warning,
             $"The collector's transparency log failed a check ({alarm.Kind}).");
 
     public static bool Open(string note, EcdsaNoteKey key, out Checkpoint? checkpoint, out string reason)

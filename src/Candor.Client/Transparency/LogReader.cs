@@ -15,6 +15,10 @@ namespace Candor.Client.Transparency;
 /// </summary>
 internal sealed class LogReader(ClientTransport transport)
 {
+    /// <summary>The reader over the client's transport; without a collector there is no log, which is the caller's mistake.</summary>
+    public static LogReader Over(ClientTransport? transport) =>
+        transport is null ? throw new InvalidOperationException("No collector is configured (CollectorUrl): there is no log to check.") : new LogReader(transport);
+
     public const string PendingProblem = "urn:candor:problem:commitment-pending";
     public const string NotInLogProblem = "urn:candor:problem:not-in-log";
     public const string NoCheckpointProblem = "urn:candor:problem:no-checkpoint";

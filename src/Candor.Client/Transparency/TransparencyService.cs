@@ -11,26 +11,28 @@ namespace Candor.Client.Transparency;
 /// <summary>
 /// The user's side of the transparency log (docs/transparency.md): checks that each report the device sent
 /// is in the collector's log, that every checkpoint is signed by the log key and extends the newest one
-/// this device saw before, compares checkpoints seen elsewhere, and deletes reports by receipt. Network
-/// work runs with no lock held; receipts and the stored checkpoint change under <see cref="ClientContext.Local"/>.
+/// this device saw before, and compares checkpoints seen elsewhere (deletion by receipt is <see cref="ReceiptDeleter"/>'s).
+/// Network work runs with no lock held; receipts and the stored checkpoint change under the client's local lock.
 /// </summary>
 /// <remarks>
-/// The checks the user asks for (<see cref="VerifyAsync"/>, <see cref="DeleteAsync"/>) run whatever the
-/// consent state: they concern reports already sent, and the user must be able to check and delete those
-/// after saying no. The background check (<see cref="VerifyNextIfDueAsync"/>) runs only with consent, and
-/// looks up one receipt per request at independent random times, so the lookups of one device are not
-/// sent together.
+/// The checks the user asks for (<see cref="VerifyAsync"/>) run whatever the consent state: they concern
+/// reports already sent, and the user must be able to check those after saying no. The background check
+/// (<see cref="VerifyNextIfDueAsync"/>) runs only with consent, and looks up one receipt per request at
+/// independent random times, so the lookups of one device are not sent together.
 /// </remarks>
-internal sealed class TransparencyService(ClientContext context, ConsentGate consent, ClientTransport? transport)
+/// <param name="transport">Null without a collector: there is no log to check.</param>
+/// <param name="checkpoints">The log's checkpoint as this device trusts it.</param>
+/// <param name="options">Read live: the transparency log's settings (<see cref="CandorClientOptions.TransparencyLog"/>),
+/// <see cref="CandorClientOptions.Random"/> for the check moments, and the transport settings the disclosure names.</param>
+internal sealed class TransparencyService(ConsentGate consent, ClientTransport? transport, CheckpointVerifier checkpoints, ReceiptBook book,
+    StorageFault fault, ClientLog log, CandorClientOptions options, TimeProvider time, Lock local)
 {
-    private readonly ReceiptBook _book = new(context.Store);
     private readonly SemaphoreSlim _oneCheck = new(1, 1);
-    private readonly CheckpointVerifier _checkpoints = new(context);
 
     public IReadOnlyList<Receipt> Receipts()
     {
-        lock (context.Local)
-            return _book.All();
+        lock (local)
+            return book.All();
     }
 
     /// <summary>Checks every sent receipt at once against a freshly verified checkpoint.</summary>
@@ -41,14 +43,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     public async Task<LogVerification> VerifyAsync(CancellationToken cancel)
     {
         var reader = Reader();
-        var writes = new Bookkeeping(context);
+        var writes = new Bookkeeping(fault);
         await _oneCheck.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            var (verified, alarm, tofu) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
+            var (verified, alarm, tofu) = await checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             List<Receipt> receipts;
-            lock (context.Local)
-                receipts = _book.All().Where(r => r.SentAt is not null).ToList();
+            lock (local)
+                receipts = book.All().Where(r => r.SentAt is not null).ToList();
             // Refused checkpoint: no receipt is looked up against it, so nothing about them was revealed.
             if (alarm is not null)
                 return new LogVerification(0, null, tofu, alarm, [], Disclosure(0)) { LocalStoreUnavailable = writes.Failed };
@@ -63,14 +65,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
                     : null;
             }
             if (alarm is not null)
-                lock (context.Local)
-                    _checkpoints.LogAlarmLocally(alarm);
+                lock (local)
+                    checkpoints.LogAlarmLocally(alarm);
             return new LogVerification(verified!.Checkpoint.Size, verified.Note.Length == 0 ? null : verified.Note, tofu, alarm, checks, disclosure)
                 { LocalStoreUnavailable = writes.Failed };
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            context.Fault.Failed("checking reports in the transparency log", e);
+            fault.Failed("checking reports in the transparency log", e);
             return new LogVerification(0, null, false, null, [], "Nothing was checked: the local store cannot be read, so no receipt was looked up.")
                 { LocalStoreUnavailable = true };
         }
@@ -86,43 +88,42 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// </summary>
     public async Task<ReceiptCheck?> VerifyNextIfDueAsync(CancellationToken cancel)
     {
-        if (transport is null || !context.Options.ReportCommitments)
+        if (transport is null || !options.ReportCommitments)
             return null;
         Receipt? due;
-        lock (context.Local)
+        lock (local)
         {
             if (!consent.IsGranted)
                 return null;
-            due = _book.NextDue(context.Time.GetUtcNow());
+            due = book.NextDue(time.GetUtcNow());
         }
         if (due is null || !await _oneCheck.WaitAsync(0, cancel).ConfigureAwait(false))
             return null;
-        var options = context.Options;
         try
         {
             var reader = Reader();
-            var writes = new Bookkeeping(context);
-            var (verified, alarm, _) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
+            var writes = new Bookkeeping(fault);
+            var (verified, alarm, _) = await checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
             if (alarm is not null)
             {
-                lock (context.Local)
-                    _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                lock (local)
+                    book.SetCheckAt(due.Commitment, time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter, options.LogMissingAfter + options.LogCheckWindow, options.Random));
                 return new ReceiptCheck(due, ReceiptVerdict.ProofFailed, null, null, alarm.Reason);
             }
             var check = await CheckAsync(reader, due, verified!, writes, cancel).ConfigureAwait(false);
-            lock (context.Local)
+            lock (local)
             {
-                var now = context.Time.GetUtcNow();
+                var now = time.GetUtcNow();
                 // Pending: look again later, at a new random time. Anything else is an answer; a missing
                 // report or a failed proof is written to the user's log with its evidence.
-                _book.SetCheckAt(due.Commitment, check.Verdict == ReceiptVerdict.Pending
+                book.SetCheckAt(due.Commitment, check.Verdict == ReceiptVerdict.Pending
                     ? now + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random)
                     : null);
                 if (check.Verdict is ReceiptVerdict.Missing)
-                    context.Log($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
+                    log.Write($"A report sent on {due.SentAt:yyyy-MM-dd} ({due.Metric}, {due.Period}) is not in the collector's log: {check.Detail}", LogLevel.Warning,
                         "A report this device sent is not in the collector's log.");
                 if (check.Verdict is ReceiptVerdict.ProofFailed)
-                    _checkpoints.LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, CheckpointVerifier.Evidence(verified!.Note, null, check.Detail)));
+                    checkpoints.LogAlarmLocally(new LogAlarm(LogAlarmKind.InclusionProofFailed, check.Detail, CheckpointVerifier.Evidence(verified!.Note, null, check.Detail)));
             }
             return check;
         }
@@ -130,10 +131,10 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
         {
             // An unreachable collector or an unreadable answer: try this receipt again at a new random time,
             // rather than at every tick (which would also make the retries of one device line up).
-            lock (context.Local)
+            lock (local)
             {
-                _book.SetCheckAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random));
-                context.Log($"Checking a report in the collector's log failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
+                book.SetCheckAt(due.Commitment, time.GetUtcNow() + UploadSchedule.Between(options.LogMissingAfter / 2, options.LogMissingAfter + options.LogCheckWindow, options.Random));
+                log.Write($"Checking a report in the collector's log failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
                     $"Checking a report in the collector's log failed ({e.GetType().Name}).");
             }
             return null;
@@ -145,129 +146,6 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     }
 
     /// <summary>
-    /// Reveals the nonces of <paramref name="receipts"/> (default: every sent receipt) and asks the collector to
-    /// delete their reports now, one receipt per request, back to back (the interactive path: the requests'
-    /// timing still ties them together; <see cref="ScheduleDeletions"/> does not).
-    /// </summary>
-    /// <remarks>
-    /// Receipts that cannot be read (a full disk kept the store from being created) send nothing and answer
-    /// <see cref="ReceiptDeletions.LocalStoreUnavailable"/>; marks the disk refuses leave the collector's answers as they are and say so.
-    /// </remarks>
-    public async Task<ReceiptDeletions> DeleteAsync(IEnumerable<Receipt>? receipts, CancellationToken cancel)
-    {
-        var reader = Reader();
-        List<Receipt> targets;
-        try
-        {
-            targets = Held(receipts);
-        }
-        catch (Exception e) when (StorageFault.IsStorageError(e))
-        {
-            context.Fault.Failed("reading the receipts to delete", e);
-            return new ReceiptDeletions([], localStoreUnavailable: true);
-        }
-        var writes = new Bookkeeping(context);
-        var outcomes = new List<ReceiptDeletion>();
-        foreach (var group in targets.GroupBy(r => r.App))
-            foreach (var chunk in group.Chunk(MaxReceiptsPerDeletion))
-            {
-                var answers = await reader.DeleteAsync(group.Key, chunk, cancel).ConfigureAwait(false);
-                lock (context.Local)
-                {
-                    var now = context.Time.GetUtcNow();
-                    foreach (var r in chunk)
-                    {
-                        var status = answers.GetValueOrDefault(r.Commitment, "no answer");
-                        if (status is "deleted" or "already-deleted")
-                            writes.Keep("marking receipts deleted", () => _book.MarkDeleted(r.Commitment, now));
-                        outcomes.Add(new ReceiptDeletion(r, status));
-                    }
-                    var deleted = outcomes.Count(o => o.Status == "deleted");
-                    if (deleted > 0)
-                        context.Log($"The collector deleted {deleted} report(s) by receipt at the user's request.");
-                }
-            }
-        return new ReceiptDeletions(outcomes, writes.Failed);
-    }
-
-    /// <summary>
-    /// One receipt per deletion request: several receipts in one request told the collector, and through
-    /// its log everyone, how many reports one device deleted and that they were deleted together.
-    /// </summary>
-    public const int MaxReceiptsPerDeletion = 1;
-
-    /// <summary>Only receipts this device holds, sent and not deleted: a receipt from elsewhere has no nonce the device vouches for.</summary>
-    private List<Receipt> Held(IEnumerable<Receipt>? receipts)
-    {
-        lock (context.Local)
-        {
-            var known = _book.All().Where(r => r.SentAt is not null).ToDictionary(r => r.Commitment);
-            return receipts is null ? known.Values.ToList()
-                : receipts.Select(r => known.GetValueOrDefault(r.Commitment)).OfType<Receipt>().ToList();
-        }
-    }
-
-    /// <summary>
-    /// Schedules the deletion of <paramref name="receipts"/> (default: every sent receipt not deleted yet): each
-    /// leaves alone, at its own uniformly random moment within <see cref="CandorClientOptions.DeletionWindow"/>,
-    /// drawn independently, like split uploads. Returns how many were scheduled.
-    /// </summary>
-    public int ScheduleDeletions(IEnumerable<Receipt>? receipts)
-    {
-        var targets = Held(receipts).Where(r => r.DeletedAt is null).ToList();
-        lock (context.Local)
-        {
-            var now = context.Time.GetUtcNow();
-            foreach (var r in targets)
-                _book.SetDeleteAt(r.Commitment, now + UploadSchedule.Between(TimeSpan.Zero, context.Options.DeletionWindow, context.Options.Random));
-            if (targets.Count > 0)
-                context.Log($"{targets.Count} report(s) will be deleted by receipt, each at its own random moment within {context.Options.DeletionWindow.TotalHours:0.#} hours.");
-        }
-        return targets.Count;
-    }
-
-    /// <summary>
-    /// The background step for deletions (whatever the consent state: the user asked for them): sends the one
-    /// deletion whose moment came first, alone. Null when none was due. A failed request is tried again at a new
-    /// random moment within the window, so retries of one device never line up either.
-    /// </summary>
-    public async Task<ReceiptDeletion?> DeleteNextIfDueAsync(CancellationToken cancel)
-    {
-        if (transport is null)
-            return null;
-        Receipt? due;
-        lock (context.Local)
-            due = _book.NextDeletionDue(context.Time.GetUtcNow());
-        if (due is null)
-            return null;
-        var options = context.Options;
-        try
-        {
-            var answers = await Reader().DeleteAsync(due.App, [due], cancel).ConfigureAwait(false);
-            var status = answers.GetValueOrDefault(due.Commitment, "no answer");
-            lock (context.Local)
-            {
-                if (status is "deleted" or "already-deleted")
-                    _book.MarkDeleted(due.Commitment, context.Time.GetUtcNow());
-                else
-                    _book.SetDeleteAt(due.Commitment, null); // not-found or expired: an answer, nothing to retry
-                context.Log($"Deletion by receipt of a report ({due.Metric}, {due.Period}): {status}.");
-            }
-            return new ReceiptDeletion(due, status);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException && !cancel.IsCancellationRequested)
-        {
-            lock (context.Local)
-            {
-                _book.SetDeleteAt(due.Commitment, context.Time.GetUtcNow() + UploadSchedule.Between(TimeSpan.Zero, options.DeletionWindow, options.Random));
-                context.Log($"Deleting a report by receipt failed; it will be tried again later: {e.GetType().Name}: {e.Message}", LogLevel.Warning,
-                    $"Deleting a report by receipt failed ({e.GetType().Name}).");
-            }
-            return null;
-        }
-    }
-
-    /// <summary>
     /// Compares a checkpoint seen elsewhere (another device, a mirror, a witness) with the newest one this
     /// device verified: the same size must have the same root, and the smaller must be a prefix of the
     /// larger (a consistency proof from the collector). A checkpoint the log key did not sign proves nothing.
@@ -275,14 +153,14 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// <remarks>A store that cannot be read answers <see cref="CheckpointComparison.LocalStoreUnavailable"/> with nothing compared.</remarks>
     public async Task<CheckpointComparison> CompareAsync(string otherNote, CancellationToken cancel)
     {
-        var writes = new Bookkeeping(context);
+        var writes = new Bookkeeping(fault);
         try
         {
             return await CompareCheckpointsAsync(otherNote, writes, cancel).ConfigureAwait(false) with { LocalStoreUnavailable = writes.Failed };
         }
         catch (Exception e) when (StorageFault.IsStorageError(e))
         {
-            context.Fault.Failed("comparing checkpoints", e);
+            fault.Failed("comparing checkpoints", e);
             return new CheckpointComparison(false, 0, 0, "Nothing was compared: the local store cannot be read, so this device's newest checkpoint is unknown.", null)
                 { LocalStoreUnavailable = true };
         }
@@ -291,10 +169,10 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     private async Task<CheckpointComparison> CompareCheckpointsAsync(string otherNote, Bookkeeping writes, CancellationToken cancel)
     {
         var reader = Reader();
-        var (verified, alarm, _) = await _checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
+        var (verified, alarm, _) = await checkpoints.CheckpointAsync(reader, writes, cancel).ConfigureAwait(false);
         if (alarm is not null)
             return new CheckpointComparison(false, 0, 0, alarm.Reason, alarm);
-        var key = await _checkpoints.KeyAsync(reader, writes, cancel).ConfigureAwait(false);
+        var key = await checkpoints.KeyAsync(reader, writes, cancel).ConfigureAwait(false);
         if (!CheckpointVerifier.Open(otherNote, key.Key, out var other, out var why))
             return new CheckpointComparison(false, verified!.Checkpoint.Size, 0, $"The other checkpoint cannot be used: {why}.", null);
         var mine = verified!;
@@ -328,13 +206,12 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             return new CheckpointComparison(true, mine.Checkpoint.Size, other.Size,
                 $"Consistent: this device's checkpoint (size {mine.Checkpoint.Size}) and the other (size {other.Size}) show one history.", null);
         var fork = new LogAlarm(LogAlarmKind.Fork, reason, CheckpointVerifier.Evidence(mine.Note, otherNote, proof is null ? null : CheckpointVerifier.ProofText("consistency proof", proof)));
-        lock (context.Local)
-            _checkpoints.LogAlarmLocally(fork);
+        lock (local)
+            checkpoints.LogAlarmLocally(fork);
         return new CheckpointComparison(false, mine.Checkpoint.Size, other.Size, "Fork: " + reason + ".", fork);
     }
 
-    private LogReader Reader() =>
-        transport is null ? throw new InvalidOperationException("No collector is configured (CollectorUrl): there is no log to check.") : new LogReader(transport);
+    private LogReader Reader() => LogReader.Over(transport);
 
     private async Task<ReceiptCheck> CheckAsync(LogReader reader, Receipt receipt, CheckpointVerifier.VerifiedCheckpoint verified, Bookkeeping writes, CancellationToken cancel)
     {
@@ -358,13 +235,13 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
             if (kind == LogEntryKind.Deletion)
                 return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, (long)answer.LeafIndex, (long)size,
                     $"deleted; the deletion is leaf {answer.LeafIndex} of the log (checkpoint size {size})");
-            lock (context.Local)
-                writes.Keep("marking a receipt included", () => _book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size));
+            lock (local)
+                writes.Keep("marking a receipt included", () => book.MarkIncluded(receipt.Commitment, (long)answer.LeafIndex, (long)size));
             return new ReceiptCheck(receipt, ReceiptVerdict.Included, (long)answer.LeafIndex, (long)size, $"included at leaf {answer.LeafIndex} (checkpoint size {size})");
         }
         if (kind == LogEntryKind.Deletion)
             return new ReceiptCheck(receipt, ReceiptVerdict.Deleted, null, null, "deleted; the deletion is not in the log yet (it joins the next epoch)");
-        var overdue = receipt.SentAt is { } sent && context.Time.GetUtcNow() - sent > context.Options.LogMissingAfter;
+        var overdue = receipt.SentAt is { } sent && time.GetUtcNow() - sent > options.LogMissingAfter;
         var said = answer.State == InclusionState.Pending ? "the collector says it is not sealed into an epoch yet" : "the collector says it is not in its log";
         return overdue
             ? new ReceiptCheck(receipt, ReceiptVerdict.Missing, null, null, $"sent on {receipt.SentAt:yyyy-MM-dd HH:mm} UTC and still not in the log ({said}): the collector dropped it")
@@ -374,7 +251,7 @@ internal sealed class TransparencyService(ClientContext context, ConsentGate con
     /// <summary>What checking <paramref name="count"/> receipts at once told the collector, for the transport in use.</summary>
     private string Disclosure(int count)
     {
-        var o = context.Options;
+        var o = options;
         if (count == 0)
             return "No receipt was looked up: only the public checkpoint was fetched.";
         var route = o.Ohttp is not null ? "through the Oblivious HTTP relay, so the collector did not see this device's address"

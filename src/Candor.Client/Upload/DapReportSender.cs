@@ -24,7 +24,8 @@ namespace Candor.Client.Upload;
 /// A decorator of the plain sender (<see cref="IReportSender"/>), inside the outbox-owning
 /// <see cref="OutboxSender"/> like it: a batch without split-trust reports goes to the plain sender untouched.
 /// </summary>
-internal sealed class DapReportSender(ClientContext context, ClientTransport transport, IReportSender plain) : IReportSender
+/// <param name="store">Receipts of reports that left as DAP reports are forgotten there (the log never sees them).</param>
+internal sealed class DapReportSender(MetricRegistry registry, ClientTransport transport, IReportSender plain, LocalStore.ClientStore store, LocalStore.ClientLog log, Lock local) : IReportSender
 {
     private readonly ConcurrentDictionary<string, (DapHpkeConfig Leader, DapHpkeConfig Helper, DapVdaf Vdaf)> _tasks = new(StringComparer.Ordinal);
 
@@ -56,15 +57,15 @@ internal sealed class DapReportSender(ClientContext context, ClientTransport tra
                 refused.Add(outcome.Reason);
         }
         // The log never sees a DAP report, so its receipt could never be found there: forget it, or the device would raise a false alarm.
-        lock (context.Local)
-            context.Store.Use(c =>
+        lock (local)
+            store.Use(c =>
             {
                 using var tx = c.BeginTransaction();
                 ReceiptBook.KeepOnly(c, tx, batch.Id, rest is null ? new HashSet<string>() : ReceiptBook.CommitmentsIn(rest));
                 tx.Commit();
             });
         if (refused.Count > 0)
-            context.Log($"The split-trust aggregator refused {refused.Count} report(s) for good: {string.Join("; ", refused)}", Microsoft.Extensions.Logging.LogLevel.Warning);
+            log.Write($"The split-trust aggregator refused {refused.Count} report(s) for good: {string.Join("; ", refused)}", Microsoft.Extensions.Logging.LogLevel.Warning);
         if (rest is null)
             return accepted > 0
                 ? new UploadOutcome(UploadResult.Accepted, "accepted by the split-trust Leader", accepted)
@@ -145,7 +146,7 @@ internal sealed class DapReportSender(ClientContext context, ClientTransport tra
         int index = 0;
         foreach (var report in root.GetProperty("reports").EnumerateArray())
         {
-            var def = report.TryGetProperty("metric", out var m) && m.ValueKind == JsonValueKind.String ? context.Registry.FindMetric(m.GetString()!) : null;
+            var def = report.TryGetProperty("metric", out var m) && m.ValueKind == JsonValueKind.String ? registry.FindMetric(m.GetString()!) : null;
             string? period = report.TryGetProperty("period", out var rp) && rp.ValueKind == JsonValueKind.String ? rp.GetString() : batchPeriod;
             if (def?.SplitTrust is not null && period is not null && PeriodKey.TryParse(period, out var key) && report.TryGetProperty("value", out var v))
                 split.Add((index, def, key.Value, v.Clone()));

@@ -1,22 +1,23 @@
-using System.Text;
 using Candor.Client.Consent;
 using Candor.Client.LocalStore;
 using Candor.Client.Outbox;
 using Candor.Client.Recording;
-using Candor.Client.Reporting;
 using Candor.Client.Upload;
 using Candor.Registry;
 
 namespace Candor.Client.UserData;
 
 /// <summary>
-/// What the user can see and do with the data on the device (privacy invariant 7): status, what was
-/// collected, the exact next upload, the history, the log, an export, erasing. Local work only, under
-/// <see cref="ClientContext.Local"/> for the length of a read: never behind an upload.
+/// What the user can see of the data on the device (privacy invariant 7): status, what was collected,
+/// the history, the log, an export. The exact next upload is <see cref="UploadPreview"/>'s, erasing is
+/// <see cref="LocalErasure"/>'s. Local work only, under the client's local lock for the length of a
+/// read: never behind an upload.
 /// </summary>
-internal sealed class UserView(ClientContext context, ConsentGate consent, RecordingFlusher flusher, UploadWorker worker, Func<ReportBuilder> builder)
+/// <param name="worker">The upload schedule shown in the status (next attempt, failures in a row).</param>
+internal sealed class UserView(MetricRegistry registry, ConsentGate consent, RecordingFlusher flusher, UploadWorker worker,
+    ClientStore store, PendingOutbox outbox, StorageFault fault, Lock local)
 {
-    private MetricRegistry Registry => context.Registry;
+    private MetricRegistry Registry => registry;
 
     public bool NeedsConsentPrompt
     {
@@ -30,7 +31,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
 
     public ClientStatus Status()
     {
-        lock (context.Local)
+        lock (local)
         {
             var (current, record) = (consent.Current, consent.Record);
             var (newCategories, _) = ConsentScope.NotYetAsked(record, Registry);
@@ -39,7 +40,7 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
                 current.IsGranted && newCategories.Contains(c.Name))).ToList();
             // The consent part comes from memory; the counts need the store, and a store that cannot be read shows none.
             var (collected, pending, next, failures) = Read("reading the status",
-                () => (context.Store.Observations().Count, context.Outbox.Pending().Count, worker.NextAttempt, worker.Failures), () => (0, 0, (DateTimeOffset?)null, 0));
+                () => (store.Observations().Count, outbox.Pending().Count, worker.NextAttempt, worker.Failures), () => (0, 0, (DateTimeOffset?)null, 0));
             return new ClientStatus(Registry.App, Registry.Version, current, NeedsConsentPrompt, categories, record.DisabledMetrics,
                 collected, pending, next, failures);
         }
@@ -48,10 +49,10 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
     public IReadOnlyList<CollectedItem> Show()
     {
         List<Observation> observations;
-        lock (context.Local)
+        lock (local)
         {
             flusher.Flush();
-            observations = Read("reading what was collected", context.Store.Observations, () => []);
+            observations = Read("reading what was collected", store.Observations, () => []);
         }
         var items = new List<CollectedItem>();
         foreach (var g in observations.GroupBy(o => (o.Metric, o.Period)))
@@ -71,41 +72,20 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
         return items;
     }
 
-    public string? Preview()
-    {
-        lock (context.Local)
-        {
-            flusher.Flush();
-            return Read("previewing the next upload", () =>
-            {
-                // With split uploads the next to leave is the part with the earliest drawn moment.
-                if (context.Outbox.Pending().OrderBy(b => b.SendAfter ?? DateTimeOffset.MinValue).ThenBy(b => b.Id).FirstOrDefault() is { } first)
-                    return first.Json;
-                if (!consent.IsGranted)
-                    return null;
-                var built = builder().Build(context.Store.Observations(), context.Today, includeOpenPeriods: context.Options.DevelopmentUploads);
-                if (built.Batches.Count == 0)
-                    return null;
-                var body = built.Batches[0].Body;
-                return Encoding.UTF8.GetString(context.Options.EffectiveSplitUploads ? ReportSplitter.Split(body, "preview")[0].Body : body);
-            }, () => null);
-        }
-    }
+    public IReadOnlyList<OutboxBatch> Pending() => Read("reading the pending batches", () => outbox.Pending(), () => []);
 
-    public IReadOnlyList<OutboxBatch> Pending() => Read("reading the pending batches", () => context.Outbox.Pending(), () => []);
+    public IReadOnlyList<SentBatch> Sent() => Read("reading the sent batches", () => store.Sent(), () => []);
 
-    public IReadOnlyList<SentBatch> Sent() => Read("reading the sent batches", () => context.Store.Sent(), () => []);
-
-    public IReadOnlyList<LogEntry> Log() => Read("reading the local log", () => context.Store.LogEntries(), () => []);
+    public IReadOnlyList<LogEntry> Log() => Read("reading the local log", () => store.LogEntries(), () => []);
 
     /// <remarks>A store that cannot be read (a full disk at start-up kept it from being created) exports as empty: there is nothing on the device to read.</remarks>
     public string Export(ExportFormat format)
     {
-        lock (context.Local)
+        lock (local)
         {
             flusher.Flush();
             var (observations, pending, sent, receipts) = Read("exporting the local data",
-                () => (context.Store.Observations(), context.Outbox.Pending(), context.Store.Sent(), new Transparency.ReceiptBook(context.Store).All()),
+                () => (store.Observations(), outbox.Pending(), store.Sent(), new Transparency.ReceiptBook(store).All()),
                 () => (new List<Observation>(), new List<OutboxBatch>(), new List<SentBatch>(), new List<Transparency.Receipt>()));
             return format == ExportFormat.Json
                 ? LocalDataExport.Json(Registry, consent.Current, observations, pending, sent, receipts)
@@ -114,35 +94,8 @@ internal sealed class UserView(ClientContext context, ConsentGate consent, Recor
     }
 
     /// <summary>
-    /// Never throws for a full disk: what waits in memory goes at once, and the delete on disk is owed
-    /// until the disk has room (<see cref="DeferredErasure"/>); no upload leaves meanwhile.
-    /// </summary>
-    public void Erase()
-    {
-        lock (context.Local)
-        {
-            context.Recorder.Drain(context.Today);
-            flusher.ForgetUnsaved(); // recorded before the erase, waiting for the disk: erased too
-            var at = context.Time.GetUtcNow();
-            context.Erasures.Run(OwedErasure.Everything, "erasing all local data", () => context.Store.EraseAll(at));
-            flusher.MarkActiveToday();
-        }
-    }
-
-    /// <summary>
     /// A view reads the store; a store that cannot be read (a full disk kept it from being created, an I/O
     /// error) shows nothing rather than throwing into the app. The fault is logged once per episode.
     /// </summary>
-    private T Read<T>(string what, Func<T> read, Func<T> nothing)
-    {
-        try
-        {
-            return read();
-        }
-        catch (Exception e) when (StorageFault.IsStorageError(e))
-        {
-            context.Fault.Failed(what, e);
-            return nothing();
-        }
-    }
+    private T Read<T>(string what, Func<T> read, Func<T> nothing) => fault.Quietly(what, read, nothing);
 }
