@@ -34,7 +34,7 @@ public static class GatewayEndpoints
             .ProducesProblems([ProblemTypes.UnsupportedMediaType, ProblemTypes.TooLarge, ProblemTypes.OhttpKey, .. ProblemTypes.OhttpUnreadable.Values]);
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PostAsync(HttpContext http, OhttpKeyRing keys, InProcessDispatcher dispatcher, CollectorOptions options)
+    private static async Task<Results<SealedAnswer, ProblemHttpResult>> PostAsync(HttpContext http, OhttpKeyRing keys, InProcessDispatcher dispatcher, CollectorOptions options)
     {
         if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
             return ProblemTypes.UnsupportedMediaType.Answer(
@@ -68,7 +68,7 @@ public static class GatewayEndpoints
             answer = await dispatcher.DispatchAsync(inner, http.RequestAborted);
         // Padded like the requests: the relay sees the sealed answer's length, and an unpadded one would
         // say which answer (accepted, refused, which problem) went to which address.
-        return TypedResults.Bytes(opened.SealResponse(answer.EncodePadded()), OhttpMediaTypes.Response);
+        return new SealedAnswer(opened.SealResponse(answer.EncodePadded()));
     }
 
     /// <summary>The inner answer to a method and path the gateway does not forward: the catalogue's type, status and title, no detail.</summary>
