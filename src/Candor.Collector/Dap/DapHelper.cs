@@ -11,7 +11,7 @@ namespace Candor.Collector.Dap;
 /// the Leader's aggregate-share request for a batch with its aggregate sealed to the Collector, once the two
 /// aggregators agree on the batch's report count and checksum.
 /// </summary>
-public sealed class DapHelper(DapStore store, TimeProvider time)
+internal sealed class DapHelper(DapStore store, TimeProvider time)
 {
     public async Task<IResult> InitializeJobAsync(DapTask task, byte[] job, byte[] body, CancellationToken ct)
     {
@@ -144,7 +144,7 @@ public sealed class DapHelper(DapStore store, TimeProvider time)
 }
 
 /// <summary>Batch validation for time-interval queries (DAP-09, section 4.7.6.1).</summary>
-public static class DapBatches
+internal static class DapBatches
 {
     public static DapProblem? BoundaryProblem(DapTask task, DapInterval interval) =>
         interval.Duration < task.TimePrecision || interval.Start % task.TimePrecision != 0 || interval.Duration % task.TimePrecision != 0

@@ -22,7 +22,7 @@ namespace Candor.Collector.Dap;
 ///    Rejections are kept as counts per cause.
 /// Writes are serialised in-process (one Leader or Helper process per database).
 /// </summary>
-public sealed class DapStore
+internal sealed class DapStore
 {
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly bool _postgres;

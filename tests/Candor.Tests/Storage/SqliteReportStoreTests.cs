@@ -9,8 +9,8 @@ public sealed class SqliteReportStoreTests : ReportStoreContract
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
     private string Db => Path.Combine(_directory, "store.db");
 
-    protected override IReportStore CreateStore() => new SqliteReportStore(Db);
-    protected override IReportStore ReopenStore() => new SqliteReportStore(Db);
+    private protected override IReportStore CreateStore() => new SqliteReportStore(Db);
+    private protected override IReportStore ReopenStore() => new SqliteReportStore(Db);
 
     public override async Task DisposeAsync()
     {
