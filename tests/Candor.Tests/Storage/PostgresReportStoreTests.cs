@@ -20,6 +20,8 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
 
     private protected override IReportStore ReopenStore() => new PostgresReportStore(_database!.ConnectionString);
 
+    private protected override Task<long> CountAsync(string sql) => _database!.ScalarAsync<long>(sql);
+
     [PostgresFact]
     public async Task Raw_rows_are_partitioned_by_the_month_their_period_starts_in()
     {

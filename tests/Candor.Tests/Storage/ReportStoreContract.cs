@@ -18,6 +18,9 @@ public abstract partial class ReportStoreContract : IAsyncLifetime
     /// <summary>A second store object on the same data as the last <see cref="CreateStore"/>.</summary>
     private protected abstract IReportStore ReopenStore();
 
+    /// <summary>A <c>count(*)</c> (or other integer) query run directly on the store's database, to see what a member left behind.</summary>
+    private protected abstract Task<long> CountAsync(string sql);
+
     public async Task InitializeAsync()
     {
         Store = CreateStore();

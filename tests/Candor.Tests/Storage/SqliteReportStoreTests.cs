@@ -12,6 +12,15 @@ public sealed class SqliteReportStoreTests : ReportStoreContract
     private protected override IReportStore CreateStore() => new SqliteReportStore(Db);
     private protected override IReportStore ReopenStore() => new SqliteReportStore(Db);
 
+    private protected override async Task<long> CountAsync(string sql)
+    {
+        await using var c = new SqliteConnection($"Data Source={Db};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
