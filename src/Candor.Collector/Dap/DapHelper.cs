@@ -32,7 +32,7 @@ internal sealed class DapHelper(DapStore store, TimeProvider time)
         var response = await store.FinishHelperJobAsync(task.Id, job, hash, task.Vdaf, outcomes, final =>
             new AggregationJobResp(final.Select((error, i) => error is { } e
                 ? PrepareResp.Reject(outcomes[i].Report, e)
-                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList()).Encode(), ct);
+                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList()).Encode(), now, ct);
         if (response is null && await store.FindAggregationJobAsync(task.Id, job, ct) is { } raced)
             return Replay(task, raced.RequestHash, hash, raced.Response);
         return new DapMessageResult(201, DapMediaTypes.AggregationJobResp, response!);
