@@ -78,22 +78,29 @@ public sealed record NewsItem
 /// bytes that were signed, <c>signature</c> base64url of the IEEE P1363 <c>r||s</c> ECDSA P-256/SHA-256
 /// signature over those bytes. No JSON canonicalisation is involved: the bytes are the bytes.
 /// </summary>
-internal sealed record SignedEnvelope
+public sealed record SignedEnvelope
 {
+    /// <summary>base64url of the exact UTF-8 JSON bytes that were signed.</summary>
     [JsonPropertyName("payload")] public required string Payload { get; init; }
+    /// <summary>The id of the key that signed them.</summary>
     [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    /// <summary>base64url of the IEEE P1363 ECDSA P-256/SHA-256 signature over the payload bytes.</summary>
     [JsonPropertyName("signature")] public required string Signature { get; init; }
 }
 
 /// <summary>The served document: the signed announcements plus statements that introduce newer keys.</summary>
-internal sealed record SignedAnnouncements
+public sealed record SignedAnnouncements
 {
+    /// <summary>base64url of the signed <see cref="AnnouncementDocument"/>'s exact UTF-8 JSON bytes.</summary>
     [JsonPropertyName("payload")] public required string Payload { get; init; }
+    /// <summary>The id of the key that signed them.</summary>
     [JsonPropertyName("key_id")] public required string KeyId { get; init; }
+    /// <summary>base64url of the IEEE P1363 ECDSA P-256/SHA-256 signature over the payload bytes.</summary>
     [JsonPropertyName("signature")] public required string Signature { get; init; }
     /// <summary>Each one's payload is a <see cref="KeyStatement"/>, signed by an older key.</summary>
     [JsonPropertyName("key_statements"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<SignedEnvelope>? KeyStatements { get; init; }
 
+    /// <summary>The announcements' own signed envelope, without the key statements.</summary>
     public SignedEnvelope Envelope => new() { Payload = Payload, KeyId = KeyId, Signature = Signature };
 }
 
