@@ -13,7 +13,7 @@ namespace Candor.Agent;
 /// <c>com.endlessm.Metrics</c> bus name, so that eos-metrics applications record through Candor unchanged.
 /// The caller owns the client (its options name the registry, data directory and collector).
 /// </summary>
-public sealed class AgentService : IAsyncDisposable
+internal sealed class AgentService : IAsyncDisposable
 {
     private readonly DBusConnection _bus;
     private readonly ITimer _factsTimer;

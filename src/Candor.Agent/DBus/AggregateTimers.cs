@@ -12,7 +12,7 @@ namespace Candor.Agent.DBus;
 /// run at once, so a caller that never stops its timers cannot grow the agent's memory without bound;
 /// the timers of a connection that leaves the bus are forgotten (<see cref="Forget"/>).
 /// </summary>
-public sealed class AggregateTimers(EventRecorder recorder, TimeProvider time) : IPathMethodHandler
+internal sealed class AggregateTimers(EventRecorder recorder, TimeProvider time) : IPathMethodHandler
 {
     public const string Prefix = EventRecorderServer.ObjectPath + "/AggregateTimer";
     public const int MaxTimers = 1024;

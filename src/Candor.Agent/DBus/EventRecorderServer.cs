@@ -13,7 +13,7 @@ namespace Candor.Agent.DBus;
 /// see what is kept). Arguments are checked against the signature first: the bus does not check them,
 /// and a mis-typed call must get InvalidArgs, never a half-read event.
 /// </summary>
-public sealed class EventRecorderServer : IPathMethodHandler
+internal sealed class EventRecorderServer : IPathMethodHandler
 {
     public const string ObjectPath = "/com/endlessm/Metrics";
     private const string InvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";

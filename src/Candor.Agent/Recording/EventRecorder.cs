@@ -16,7 +16,7 @@ namespace Candor.Agent.Recording;
 /// 5. What passes goes through the client's normal API, so the registry, categories, bucketing and the
 ///    consent gate of the library apply exactly as for any application.
 /// </summary>
-public sealed class EventRecorder(CandorClient client, EventMap map, DropCounts drops)
+internal sealed class EventRecorder(CandorClient client, EventMap map, DropCounts drops)
 {
     public bool Enabled => client.Consent.IsGranted;
 

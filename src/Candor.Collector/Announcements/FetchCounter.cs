@@ -19,7 +19,7 @@ namespace Candor.Collector.Announcements;
 /// A parameter whose metric is missing, or whose value the registry does not allow, is not counted.
 /// Nothing else about the request (address, headers, time of day) is kept.
 /// </summary>
-public sealed class FetchCounter(IngestQueue queue, TimeProvider time, ILogger<FetchCounter> log)
+internal sealed class FetchCounter(IngestQueue queue, TimeProvider time, ILogger<FetchCounter> log)
 {
     public const string FetchMetric = FetchParameterNames.FetchMetric;
 

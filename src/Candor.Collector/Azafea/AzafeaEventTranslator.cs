@@ -7,7 +7,7 @@ using Candor.Registry.Events;
 namespace Candor.Collector.Azafea;
 
 /// <summary>Why one event of an upload was not stored (the label of <c>candor_azafea_events_total</c>).</summary>
-public enum AzafeaDrop
+internal enum AzafeaDrop
 {
     /// <summary>The event UUID is not in the app's mapping file.</summary>
     Unmapped,
@@ -34,7 +34,7 @@ public enum AzafeaDrop
 /// 5. Each event becomes its own report and passes <see cref="ReportBatchReader"/>, the collector's
 ///    allowlist for every report, so the registry's rules apply exactly as to a Candor client's batch.
 /// </summary>
-public sealed class AzafeaEventTranslator(EventMap map, int schema, Func<int, CompiledRegistry?> registries)
+internal sealed class AzafeaEventTranslator(EventMap map, int schema, Func<int, CompiledRegistry?> registries)
 {
     private const long NanosPerSecond = 1_000_000_000;
 

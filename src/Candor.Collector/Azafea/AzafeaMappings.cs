@@ -9,7 +9,7 @@ namespace Candor.Collector.Azafea;
 /// format, docs/linux.md "The mapping file"). An app without one answers 404 on the Azafea route: a
 /// collector never guesses what an eos-metrics event means.
 /// </summary>
-public sealed class AzafeaMappings(FrozenDictionary<string, AzafeaEventTranslator> byApp)
+internal sealed class AzafeaMappings(FrozenDictionary<string, AzafeaEventTranslator> byApp)
 {
     public static readonly AzafeaMappings None = new(FrozenDictionary<string, AzafeaEventTranslator>.Empty);
 

@@ -9,7 +9,7 @@ namespace Candor.Collector.Dap;
 /// deleted soon after they arrive rather than waiting for the Collector (a collection poll also runs them).
 /// A failure (the Helper down) is logged and retried at the next turn: the reports stay waiting.
 /// </summary>
-public sealed class DapAggregationJob(DapTasks tasks, DapLeader leader, CollectorOptions options, ILogger<DapAggregationJob> logger) : BackgroundService
+internal sealed class DapAggregationJob(DapTasks tasks, DapLeader leader, CollectorOptions options, ILogger<DapAggregationJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -11,7 +11,7 @@ namespace Candor.Collector.Dap;
 /// the Leader's aggregate-share request for a batch with its aggregate sealed to the Collector, once the two
 /// aggregators agree on the batch's report count and checksum.
 /// </summary>
-public sealed class DapHelper(DapStore store, TimeProvider time)
+internal sealed class DapHelper(DapStore store, TimeProvider time)
 {
     public async Task<IResult> InitializeJobAsync(DapTask task, byte[] job, byte[] body, CancellationToken ct)
     {
@@ -32,7 +32,7 @@ public sealed class DapHelper(DapStore store, TimeProvider time)
         var response = await store.FinishHelperJobAsync(task.Id, job, hash, task.Vdaf, outcomes, final =>
             new AggregationJobResp(final.Select((error, i) => error is { } e
                 ? PrepareResp.Reject(outcomes[i].Report, e)
-                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList()).Encode(), ct);
+                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList()).Encode(), now, ct);
         if (response is null && await store.FindAggregationJobAsync(task.Id, job, ct) is { } raced)
             return Replay(task, raced.RequestHash, hash, raced.Response);
         return new DapMessageResult(201, DapMediaTypes.AggregationJobResp, response!);
@@ -144,7 +144,7 @@ public sealed class DapHelper(DapStore store, TimeProvider time)
 }
 
 /// <summary>Batch validation for time-interval queries (DAP-09, section 4.7.6.1).</summary>
-public static class DapBatches
+internal static class DapBatches
 {
     public static DapProblem? BoundaryProblem(DapTask task, DapInterval interval) =>
         interval.Duration < task.TimePrecision || interval.Start % task.TimePrecision != 0 || interval.Duration % task.TimePrecision != 0

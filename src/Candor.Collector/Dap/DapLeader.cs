@@ -13,7 +13,7 @@ namespace Candor.Collector.Dap;
 /// task's minimum number of reports, get the Helper's sealed aggregate share and seal its own beside it.
 /// The Leader never holds the Helper's input shares in the clear, nor the Collector's key.
 /// </summary>
-public sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLeader> logger) : IDisposable
+internal sealed class DapLeader(DapStore store, TimeProvider time, ILogger<DapLeader> logger) : IDisposable
 {
     /// <summary>Reports per aggregation job: bounded so a job's request stays well under the Helper's body limit.</summary>
     public const int JobSize = 200;

@@ -7,7 +7,7 @@ namespace Candor.Collector.Dap;
 /// DAP-09's errors as RFC 9457 problem documents: the type in the DAP URN namespace
 /// (urn:ietf:params:ppm:dap:error:...), the detail for a human, and the task id as "taskid".
 /// </summary>
-public sealed class DapProblem(int status, string type, string detail, byte[]? task) : IResult
+internal sealed class DapProblem(int status, string type, string detail, byte[]? task) : IResult
 {
     public int Status => status;
     public string Type => DapHttp.ErrorPrefix + type;

@@ -20,9 +20,12 @@ namespace Candor.Collector.Dap;
 ///    report (upload, the Leader's and the Helper's end of a job) refuses one in a collected interval
 ///    before or regardless of its id, so a replay stays refused once the ids go (docs/dap.md).
 ///    Rejections are kept as counts per cause.
+/// 4. The Helper's answer to an aggregation job (its report ids and prepare messages) is kept so a retried PUT
+///    of the same job gets the same answer, for <see cref="AnswersKept"/> after it was given, then forgotten
+///    (<see cref="DapAnswerJanitor"/>). A Leader retries a job within minutes; Candor's own never reuses a job id.
 /// Writes are serialised in-process (one Leader or Helper process per database).
 /// </summary>
-public sealed class DapStore
+internal sealed class DapStore
 {
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
     private readonly bool _postgres;
@@ -50,6 +53,9 @@ public sealed class DapStore
         PostgresReportStore p => new DapStore(async ct => await p.DataSource.OpenConnectionAsync(ct), postgres: true),
         _ => throw new NotSupportedException(store.Engine),
     };
+
+    /// <summary>How long the Helper keeps its answer to an aggregation job (rule 4).</summary>
+    public static readonly TimeSpan AnswersKept = TimeSpan.FromDays(1);
 
     public enum UploadOutcome { Stored, Replayed, BatchCollected }
 
@@ -118,10 +124,11 @@ public sealed class DapStore
     /// <summary>
     /// The Helper's end of an aggregation job, in one transaction: takes each report id (a replay is
     /// rejected), refuses reports in collected batches, adds the rest, counts rejections, and stores the
-    /// answer <paramref name="respond"/> builds from the final outcomes. Returns that answer.
+    /// answer <paramref name="respond"/> builds from the final outcomes, marked <paramref name="answeredAt"/> (Unix
+    /// seconds, rounded down to the hour here so the row says no more about when than rule 4 needs). Returns that answer.
     /// </summary>
     public Task<byte[]?> FinishHelperJobAsync(byte[] task, byte[] job, byte[] requestHash, DapVdaf vdaf, IReadOnlyList<Prepared> outcomes,
-        Func<IReadOnlyList<PrepareError?>, byte[]> respond, CancellationToken ct = default) =>
+        Func<IReadOnlyList<PrepareError?>, byte[]> respond, ulong answeredAt, CancellationToken ct = default) =>
         WriteAsync<byte[]?>(async (c, tx) =>
         {
             await using (var find = Command(c, tx, "SELECT 1 FROM dap_aggregation_jobs WHERE task = @t AND job = @j;", ("t", task), ("j", job)))
@@ -140,10 +147,14 @@ public sealed class DapStore
             }
             await tally.WriteAsync(c, tx);
             var response = respond(final);
-            await Exec(c, tx, "INSERT INTO dap_aggregation_jobs (task, job, request_hash, response) VALUES (@t, @j, @h, @r);",
-                ("t", task), ("j", job), ("h", requestHash), ("r", response));
+            await Exec(c, tx, "INSERT INTO dap_aggregation_jobs (task, job, request_hash, response, answered) VALUES (@t, @j, @h, @r, @a);",
+                ("t", task), ("j", job), ("h", requestHash), ("r", response), ("a", (long)(answeredAt - answeredAt % 3600)));
             return response;
         }, ct);
+
+    /// <summary>Rule 4: forgets the Helper's answers given before <paramref name="answeredBefore"/> (Unix seconds), every task's. Returns how many.</summary>
+    public Task<int> ForgetAnswersAsync(ulong answeredBefore, CancellationToken ct = default) =>
+        WriteAsync((c, tx) => Exec(c, tx, "DELETE FROM dap_aggregation_jobs WHERE answered < @b;", ("b", (long)answeredBefore)), ct);
 
     /// <summary>A batch as this aggregator holds it: its report count, checksum and aggregate share.</summary>
     public sealed record BatchShare(ulong Reports, byte[] Checksum, byte[] Aggregate, ulong? FirstBucket, ulong? LastBucket);

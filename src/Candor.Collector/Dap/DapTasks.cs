@@ -3,7 +3,7 @@ using Candor.Dap;
 namespace Candor.Collector.Dap;
 
 /// <summary>The tasks this collector serves as Leader or Helper, loaded once from the task file at start-up.</summary>
-public sealed class DapTasks
+internal sealed class DapTasks
 {
     private readonly Dictionary<string, DapTask> _byId;
 

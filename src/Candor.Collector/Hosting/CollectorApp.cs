@@ -165,6 +165,7 @@ public static class CollectorApp
                 builder.Services.AddSingleton<Dap.DapLeader>();
                 builder.Services.AddSingleton<Dap.DapHelper>();
                 builder.Services.AddHostedService<Dap.DapAggregationJob>();
+                builder.Services.AddHostedService<Dap.DapAnswerJanitor>();
             }
         }
         catch

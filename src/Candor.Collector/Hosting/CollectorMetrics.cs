@@ -18,7 +18,7 @@ namespace Candor.Collector.Hosting;
 /// every series is a total over all clients (privacy invariants 5 and 12), and the registry is served
 /// only on the operator listener.
 /// </summary>
-public sealed class CollectorMetrics
+internal sealed class CollectorMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -12,7 +12,7 @@ namespace Candor.Collector.Hosting;
 /// taken out of rotation gets traffic again to find out whether the store is back; otherwise an outage
 /// that ended without traffic would keep it out of rotation forever.
 /// </summary>
-public sealed class StoreReadinessCheck(IReleaseStore store, IngestQueue queue, CollectorOptions options, TimeProvider time) : IHealthCheck
+internal sealed class StoreReadinessCheck(IReleaseStore store, IngestQueue queue, CollectorOptions options, TimeProvider time) : IHealthCheck
 {
     public const string Tag = "ready";
 

@@ -14,7 +14,7 @@ namespace Candor.Collector.Hosting;
 /// without saying that this is the database. Nothing here prints a password: PostgreSQL is named by
 /// host, port and database only (<see cref="PostgresReportStore.Description"/>).
 /// </summary>
-public static class StoreStartupErrors
+internal static class StoreStartupErrors
 {
     /// <summary>Below this much free space an I/O error while writing the database is taken to be a full disk.</summary>
     public const long FullBelowBytes = 1024 * 1024;

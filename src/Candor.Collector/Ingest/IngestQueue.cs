@@ -21,7 +21,7 @@ namespace Candor.Collector.Ingest;
 /// (docs/benchmarks.md, "Ingest at ordinary concurrency"). Each request is still answered only when its
 /// own group's task ends, which the store completes after that group is on disk.
 /// </summary>
-public sealed class IngestQueue : IHostedService, IAsyncDisposable
+internal sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
     private readonly IIngestStore _store;
     private readonly ILogger<IngestQueue> _log;

@@ -12,7 +12,7 @@ namespace Candor.Collector.Ohttp;
 /// and only the allowlisted headers below, so an endpoint cannot learn more about its sender than
 /// the encapsulated request itself carries. Only the routes a client needs are reachable this way.
 /// </summary>
-public sealed class InProcessDispatcher(IHttpContextFactory contexts)
+internal sealed class InProcessDispatcher(IHttpContextFactory contexts)
 {
     /// <summary>Set when the pipeline is built (<see cref="Capture"/>); everything after the capture point.</summary>
     private RequestDelegate? _pipeline;

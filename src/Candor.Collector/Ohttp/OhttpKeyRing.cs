@@ -17,7 +17,7 @@ namespace Candor.Collector.Ohttp;
 /// but are not published until the next rotation promotes them, so their configurations can be carried
 /// in the signed announcements beforehand and clients trust them without an app release (docs/ohttp.md).
 /// </summary>
-public sealed class OhttpKeyRing
+internal sealed class OhttpKeyRing
 {
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(5);
 

@@ -8,7 +8,7 @@ namespace Candor.Collector.PrivacyPass;
 /// Hourly, forgets spent tokens of keys no longer accepted: such tokens are refused as expired before
 /// the store is asked, so keeping them would only let the double-spend table grow without bound.
 /// </summary>
-public sealed class SpentTokenJanitor(ITokenStore store, TokenKeyRing ring, TimeProvider time, ILogger<SpentTokenJanitor> log) : BackgroundService
+internal sealed class SpentTokenJanitor(ITokenStore store, TokenKeyRing ring, TimeProvider time, ILogger<SpentTokenJanitor> log) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Hosting.PeriodicJob.RunAsync(TimeSpan.FromHours(1), time, runAtStart: true, RunOnceAsync,

@@ -14,7 +14,7 @@ namespace Candor.Collector.PrivacyPass;
 /// Collectors without the issuer re-read the folder every minute, and at once (at most every 5 s)
 /// when a token names a key they do not know, so a rotation never looks like a wrong issuer for long.
 /// </summary>
-public sealed class TokenKeyRing : IDisposable
+internal sealed class TokenKeyRing : IDisposable
 {
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan UnknownKeyRefresh = TimeSpan.FromSeconds(5);

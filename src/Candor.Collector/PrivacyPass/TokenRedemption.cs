@@ -13,7 +13,7 @@ namespace Candor.Collector.PrivacyPass;
 /// The double-spend check itself happens in the store's transaction (<see cref="AppendOutcomeKind.TokenSpent"/>),
 /// so two collectors cannot both accept one token.
 /// </summary>
-public sealed class TokenRedemption(CollectorOptions options, IServiceProvider services)
+internal sealed class TokenRedemption(CollectorOptions options, IServiceProvider services)
 {
     /// <summary>Suffix of the app name under which <see cref="TokenMode.Separate"/> stores untokened batches ('/' cannot occur in app ids).</summary>
     public const string UntokenedSuffix = "/untokened";

@@ -16,7 +16,7 @@ namespace Candor.Collector.Publishing;
 /// The public, login-free, cacheable read API: what anyone may know, as JSON and CSV. Every number
 /// here comes from <see cref="Publisher"/>.
 /// </summary>
-public static class PublicEndpoints
+internal static class PublicEndpoints
 {
     private const string CacheControl = "public, max-age=300";
 

@@ -4,7 +4,7 @@ using Candor.Registry;
 namespace Candor.Collector.Publishing;
 
 /// <summary>Parses and bounds the <c>from</c>/<c>to</c> of a public query, with defaults per granularity.</summary>
-public static class PublicRange
+internal static class PublicRange
 {
     /// <summary>Default span: 12 ISO weeks or 28 days, ending with the current period.</summary>
     public const int DefaultWeeks = 12, DefaultDays = 28;

@@ -11,7 +11,7 @@ namespace Candor.Collector.Publishing;
 /// <param name="Total">Sum of the published rows, the withheld row included: what shares are shares of.</param>
 /// <param name="Epsilon">The epsilon this period's release was made with (settings may change later; releases do not).</param>
 /// <param name="Threshold">The threshold this period's release was made with.</param>
-public sealed record PublishedPeriod(PeriodKey Period, PeriodState State, DateOnly FinalOn, IReadOnlyList<PublishedCell> Cells, long Total,
+internal sealed record PublishedPeriod(PeriodKey Period, PeriodState State, DateOnly FinalOn, IReadOnlyList<PublishedCell> Cells, long Total,
     string? Epsilon, long? Threshold)
 {
     public bool IsFinal => State == PeriodState.Final;

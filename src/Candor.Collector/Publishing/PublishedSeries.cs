@@ -7,7 +7,7 @@ namespace Candor.Collector.Publishing;
 /// The published form of one metric over a range of periods: every period in the range is listed,
 /// final (with its frozen release) or pending.
 /// </summary>
-public sealed record PublishedSeries(string App, MetricDefinition Metric, int RegistryVersion, PrivacyStatement Privacy,
+internal sealed record PublishedSeries(string App, MetricDefinition Metric, int RegistryVersion, PrivacyStatement Privacy,
     PeriodKey From, PeriodKey To, IReadOnlyList<PublishedPeriod> Periods)
 {
     /// <summary>What a share is a share of, in words (for JSON, CSV and the dashboard).</summary>

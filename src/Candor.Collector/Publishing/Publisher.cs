@@ -31,7 +31,7 @@ namespace Candor.Collector.Publishing;
 /// A split-trust metric's true counts come from the DAP Collector (<see cref="SplitTrustCounts"/>) instead
 /// of the rollups; every rule above applies to them unchanged.
 /// </remarks>
-public sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal,
+internal sealed class Publisher(IReleaseStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ReleaseSignal signal,
     SplitTrustCounts? splitTrust = null)
 {
     /// <summary>The terms of one metric's releases under the current settings: its share of the app's weekly budget.</summary>

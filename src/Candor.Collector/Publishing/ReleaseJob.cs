@@ -18,7 +18,7 @@ namespace Candor.Collector.Publishing;
 /// the last run, never by what is asked: the first run of a new collector releases the public horizon
 /// (<see cref="PublicRange.MaxDays"/>), in chunks of <see cref="ChunkPeriods"/>.
 /// </summary>
-public sealed class ReleaseJob(Publisher publisher, RegistryCatalog catalog, ReleaseSignal signal, CollectorOptions options,
+internal sealed class ReleaseJob(Publisher publisher, RegistryCatalog catalog, ReleaseSignal signal, CollectorOptions options,
     TimeProvider time, ILogger<ReleaseJob> log) : BackgroundService
 {
     /// <summary>Periods of one metric released per store write: a large backlog is written in steps.</summary>

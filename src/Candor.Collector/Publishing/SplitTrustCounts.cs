@@ -21,7 +21,7 @@ namespace Candor.Collector.Publishing;
 /// pending at the Leader; after <see cref="GraceDays"/> past final it is released as a period with no
 /// reports (noise only), which is what a period with a few reports must look like (publisher rule 4).
 /// </summary>
-public sealed class SplitTrustCounts(IReadOnlyDictionary<string, DapCollectorCredentials> credentials, ILogger<SplitTrustCounts> log) : IDisposable
+internal sealed class SplitTrustCounts(IReadOnlyDictionary<string, DapCollectorCredentials> credentials, ILogger<SplitTrustCounts> log) : IDisposable
 {
     /// <summary>Days past final a split-trust period may stay short of the minimum batch size before it is released empty.</summary>
     public const int GraceDays = 3;

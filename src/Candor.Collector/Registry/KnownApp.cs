@@ -10,7 +10,7 @@ namespace Candor.Collector.Registry;
 /// problem before any handler runs (<see cref="KnownAppFilter"/>), so a handler that takes a
 /// <see cref="KnownApp"/> holds an app this collector collects for and never looks it up again.
 /// </summary>
-public sealed class KnownApp
+internal sealed class KnownApp
 {
     private const string ItemKey = "Candor.KnownApp";
     private readonly AppRegistries? _registries;

@@ -11,7 +11,7 @@ namespace Candor.Collector.Registry;
 /// Every registry version of every app this collector serves. Versions given once are kept in the
 /// store, so a client still on version 2 keeps validating after the operator deploys version 3.
 /// </summary>
-public sealed class RegistryCatalog
+internal sealed class RegistryCatalog
 {
     private readonly FrozenDictionary<string, AppRegistries> _apps;
 
@@ -99,7 +99,7 @@ public sealed class RegistryCatalog
 }
 
 /// <summary>All known registry versions of one app.</summary>
-public sealed class AppRegistries(string app, FrozenDictionary<int, CompiledRegistry> versions)
+internal sealed class AppRegistries(string app, FrozenDictionary<int, CompiledRegistry> versions)
 {
     public string App { get; } = app;
     public FrozenDictionary<int, CompiledRegistry> Versions { get; } = versions;

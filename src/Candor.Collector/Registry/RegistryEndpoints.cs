@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Candor.Collector.Registry;
 
 /// <summary><c>GET /v1/apps/{app}/registry</c>: what this collector accepts for an app, and why.</summary>
-public static class RegistryEndpoints
+internal static class RegistryEndpoints
 {
     public static RouteHandlerBuilder MapRegistry(this RouteGroupBuilder apps) =>
         apps.MapGet("/registry", GetRegistry)

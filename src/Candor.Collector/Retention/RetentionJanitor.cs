@@ -11,7 +11,7 @@ namespace Candor.Collector.Retention;
 /// collector runs it; on a shared PostgreSQL the purges do not double count (see
 /// <see cref="IRetentionStore.PurgeRawAsync"/>), so no leader election is needed.
 /// </summary>
-public sealed class RetentionJanitor(IRetentionStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
+internal sealed class RetentionJanitor(IRetentionStore store, RegistryCatalog catalog, CollectorOptions options, TimeProvider time, ILogger<RetentionJanitor> log)
     : BackgroundService
 {
     private readonly TaskCompletionSource _startupPurge = new(TaskCreationOptions.RunContinuationsAsynchronously);

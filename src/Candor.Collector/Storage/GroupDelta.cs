@@ -9,7 +9,7 @@ namespace Candor.Collector.Storage;
 /// <see cref="Raw"/> counts each distinct report (histograms whole), <see cref="Rollups"/> counts
 /// reports per value and, for histograms, per bucket with the observations summed.
 /// </summary>
-public sealed class GroupDelta
+internal sealed class GroupDelta
 {
     public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; } = new(CellComparer.Instance);
     public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; } = new(CellComparer.Instance);

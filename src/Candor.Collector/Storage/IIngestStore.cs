@@ -3,7 +3,7 @@ using Candor.Protocol;
 namespace Candor.Collector.Storage;
 
 /// <summary>Accepted batches in, raw rows out: what <see cref="Ingest.IngestQueue"/> writes.</summary>
-public interface IIngestStore
+internal interface IIngestStore
 {
     /// <summary>Engine name for messages, metrics and the engine's ingest defaults ("sqlite", "postgres").</summary>
     string Engine { get; }
@@ -34,7 +34,7 @@ public sealed record SpentToken(byte[] KeyId, byte[] Nonce);
 /// <param name="Response">The answer to give now and to every retry with the same key.</param>
 /// <param name="Today">The UTC day the key is first seen, the only time kept with it.</param>
 /// <param name="Token">The Privacy Pass token redeemed with this batch, spent in the same transaction; null when none.</param>
-public sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
+internal sealed record AppendRequest(string App, IReadOnlyList<ValidatedReport> Reports, byte[]? IdempotencyKey,
     byte[]? BodyMac, IngestResponse Response, DateOnly Today, SpentToken? Token = null);
 
 /// <summary>The 202 answer: how many reports were accepted and when to report next.</summary>

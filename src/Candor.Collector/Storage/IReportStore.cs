@@ -19,7 +19,7 @@ namespace Candor.Collector.Storage;
 /// - physical order carries no information once <see cref="IKeyOrderRewrite.RewriteInKeyOrderAsync"/> has run, and
 ///   deleted rows are overwritten, not just unlinked (docs/privacy.md, "An attacker with the database files").
 /// </summary>
-public interface IReportStore : IIngestStore, IIdempotencyKeyStore, IRegistryStore, IReleaseStore, IRetentionStore, ITokenStore,
+internal interface IReportStore : IIngestStore, IIdempotencyKeyStore, IRegistryStore, IReleaseStore, IRetentionStore, ITokenStore,
     ILogStore, IDeletionStore, IKeyOrderRewrite, IAsyncDisposable
 {
     /// <summary>Creates or upgrades the schema. Refuses a database written by a newer Candor.</summary>

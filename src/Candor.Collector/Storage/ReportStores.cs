@@ -9,7 +9,7 @@ namespace Candor.Collector.Storage;
 /// (<c>Host=...</c>) or a <c>postgres://</c> / <c>postgresql://</c> URL means PostgreSQL; anything
 /// else is a SQLite file path.
 /// </summary>
-public static class ReportStores
+internal static class ReportStores
 {
     /// <exception cref="FormatException">A PostgreSQL connection string or URL that cannot be read.</exception>
     public static IReportStore Open(string database) =>

@@ -13,7 +13,7 @@ namespace Candor.Collector.Storage;
 /// working across the move), every registry version, the purge log, the published releases (recomputing a release would
 /// draw fresh noise for figures already public, and two draws of the same period can be averaged) and the transparency log.
 /// </summary>
-public static class StoreCopier
+internal static class StoreCopier
 {
     public sealed record CopyCounts(long RawRows, long Rollups, long IdempotencyKeys, long Registries, long Purges, long Releases,
         long LogLeaves = 0, long Checkpoints = 0, long Commitments = 0);

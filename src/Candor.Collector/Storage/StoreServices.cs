@@ -7,7 +7,7 @@ namespace Candor.Collector.Storage;
 /// (<see cref="IIngestStore"/>, <see cref="ILogStore"/>, ...), and one engine instance, one pool and (on
 /// SQLite) one writer serve them all.
 /// </summary>
-public static class StoreServices
+internal static class StoreServices
 {
     public static IServiceCollection AddReportStore(this IServiceCollection services, IReportStore store)
     {

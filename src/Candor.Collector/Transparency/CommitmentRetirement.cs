@@ -8,15 +8,11 @@ namespace Candor.Collector.Transparency;
 /// day of the week its report counted (a daily <c>candor.active</c> and the week's reports of one batch
 /// retire alike). A day's commitment therefore outlives its raw row by up to six days; a receipt for it
 /// in that gap finds no raw row to take a report off and is answered <c>expired</c>, as after retirement.
+/// Whether a retirement week is due is <see cref="Storage.RetentionRule"/>'s decision, the same as for raw rows.
 /// </summary>
 public static class CommitmentRetirement
 {
     /// <summary>The retirement key of a report's period: an ISO week as <c>YYYY-Www</c>.</summary>
     public static string For(string period) =>
         PeriodKey.TryParse(period, out var p) ? PeriodKey.WeekOf(p.Value.End.AddDays(-1)).ToString() : period;
-
-    /// <summary>Whether commitments under <paramref name="retire"/> go in a purge of periods ending on or before <paramref name="purgedBefore"/>.
-    /// Rows migrated from schema 6 carry their period itself here (a day or a week): both parse.</summary>
-    public static bool IsDue(string retire, DateOnly purgedBefore) =>
-        PeriodKey.TryParse(retire, out var p) && p.Value.End <= purgedBefore;
 }

@@ -18,7 +18,7 @@ namespace Candor.Collector.Transparency;
 ///   depend on that (a store that kept arrival order would leak it into the public log, forever).
 /// The privacy tests attack both (Transparency/EpochJoinTests, Transparency/PlantedLeavesTests).
 /// </summary>
-public sealed class EpochSealer(ILogStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log,
+internal sealed class EpochSealer(ILogStore store, CollectorOptions options, LogSigner signer, TimeProvider time, ILogger<EpochSealer> log,
     Hosting.CollectorMetrics metrics) : BackgroundService
 {
     /// <summary>Epochs sealed by this process, for tests and /metrics.</summary>

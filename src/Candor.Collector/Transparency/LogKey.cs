@@ -22,7 +22,7 @@ namespace Candor.Collector.Transparency;
 /// the others find the path taken, drop their own and read the winner's, which is complete because it
 /// was complete before it had that name.
 /// </remarks>
-public static class LogKey
+internal static class LogKey
 {
     /// <exception cref="CollectorConfigurationException">The file cannot be read, written or is not a P-256 key.</exception>
     public static EcdsaNoteKey LoadOrCreate(string path, string origin)

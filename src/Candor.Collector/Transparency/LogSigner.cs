@@ -3,7 +3,7 @@ using Candor.Transparency;
 namespace Candor.Collector.Transparency;
 
 /// <summary>The log's identity: its origin and its signing key, loaded once at start-up.</summary>
-public sealed class LogSigner(string origin, EcdsaNoteKey key)
+internal sealed class LogSigner(string origin, EcdsaNoteKey key)
 {
     public string Origin { get; } = origin;
 

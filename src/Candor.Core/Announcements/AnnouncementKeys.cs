@@ -7,7 +7,7 @@ namespace Candor.Announcements;
 /// ECDSA P-256 keys and the exact-bytes signing rule shared by <c>candor announce publish</c> and the
 /// client. A key id is the first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo, in lower-case hex.
 /// </summary>
-public static class AnnouncementKeys
+internal static class AnnouncementKeys
 {
     public static ECDsa Generate() => ECDsa.Create(ECCurve.NamedCurves.nistP256);
 

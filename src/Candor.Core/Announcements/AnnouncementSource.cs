@@ -9,7 +9,7 @@ namespace Candor.Announcements;
 /// <c>candor announce publish</c> signs into <c>&lt;dir&gt;/&lt;app&gt;.json</c>, the file the collector
 /// serves verbatim. See docs/announcements.md.
 /// </summary>
-public sealed class AnnouncementSource
+internal sealed class AnnouncementSource
 {
     [JsonPropertyName("app")] public string App { get; set; } = "";
     /// <summary>Serial of the last publication; the next one is higher.</summary>

@@ -3,15 +3,15 @@ using System.Text.Json;
 
 namespace Candor.Announcements;
 
-public enum RejectionReason { Malformed, UnknownKey, BadSignature, WrongApp, Expired, NotYetValid, Rollback }
+internal enum RejectionReason { Malformed, UnknownKey, BadSignature, WrongApp, Expired, NotYetValid, Rollback }
 
-public sealed class AnnouncementRejectedException(RejectionReason reason, string message) : Exception(message)
+internal sealed class AnnouncementRejectedException(RejectionReason reason, string message) : Exception(message)
 {
     public RejectionReason Reason { get; } = reason;
 }
 
 /// <summary>A document that passed every check, and the keys its statements introduced.</summary>
-public sealed record VerifiedAnnouncements(AnnouncementDocument Document, IReadOnlyDictionary<string, byte[]> NewKeys);
+internal sealed record VerifiedAnnouncements(AnnouncementDocument Document, IReadOnlyDictionary<string, byte[]> NewKeys);
 
 /// <summary>
 /// The client's whole trust decision in one place: the signature over the exact payload bytes by a
@@ -19,7 +19,7 @@ public sealed record VerifiedAnnouncements(AnnouncementDocument Document, IReadO
 /// key is trusted only through a statement signed by a key that is already trusted (possibly one
 /// introduced by an earlier statement in the same document, so a chain of rotations works).
 /// </summary>
-public static class AnnouncementVerifier
+internal static class AnnouncementVerifier
 {
     /// <summary>Clock skew tolerated on <c>issued_at</c>.</summary>
     public static readonly TimeSpan Skew = TimeSpan.FromMinutes(10);

@@ -5,7 +5,7 @@ namespace Candor.Announcements;
 /// counted as. One table for both ends: the client sends a parameter only as a value its registry allows
 /// for that metric, and the collector counts it only under the same rule.
 /// </summary>
-public static class FetchParameterNames
+internal static class FetchParameterNames
 {
     /// <summary>Counted for every fetch, one report a day per fetch; a client whose user switched it off does not fetch.</summary>
     public const string FetchMetric = "motd.fetch";

@@ -1,7 +1,7 @@
 namespace Candor.Dap;
 
 /// <summary>ReportShare: one report as the Leader forwards it to the Helper (the Helper's ciphertext only).</summary>
-public sealed record ReportShare(ReportMetadata Metadata, byte[] PublicShare, HpkeCiphertext EncryptedInputShare)
+internal sealed record ReportShare(ReportMetadata Metadata, byte[] PublicShare, HpkeCiphertext EncryptedInputShare)
 {
     public void Encode(DapWriter w)
     {
@@ -14,7 +14,7 @@ public sealed record ReportShare(ReportMetadata Metadata, byte[] PublicShare, Hp
 }
 
 /// <summary>PrepareInit: a report share and the Leader's first ping-pong message for it.</summary>
-public sealed record PrepareInit(ReportShare ReportShare, byte[] Payload)
+internal sealed record PrepareInit(ReportShare ReportShare, byte[] Payload)
 {
     public void Encode(DapWriter w)
     {
@@ -26,7 +26,7 @@ public sealed record PrepareInit(ReportShare ReportShare, byte[] Payload)
 }
 
 /// <summary>The ping-pong message types of VDAF-08, section 5.8.</summary>
-public enum PingPongType : byte
+internal enum PingPongType : byte
 {
     Initialize = 0,
     Continue = 1,
@@ -37,7 +37,7 @@ public enum PingPongType : byte
 /// A ping-pong message (VDAF-08, section 5.8). For Prio3 (one round) the Leader sends Initialize with its
 /// prepare share and the Helper answers Finish with the prepare message.
 /// </summary>
-public sealed record PingPongMessage(PingPongType Type, byte[]? PrepareMessage, byte[]? PrepareShare)
+internal sealed record PingPongMessage(PingPongType Type, byte[]? PrepareMessage, byte[]? PrepareShare)
 {
     public static PingPongMessage Initialize(byte[] prepareShare) => new(PingPongType.Initialize, null, prepareShare);
 
@@ -70,7 +70,7 @@ public sealed record PingPongMessage(PingPongType Type, byte[]? PrepareMessage, 
 }
 
 /// <summary>PrepareError (section 4.6.1.2): why an aggregator rejected one report of an aggregation job.</summary>
-public enum PrepareError : byte
+internal enum PrepareError : byte
 {
     BatchCollected = 0,
     ReportReplayed = 1,
@@ -84,7 +84,7 @@ public enum PrepareError : byte
     ReportTooEarly = 9,
 }
 
-public enum PrepareRespState : byte
+internal enum PrepareRespState : byte
 {
     Continue = 0,
     Finished = 1,
@@ -92,7 +92,7 @@ public enum PrepareRespState : byte
 }
 
 /// <summary>PrepareResp: the Helper's answer for one report.</summary>
-public sealed record PrepareResp(byte[] ReportId, PrepareRespState State, byte[]? Payload, PrepareError? Error)
+internal sealed record PrepareResp(byte[] ReportId, PrepareRespState State, byte[]? Payload, PrepareError? Error)
 {
     public static PrepareResp Continue(byte[] reportId, byte[] payload) => new(reportId, PrepareRespState.Continue, payload, null);
 
@@ -124,7 +124,7 @@ public sealed record PrepareResp(byte[] ReportId, PrepareRespState State, byte[]
 }
 
 /// <summary>DAP query types; Candor implements time_interval only.</summary>
-public static class QueryType
+internal static class QueryType
 {
     public const byte TimeInterval = 1;
     public const byte FixedSize = 2;
@@ -134,7 +134,7 @@ public static class QueryType
 /// AggregationJobInitReq: the aggregation parameter (empty for Prio3), the partial batch selector (for
 /// time_interval, the query type alone) and the reports.
 /// </summary>
-public sealed record AggregationJobInitReq(byte[] AggregationParameter, IReadOnlyList<PrepareInit> PrepareInits)
+internal sealed record AggregationJobInitReq(byte[] AggregationParameter, IReadOnlyList<PrepareInit> PrepareInits)
 {
     public byte[] Encode() => new DapWriter()
         .Opaque32(AggregationParameter)
@@ -161,7 +161,7 @@ public sealed record AggregationJobInitReq(byte[] AggregationParameter, IReadOnl
 }
 
 /// <summary>AggregationJobResp: one PrepareResp per report, in the order of the request.</summary>
-public sealed record AggregationJobResp(IReadOnlyList<PrepareResp> PrepareResps)
+internal sealed record AggregationJobResp(IReadOnlyList<PrepareResp> PrepareResps)
 {
     public byte[] Encode() => new DapWriter().Vector32(w => { foreach (var p in PrepareResps) p.Encode(w); }).ToArray();
 

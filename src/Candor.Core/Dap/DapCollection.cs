@@ -1,7 +1,7 @@
 namespace Candor.Dap;
 
 /// <summary>Interval: [start, start + duration), in seconds since the UNIX epoch.</summary>
-public readonly record struct DapInterval(ulong Start, ulong Duration)
+internal readonly record struct DapInterval(ulong Start, ulong Duration)
 {
     public ulong End => Start + Duration;
 
@@ -24,7 +24,7 @@ public readonly record struct DapInterval(ulong Start, ulong Duration)
 /// Query and BatchSelector for a time_interval task: the query type followed by the batch interval (the
 /// two have the same encoding for this query type).
 /// </summary>
-public static class TimeIntervalSelector
+internal static class TimeIntervalSelector
 {
     public static void Encode(DapWriter w, DapInterval interval)
     {
@@ -42,7 +42,7 @@ public static class TimeIntervalSelector
 }
 
 /// <summary>CollectionReq (section 4.7.1): the Collector's query and aggregation parameter.</summary>
-public sealed record CollectionReq(DapInterval BatchInterval, byte[] AggregationParameter)
+internal sealed record CollectionReq(DapInterval BatchInterval, byte[] AggregationParameter)
 {
     public byte[] Encode()
     {
@@ -66,7 +66,7 @@ public sealed record CollectionReq(DapInterval BatchInterval, byte[] Aggregation
 }
 
 /// <summary>Collection: the report count, the interval the reports span and both encrypted aggregate shares.</summary>
-public sealed record DapCollection(ulong ReportCount, DapInterval Interval, HpkeCiphertext LeaderShare, HpkeCiphertext HelperShare)
+internal sealed record DapCollection(ulong ReportCount, DapInterval Interval, HpkeCiphertext LeaderShare, HpkeCiphertext HelperShare)
 {
     public byte[] Encode()
     {
@@ -90,7 +90,7 @@ public sealed record DapCollection(ulong ReportCount, DapInterval Interval, Hpke
 }
 
 /// <summary>AggregateShareReq (section 4.7.2): the batch, the parameter, and the Leader's count and checksum.</summary>
-public sealed record AggregateShareReq(DapInterval BatchInterval, byte[] AggregationParameter, ulong ReportCount, byte[] Checksum)
+internal sealed record AggregateShareReq(DapInterval BatchInterval, byte[] AggregationParameter, ulong ReportCount, byte[] Checksum)
 {
     public const int ChecksumSize = 32;
 
@@ -116,7 +116,7 @@ public sealed record AggregateShareReq(DapInterval BatchInterval, byte[] Aggrega
 }
 
 /// <summary>AggregateShare: the Helper's aggregate share, sealed to the Collector.</summary>
-public sealed record AggregateShare(HpkeCiphertext EncryptedAggregateShare)
+internal sealed record AggregateShare(HpkeCiphertext EncryptedAggregateShare)
 {
     public byte[] Encode()
     {
@@ -135,7 +135,7 @@ public sealed record AggregateShare(HpkeCiphertext EncryptedAggregateShare)
 }
 
 /// <summary>AggregateShareAad: binds an encrypted aggregate share to its task, parameter and batch.</summary>
-public static class AggregateShareAad
+internal static class AggregateShareAad
 {
     public static byte[] Encode(ReadOnlySpan<byte> taskId, ReadOnlySpan<byte> aggregationParameter, DapInterval batchInterval)
     {

@@ -5,14 +5,14 @@ using System.Security.Cryptography;
 namespace Candor.Dap;
 
 /// <summary>The Collector's result for one batch: the aggregate, how many reports it sums, and the interval they span.</summary>
-public sealed record DapCollectionResult(string Aggregate, ulong ReportCount, DapInterval Interval);
+internal sealed record DapCollectionResult(string Aggregate, ulong ReportCount, DapInterval Interval);
 
 /// <summary>
 /// The Collector (DAP-09, section 4.7): starts a collection job at the Leader, polls it, opens both
 /// aggregate shares with its HPKE key and unshards them. Only the Collector holds that key, so neither
 /// aggregator can read the other's share, nor the Leader the result.
 /// </summary>
-public sealed class DapCollectorClient(HttpClient http, DapCollectorCredentials credentials)
+internal sealed class DapCollectorClient(HttpClient http, DapCollectorCredentials credentials)
 {
     private string TaskPath => $"tasks/{DapTask.Base64Url(credentials.TaskId)}/collection_jobs/";
 

@@ -4,4 +4,4 @@ namespace Candor.Dap;
 /// A DAP message that cannot be decoded: too short, a length prefix running past the end, bytes left
 /// over, an unknown enum value. Aggregators answer it with <c>invalidMessage</c>; it never escapes as a 500.
 /// </summary>
-public sealed class DapDecodeException(string message) : FormatException(message);
+internal sealed class DapDecodeException(string message) : FormatException(message);

@@ -10,7 +10,7 @@ namespace Candor.Dap;
 /// sealed by an aggregator to the Collector. The info string names sender and recipient roles, so a
 /// ciphertext meant for the Helper does not open at the Leader even under the same key.
 /// </summary>
-public static class DapHpke
+internal static class DapHpke
 {
     private static readonly byte[] InputShareLabel = Encoding.ASCII.GetBytes("dap-09 input share");
     private static readonly byte[] AggregateShareLabel = Encoding.ASCII.GetBytes("dap-09 aggregate share");
@@ -61,7 +61,7 @@ public static class DapHpke
 }
 
 /// <summary>An HPKE configuration with its private key (an aggregator's, or the Collector's).</summary>
-public sealed record DapHpkeKeyPair(DapHpkeConfig Config, byte[] PrivateKey)
+internal sealed record DapHpkeKeyPair(DapHpkeConfig Config, byte[] PrivateKey)
 {
     /// <summary>A fresh X25519 / HKDF-SHA256 / AES-128-GCM key, the suite every DAP-09 client implements.</summary>
     public static DapHpkeKeyPair Generate(byte id)

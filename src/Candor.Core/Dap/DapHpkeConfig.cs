@@ -3,7 +3,7 @@ using Candor.Hpke;
 namespace Candor.Dap;
 
 /// <summary>HpkeConfig (DAP-09, section 4.5.1): an aggregator's or the collector's public key and algorithms.</summary>
-public sealed record DapHpkeConfig(byte Id, ushort KemId, ushort KdfId, ushort AeadId, byte[] PublicKey)
+internal sealed record DapHpkeConfig(byte Id, ushort KemId, ushort KdfId, ushort AeadId, byte[] PublicKey)
 {
     public void Encode(DapWriter w) => w.U8(Id).U16(KemId).U16(KdfId).U16(AeadId).Opaque16(PublicKey);
 
@@ -39,7 +39,7 @@ public sealed record DapHpkeConfig(byte Id, ushort KemId, ushort KdfId, ushort A
 }
 
 /// <summary>HpkeConfigList: HpkeConfig HpkeConfigList&lt;1..2^16-1&gt;, in decreasing order of preference.</summary>
-public static class DapHpkeConfigList
+internal static class DapHpkeConfigList
 {
     public static byte[] Encode(IReadOnlyList<DapHpkeConfig> configs)
     {
@@ -63,7 +63,7 @@ public static class DapHpkeConfigList
 }
 
 /// <summary>HpkeCiphertext: the configuration it was sealed to, the encapsulated key and the ciphertext.</summary>
-public sealed record HpkeCiphertext(byte ConfigId, byte[] Enc, byte[] Payload)
+internal sealed record HpkeCiphertext(byte ConfigId, byte[] Enc, byte[] Payload)
 {
     public void Encode(DapWriter w) => w.U8(ConfigId).Opaque16(Enc).Opaque32(Payload);
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Candor.Dap;
 
 /// <summary>A DAP peer answered with an error; <see cref="Type"/> is its problem type (urn:ietf:params:ppm:dap:error:...) if it sent one.</summary>
-public sealed class DapProtocolException(string? type, string message, int? status = null) : Exception(message)
+internal sealed class DapProtocolException(string? type, string message, int? status = null) : Exception(message)
 {
     public string? Type { get; } = type;
     public int? Status { get; } = status;
@@ -12,7 +12,7 @@ public sealed class DapProtocolException(string? type, string message, int? stat
     public string? ShortType => Type is { } t && t.StartsWith(DapHttp.ErrorPrefix, StringComparison.Ordinal) ? t[DapHttp.ErrorPrefix.Length..] : null;
 }
 
-public static class DapHttp
+internal static class DapHttp
 {
     public const string ErrorPrefix = "urn:ietf:params:ppm:dap:error:";
 

@@ -1,7 +1,7 @@
 namespace Candor.Dap;
 
 /// <summary>The media types of DAP-09, section 10.1.</summary>
-public static class DapMediaTypes
+internal static class DapMediaTypes
 {
     public const string HpkeConfigList = "application/dap-hpke-config-list";
     public const string Report = "application/dap-report";

@@ -7,7 +7,7 @@ namespace Candor.Dap;
 /// integers and length-prefixed vectors. Every read is bounds-checked, and <see cref="End"/> refuses
 /// trailing bytes, so a message decodes to exactly one value or fails with <see cref="DapDecodeException"/>.
 /// </summary>
-public ref struct DapReader(ReadOnlySpan<byte> bytes)
+internal ref struct DapReader(ReadOnlySpan<byte> bytes)
 {
     private readonly ReadOnlySpan<byte> _bytes = bytes;
     private int _position;

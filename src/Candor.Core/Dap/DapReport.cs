@@ -1,7 +1,7 @@
 namespace Candor.Dap;
 
 /// <summary>ReportMetadata: a random 16-byte report id (the VDAF nonce) and the client's rounded time.</summary>
-public sealed record ReportMetadata(byte[] ReportId, ulong Time)
+internal sealed record ReportMetadata(byte[] ReportId, ulong Time)
 {
     public const int ReportIdSize = 16;
 
@@ -15,7 +15,7 @@ public sealed record ReportMetadata(byte[] ReportId, ulong Time)
 }
 
 /// <summary>Report (section 4.5.2): what a client uploads to the Leader; the Helper's share is sealed to the Helper.</summary>
-public sealed record DapReport(ReportMetadata Metadata, byte[] PublicShare, HpkeCiphertext LeaderShare, HpkeCiphertext HelperShare)
+internal sealed record DapReport(ReportMetadata Metadata, byte[] PublicShare, HpkeCiphertext LeaderShare, HpkeCiphertext HelperShare)
 {
     public byte[] Encode()
     {
@@ -42,10 +42,10 @@ public sealed record DapReport(ReportMetadata Metadata, byte[] PublicShare, Hpke
 }
 
 /// <summary>Extension: a type and its data. DAP-09 registers no extension type, so any extension makes a report invalid.</summary>
-public sealed record DapExtension(ushort Type, byte[] Data);
+internal sealed record DapExtension(ushort Type, byte[] Data);
 
 /// <summary>PlaintextInputShare: what an aggregator finds inside its HPKE ciphertext.</summary>
-public sealed record PlaintextInputShare(IReadOnlyList<DapExtension> Extensions, byte[] Payload)
+internal sealed record PlaintextInputShare(IReadOnlyList<DapExtension> Extensions, byte[] Payload)
 {
     public byte[] Encode() => new DapWriter()
         .Vector16(w => { foreach (var e in Extensions) w.U16(e.Type).Opaque16(e.Data); })
@@ -66,7 +66,7 @@ public sealed record PlaintextInputShare(IReadOnlyList<DapExtension> Extensions,
 }
 
 /// <summary>InputShareAad: binds an input share's ciphertext to its task, metadata and public share.</summary>
-public static class InputShareAad
+internal static class InputShareAad
 {
     public static byte[] Encode(ReadOnlySpan<byte> taskId, ReportMetadata metadata, ReadOnlySpan<byte> publicShare)
     {

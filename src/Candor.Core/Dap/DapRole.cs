@@ -1,7 +1,7 @@
 namespace Candor.Dap;
 
 /// <summary>The DAP roles; their byte values go into the HPKE info strings.</summary>
-public enum DapRole : byte
+internal enum DapRole : byte
 {
     Collector = 0,
     Client = 1,

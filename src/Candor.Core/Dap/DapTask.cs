@@ -7,7 +7,7 @@ namespace Candor.Dap;
 /// out of band, this aggregator's own HPKE keys, the token the Leader presents to the Helper, and (at the
 /// Leader) the token the Collector presents. A task's parameters never change: a new key or VDAF is a new task.
 /// </summary>
-public sealed class DapTask
+internal sealed class DapTask
 {
     public const int IdSize = 32;
 

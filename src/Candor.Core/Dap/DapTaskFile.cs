@@ -8,7 +8,7 @@ namespace Candor.Dap;
 /// Reads and writes the task file an aggregator is started with (<c>candor serve --dap FILE</c>; the format
 /// is in docs/dap.md). Every error names the task and field, so an operator can fix the file in one pass.
 /// </summary>
-public static class DapTaskFile
+internal static class DapTaskFile
 {
     /// <exception cref="FormatException">The file is not a valid task file; the message names the field.</exception>
     public static IReadOnlyList<DapTask> Parse(string json)

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Candor.Dap;
 
 /// <summary>What the Collector keeps for a task: where the Leader is, its token, its HPKE key and the VDAF.</summary>
-public sealed record DapCollectorCredentials(byte[] TaskId, Uri Leader, DapVdaf Vdaf, ulong TimePrecision, string AuthToken, DapHpkeKeyPair HpkeKey)
+internal sealed record DapCollectorCredentials(byte[] TaskId, Uri Leader, DapVdaf Vdaf, ulong TimePrecision, string AuthToken, DapHpkeKeyPair HpkeKey)
 {
     public JsonObject ToJson() => new()
     {
@@ -45,7 +45,7 @@ public sealed record DapCollectorCredentials(byte[] TaskId, Uri Leader, DapVdaf 
 /// views of it (the Leader's, the Helper's and the Collector's). In a real deployment the Helper's
 /// operator makes its own HPKE key; this is for one operator provisioning both, and for tests.
 /// </summary>
-public static class DapTaskProvisioner
+internal static class DapTaskProvisioner
 {
     public static (DapTask Leader, DapTask Helper, DapCollectorCredentials Collector) Create(
         Uri leader, Uri helper, JsonNode vdaf, ulong timePrecision, ulong minBatchSize, ulong? expiration = null)

@@ -8,7 +8,7 @@ namespace Candor.Dap;
 /// VDAF (the report id is the nonce), seals each share to its aggregator and uploads the report to the
 /// Leader. <see cref="Generate"/> is separate from <see cref="UploadAsync"/> so tests can tamper in between.
 /// </summary>
-public sealed class DapUploadClient(HttpClient http, byte[] taskId, Uri leader, Uri helper, DapVdaf vdaf, ulong timePrecision)
+internal sealed class DapUploadClient(HttpClient http, byte[] taskId, Uri leader, Uri helper, DapVdaf vdaf, ulong timePrecision)
 {
     private DapHpkeConfig? _leaderConfig;
     private DapHpkeConfig? _helperConfig;

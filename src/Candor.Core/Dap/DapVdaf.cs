@@ -9,7 +9,7 @@ namespace Candor.Dap;
 /// <c>{"type":"sum","bits":8}</c>, <c>{"type":"histogram","length":16,"chunkLength":4}</c>,
 /// <c>{"type":"sumVec","length":4,"bits":8,"chunkLength":3}</c>.
 /// </summary>
-public abstract class DapVdaf
+internal abstract class DapVdaf
 {
     /// <summary>The verification key size shared by the two aggregators.</summary>
     public const int VerifyKeySize = 16;
@@ -76,7 +76,7 @@ public abstract class DapVdaf
     public abstract string Unshard(byte[] leaderAggregate, byte[] helperAggregate, int reports);
 }
 
-public sealed class DapVdaf<T, TMeasurement, TResult>(
+internal sealed class DapVdaf<T, TMeasurement, TResult>(
     JsonNode spec, Prio3<T, TMeasurement, TResult> prio3, Func<ulong, TMeasurement> measurement, Func<TResult, string> format) : DapVdaf
     where T : unmanaged, IFftField<T>
 {

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace Candor.Dap;
 
 /// <summary>Writes the TLS presentation language; a vector's length prefix is patched in once its contents are written.</summary>
-public sealed class DapWriter
+internal sealed class DapWriter
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
 

@@ -1,7 +1,7 @@
 namespace Candor.Hpke;
 
 /// <summary>HPKE AEADs (RFC 9180, section 7.3). Export-only (0xFFFF) is not offered: OHTTP always seals.</summary>
-public enum AeadId : ushort
+internal enum AeadId : ushort
 {
     Aes128Gcm = 0x0001,
     Aes256Gcm = 0x0002,

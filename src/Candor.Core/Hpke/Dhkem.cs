@@ -8,7 +8,7 @@ namespace Candor.Hpke;
 /// 32-byte scalars; public keys are serialized as the RFC says (32 bytes for X25519, the 65-byte
 /// uncompressed point for P-256).
 /// </summary>
-public sealed class Dhkem
+internal sealed class Dhkem
 {
     public static readonly Dhkem X25519Sha256 = new(KemId.X25519Sha256, publicKeySize: 32);
     public static readonly Dhkem P256Sha256 = new(KemId.P256Sha256, publicKeySize: 65);

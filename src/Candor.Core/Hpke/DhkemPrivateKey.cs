@@ -6,7 +6,7 @@ namespace Candor.Hpke;
 /// (<see cref="X25519PrivateKey"/>). Thread-safe. A P-256 key is kept as its scalar and loaded per
 /// agreement, as before: .NET does not promise that one ECDiffieHellman may derive on several threads.
 /// </summary>
-public sealed class DhkemPrivateKey
+internal sealed class DhkemPrivateKey
 {
     private readonly byte[] _scalar;
     private readonly X25519PrivateKey? _x25519;

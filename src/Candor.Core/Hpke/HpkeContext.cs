@@ -7,7 +7,7 @@ namespace Candor.Hpke;
 /// secret. Not thread-safe: the sequence number must advance exactly once per message, or a nonce
 /// would repeat under one key.
 /// </summary>
-public sealed class HpkeContext
+internal sealed class HpkeContext
 {
     private readonly HpkeSuite _suite;
     private readonly byte[] _key;

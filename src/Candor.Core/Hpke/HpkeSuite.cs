@@ -6,7 +6,7 @@ namespace Candor.Hpke;
 /// One HPKE ciphersuite (RFC 9180) in base mode: the only mode Oblivious HTTP uses. Sender and
 /// recipient set-up return an <see cref="HpkeContext"/> that seals/opens messages and exports secrets.
 /// </summary>
-public sealed class HpkeSuite
+internal sealed class HpkeSuite
 {
     private readonly byte[] _suiteId;
     private byte[]? _pskIdHash; // the same for every base-mode context of this suite: computed once

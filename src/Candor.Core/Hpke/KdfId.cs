@@ -1,7 +1,7 @@
 namespace Candor.Hpke;
 
 /// <summary>HPKE key derivation functions (RFC 9180, section 7.2): HKDF with the named hash.</summary>
-public enum KdfId : ushort
+internal enum KdfId : ushort
 {
     HkdfSha256 = 0x0001,
     HkdfSha384 = 0x0002,

@@ -8,7 +8,7 @@ namespace Candor.Hpke;
 /// RFC 7748 requires. A shared secret of all zeros (a low-order public key) is refused: OpenSSL
 /// reports it as a failure and HPKE (RFC 9180, section 7.1.4) says to abort there.
 /// </summary>
-public static class X25519
+internal static class X25519
 {
     public const int KeySize = 32;
 

@@ -11,7 +11,7 @@ namespace Candor.Hpke;
 /// derivation context, and the key itself is only read. The native key is freed when this is disposed
 /// or collected, and not while an agreement is still using it.
 /// </summary>
-public sealed class X25519PrivateKey : IDisposable
+internal sealed class X25519PrivateKey : IDisposable
 {
     private readonly KeyHandle _key;
 

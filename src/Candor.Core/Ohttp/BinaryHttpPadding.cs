@@ -12,7 +12,7 @@ namespace Candor.Ohttp;
 /// batches, problem answers) take the next power of two up to <see cref="LargestClass"/>, and beyond it
 /// the next multiple of <see cref="LargestClass"/>. docs/ohttp.md, "Padding", states the classes and their cost.
 /// </summary>
-public static class BinaryHttpPadding
+internal static class BinaryHttpPadding
 {
     /// <summary>The one size of every split part (and every small answer): 1 KiB.</summary>
     public const int SmallestClass = 1024;

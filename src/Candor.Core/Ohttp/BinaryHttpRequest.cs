@@ -8,7 +8,7 @@ namespace Candor.Ohttp;
 /// header fields, content, trailers (ignored), padding. Reading accepts the truncated form the RFC
 /// allows (trailing empty sections left out) and refuses anything else that does not parse exactly.
 /// </summary>
-public sealed class BinaryHttpRequest
+internal sealed class BinaryHttpRequest
 {
     /// <summary>Upper bound on header fields, so a small message cannot expand into a large object graph.</summary>
     public const int MaxFields = 64;

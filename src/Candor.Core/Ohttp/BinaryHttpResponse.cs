@@ -6,7 +6,7 @@ namespace Candor.Ohttp;
 /// An HTTP response in Binary HTTP's known-length form (RFC 9292, framing indicator 1). Informational
 /// (1xx) responses are read and skipped; only the final response is kept.
 /// </summary>
-public sealed class BinaryHttpResponse
+internal sealed class BinaryHttpResponse
 {
     public required int Status { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];

@@ -4,7 +4,7 @@ using Candor.Hpke;
 namespace Candor.Ohttp;
 
 /// <summary>A request the gateway opened, and the means to seal exactly one response to it.</summary>
-public sealed class DecapsulatedRequest
+internal sealed class DecapsulatedRequest
 {
     private readonly HpkeContext _context;
     private readonly byte[] _enc;

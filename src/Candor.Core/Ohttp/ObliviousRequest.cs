@@ -9,7 +9,7 @@ namespace Candor.Ohttp;
 /// Binary HTTP request to a gateway's key configuration and keeps the HPKE context, the only thing
 /// able to open that one response. One instance per request: contexts are never reused.
 /// </summary>
-public sealed class ObliviousRequest
+internal sealed class ObliviousRequest
 {
     private static readonly byte[] RequestLabel = "message/bhttp request"u8.ToArray();
     internal static readonly byte[] ResponseLabel = "message/bhttp response"u8.ToArray();

@@ -5,7 +5,7 @@ namespace Candor.Ohttp;
 /// is a short stable code (for problem+json and tests); the message says what was wrong without
 /// echoing any of the message's content.
 /// </summary>
-public sealed class OhttpFormatException(string reason, string message) : FormatException(message)
+internal sealed class OhttpFormatException(string reason, string message) : FormatException(message)
 {
     public string Reason { get; } = reason;
 }

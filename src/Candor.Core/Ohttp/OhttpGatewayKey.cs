@@ -11,7 +11,7 @@ namespace Candor.Ohttp;
 /// the private key stays loaded (<see cref="DhkemPrivateKey"/>), and each offered suite keeps its
 /// hashed HPKE info, which depends only on this key's id and the suite.
 /// </summary>
-public sealed class OhttpGatewayKey
+internal sealed class OhttpGatewayKey
 {
     private readonly byte[] _privateKey;
     private readonly DhkemPrivateKey _loaded;

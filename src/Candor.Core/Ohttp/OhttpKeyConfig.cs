@@ -8,7 +8,7 @@ namespace Candor.Ohttp;
 /// the gateway accepts. Its bytes are what a client pins: two configurations are "the same for
 /// everyone" exactly when their encodings are equal.
 /// </summary>
-public sealed class OhttpKeyConfig
+internal sealed class OhttpKeyConfig
 {
     public OhttpKeyConfig(byte keyId, KemId kem, byte[] publicKey, IReadOnlyList<(KdfId Kdf, AeadId Aead)> algorithms)
     {

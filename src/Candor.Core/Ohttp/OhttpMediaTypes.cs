@@ -1,7 +1,7 @@
 namespace Candor.Ohttp;
 
 /// <summary>The media types of RFC 9458 (section 9) and RFC 9292.</summary>
-public static class OhttpMediaTypes
+internal static class OhttpMediaTypes
 {
     public const string Request = "message/ohttp-req";
     public const string Response = "message/ohttp-res";

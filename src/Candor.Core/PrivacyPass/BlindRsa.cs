@@ -17,7 +17,7 @@ namespace Candor.PrivacyPass;
 /// from the client's value), and a public-key check of every signature before it is returned (a fault
 /// in the CRT half-exponentiations would otherwise leak a factor of n, the Bellcore attack).
 /// </summary>
-public sealed class BlindRsa
+internal sealed class BlindRsa
 {
     private const int HashLength = 48; // SHA-384
     public const int PrefixLength = 32;
@@ -159,4 +159,4 @@ public sealed class BlindRsa
 }
 
 /// <summary>What the client keeps between Blind and Finalize: the blinded message to send and the inverse blind.</summary>
-public sealed record BlindingResult(byte[] BlindedMessage, BigInteger Inverse);
+internal sealed record BlindingResult(byte[] BlindedMessage, BigInteger Inverse);

@@ -7,7 +7,7 @@ namespace Candor.PrivacyPass;
 /// token_key_id[32], authenticator[Nk]. The authenticator is an RSABSSA-SHA384-PSS-Deterministic
 /// signature over the token authenticator input (everything before it).
 /// </summary>
-public sealed class PrivateToken
+internal sealed class PrivateToken
 {
     public const int NonceLength = 32;
     public const int DigestLength = 32;

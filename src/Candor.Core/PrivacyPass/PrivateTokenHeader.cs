@@ -7,7 +7,7 @@ namespace Candor.PrivacyPass;
 /// <c>WWW-Authenticate</c> challenge a server sends and the <c>Authorization</c> credential a client
 /// answers with, both carrying base64url values.
 /// </summary>
-public static class PrivateTokenHeader
+internal static class PrivateTokenHeader
 {
     public const string Scheme = "PrivateToken";
 

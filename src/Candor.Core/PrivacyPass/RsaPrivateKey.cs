@@ -8,7 +8,7 @@ namespace Candor.PrivacyPass;
 /// (see <see cref="BlindRsa"/> for why the platform's <see cref="RSA"/> cannot do it). Stored on disk as
 /// ordinary PKCS#8 PEM, so standard tools can inspect and back it up.
 /// </summary>
-public sealed class RsaPrivateKey
+internal sealed class RsaPrivateKey
 {
     private readonly BigInteger _d, _p, _q, _dp, _dq, _qInv;
 

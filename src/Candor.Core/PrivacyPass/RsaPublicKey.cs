@@ -9,7 +9,7 @@ namespace Candor.PrivacyPass;
 /// algorithm is id-RSASSA-PSS with SHA-384, MGF1-SHA-384 and a 48-byte salt. The token key id is
 /// SHA-256 of exactly these bytes, so the encoding must be byte-exact (checked against the RFC's vectors).
 /// </summary>
-public sealed class RsaPublicKey
+internal sealed class RsaPublicKey
 {
     private const string RsaEncryptionOid = "1.2.840.113549.1.1.1";
     private const string RsassaPssOid = "1.2.840.113549.1.1.10";

@@ -9,7 +9,7 @@ namespace Candor.PrivacyPass;
 /// origin_info&lt;0..2^16-1&gt;. Candor's collectors use an empty redemption context, so a client can
 /// fetch tokens long before it uploads (the fetch then says nothing about when it will upload).
 /// </summary>
-public sealed class TokenChallenge
+internal sealed class TokenChallenge
 {
     public const ushort TokenTypeBlindRsa = 0x0002;
 

@@ -7,7 +7,7 @@ namespace Candor.PrivacyPass;
 /// The client's half of RFC 9578 6.1 and 6.3 (type 0x0002): build a blinded request for a challenge,
 /// then turn the issuer's answer into a token. The nonce is fresh per token and never sent to the issuer.
 /// </summary>
-public static class TokenClient
+internal static class TokenClient
 {
     public static PendingToken CreateRequest(RsaPublicKey issuerKey, TokenChallenge challenge)
     {
@@ -36,4 +36,4 @@ public static class TokenClient
 }
 
 /// <summary>A request on its way to the issuer, with what the client needs to finish the token.</summary>
-public sealed record PendingToken(RsaPublicKey IssuerKey, byte[] Nonce, byte[] ChallengeDigest, BigInteger Inverse, TokenRequest Request);
+internal sealed record PendingToken(RsaPublicKey IssuerKey, byte[] Nonce, byte[] ChallengeDigest, BigInteger Inverse, TokenRequest Request);

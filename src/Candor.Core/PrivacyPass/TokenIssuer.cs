@@ -6,7 +6,7 @@ namespace Candor.PrivacyPass;
 /// The issuer's half of RFC 9578 6.2 (type 0x0002): a blind signature on the client's blinded message.
 /// It sees neither the nonce nor the challenge, so a token it issued cannot be linked to this request.
 /// </summary>
-public static class TokenIssuer
+internal static class TokenIssuer
 {
     /// <summary>
     /// The TokenResponse (blind_sig[Nk]). Throws <see cref="FormatException"/> when the request does not

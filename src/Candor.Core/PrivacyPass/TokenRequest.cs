@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Candor.PrivacyPass;
 
 /// <summary>RFC 9578 6.1 TokenRequest: token_type (0x0002), truncated_token_key_id (last byte of the key id), blinded_msg[Nk].</summary>
-public sealed record TokenRequest(ushort TokenType, byte TruncatedTokenKeyId, byte[] BlindedMessage)
+internal sealed record TokenRequest(ushort TokenType, byte TruncatedTokenKeyId, byte[] BlindedMessage)
 {
     public byte[] Encode()
     {

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace Candor.PrivacyPass;
 
-public enum TokenCheck
+internal enum TokenCheck
 {
     Valid,
     /// <summary>Not a token at all: bad base64url, wrong length or type.</summary>
@@ -21,7 +21,7 @@ public enum TokenCheck
 /// and its RSASSA-PSS-SHA384 signature verifies (with the platform's RSA, which is faster than
 /// <see cref="BlindRsa.Verify"/> and an independent check of it).
 /// </summary>
-public sealed class TokenVerifier(TokenChallenge challenge, IReadOnlyList<RsaPublicKey> activeKeys, IReadOnlyList<byte[]> retiredKeyIds) : IDisposable
+internal sealed class TokenVerifier(TokenChallenge challenge, IReadOnlyList<RsaPublicKey> activeKeys, IReadOnlyList<byte[]> retiredKeyIds) : IDisposable
 {
     private readonly (byte[] Id, RSA Rsa, int Size)[] _keys = [.. activeKeys.Select(k => (k.KeyId, k.ToRsa(), k.ModulusBytes))];
 

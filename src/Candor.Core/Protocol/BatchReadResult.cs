@@ -4,12 +4,12 @@ namespace Candor.Protocol;
 /// <param name="Today">Today in UTC, from the collector's clock.</param>
 /// <param name="RetentionDays">Periods that ended this many days ago or earlier are refused: they would be purged at once.</param>
 /// <param name="MaxReports">Most reports one batch may carry.</param>
-public sealed record BatchRules(DateOnly Today, int RetentionDays = 90, int MaxReports = 1000);
+internal sealed record BatchRules(DateOnly Today, int RetentionDays = 90, int MaxReports = 1000);
 
-public enum BatchStatus { Valid, Malformed, UnknownSchema, Invalid }
+internal enum BatchStatus { Valid, Malformed, UnknownSchema, Invalid }
 
 /// <summary>The outcome of reading one batch: either every report, valid and canonical, or the problems.</summary>
-public sealed class BatchReadResult
+internal sealed class BatchReadResult
 {
     public BatchStatus Status { get; init; }
     public int? Schema { get; init; }

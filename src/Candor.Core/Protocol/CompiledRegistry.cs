@@ -8,7 +8,7 @@ namespace Candor.Protocol;
 /// A registry version prepared for fast checking: the canonical text of every value a report may
 /// carry is built once here, so that checking a report allocates nothing for allowlisted values.
 /// </summary>
-public sealed class CompiledRegistry
+internal sealed class CompiledRegistry
 {
     private readonly FrozenDictionary<string, CompiledMetric> _metrics;
 

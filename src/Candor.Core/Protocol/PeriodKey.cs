@@ -8,7 +8,7 @@ namespace Candor.Protocol;
 /// A report period: a UTC day (<c>2026-11-22</c>) or an ISO 8601 week (<c>2026-W47</c>). Times never
 /// leave a device or enter the store at a finer grain than this (privacy invariant 4).
 /// </summary>
-public readonly record struct PeriodKey(MetricPeriod Kind, DateOnly Start)
+internal readonly record struct PeriodKey(MetricPeriod Kind, DateOnly Start)
 {
     /// <summary>First day after the period.</summary>
     public DateOnly End => Kind == MetricPeriod.Day ? Start.AddDays(1) : Start.AddDays(7);

@@ -12,7 +12,7 @@ namespace Candor.Protocol;
 /// This class reads the envelope and the reports array; <see cref="ReportReader"/> one report,
 /// <see cref="ReportValueReader"/> its value, <see cref="JsonText"/> bounded text reads.
 /// </summary>
-public static class ReportBatchReader
+internal static class ReportBatchReader
 {
     /// <summary>Deepest nesting a valid batch has is 4 (batch, reports, report, histogram); allow a little slack only.</summary>
     private const int MaxDepth = 6;

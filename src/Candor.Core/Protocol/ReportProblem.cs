@@ -4,4 +4,4 @@ namespace Candor.Protocol;
 /// Why one report of a batch was refused. <see cref="Index"/> is the report's position in
 /// <c>reports</c>, or -1 for a problem with the batch itself (its <c>schema</c>, <c>period</c>, shape).
 /// </summary>
-public sealed record ReportProblem(int Index, string? Metric, string Field, string Reason);
+internal sealed record ReportProblem(int Index, string? Metric, string Field, string Reason);

@@ -7,7 +7,7 @@ namespace Candor.Protocol;
 /// </summary>
 /// <param name="Commitment">The 32-byte commitment the client sent with the report for the transparency
 /// log (docs/transparency.md), or null when it sent none (clients before the log, or with it off).</param>
-public readonly record struct ValidatedReport(string Metric, string Period, string Value, HistogramEntry[]? Histogram, byte[]? Commitment = null);
+internal readonly record struct ValidatedReport(string Metric, string Period, string Value, HistogramEntry[]? Histogram, byte[]? Commitment = null);
 
 /// <summary>One bucket of a histogram report: the bucket's canonical lower bound and its count.</summary>
-public readonly record struct HistogramEntry(string Bucket, long Count);
+internal readonly record struct HistogramEntry(string Bucket, long Count);

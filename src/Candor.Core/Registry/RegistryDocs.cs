@@ -7,7 +7,7 @@ namespace Candor.Registry;
 /// Renders a registry as the "what we collect and why" page users read before they say yes. Output is
 /// deterministic (same registry, same bytes) so it can be checked in and diffed alongside the registry.
 /// </summary>
-public static class RegistryDocs
+internal static class RegistryDocs
 {
     /// <summary>Markdown: intro, then each category that has metrics, then its metrics in registry order.</summary>
     public static string ToMarkdown(MetricRegistry registry)

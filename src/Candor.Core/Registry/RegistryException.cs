@@ -6,6 +6,8 @@ namespace Candor.Registry;
 /// </summary>
 public sealed class RegistryException : Exception
 {
+    /// <summary>A refusal listing <paramref name="problems"/>; the message is one problem per line.</summary>
+    /// <param name="problems">Every problem found in the file.</param>
     public RegistryException(IEnumerable<RegistryProblem> problems)
         : this(problems.ToArray())
     {

@@ -10,9 +10,16 @@ namespace Candor.Registry;
 /// </summary>
 public static partial class RegistryParser
 {
+    /// <summary>The most metrics a registry may declare.</summary>
     public const int MaxMetrics = 1000;
+
+    /// <summary>The most buckets a metric may declare.</summary>
     public const int MaxBuckets = 64;
+
+    /// <summary>The most values an enum may allow.</summary>
     public const int MaxEnumValues = 256;
+
+    /// <summary>The largest local-privacy epsilon a registry may set (a larger one protects almost nothing).</summary>
     public const double MaxEpsilon = 10;
 
     /// <summary>Description of the category Candor adds for <c>candor.active</c> when a registry does not declare it.</summary>

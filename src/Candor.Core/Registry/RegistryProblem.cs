@@ -17,5 +17,6 @@ public sealed record RegistryProblem(string File, int Line, int Column, string F
     /// <summary>Field name used for problems found before the registry structure could be read.</summary>
     public const string YamlField = "(yaml)";
 
+    /// <summary>The problem as <c>file:line:column: field: message</c>, the form editors and CI logs link to.</summary>
     public override string ToString() => $"{File}:{Line}:{Column}: {Field}: {Message}";
 }

@@ -9,7 +9,7 @@ namespace Candor.Registry;
 /// cannot drift apart: bucket i of the histogram is the i-th value the registry allows, in the same order
 /// as the plain publication lists them.
 /// </summary>
-public static class SplitTrustMeasurement
+internal static class SplitTrustMeasurement
 {
     /// <summary>The values of the metric, in histogram order (a flag: true, then false).</summary>
     public static IReadOnlyList<string> Domain(MetricDefinition def) => def.Type switch

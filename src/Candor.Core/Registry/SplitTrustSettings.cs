@@ -17,7 +17,10 @@ namespace Candor.Registry;
 public sealed record SplitTrustSettings(string TaskId, Uri Leader, Uri Helper, string LeaderHpkeConfig, string HelperHpkeConfig,
     string Vdaf, int Length, int ChunkLength)
 {
+    /// <summary>The <see cref="Vdaf"/> of a flag: Prio3Count.</summary>
     public const string Count = "count";
+
+    /// <summary>The <see cref="Vdaf"/> of an enum, counter or quantity: Prio3Histogram over its allowed values.</summary>
     public const string Histogram = "histogram";
 
     /// <summary>The task's VDAF in the JSON Divvi Up's clients and Candor's task files use.</summary>
@@ -31,7 +34,7 @@ public sealed record SplitTrustSettings(string TaskId, Uri Leader, Uri Helper, s
     /// values the plain publication counts). Null for a histogram metric: a per-device distribution needs a
     /// vector of counts (SumVec) whose bounds the registry does not state yet.
     /// </summary>
-    public static (string Vdaf, int Length)? Fits(MetricType type, int values, int buckets, NumberTransform transform) => type switch
+    internal static (string Vdaf, int Length)? Fits(MetricType type, int values, int buckets, NumberTransform transform) => type switch
     {
         MetricType.Flag => (Count, 0),
         MetricType.Enum => (Histogram, values),

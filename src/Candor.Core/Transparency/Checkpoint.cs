@@ -6,7 +6,7 @@ namespace Candor.Transparency;
 /// A C2SP tlog-checkpoint body: the origin line naming the log, the tree size in decimal, the base64 root
 /// hash, then optional extension lines. It is the text of a signed note, never trusted unsigned.
 /// </summary>
-public sealed record Checkpoint(string Origin, ulong Size, byte[] RootHash, IReadOnlyList<string> Extensions)
+internal sealed record Checkpoint(string Origin, ulong Size, byte[] RootHash, IReadOnlyList<string> Extensions)
 {
     public Checkpoint(string origin, ulong size, byte[] rootHash) : this(origin, size, rootHash, []) { }
 

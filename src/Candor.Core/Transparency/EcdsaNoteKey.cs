@@ -10,7 +10,7 @@ namespace Candor.Transparency;
 /// and P-256 is, so a log key is P-256. The key ID is the first four bytes of SHA-256 of the public key
 /// in SPKI DER form, as the signed-note specification sets for this type.
 /// </summary>
-public sealed class EcdsaNoteKey : INoteVerifier
+internal sealed class EcdsaNoteKey : INoteVerifier
 {
     private readonly ECDsa _key;
     private readonly bool _canSign;

@@ -1,7 +1,7 @@
 namespace Candor.Transparency;
 
 /// <summary>A known public key that can check signature lines of a C2SP signed note.</summary>
-public interface INoteVerifier
+internal interface INoteVerifier
 {
     string Name { get; }
 

@@ -2,7 +2,7 @@ namespace Candor.Transparency;
 
 /// <summary>One entry of the report log. Entries carry nothing but a commitment, so a leaf says nothing
 /// about the report's value, its app or its sender.</summary>
-public readonly record struct LogEntry(LogEntryKind Kind, byte[] Commitment)
+internal readonly record struct LogEntry(LogEntryKind Kind, byte[] Commitment)
 {
     public const int Size = 1 + ReportCommitment.Size;
 

@@ -7,7 +7,7 @@ namespace Candor.Transparency;
 /// interior nodes. The prefixes are what stop a second-preimage attack in which an interior node
 /// (the hash of two children) is passed off as a leaf.
 /// </summary>
-public static class MerkleHash
+internal static class MerkleHash
 {
     public const int Size = 32;
 

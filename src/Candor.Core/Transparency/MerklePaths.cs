@@ -5,7 +5,7 @@ namespace Candor.Transparency;
 /// hashes: the in-memory <see cref="MerkleTree"/> and the collector's stored tiles walk the same splits
 /// and differ only in how they get the hash of D[start:start+count].
 /// </summary>
-public static class MerklePaths
+internal static class MerklePaths
 {
     /// <summary>PATH(index, D[0:size]), given the hash of any subtree (start, count).</summary>
     public static List<byte[]> Inclusion(long index, long size, Func<long, long, byte[]> subtree)

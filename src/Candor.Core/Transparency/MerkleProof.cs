@@ -5,7 +5,7 @@ namespace Candor.Transparency;
 /// Each check returns false with a one-line reason instead of throwing, because a failed proof is an
 /// expected answer from a misbehaving log, not a bug in the caller.
 /// </summary>
-public static class MerkleProof
+internal static class MerkleProof
 {
     public static bool VerifyInclusion(ulong index, ulong size, ReadOnlySpan<byte> leafHash, IReadOnlyList<byte[]> proof,
         ReadOnlySpan<byte> root, out string reason)

@@ -5,7 +5,7 @@ namespace Candor.Transparency;
 /// consistency proof for any earlier size. Kept in memory and recomputed on demand: this is the
 /// reference the storage-backed log is tested against, not the form it takes at 100 million leaves.
 /// </summary>
-public sealed class MerkleTree
+internal sealed class MerkleTree
 {
     private readonly List<byte[]> _leaves = [];
 

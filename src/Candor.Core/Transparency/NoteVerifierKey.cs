@@ -7,7 +7,7 @@ namespace Candor.Transparency;
 /// ECDSA P-256 log keys: type 0x02, the public key in SPKI DER form, the key ID its first four SHA-256
 /// bytes (<see cref="EcdsaNoteKey"/>). This one line is what an app ships to trust a collector's log.
 /// </summary>
-public static class NoteVerifierKey
+internal static class NoteVerifierKey
 {
     public const byte EcdsaType = 0x02;
 

@@ -17,7 +17,7 @@ namespace Candor.Transparency;
 /// period || 0x00 || value)</c>, strings in UTF-8. The zero separators stop ("ab","c") and ("a","bc")
 /// hashing alike; none of the fields may contain a zero byte (the collector's validation refuses it).
 /// </remarks>
-public static class ReportCommitment
+internal static class ReportCommitment
 {
     public const int NonceSize = 32;
     public const int Size = 32;

@@ -10,7 +10,7 @@ namespace Candor.Transparency;
 /// DigitallySigned struct (hash 4 = SHA-256, signature 3 = ECDSA, 2-byte length, DER signature); the
 /// signed bytes are rebuilt from the checkpoint text, so a note whose size or root was edited fails.
 /// </summary>
-public sealed class Rfc6962NoteVerifier : INoteVerifier
+internal sealed class Rfc6962NoteVerifier : INoteVerifier
 {
     private readonly ECDsa _key;
 

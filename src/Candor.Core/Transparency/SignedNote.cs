@@ -8,7 +8,7 @@ namespace Candor.Transparency;
 /// "— name base64(keyID || signature)". Unknown keys are ignored; a known key whose signature fails
 /// rejects the note, and so does a note no known key signed.
 /// </summary>
-public static class SignedNote
+internal static class SignedNote
 {
     private const string Dash = "\u2014 ";
 

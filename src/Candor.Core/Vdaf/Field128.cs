@@ -10,7 +10,7 @@ namespace Candor.Vdaf;
 /// rounds of 64-bit multiply-and-reduce with no division; p = 1 (mod 2^64) makes each round's
 /// Montgomery factor just the negated low word.
 /// </summary>
-public readonly struct Field128 : IFftField<Field128>
+internal readonly struct Field128 : IFftField<Field128>
 {
     private static readonly UInt128 P = new(P1, 1);
     private const ulong P1 = 0xFFFFFFFFFFFFFFE4; // high word of p; the low word is 1

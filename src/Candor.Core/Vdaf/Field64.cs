@@ -8,7 +8,7 @@ namespace Candor.Vdaf;
 /// 128-bit product is reduced with the identities 2^64 = 2^32 - 1 and 2^96 = -1 (mod p), so
 /// multiplication needs no division and no allocation.
 /// </summary>
-public readonly struct Field64 : IFftField<Field64>
+internal readonly struct Field64 : IFftField<Field64>
 {
     private const ulong P = 0xFFFFFFFF00000001;
     private const ulong Epsilon = 0xFFFFFFFF; // 2^64 mod p

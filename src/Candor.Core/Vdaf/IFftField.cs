@@ -5,7 +5,7 @@ namespace Candor.Vdaf;
 /// unmanaged struct so that generic FLP and Prio3 code is specialised per field by the JIT and field
 /// arithmetic never allocates.
 /// </summary>
-public interface IFftField<T> : IEquatable<T> where T : unmanaged, IFftField<T>
+internal interface IFftField<T> : IEquatable<T> where T : unmanaged, IFftField<T>
 {
     /// <summary>Bytes per encoded element (little-endian).</summary>
     static abstract int EncodedSize { get; }

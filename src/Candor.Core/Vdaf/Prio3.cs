@@ -6,7 +6,7 @@ using Candor.Vdaf.Flp;
 namespace Candor.Vdaf;
 
 /// <summary>The draft-08 Prio3 instances with their codepoints (VDAF-08, section 7.4 and section 10).</summary>
-public static class Prio3
+internal static class Prio3
 {
     public const byte Version = 8;
 
@@ -26,10 +26,10 @@ public static class Prio3
 }
 
 /// <summary>What a client sends: one public share for every aggregator and one input share each.</summary>
-public sealed record Prio3Shards(byte[] PublicShare, byte[][] InputShares);
+internal sealed record Prio3Shards(byte[] PublicShare, byte[][] InputShares);
 
 /// <summary>An aggregator's state between prep_init and prep_next: its output share, held back until the report verifies.</summary>
-public sealed class Prio3PrepareState<T> where T : unmanaged, IFftField<T>
+internal sealed class Prio3PrepareState<T> where T : unmanaged, IFftField<T>
 {
     internal Prio3PrepareState(T[] outputShare, byte[]? correctedJointRandSeed)
     {
@@ -50,7 +50,7 @@ public sealed class Prio3PrepareState<T> where T : unmanaged, IFftField<T>
 /// Messages are the draft's byte encodings; every parse of untrusted bytes throws
 /// <see cref="VdafException"/> (Decode) on a bad length or an out-of-range element.
 /// </summary>
-public sealed class Prio3<T, TMeasurement, TResult> where T : unmanaged, IFftField<T>
+internal sealed class Prio3<T, TMeasurement, TResult> where T : unmanaged, IFftField<T>
 {
     public const int SeedSize = XofTurboShake128.SeedSize;
     public const int NonceSize = 16;

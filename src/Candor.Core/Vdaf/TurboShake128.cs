@@ -7,7 +7,7 @@ namespace Candor.Vdaf;
 /// separation byte D in 0x01..0x7F. Absorb the message in any number of pieces, then squeeze any
 /// number of bytes in any number of pieces; the output stream is the same however it is split.
 /// </summary>
-public sealed class TurboShake128
+internal sealed class TurboShake128
 {
     private const int Rate = 168;
 

@@ -1,7 +1,7 @@
 namespace Candor.Vdaf;
 
 /// <summary>What went wrong, so that an aggregator can count rejected reports by cause.</summary>
-public enum VdafError
+internal enum VdafError
 {
     /// <summary>A message has the wrong length or holds an integer not below the field modulus.</summary>
     Decode,
@@ -14,7 +14,7 @@ public enum VdafError
 }
 
 /// <summary>A VDAF step refused its input (VDAF-08's ERR_DECODE, ERR_VERIFY and ERR_INPUT).</summary>
-public sealed class VdafException(VdafError error, string message) : Exception(message)
+internal sealed class VdafException(VdafError error, string message) : Exception(message)
 {
     public VdafError Error { get; } = error;
 }

@@ -8,7 +8,7 @@ namespace Candor.Vdaf;
 /// key derived by TurboSHAKE128 (D = 2) from the tag and binder. The draft reserves it for Poplar1's
 /// IDPF; Prio3 uses <see cref="XofTurboShake128"/>. It is here so the draft's XOF vectors all pass.
 /// </summary>
-public sealed class XofFixedKeyAes128 : IDisposable
+internal sealed class XofFixedKeyAes128 : IDisposable
 {
     public const int SeedSize = 16;
 

@@ -5,7 +5,7 @@ namespace Candor.Vdaf;
 /// len(dst) || dst || seed || binder. The binder may be absorbed in pieces, so callers never
 /// concatenate a nonce with an encoded measurement share just to hash it.
 /// </summary>
-public sealed class XofTurboShake128
+internal sealed class XofTurboShake128
 {
     public const int SeedSize = 16;
 

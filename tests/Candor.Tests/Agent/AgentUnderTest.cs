@@ -27,7 +27,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
     public PrivateBus Bus { get; }
     public ClientTestKit Kit { get; }
     public CandorClient Client { get; }
-    public AgentService Service { get; }
+    internal AgentService Service { get; }
     public FakeTimeProvider TimerClock { get; }
 
     public static MetricRegistry Registry => RegistryParser.Parse(AgentRegistries.Registry, "machine.yaml");

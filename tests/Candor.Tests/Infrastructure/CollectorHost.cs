@@ -44,7 +44,7 @@ public sealed class CollectorHost : IAsyncDisposable
     /// <summary>The operator listener (<c>/metrics</c>, <c>/readyz</c>): its own port, never the public one.</summary>
     public Uri OperatorAddress { get; }
     public HttpClient OperatorClient { get; }
-    public IReportStore Store => App.Services.GetRequiredService<IReportStore>();
+    internal IReportStore Store => App.Services.GetRequiredService<IReportStore>();
     public string DatabasePath => Path.Combine(Directory, "candor.db");
 
     public static async Task<CollectorHost> StartAsync(Action<CollectorOptions>? configure = null, string? directory = null, string[]? args = null, DateTimeOffset? clockStart = null)

@@ -12,7 +12,7 @@ namespace Candor.Tests.Packaging;
 /// </summary>
 public class PublicApiBaselineTests
 {
-    public static TheoryData<string> PinnedPackages => new() { "Candor.Client", "Candor.AspNetCore" };
+    public static TheoryData<string> PinnedPackages => new() { "Candor.Client", "Candor.AspNetCore", "Candor.Core" };
 
     [Theory]
     [MemberData(nameof(PinnedPackages))]
@@ -53,6 +53,20 @@ public class PublicApiBaselineTests
         declared.Remove("Candor.Client.CandorClient");
         var exported = typeof(Candor.Client.CandorClient).Assembly.GetExportedTypes().Select(t => t.FullName!).ToList();
         Assert.Contains(exported, name => !declared.Contains(name));
+    }
+
+    [Fact]
+    public void Candor_Core_exports_the_registry_and_announcements_and_keeps_its_cryptography_internal()
+    {
+        // docs/architecture.md, "Packages and their public surface": the hand-written HPKE, X25519, blind RSA,
+        // Prio3, DAP and Oblivious HTTP code is Candor's own plumbing, not a supported crypto library.
+        var core = typeof(Candor.Registry.MetricRegistry).Assembly;
+        var exported = core.GetExportedTypes().Select(t => t.Namespace).Distinct().Order().ToList();
+        Assert.Equal(["Candor.Announcements", "Candor.Registry"], exported);
+        // Positive control: the types this keeps out of the public surface are in the assembly, only not exported.
+        string[] plumbing = ["Candor.Hpke.X25519", "Candor.Hpke.HpkeSuite", "Candor.PrivacyPass.BlindRsa", "Candor.Vdaf.Prio3", "Candor.Ohttp.ObliviousRequest"];
+        foreach (var name in plumbing)
+            Assert.False(Assert.IsAssignableFrom<Type>(core.GetType(name)).IsPublic, name + " is public");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Candor.Tests.Infrastructure;
 namespace Candor.Tests.PrivacyPass;
 
 /// <summary>Fetching tokens from a collector's issuer over HTTP with Candor's own client half, and posting with them.</summary>
-public static class TokenKit
+internal static class TokenKit
 {
     // RSA key generation takes up to seconds on a busy machine: most tests share one key.
     private static readonly Lazy<RsaPrivateKey> SharedKey = new(() => RsaPrivateKey.Generate());

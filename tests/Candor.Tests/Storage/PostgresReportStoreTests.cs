@@ -11,14 +11,16 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
 {
     private TestDatabase? _database;
 
-    protected override IReportStore CreateStore()
+    private protected override IReportStore CreateStore()
     {
         _database = fixture.Database;
         fixture.ResetAsync().GetAwaiter().GetResult();
         return new PostgresReportStore(_database.ConnectionString);
     }
 
-    protected override IReportStore ReopenStore() => new PostgresReportStore(_database!.ConnectionString);
+    private protected override IReportStore ReopenStore() => new PostgresReportStore(_database!.ConnectionString);
+
+    private protected override Task<long> CountAsync(string sql) => _database!.ScalarAsync<long>(sql);
 
     [PostgresFact]
     public async Task Raw_rows_are_partitioned_by_the_month_their_period_starts_in()

@@ -10,13 +10,16 @@ namespace Candor.Tests.Storage;
 /// </summary>
 public abstract partial class ReportStoreContract : IAsyncLifetime
 {
-    protected IReportStore Store { get; set; } = null!;
+    private protected IReportStore Store { get; set; } = null!;
 
     /// <summary>A new, empty store (not yet migrated).</summary>
-    protected abstract IReportStore CreateStore();
+    private protected abstract IReportStore CreateStore();
 
     /// <summary>A second store object on the same data as the last <see cref="CreateStore"/>.</summary>
-    protected abstract IReportStore ReopenStore();
+    private protected abstract IReportStore ReopenStore();
+
+    /// <summary>A <c>count(*)</c> (or other integer) query run directly on the store's database, to see what a member left behind.</summary>
+    private protected abstract Task<long> CountAsync(string sql);
 
     public async Task InitializeAsync()
     {
@@ -26,13 +29,13 @@ public abstract partial class ReportStoreContract : IAsyncLifetime
 
     public virtual async Task DisposeAsync() => await Store.DisposeAsync();
 
-    protected static readonly DateOnly Today = new(2026, 11, 22);
+    private protected static readonly DateOnly Today = new(2026, 11, 22);
 
-    protected static AppendRequest Request(string app, byte[]? key = null, byte[]? body = null, int accepted = 2, params ValidatedReport[] reports) =>
+    private protected static AppendRequest Request(string app, byte[]? key = null, byte[]? body = null, int accepted = 2, params ValidatedReport[] reports) =>
         new(app, reports.Length > 0 ? reports : [Report("system.os", "linux"), Report("app.launches", "10")], key, body ?? (key is null ? null : [1, 2, 3]),
             new IngestResponse(reports.Length > 0 ? reports.Length : accepted, 86400), Today);
 
-    protected static ValidatedReport Report(string metric, string value, string period = "2026-W47") => new(metric, period, value, null);
+    private protected static ValidatedReport Report(string metric, string value, string period = "2026-W47") => new(metric, period, value, null);
 
     [StoreFact]
     public async Task Appending_a_group_stores_each_batch_and_answers_in_order()

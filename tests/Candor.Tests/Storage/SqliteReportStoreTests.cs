@@ -9,8 +9,17 @@ public sealed class SqliteReportStoreTests : ReportStoreContract
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "candor-tests", Guid.NewGuid().ToString("n"));
     private string Db => Path.Combine(_directory, "store.db");
 
-    protected override IReportStore CreateStore() => new SqliteReportStore(Db);
-    protected override IReportStore ReopenStore() => new SqliteReportStore(Db);
+    private protected override IReportStore CreateStore() => new SqliteReportStore(Db);
+    private protected override IReportStore ReopenStore() => new SqliteReportStore(Db);
+
+    private protected override async Task<long> CountAsync(string sql)
+    {
+        await using var c = new SqliteConnection($"Data Source={Db};Pooling=False");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
 
     public override async Task DisposeAsync()
     {

@@ -14,7 +14,7 @@ namespace Candor.Tests.Transparency;
 /// collector, and the test can make the log misbehave in ways a correct collector never would (serve
 /// another tree, a smaller one, a bad proof, a note signed by another key).
 /// </summary>
-public sealed class ScriptedLog
+internal sealed class ScriptedLog
 {
     public const string Origin = "log.example.test/candor";
 

@@ -11,7 +11,7 @@ namespace Candor.Collector.Storage.Postgres;
 /// locks taken in one order, deadlock victims retried); at rest, every table written is rewritten in key
 /// order (<see cref="PostgresRewrite"/>) and purges rewrite what they deleted from.
 /// </summary>
-public sealed class PostgresReportStore : IReportStore
+internal sealed class PostgresReportStore : IReportStore
 {
     /// <summary>Schema version this code writes (the <c>schema_version</c> table).</summary>
     public static int SchemaVersion => PostgresMigrations.Latest;

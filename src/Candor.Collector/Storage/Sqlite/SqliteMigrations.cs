@@ -223,6 +223,12 @@ internal static class SqliteMigrations
             DELETE FROM dap_report_ids WHERE EXISTS (SELECT 1 FROM dap_collected_batches b
                 WHERE b.task = dap_report_ids.task AND dap_report_ids.bucket >= b.start AND dap_report_ids.bucket < b.start + b.duration);
             """),
+        (13, """
+            -- The Helper's answers to aggregation jobs go a day after they were given (Dap/DapStore.cs, rule 4); answered
+            -- is that moment in Unix seconds, rounded down to the hour. Answers given before this version count from now.
+            ALTER TABLE dap_aggregation_jobs ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
+            UPDATE dap_aggregation_jobs SET answered = (CAST(strftime('%s', 'now') AS INTEGER) / 3600) * 3600;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -16,7 +16,7 @@ namespace Candor.Collector.Storage.Sqlite;
 /// table in primary-key order and leaves no free page, so the file's page and cell order no longer
 /// says which cells were written by one commit.
 /// </summary>
-public sealed class SqliteReportStore : IReportStore
+internal sealed class SqliteReportStore : IReportStore
 {
     /// <summary>Schema version this code writes (PRAGMA user_version); the versions are in <see cref="SqliteMigrations"/>.</summary>
     public static int SchemaVersion => SqliteMigrations.Latest;

@@ -1,13 +1,9 @@
-using Candor.Collector.Transparency;
-using Candor.Protocol;
-
 namespace Candor.Collector.Storage.Sqlite;
 
 /// <summary>
 /// Retention on SQLite: one immediate transaction on the writer deletes the expired raw rows and the
 /// commitments retiring with them and logs the purge; then the WAL is emptied of the older page images.
-/// Periods are text here (no derived date column, as in PostgreSQL): the store finds the app's periods and
-/// decides in code, with the same rules (<see cref="PeriodKey"/> ends, <see cref="CommitmentRetirement.IsDue"/>).
+/// What goes is decided by <see cref="RetentionRule"/> over the app's periods and retirement weeks, as on PostgreSQL.
 /// </summary>
 internal sealed class SqliteRetention(SqliteDatabase db) : IRetentionStore
 {
@@ -15,20 +11,16 @@ internal sealed class SqliteRetention(SqliteDatabase db) : IRetentionStore
         db.WriteAsync(async writer =>
         {
             using var tx = writer.BeginTransaction(deferred: false);
-            var expired = new List<string>();
-            var retired = new List<string>();
+            List<string> expired, retired;
             await using (var periods = writer.CreateCommand())
             {
                 periods.Transaction = tx;
                 periods.CommandText = """
                     SELECT period, 0 FROM raw_reports WHERE app = $app GROUP BY period
-                    UNION SELECT retire, 1 FROM commitments WHERE app = $app UNION SELECT retire, 1 FROM log_pending WHERE app = $app;
+                    UNION SELECT retire, 1 FROM commitments WHERE app = $app AND retire IS NOT NULL UNION SELECT retire, 1 FROM log_pending WHERE app = $app AND retire IS NOT NULL;
                     """;
                 periods.Parameters.AddWithValue("$app", app);
-                await using var r = await periods.ExecuteReaderAsync(cancellationToken);
-                while (await r.ReadAsync(cancellationToken))
-                    if (r.GetInt64(1) == 0 ? PeriodKey.TryParse(r.GetString(0), out var p) && p.Value.End <= purgedBefore : CommitmentRetirement.IsDue(r.GetString(0), purgedBefore))
-                        (r.GetInt64(1) == 0 ? expired : retired).Add(r.GetString(0));
+                (expired, retired) = await RetentionRule.DecideAsync(periods, purgedBefore, cancellationToken);
             }
             long rows = 0, reports = 0, commitmentsGone = 0;
             if (expired.Count > 0)

@@ -7,7 +7,7 @@ namespace Candor.Registry.Events;
 /// The registry extension that lets eos-metrics events into Candor: every event UUID the agent accepts,
 /// each tied to one metric of <see cref="Registry"/>. An event whose UUID is not here never becomes data.
 /// </summary>
-public sealed class EventMap
+internal sealed class EventMap
 {
     private readonly ImmutableDictionary<Guid, EventMapping> _byEvent;
 

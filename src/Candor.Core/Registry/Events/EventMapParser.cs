@@ -12,7 +12,7 @@ namespace Candor.Registry.Events;
 /// points at an unknown metric, or lets a payload through that the metric cannot hold, is refused at
 /// start-up rather than turning into silently dropped data later.
 /// </summary>
-public static class EventMapParser
+internal static class EventMapParser
 {
     private static readonly string[] EntryKeys = ["name", "metric", "payload", "field", "value", "values"];
 

@@ -4,7 +4,7 @@ using Candor.Registry;
 namespace Candor.Registry.Events;
 
 /// <summary>What a mapped event contributes to its metric.</summary>
-public enum MappedValue
+internal enum MappedValue
 {
     /// <summary>Counters add one per event (an aggregate adds its count); flags are set.</summary>
     Occurrences,
@@ -24,7 +24,7 @@ public enum MappedValue
 /// GVariant type the event may carry (null: it must carry none); <see cref="Values"/> maps payload values
 /// to the metric's allowed values. Anything else about the event is dropped on the device.
 /// </summary>
-public sealed record EventMapping(
+internal sealed record EventMapping(
     Guid Event,
     string? Name,
     MetricDefinition Metric,

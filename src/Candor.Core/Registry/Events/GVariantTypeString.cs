@@ -5,7 +5,7 @@ namespace Candor.Registry.Events;
 /// event mapping may name as a payload type. Shared by the agent (payloads over D-Bus) and the collector
 /// (payloads in Azafea uploads), so that one mapping file means the same on both sides.
 /// </summary>
-public static class GVariantTypeString
+internal static class GVariantTypeString
 {
     private const string Basic = "ybnqiuxtdsogh";
 

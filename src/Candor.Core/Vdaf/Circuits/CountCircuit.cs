@@ -3,7 +3,7 @@ using Candor.Vdaf.Flp;
 namespace Candor.Vdaf.Circuits;
 
 /// <summary>Count (VDAF-08, section 7.4.1): a measurement of 0 or 1 over Field64, checked by Mul(m, m) - m.</summary>
-public sealed class CountCircuit : ValidityCircuit<Field64, bool, ulong>
+internal sealed class CountCircuit : ValidityCircuit<Field64, bool, ulong>
 {
     private static readonly Gadget<Field64>[] GadgetList = [new MulGadget<Field64>()];
     private static readonly int[] Calls = [1];

@@ -7,7 +7,7 @@ namespace Candor.Vdaf.Circuits;
 /// Field128. A ParallelSum of Mul range-checks every bucket, and the buckets must add up to one;
 /// both checks are folded together with a second joint-randomness element.
 /// </summary>
-public sealed class HistogramCircuit : ValidityCircuit<Field128, int, UInt128[]>
+internal sealed class HistogramCircuit : ValidityCircuit<Field128, int, UInt128[]>
 {
     private readonly Gadget<Field128>[] gadgets;
     private readonly int[] calls;

@@ -9,7 +9,7 @@ namespace Candor.Vdaf.Circuits;
 /// offset + (number of ones), offset = 2^bits_for_count - 1 - maxCount, so a range check on those bits
 /// bounds the count; the circuit checks the claimed count against the buckets.
 /// </summary>
-public sealed class MultiHotHistogramCircuit : ValidityCircuit<Field128, IReadOnlyList<bool>, UInt128[]>
+internal sealed class MultiHotHistogramCircuit : ValidityCircuit<Field128, IReadOnlyList<bool>, UInt128[]>
 {
     private readonly Gadget<Field128>[] gadgets;
     private readonly int[] calls;

@@ -6,7 +6,7 @@ namespace Candor.Vdaf.Circuits;
 /// Sum (VDAF-08, section 7.4.2): an integer in [0, 2^bits) sent as its bits over Field128; each bit is
 /// checked with Range2 and the checks are combined with powers of one joint-randomness element.
 /// </summary>
-public sealed class SumCircuit : ValidityCircuit<Field128, UInt128, UInt128>
+internal sealed class SumCircuit : ValidityCircuit<Field128, UInt128, UInt128>
 {
     private static readonly Gadget<Field128>[] GadgetList = [new Range2Gadget<Field128>()];
     private readonly int[] calls;

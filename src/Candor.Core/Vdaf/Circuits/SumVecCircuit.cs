@@ -6,7 +6,7 @@ namespace Candor.Vdaf.Circuits;
 /// SumVec (VDAF-08, section 7.4.3): a vector of <c>length</c> integers, each in [0, 2^bits), sent as
 /// bits over Field128 and range-checked by a ParallelSum of Mul. Measurements are 64-bit here.
 /// </summary>
-public sealed class SumVecCircuit : ValidityCircuit<Field128, IReadOnlyList<ulong>, UInt128[]>
+internal sealed class SumVecCircuit : ValidityCircuit<Field128, IReadOnlyList<ulong>, UInt128[]>
 {
     private readonly Gadget<Field128>[] gadgets;
     private readonly int[] calls;

@@ -9,7 +9,7 @@ namespace Candor.Vdaf.Flp;
 /// gadget outputs off that polynomial, so its circuit evaluation is linear in its share, and checks
 /// the polynomial's well-formedness at one random point t.
 /// </summary>
-public sealed class FlpGeneric<T> where T : unmanaged, IFftField<T>
+internal sealed class FlpGeneric<T> where T : unmanaged, IFftField<T>
 {
     private readonly ValidityCircuit<T> circuit;
     private readonly GadgetLayout[] layouts;

@@ -5,7 +5,7 @@ namespace Candor.Vdaf.Flp;
 /// wire polynomials to build the gadget polynomial; the verifier evaluates it on field elements to
 /// check that polynomial at a random point.
 /// </summary>
-public abstract class Gadget<T> where T : unmanaged, IFftField<T>
+internal abstract class Gadget<T> where T : unmanaged, IFftField<T>
 {
     /// <summary>Number of input wires.</summary>
     public abstract int Arity { get; }
@@ -30,7 +30,7 @@ public abstract class Gadget<T> where T : unmanaged, IFftField<T>
 }
 
 /// <summary>Mul(x, y) = x * y: arity 2, degree 2.</summary>
-public sealed class MulGadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
+internal sealed class MulGadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
 {
     public override int Arity => 2;
     public override int Degree => 2;
@@ -49,7 +49,7 @@ public sealed class MulGadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
 }
 
 /// <summary>Range2(x) = x^2 - x, zero exactly on {0, 1}: arity 1, degree 2 (Prio3Sum in draft 08).</summary>
-public sealed class Range2Gadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
+internal sealed class Range2Gadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
 {
     public override int Arity => 1;
     public override int Degree => 2;
@@ -71,7 +71,7 @@ public sealed class Range2Gadget<T> : Gadget<T> where T : unmanaged, IFftField<T
 }
 
 /// <summary>PolyEval(x) = p(x) for a fixed polynomial p with integer coefficients: arity 1, degree deg(p).</summary>
-public sealed class PolyEvalGadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
+internal sealed class PolyEvalGadget<T> : Gadget<T> where T : unmanaged, IFftField<T>
 {
     private readonly T[] coefficients;
 
@@ -127,7 +127,7 @@ public sealed class PolyEvalGadget<T> : Gadget<T> where T : unmanaged, IFftField
 /// its inputs (VDAF-08, section 7.4.3). Only this gadget is recorded by the FLP, which shrinks the
 /// proof from O(n) to about O(sqrt n) for circuits that add up many identical checks.
 /// </summary>
-public sealed class ParallelSumGadget<T>(Gadget<T> subcircuit, int count) : Gadget<T> where T : unmanaged, IFftField<T>
+internal sealed class ParallelSumGadget<T>(Gadget<T> subcircuit, int count) : Gadget<T> where T : unmanaged, IFftField<T>
 {
     public override int Arity { get; } = count > 0 ? subcircuit.Arity * count : throw new ArgumentOutOfRangeException(nameof(count));
     public override int Degree => subcircuit.Degree;

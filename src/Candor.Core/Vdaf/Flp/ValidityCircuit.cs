@@ -5,7 +5,7 @@ namespace Candor.Vdaf.Flp;
 /// and evaluates the gadget (prover) and one that records wires and reads the gadget polynomial
 /// (verifier); the circuit cannot tell them apart, which is what makes the proof sound.
 /// </summary>
-public interface IGadgetCalls<T> where T : unmanaged, IFftField<T>
+internal interface IGadgetCalls<T> where T : unmanaged, IFftField<T>
 {
     T Call(int gadget, ReadOnlySpan<T> inputs);
 }
@@ -14,7 +14,7 @@ public interface IGadgetCalls<T> where T : unmanaged, IFftField<T>
 /// An arithmetic circuit that is zero exactly on valid encoded measurements (VDAF-08, section 7.3.2),
 /// written in terms of its gadgets. Concrete circuits are in <c>Candor.Vdaf.Circuits</c>.
 /// </summary>
-public abstract class ValidityCircuit<T> where T : unmanaged, IFftField<T>
+internal abstract class ValidityCircuit<T> where T : unmanaged, IFftField<T>
 {
     public abstract IReadOnlyList<Gadget<T>> Gadgets { get; }
 
@@ -38,7 +38,7 @@ public abstract class ValidityCircuit<T> where T : unmanaged, IFftField<T>
 }
 
 /// <summary>A validity circuit with its measurement encoding and its aggregate decoding.</summary>
-public abstract class ValidityCircuit<T, TMeasurement, TResult> : ValidityCircuit<T> where T : unmanaged, IFftField<T>
+internal abstract class ValidityCircuit<T, TMeasurement, TResult> : ValidityCircuit<T> where T : unmanaged, IFftField<T>
 {
     /// <summary>Encodes a measurement into <see cref="ValidityCircuit{T}.MeasurementLength"/> elements; throws <see cref="VdafException"/> (Input) when it is out of range.</summary>
     public abstract void Encode(TMeasurement measurement, Span<T> encoded);
