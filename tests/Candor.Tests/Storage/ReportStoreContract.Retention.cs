@@ -40,4 +40,20 @@ public abstract partial class ReportStoreContract
         Assert.Equal(0, await CountAsync("SELECT count(*) FROM commitments WHERE retire = '2026-W47';"));
         Assert.Equal(1, await CountAsync("SELECT count(*) FROM commitments WHERE retire = '2026-W48';"));
     }
+
+    [StoreFact]
+    public async Task A_commitment_whose_row_retired_before_its_epoch_was_sealed_is_still_refused_a_second_time()
+    {
+        IIngestStore ingest = Store;
+        Assert.Equal(AppendOutcomeKind.Stored,
+            (await ingest.AppendGroupAsync([Request("app.a", key: [1], reports: [Committed("candor.active", "true", 7, "2026-11-22")])])).Single().Kind);
+        // Retention takes the commitment's row (W47 ended) while its log entry still waits for an epoch.
+        await Store.PurgeRawAsync("app.a", new DateOnly(2026, 11, 23), Today);
+        Assert.Equal(0, await CountAsync("SELECT count(*) FROM commitments;"));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM log_pending;"));
+
+        // The same report again (another key, same commitment): the pending entry still says it was counted.
+        var again = await ingest.AppendGroupAsync([Request("app.a", key: [2], reports: [Committed("candor.active", "true", 7, "2026-11-22")])]);
+        Assert.Equal(AppendOutcomeKind.CommitmentKnown, again.Single().Kind);
+    }
 }

@@ -113,7 +113,12 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         return outcomes;
     }
 
-    /// <summary>Per batch (index) whose reports carry a commitment held already (or earlier in the group), those reports' indices.</summary>
+    /// <summary>
+    /// Per batch (index) whose reports carry a commitment held already (or earlier in the group), those reports' indices.
+    /// Held means in any of the three places SQLite looks too: the commitments, or (after retention took the row)
+    /// the log's pending entries or its leaves. Without the pending entries, a report whose commitment retired
+    /// before its epoch was sealed was stored a second time here and not on SQLite.
+    /// </summary>
     private static async Task<Dictionary<int, IReadOnlyList<int>>> KnownCommitmentsAsync(NpgsqlConnection c, IReadOnlyList<AppendRequest> group,
         List<int> candidates, CancellationToken cancellationToken)
     {
@@ -124,7 +129,9 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         var held = new HashSet<byte[]>(ByteOrder.Instance);
         await using (var cmd = new NpgsqlCommand("""
             SELECT x FROM unnest(@c::bytea[]) AS x
-            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = x) OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = '\x00'::bytea || x);
+            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = x)
+               OR EXISTS (SELECT 1 FROM log_pending WHERE entry = '\x00'::bytea || x)
+               OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = '\x00'::bytea || x);
             """, c))
         {
             cmd.Parameters.AddWithValue("c", all);
