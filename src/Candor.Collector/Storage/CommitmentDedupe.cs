@@ -10,6 +10,17 @@ internal sealed class CommitmentDedupe(HashSet<byte[]> held)
 {
     private readonly HashSet<byte[]> _stored = new(ByteOrder.Instance);
 
+    /// <summary>
+    /// What "held" means, for both engines' one-statement reads: the commitment's row, or (after retention took
+    /// the row) its log entry, still pending or already a leaf. Each engine passes its own SQL for the commitment
+    /// and for its log entry (a 0x00 byte, then the commitment); the rule is written here only, since the two
+    /// engines once disagreed on it (PostgreSQL forgot the pending entries and stored such a report twice).
+    /// </summary>
+    public static string HeldCondition(string commitment, string entry) =>
+        $"(EXISTS (SELECT 1 FROM commitments WHERE commitment = {commitment}) " +
+        $"OR EXISTS (SELECT 1 FROM log_pending WHERE entry = {entry}) " +
+        $"OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = {entry}))";
+
     /// <summary>Every commitment the group's <paramref name="requests"/> carry, to ask the store which it holds.</summary>
     public static IEnumerable<byte[]> All(IEnumerable<AppendRequest> requests) =>
         requests.SelectMany(r => r.Reports).Select(r => r.Commitment).OfType<byte[]>();

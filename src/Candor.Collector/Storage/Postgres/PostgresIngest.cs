@@ -115,9 +115,7 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
 
     /// <summary>
     /// Per batch (index) whose reports carry a commitment held already (or earlier in the group), those reports' indices.
-    /// Held means in any of the three places SQLite looks too: the commitments, or (after retention took the row)
-    /// the log's pending entries or its leaves. Without the pending entries, a report whose commitment retired
-    /// before its epoch was sealed was stored a second time here and not on SQLite.
+    /// Held as <see cref="CommitmentDedupe.HeldCondition"/> says, the same on both engines.
     /// </summary>
     private static async Task<Dictionary<int, IReadOnlyList<int>>> KnownCommitmentsAsync(NpgsqlConnection c, IReadOnlyList<AppendRequest> group,
         List<int> candidates, CancellationToken cancellationToken)
@@ -127,12 +125,8 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         if (all.Length == 0)
             return result;
         var held = new HashSet<byte[]>(ByteOrder.Instance);
-        await using (var cmd = new NpgsqlCommand("""
-            SELECT x FROM unnest(@c::bytea[]) AS x
-            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = x)
-               OR EXISTS (SELECT 1 FROM log_pending WHERE entry = '\x00'::bytea || x)
-               OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = '\x00'::bytea || x);
-            """, c))
+        await using (var cmd = new NpgsqlCommand(
+            $"SELECT x FROM unnest(@c::bytea[]) AS x WHERE {CommitmentDedupe.HeldCondition("x", @"'\x00'::bytea || x")};", c))
         {
             cmd.Parameters.AddWithValue("c", all);
             await using var r = await cmd.ExecuteReaderAsync(cancellationToken);

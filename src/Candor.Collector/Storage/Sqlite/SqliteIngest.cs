@@ -130,12 +130,9 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         var json = CommitmentJson(CommitmentDedupe.All(group).Select(c => (c, (string?)null, (ValidatedReport?)null)));
         if (json is null)
             return held;
-        _knownCommitment ??= SqliteDatabase.Command(writer, """
-            SELECT unhex(j.value ->> 0) FROM json_each($rows) AS j
-            WHERE EXISTS (SELECT 1 FROM commitments WHERE commitment = unhex(j.value ->> 0))
-               OR EXISTS (SELECT 1 FROM log_pending WHERE entry = unhex('00' || (j.value ->> 0)))
-               OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = unhex('00' || (j.value ->> 0)));
-            """, "$rows");
+        _knownCommitment ??= SqliteDatabase.Command(writer,
+            $"SELECT unhex(j.value ->> 0) FROM json_each($rows) AS j WHERE {CommitmentDedupe.HeldCondition("unhex(j.value ->> 0)", "unhex('00' || (j.value ->> 0))")};",
+            "$rows");
         _knownCommitment.Transaction = tx;
         _knownCommitment.Parameters[0].Value = json;
         using var r = _knownCommitment.ExecuteReader();
