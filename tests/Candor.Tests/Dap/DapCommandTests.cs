@@ -57,17 +57,7 @@ public sealed class DapCommandTests : IDisposable
             "--vdaf", """{"type":"histogram","length":4,"chunkLength":2}""", "--time-precision", "3600", "--min-batch-size", "100", "--out", _dir);
         Assert.True(exit == 0, stderr);
         var block = await File.ReadAllTextAsync(Path.Combine(_dir, "registry-split-trust.yaml"));
-        var yaml = Candor.Tests.Registry.RegistryTestYaml.WithMetrics("""
-              system.os:
-                type: enum
-                category: system
-                period: week
-                values: [linux, windows, macos, other]
-                description: The operating system family.
-                purpose: Decide which platforms get packages first.
-                expires: never
-
-            """.TrimEnd() + "\n" + block);
+        var yaml = Candor.Tests.Registry.RegistryTestYaml.WithMetrics(Candor.Tests.Registry.RegistryTestYaml.SystemOs.TrimEnd() + "\n" + block);
         var split = Candor.Registry.RegistryParser.Parse(yaml, "editor.yaml").FindMetric("system.os")!.SplitTrust!;
         var leader = DapTaskFile.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "leader-tasks.json"))).Single();
         var helper = DapTaskFile.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "helper-tasks.json"))).Single();

@@ -9,17 +9,7 @@ public class RegistryParserTests
     [Fact]
     public void A_valid_registry_parses_into_the_model_in_file_order()
     {
-        var yaml = WithMetrics(Launches, """
-              system.os:
-                type: enum
-                category: system
-                period: week
-                values: [linux, windows, macos, other]
-                description: The operating system family.
-                purpose: Decide which platforms get packages first.
-                expires: never
-
-            """);
+        var yaml = WithMetrics(Launches, SystemOs);
 
         var registry = RegistryParser.Parse(yaml, FileName);
 

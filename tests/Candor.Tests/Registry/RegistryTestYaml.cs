@@ -31,6 +31,19 @@ internal static class RegistryTestYaml
 
         """;
 
+    /// <summary>A valid enum metric with an allowlist (the operating system family), ending in a blank line.</summary>
+    public const string SystemOs = """
+          system.os:
+            type: enum
+            category: system
+            period: week
+            values: [linux, windows, macos, other]
+            description: The operating system family.
+            purpose: Decide which platforms get packages first.
+            expires: never
+
+        """;
+
     public static string WithMetrics(params string[] metrics) => Header + string.Concat(metrics);
 
     /// <summary>Parses <paramref name="yaml"/>, which must be refused, and returns every problem.</summary>

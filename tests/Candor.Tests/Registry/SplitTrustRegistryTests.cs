@@ -11,15 +11,7 @@ public class SplitTrustRegistryTests
     private static readonly string LeaderKey = DapTask.Base64Url(DapHpkeKeyPair.Generate(1).Config.Encode());
     private static readonly string HelperKey = DapTask.Base64Url(DapHpkeKeyPair.Generate(1).Config.Encode());
 
-    private static string Os(string splitTrust, string extra = "") => $$"""
-          system.os:
-            type: enum
-            category: system
-            period: week
-            values: [linux, windows, macos, other]
-            description: The operating system family.
-            purpose: Decide which platforms get packages first.
-            expires: never
+    private static string Os(string splitTrust, string extra = "") => SystemOs.TrimEnd() + "\n" + $$"""
         {{extra}}    split_trust:
         {{splitTrust}}
 
