@@ -23,7 +23,9 @@ namespace Candor.Collector.Dap;
 /// 4. The Helper's answer to an aggregation job (its report ids and prepare messages) is kept so a retried PUT
 ///    of the same job gets the same answer, for <see cref="AnswersKept"/> after it was given, then forgotten
 ///    (<see cref="DapAnswerJanitor"/>). A Leader retries a job within minutes; Candor's own never reuses a job id.
-/// Writes are serialised in-process (one Leader or Helper process per database).
+/// Writes are serialised in-process (one Leader or Helper process per database), and each one tells the
+/// collector's store it wrote (<see cref="_wrote"/>), so the key-order rewrite (privacy invariant 9) runs after
+/// DAP traffic too: without it a Leader's file kept a device's reports in upload order (DapReportsAtRestTests).
 /// </summary>
 internal sealed class DapStore
 {
@@ -31,10 +33,14 @@ internal sealed class DapStore
     private readonly bool _postgres;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    private DapStore(Func<CancellationToken, Task<DbConnection>> open, bool postgres)
+    /// <summary>Marks the store written since its last key-order rewrite (SQLite: a write to count; PostgreSQL: the shared tables).</summary>
+    private readonly Action _wrote;
+
+    private DapStore(Func<CancellationToken, Task<DbConnection>> open, bool postgres, Action wrote)
     {
         _open = open;
         _postgres = postgres;
+        _wrote = wrote;
     }
 
     public static DapStore For(IReportStore store) => store switch
@@ -49,8 +55,8 @@ internal sealed class DapStore
             // Per connection: without it a deleted report share's bytes stay readable in the file's free pages.
             await Exec(c, null, "PRAGMA secure_delete=ON;");
             return c;
-        }, postgres: false),
-        PostgresReportStore p => new DapStore(async ct => await p.DataSource.OpenConnectionAsync(ct), postgres: true),
+        }, postgres: false, s.Wrote),
+        PostgresReportStore p => new DapStore(async ct => await p.DataSource.OpenConnectionAsync(ct), postgres: true, p.SharedWritten),
         _ => throw new NotSupportedException(store.Engine),
     };
 
@@ -352,6 +358,7 @@ internal sealed class DapStore
             await using var tx = await c.BeginTransactionAsync(ct);
             var result = await work(c, tx);
             await tx.CommitAsync(ct);
+            _wrote(); // after the commit: a rewrite that took the mark in between would miss these rows
             return result;
         }
         finally

@@ -32,14 +32,17 @@ internal sealed class DapUploadClient(HttpClient http, byte[] taskId, Uri leader
     }
 
     /// <summary>A report for one measurement at <paramref name="time"/> (rounded down to the task's precision).</summary>
-    public DapReport Generate(ulong measurement, ulong time) => Seal(time, (id) => vdaf.Shard(measurement, id));
+    /// <param name="reportId">A test's chosen id (16 bytes), so where the report lands in key order is reproducible; random otherwise.</param>
+    public DapReport Generate(ulong measurement, ulong time, byte[]? reportId = null) => Seal(time, (id) => vdaf.Shard(measurement, id), reportId);
 
     /// <summary>A report from shares made elsewhere (a test's cheating client).</summary>
-    public DapReport Seal(ulong time, Func<byte[], Vdaf.Prio3Shards> shard)
+    public DapReport Seal(ulong time, Func<byte[], Vdaf.Prio3Shards> shard, byte[]? reportId = null)
     {
         if (_leaderConfig is null || _helperConfig is null)
             throw new InvalidOperationException("fetch the HPKE configurations first");
-        var metadata = new ReportMetadata(RandomNumberGenerator.GetBytes(ReportMetadata.ReportIdSize), time - time % timePrecision);
+        if (reportId is { Length: not ReportMetadata.ReportIdSize })
+            throw new ArgumentException($"a report id is {ReportMetadata.ReportIdSize} bytes", nameof(reportId));
+        var metadata = new ReportMetadata(reportId ?? RandomNumberGenerator.GetBytes(ReportMetadata.ReportIdSize), time - time % timePrecision);
         var shards = shard(metadata.ReportId);
         var aad = InputShareAad.Encode(taskId, metadata, shards.PublicShare);
         return new DapReport(metadata, shards.PublicShare,

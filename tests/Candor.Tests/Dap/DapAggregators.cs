@@ -36,8 +36,9 @@ internal sealed class DapAggregators : IAsyncDisposable
 
     /// <param name="leaderOptions">More settings for the Leader (a registry, for the Candor client's tests).</param>
     /// <param name="registryFile">A registry file to write from the new task (its ids and keys) before the Leader starts.</param>
+    /// <param name="bothOptions">More settings for both aggregators (timers the test drives itself).</param>
     public static async Task<DapAggregators> StartAsync(JsonNode vdaf, ulong minBatchSize, bool postgres = false, Action<CollectorOptions>? leaderOptions = null,
-        (string Path, Func<DapTask, DapTask, string> Text)? registryFile = null)
+        (string Path, Func<DapTask, DapTask, string> Text)? registryFile = null, Action<CollectorOptions>? bothOptions = null)
     {
         var leaderPort = LoopbackClient.FreePort();
         var helperPort = LoopbackClient.FreePort();
@@ -65,6 +66,7 @@ internal sealed class DapAggregators : IAsyncDisposable
                 o.DapTasksFile = file;
                 if (database is not null)
                     o.Database = database;
+                bothOptions?.Invoke(o);
                 if (role == "leader")
                     leaderOptions?.Invoke(o);
             }, directory: Path.Combine(directory, role));

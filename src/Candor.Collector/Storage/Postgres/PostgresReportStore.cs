@@ -48,6 +48,9 @@ internal sealed class PostgresReportStore : IReportStore
     /// <summary>For bulk work beside the store (<see cref="StoreCopier"/>).</summary>
     internal NpgsqlDataSource DataSource => _db.DataSource;
 
+    /// <summary>A write beside the store (DAP) to the tables rewritten in key order (<see cref="PostgresRewrite"/>).</summary>
+    internal void SharedWritten() => _db.SharedWritten();
+
     public string ConnectionString { get; }
 
     /// <summary>host:port/database, without credentials, for messages.</summary>

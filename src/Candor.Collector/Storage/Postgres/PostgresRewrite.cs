@@ -25,6 +25,17 @@ internal sealed class PostgresRewrite(PostgresDatabase db) : IKeyOrderRewrite
         // The public tables (tiles, bundles, leaves, checkpoints) are in log order, which is public anyway.
         ("commitments", "commitment"),
         ("log_pending", "entry"),
+        // DAP (Dap/DapStore.cs), in random report-id or job-id order: a device's reports uploaded back to back
+        // sat next to each other in dap_reports and dap_report_ids, with consecutive xmin, and a Helper's
+        // aggregation job's ids shared one xmin. dap_batch_shares holds one row per bucket, but every job
+        // leaves the row's previous version (the sum before it) as a dead tuple until it is rewritten.
+        // Left out: dap_rejections (counts per cause, no report in it) and dap_collected_batches (one row per
+        // interval the Collector collected).
+        ("dap_reports", "task, report"),
+        ("dap_report_ids", "task, report"),
+        ("dap_batch_shares", "task, bucket"),
+        ("dap_aggregation_jobs", "task, job"),
+        ("dap_collection_jobs", "task, job"),
     ];
 
     public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)

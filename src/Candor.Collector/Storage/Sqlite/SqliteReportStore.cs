@@ -54,6 +54,9 @@ internal sealed class SqliteReportStore : IReportStore
     /// <summary>Full path of the database file (its -wal and -shm files sit beside it).</summary>
     public string Path => _db.Path;
 
+    /// <summary>A write beside the store (DAP, on its own connections) to tidy at the next key-order rewrite.</summary>
+    internal void Wrote() => _db.Wrote();
+
     /// <summary>Off only in tests: lets a rewrite start without room, to show the WAL is emptied after it fails.</summary>
     internal bool MeasureSpaceBeforeRewrite
     {
