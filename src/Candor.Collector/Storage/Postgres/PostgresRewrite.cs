@@ -25,6 +25,8 @@ internal sealed class PostgresRewrite(PostgresDatabase db) : IKeyOrderRewrite
         // The public tables (tiles, bundles, leaves, checkpoints) are in log order, which is public anyway.
         ("commitments", "commitment"),
         ("log_pending", "entry"),
+        // Folded journal rows stay as dead tuples (each one a group's cells together) until this truncates them.
+        ("cell_journal", "id"),
     ];
 
     public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)

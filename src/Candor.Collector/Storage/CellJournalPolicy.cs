@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace Candor.Collector.Storage;
+
+/// <summary>
+/// When a group journals its cells (<see cref="CellJournal"/>) and when the journal is folded, from counters
+/// only: the rows this process appended that no fold has taken yet, and when the oldest of them was appended.
+/// The counters decide timing, never correctness: a fold takes whatever rows it finds in the table
+/// (<c>DELETE ... RETURNING</c>), other collectors' and a crashed run's included, so a count that is off only
+/// makes a fold come early or late.
+/// </summary>
+internal sealed class CellJournalPolicy
+{
+    private long _rows, _oldest, _appended, _folds;
+
+    /// <summary>Rows after which the next group folds; 0 turns the journal off (every group writes its cells).</summary>
+    public int MaxRows { get; set; } = DefaultRows;
+
+    /// <summary>Age of the oldest row after which the next group folds: how long reads may lag under load.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMilliseconds(DefaultMilliseconds);
+
+    public const int DefaultRows = 64;
+    public const int DefaultMilliseconds = 250;
+
+    /// <summary>Journal rows this process appended and no fold has taken (for the fold decision and /metrics).</summary>
+    public long Rows => Interlocked.Read(ref _rows);
+
+    /// <summary>Rows ever appended and folds ever run by this process (for /metrics and tests).</summary>
+    public long Appended => Interlocked.Read(ref _appended);
+    public long Folds => Interlocked.Read(ref _folds);
+
+    /// <summary>
+    /// Whether a group journals its cells: only when more batches are waiting or in flight (at low load a group
+    /// is one batch, and a row would keep that batch's reports together at rest; its cells are written as
+    /// before), and only while no fold is due (then this group writes its cells and folds the journal with them).
+    /// </summary>
+    public bool ShouldJournal(bool moreWaiting) => moreWaiting && MaxRows > 0 && !FoldDue;
+
+    private bool FoldDue
+    {
+        get
+        {
+            long rows = Rows;
+            return rows >= MaxRows || (rows > 0 && Stopwatch.GetElapsedTime(Interlocked.Read(ref _oldest)) >= MaxAge);
+        }
+    }
+
+    /// <summary>A group's row was committed.</summary>
+    public void Append()
+    {
+        if (Interlocked.Increment(ref _rows) == 1)
+            Interlocked.Exchange(ref _oldest, Stopwatch.GetTimestamp());
+        Interlocked.Increment(ref _appended);
+    }
+
+    /// <summary>A fold committed, having taken <paramref name="rows"/> rows (other collectors' too, on PostgreSQL).</summary>
+    public void Folded(int rows)
+    {
+        long left;
+        long seen = Rows;
+        while (true)
+        {
+            left = Math.Max(0, seen - rows);
+            long was = Interlocked.CompareExchange(ref _rows, left, seen);
+            if (was == seen)
+                break;
+            seen = was;
+        }
+        if (left > 0)
+            Interlocked.Exchange(ref _oldest, Stopwatch.GetTimestamp()); // rows appended while it ran: their age starts about now
+        if (rows > 0)
+            Interlocked.Increment(ref _folds);
+    }
+}
