@@ -20,6 +20,11 @@ namespace Candor.Collector.Ingest;
 /// time, 64 connections spent most of each fsync (4 ms on a virtual disk) with nothing to commit next
 /// (docs/benchmarks.md, "Ingest at ordinary concurrency"). Each request is still answered only when its
 /// own group's task ends, which the store completes after that group is on disk.
+///
+/// The store is told whether more batches are waiting or in flight (<see cref="IIngestStore.AppendGroupAsync(IReadOnlyList{AppendRequest}, bool, CancellationToken)"/>):
+/// then it may journal the group's cells as one row and fold them later with other groups'. When the last
+/// group in flight finds nothing waiting, the journal is folded before that group is answered, so once every
+/// request is answered and none is in flight every stored report is in the tables (read-your-writes).
 /// </summary>
 internal sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
@@ -32,6 +37,7 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
     private readonly SemaphoreSlim _inFlight;
     private readonly int _maxInFlight;
     private Task? _consumer;
+    private int _active; // groups formed and not yet stored
 
     public IngestQueue(IIngestStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
     {
@@ -47,7 +53,7 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // only TryWrite is used: full means "refuse", never "wait"
         });
-        metrics.TrackQueue(() => _channel.Reader.Count, () => LastFailureInOutage is not null);
+        metrics.TrackQueue(() => _channel.Reader.Count, () => LastFailureInOutage is not null, store.Journal);
     }
 
     /// <summary>Batches waiting for their commit, for /metrics.</summary>
@@ -96,7 +102,9 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         {
             // A slot first, then the batches: waiting for a slot leaves them in the queue, where the
             // next group picks up everything that arrived meanwhile (larger groups, fewer fsyncs).
-            await _inFlight.WaitAsync();
+            bool waited = !_inFlight.Wait(0);
+            if (waited)
+                await _inFlight.WaitAsync();
             var group = new List<Pending>(Math.Min(_maxGroup, Math.Max(reader.Count, 1)));
             while (group.Count < _maxGroup && reader.TryRead(out var p))
                 group.Add(p);
@@ -105,16 +113,21 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
                 _inFlight.Release();
                 continue; // another wake-up raced us; the queue may or may not be empty by now
             }
+            // Load, as the store's journal sees it: batches left behind, another group in flight, or this
+            // group's batches had to wait for a slot (with one group in flight, as on PostgreSQL, a busy
+            // queue is always drained whole, so it is never seen non-empty here).
+            bool othersInFlight = Interlocked.Increment(ref _active) > 1;
+            bool moreWaiting = waited || othersInFlight || reader.Count > 0;
             // Not awaited: the store's append runs synchronously up to its durability wait, so the next
             // group forms while this one fsyncs. Ordering between groups is the store's (its writer lock).
-            _ = CommitAsync(group);
+            _ = CommitAsync(group, moreWaiting);
         }
         // Shutting down: the groups still in flight are committed (or failed) before StopAsync returns.
         for (int i = 0; i < _maxInFlight; i++)
             await _inFlight.WaitAsync();
     }
 
-    private async Task CommitAsync(List<Pending> group)
+    private async Task CommitAsync(List<Pending> group, bool moreWaiting)
     {
         long started = Stopwatch.GetTimestamp();
         var requests = new AppendRequest[group.Count];
@@ -122,7 +135,16 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             requests[i] = group[i].Request;
         try
         {
-            var outcomes = await _store.AppendGroupAsync(requests);
+            AppendOutcome[] outcomes;
+            try
+            {
+                outcomes = await _store.AppendGroupAsync(requests, moreWaiting);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref _active) == 0 && _channel.Reader.Count == 0 && _store.Journal.Rows > 0)
+                    await FoldQuietlyAsync();
+            }
             _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
             Interlocked.Increment(ref _groups);
             Interlocked.Add(ref _batches, group.Count);
@@ -142,6 +164,23 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         finally
         {
             _inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// Folds the journal when ingest goes quiet (before the last group is answered) and at shutdown. A failed
+    /// fold loses nothing (the rows stay, committed and synced with their groups): it is logged, and the next
+    /// group, fold or start-up takes the rows.
+    /// </summary>
+    private async Task FoldQuietlyAsync()
+    {
+        try
+        {
+            await _store.FoldJournalAsync();
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Folding the cell journal failed: {Error} Its rows stay stored and are folded later; reads and releases lag until then.", e.Message);
         }
     }
 
@@ -187,7 +226,11 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         // Requests already queued are still committed: the server has stopped taking new ones by now.
         _channel.Writer.TryComplete();
         if (_consumer is not null)
+        {
             await _consumer.WaitAsync(cancellationToken);
+            if (_store.Journal.Rows > 0)
+                await FoldQuietlyAsync(); // normally folded already, when the last group found the queue empty
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
