@@ -15,7 +15,7 @@ namespace Candor.Tests.Storage;
 public abstract partial class ReportStoreContract
 {
     /// <summary>Groups of a fixed pseudo-random shape: apps, metrics, periods and values that repeat across groups, and histograms.</summary>
-    private static List<List<AppendRequest>> JournalGroups(string app, int groups, int seed)
+    private protected static List<List<AppendRequest>> JournalGroups(string app, int groups, int seed)
     {
         var random = new Random(seed);
         string[] periods = ["2026-W45", "2026-W46", "2026-W47", "2026-11-20"];
