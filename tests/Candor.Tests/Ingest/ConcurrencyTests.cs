@@ -35,6 +35,41 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public Task Under_concurrent_load_groups_journal_and_once_all_are_answered_every_report_is_in_the_tables_on_sqlite() => JournalUnderLoadAsync(null);
+
+    [PostgresFact]
+    public async Task Under_concurrent_load_groups_journal_and_once_all_are_answered_every_report_is_in_the_tables_on_postgres()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await JournalUnderLoadAsync(database.ConnectionString);
+    }
+
+    /// <summary>
+    /// The cell journal seen from HTTP: with batches arriving while groups are in flight, some groups append a
+    /// journal row instead of their cells; the last group to find nothing waiting folds the journal before it is
+    /// answered, so a client that waited for every answer reads every report, and reads each once.
+    /// </summary>
+    private static async Task JournalUnderLoadAsync(string? postgres)
+    {
+        await using var host = await CollectorHost.StartAsync(o => { if (postgres is not null) o.Database = postgres; });
+        const int Tasks = 32, BatchesPerTask = 20;
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < BatchesPerTask; b++)
+            {
+                var os = new[] { "linux", "windows", "macos" }[(t + b) % 3];
+                var body = $$"""{ "schema": 1, "period": "2026-W47", "reports": [ { "metric": "system.os", "value": "{{os}}" } ] }""";
+                Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(body)).StatusCode);
+            }
+        })));
+
+        Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
+        Assert.Equal(0, host.Store.Journal.Rows);
+        Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRawAsync(TestRegistries.App)).Sum(r => r.Reports));
+        Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRollupsAsync(TestRegistries.App, "system.os")).Sum(c => c.Reports));
+    }
+
+    [Fact]
     public async Task A_full_ingest_queue_answers_503_with_retry_after()
     {
         // A queue of one batch and a store held busy: the second concurrent batch cannot wait.
