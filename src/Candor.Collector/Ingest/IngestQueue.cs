@@ -23,8 +23,10 @@ namespace Candor.Collector.Ingest;
 ///
 /// The store is told whether more batches are waiting or in flight (<see cref="IIngestStore.AppendGroupAsync(IReadOnlyList{AppendRequest}, bool, CancellationToken)"/>):
 /// then it may journal the group's cells as one row and fold them later with other groups'. When the last
-/// group in flight finds nothing waiting, the journal is folded before that group is answered, so once every
-/// request is answered and none is in flight every stored report is in the tables (read-your-writes).
+/// group in flight finds nothing waiting, a fold is scheduled <see cref="CellJournalPolicy.MaxAge"/> later and
+/// runs if ingest is still quiet then (under steady load the next group comes first and folds by the policy).
+/// Folding before answering that group instead made every drained pipeline fold (a 64-connection load drains
+/// every few groups): 4 to 9 rows a fold, too few to coalesce (docs/benchmarks.md).
 /// </summary>
 internal sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
@@ -38,6 +40,9 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
     private readonly int _maxInFlight;
     private Task? _consumer;
     private int _active; // groups formed and not yet stored
+    private int _quietFoldScheduled;
+    private Task _quietFold = Task.CompletedTask;
+    private readonly CancellationTokenSource _stopping = new();
 
     public IngestQueue(IIngestStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
     {
@@ -143,7 +148,7 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             finally
             {
                 if (Interlocked.Decrement(ref _active) == 0 && _channel.Reader.Count == 0 && _store.Journal.Rows > 0)
-                    await FoldQuietlyAsync();
+                    ScheduleQuietFold();
             }
             _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
             Interlocked.Increment(ref _groups);
@@ -172,6 +177,30 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
     /// fold loses nothing (the rows stay, committed and synced with their groups): it is logged, and the next
     /// group, fold or start-up takes the rows.
     /// </summary>
+    private void ScheduleQuietFold()
+    {
+        if (Interlocked.Exchange(ref _quietFoldScheduled, 1) == 1)
+            return;
+        _quietFold = Task.Run(async () =>
+        {
+            try
+            {
+                // Real time, not the injected clock: this is about the machine going quiet.
+                await Task.Delay(_store.Journal.MaxAge, _stopping.Token);
+                if (Volatile.Read(ref _active) == 0 && _channel.Reader.Count == 0 && _store.Journal.Rows > 0)
+                    await FoldQuietlyAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: StopAsync folds.
+            }
+            finally
+            {
+                Volatile.Write(ref _quietFoldScheduled, 0);
+            }
+        });
+    }
+
     private async Task FoldQuietlyAsync()
     {
         try
@@ -228,8 +257,10 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         if (_consumer is not null)
         {
             await _consumer.WaitAsync(cancellationToken);
+            await _stopping.CancelAsync();
+            await _quietFold;
             if (_store.Journal.Rows > 0)
-                await FoldQuietlyAsync(); // normally folded already, when the last group found the queue empty
+                await FoldQuietlyAsync(); // the rows since the last fold, so a stopped collector leaves none
         }
     }
 

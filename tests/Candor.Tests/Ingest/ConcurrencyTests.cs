@@ -64,9 +64,30 @@ public sealed class ConcurrencyTests
         })));
 
         Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
-        Assert.Equal(0, host.Store.Journal.Rows);
         Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRawAsync(TestRegistries.App)).Sum(r => r.Reports));
         Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRollupsAsync(TestRegistries.App, "system.os")).Sum(c => c.Reports));
+        Assert.Equal(0, host.Store.Journal.Rows);
+    }
+
+    [Fact]
+    public async Task When_ingest_goes_quiet_the_journal_is_folded_within_CellJournalMilliseconds()
+    {
+        await using var host = await CollectorHost.StartAsync(o => o.CellJournalMilliseconds = 50);
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < 10; b++)
+                Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
+        })));
+        Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
+        // Nothing reads (a read would fold): the quiet fold alone must empty the journal.
+        for (int i = 0; i < 100 && host.Store.Journal.Rows > 0; i++)
+            await Task.Delay(50);
+        Assert.Equal(0, host.Store.Journal.Rows);
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.DatabasePath};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var count = c.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM cell_journal;";
+        Assert.Equal(0L, (long)count.ExecuteScalar()!);
     }
 
     [Fact]

@@ -140,11 +140,23 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) =>
         db.WriteAsync(writer =>
         {
-            using var tx = writer.BeginTransaction(deferred: false);
-            var (sum, rows) = TakeJournal(writer, tx, null);
-            if (rows > 0)
-                _cells!.Write(sum);
-            tx.Commit(); // synchronous=FULL outside group commits: on disk before it returns
+            // No sync of its own: a fold changes where counts are kept, not what is stored. A crash that loses
+            // it (WAL mode keeps the transaction whole or gone) leaves its rows in the journal, folded at start-up;
+            // the next synced commit carries it to the disk. Syncing here held the writer for an fsync per fold.
+            _syncNormal!.ExecuteNonQuery();
+            int rows;
+            try
+            {
+                using var tx = writer.BeginTransaction(deferred: false);
+                (var sum, rows) = TakeJournal(writer, tx, null);
+                if (rows > 0)
+                    _cells!.Write(sum);
+                tx.Commit();
+            }
+            finally
+            {
+                _syncFull!.ExecuteNonQuery();
+            }
             if (rows > 0)
                 db.Wrote();
             Journal.Folded(rows);

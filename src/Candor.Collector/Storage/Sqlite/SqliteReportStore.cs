@@ -124,11 +124,26 @@ internal sealed class SqliteReportStore : IReportStore
     public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, moreWaiting, cancellationToken);
     public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) => _ingest.FoldJournalAsync(cancellationToken);
     public CellJournalPolicy Journal => _ingest.Journal;
-    public Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default) => _ingest.ReadRawAsync(app, cancellationToken);
+    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await FoldPendingAsync(cancellationToken);
+        return await _ingest.ReadRawAsync(app, cancellationToken);
+    }
     public Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default) => _keys.PurgeIdempotencyKeysAsync(firstSeenBefore, cancellationToken);
     public Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default) => _registries.SaveRegistryAsync(registry, cancellationToken);
     public Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default) => _registries.LoadRegistriesAsync(cancellationToken);
-    public Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default) => _releases.ReadRollupsAsync(app, metric, cancellationToken);
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
+    {
+        await FoldPendingAsync(cancellationToken);
+        return await _releases.ReadRollupsAsync(app, metric, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads of cells see what this collector stored: its journal rows are folded first (nothing is written when
+    /// it has none, the usual case outside load). Another collector's rows show after that collector's next fold.
+    /// </summary>
+    private Task FoldPendingAsync(CancellationToken cancellationToken) =>
+        _ingest.Journal.Rows > 0 ? _ingest.FoldJournalAsync(cancellationToken) : Task.CompletedTask;
     public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
     {
         await _ingest.FoldJournalAsync(cancellationToken); // a release freezes what it reads: every stored report in it
