@@ -64,17 +64,20 @@ public abstract partial class ReportStoreContract
     }
 
     [StoreFact]
-    public async Task A_quiet_group_writes_its_cells_and_folds_the_journal_in_the_same_transaction()
+    public async Task A_group_with_nothing_waiting_writes_its_cells_and_folds_the_journal_only_when_a_fold_is_due()
     {
-        Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxRows = 3;
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+
+        await Store.AppendGroupAsync([Request("app.a")]); // its own cells, the two rows left to their fold
         Assert.Equal(2L, await CountAsync("SELECT count(*) FROM cell_journal"));
+        Assert.Equal(1L, await CountAsync("SELECT max(reports) FROM raw_reports"));
 
-        await Store.AppendGroupAsync([Request("app.a")]);
-
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true); // the third row: a fold is due
+        await Store.AppendGroupAsync([Request("app.a")]);                    // writes its cells and folds, in one transaction
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM cell_journal"));
-        Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(3, r.Reports));
+        Assert.Equal(5L, await CountAsync("SELECT min(reports) FROM raw_reports"));
         Assert.Equal(0, Store.Journal.Rows);
     }
 

@@ -117,10 +117,9 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
             PostgresJournal.AddAppend(batch, delta);
         else
         {
-            // Rows of other collectors (or of a crashed run) are folded by their own collector, the next fold
-            // anywhere, or at the latest the next rewrite: a fold only where this process journaled keeps a
-            // round trip off every quiet group.
-            if (_journal.Policy.Rows > 0)
+            // Only when due by this process's rows: other collectors' rows (or a crashed run's) are folded by
+            // their own collector, the next fold anywhere, or at the latest the next rewrite.
+            if (_journal.Policy.ShouldFold)
                 (delta, folded) = await PostgresJournal.TakeAsync(c, delta, cancellationToken);
             AddCellUpserts(batch, delta);
         }

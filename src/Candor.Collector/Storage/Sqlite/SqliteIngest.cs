@@ -123,8 +123,8 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             AppendJournal(writer, tx, delta);
         else
         {
-            // Only when this process journaled (SQLite has one writer; start-up folded what a crash left).
-            if (Journal.Rows > 0)
+            // Only when due by this process's rows (SQLite has one writer; start-up folded what a crash left).
+            if (Journal.ShouldFold)
                 (delta, folded) = TakeJournal(writer, tx, delta);
             _cells!.Write(delta);
         }
