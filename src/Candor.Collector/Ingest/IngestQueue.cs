@@ -122,7 +122,9 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             // group's batches had to wait for a slot (with one group in flight, as on PostgreSQL, a busy
             // queue is always drained whole, so it is never seen non-empty here).
             bool othersInFlight = Interlocked.Increment(ref _active) > 1;
-            bool moreWaiting = waited || othersInFlight || reader.Count > 0;
+            // A group of several batches is load too: they arrived while the consumer was busy. A group of one
+            // batch with nothing else about writes its cells (a journal row would hold that one batch whole).
+            bool moreWaiting = waited || othersInFlight || reader.Count > 0 || group.Count > 1;
             // Not awaited: the store's append runs synchronously up to its durability wait, so the next
             // group forms while this one fsyncs. Ordering between groups is the store's (its writer lock).
             _ = CommitAsync(group, moreWaiting);
