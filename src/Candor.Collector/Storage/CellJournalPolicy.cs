@@ -63,19 +63,20 @@ internal sealed class CellJournalPolicy
         Interlocked.Increment(ref _appended);
     }
 
-    /// <summary>A fold committed, having taken <paramref name="rows"/> rows (other collectors' too, on PostgreSQL).</summary>
-    public void Folded(int rows)
+    /// <summary>A fold is about to take rows: the mark to give <see cref="Folded"/> once it has committed.</summary>
+    public long BeginFold() => Appended;
+
+    /// <summary>
+    /// A fold that began at <paramref name="mark"/> committed, having taken <paramref name="rows"/> rows. Every row
+    /// this process committed before the mark is gone now, taken by this fold or by another collector's (on
+    /// PostgreSQL a fold skips rows another fold holds, and that fold adds them): what is left is what was
+    /// appended since. Counting only the rows this fold took drifted with two collectors, each taking the
+    /// other's rows, until every group saw a fold due and none journaled.
+    /// </summary>
+    public void Folded(long mark, int rows)
     {
-        long left;
-        long seen = Rows;
-        while (true)
-        {
-            left = Math.Max(0, seen - rows);
-            long was = Interlocked.CompareExchange(ref _rows, left, seen);
-            if (was == seen)
-                break;
-            seen = was;
-        }
+        long left = Math.Max(0, Appended - mark);
+        Interlocked.Exchange(ref _rows, left);
         if (left > 0)
             Interlocked.Exchange(ref _oldest, Stopwatch.GetTimestamp()); // rows appended while it ran: their age starts about now
         if (rows > 0)

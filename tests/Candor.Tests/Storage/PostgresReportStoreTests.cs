@@ -197,4 +197,23 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
         Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(2, r.Reports));
         Assert.Equal(0, await Store.FoldJournalAsync());
     }
+    [PostgresFact]
+    public async Task A_collector_whose_rows_another_folded_goes_on_journaling()
+    {
+        // Store's rows folded by the other collector: its own next fold finds fewer rows than it appended, and must
+        // still count its journal as empty (counting only what it took left a fold due for ever: no group journaled).
+        await using var other = new PostgresReportStore(_database!.ConnectionString);
+        await other.MigrateAsync();
+        Store.Journal.MaxRows = 3;
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        Assert.Equal(2, await other.FoldJournalAsync());
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true); // the third row: a fold is due
+        await Store.AppendGroupAsync([Request("app.a")]);                    // it takes one row
+
+        Assert.Equal(0, Store.Journal.Rows);
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        Assert.Equal(4, Store.Journal.Appended);
+        Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(5, r.Reports));
+    }
 }

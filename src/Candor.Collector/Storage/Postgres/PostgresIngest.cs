@@ -111,6 +111,7 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         }
 
         bool journal = !delta.IsEmpty && _journal.Policy.ShouldJournal(moreWaiting);
+        long? fold = null;
         int folded = 0;
         await using var batch = new NpgsqlBatch(c);
         if (journal)
@@ -120,7 +121,10 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
             // Only when due by this process's rows: other collectors' rows (or a crashed run's) are folded by
             // their own collector, the next fold anywhere, or at the latest the next rewrite.
             if (_journal.Policy.ShouldFold)
+            {
+                fold = _journal.Policy.BeginFold();
                 (delta, folded) = await PostgresJournal.TakeAsync(c, delta, cancellationToken);
+            }
             AddCellUpserts(batch, delta);
         }
         if (batch.BatchCommands.Count > 0)
@@ -135,8 +139,8 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         {
             foreach (var cell in delta.Raw.Keys)
                 db.RawWritten(cell.Period);
-            if (folded > 0)
-                _journal.Policy.Folded(folded);
+            if (fold is { } mark)
+                _journal.Policy.Folded(mark, folded);
         }
         return outcomes;
     }

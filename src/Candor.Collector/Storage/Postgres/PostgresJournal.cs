@@ -48,6 +48,7 @@ internal sealed class PostgresJournal(PostgresDatabase db)
     {
         await using var c = await db.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
+        long mark = Policy.BeginFold();
         var (sum, rows) = await TakeAsync(c, null, cancellationToken);
         if (rows > 0)
         {
@@ -63,7 +64,7 @@ internal sealed class PostgresJournal(PostgresDatabase db)
             foreach (var cell in sum.Raw.Keys)
                 db.RawWritten(cell.Period);
         }
-        Policy.Folded(rows);
+        Policy.Folded(mark, rows);
         return rows;
     }, cancellationToken);
 }

@@ -118,6 +118,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             count.ExecuteNonQuery();
         }
         bool journal = !delta.IsEmpty && Journal.ShouldJournal(moreWaiting);
+        long? fold = null;
         int folded = 0;
         if (journal)
             AppendJournal(writer, tx, delta);
@@ -125,15 +126,18 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         {
             // Only when due by this process's rows (SQLite has one writer; start-up folded what a crash left).
             if (Journal.ShouldFold)
+            {
+                fold = Journal.BeginFold();
                 (delta, folded) = TakeJournal(writer, tx, delta);
+            }
             _cells!.Write(delta);
         }
         tx.Commit();
         db.Wrote();
         if (journal)
             Journal.Append();
-        else if (folded > 0)
-            Journal.Folded(folded);
+        else if (fold is { } mark)
+            Journal.Folded(mark, folded);
         return outcomes;
     }
 
@@ -144,6 +148,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             // it (WAL mode keeps the transaction whole or gone) leaves its rows in the journal, folded at start-up;
             // the next synced commit carries it to the disk. Syncing here held the writer for an fsync per fold.
             _syncNormal!.ExecuteNonQuery();
+            long mark = Journal.BeginFold();
             int rows;
             try
             {
@@ -159,7 +164,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             }
             if (rows > 0)
                 db.Wrote();
-            Journal.Folded(rows);
+            Journal.Folded(mark, rows);
             return Task.FromResult(rows);
         }, cancellationToken);
 
