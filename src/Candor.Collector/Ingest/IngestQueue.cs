@@ -175,9 +175,10 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Folds the journal when ingest goes quiet (before the last group is answered) and at shutdown. A failed
-    /// fold loses nothing (the rows stay, committed and synced with their groups): it is logged, and the next
-    /// group, fold or start-up takes the rows.
+    /// Folds the journal once ingest has been quiet for <see cref="CellJournalPolicy.MaxAge"/>: checked every
+    /// MaxAge while this collector has rows pending, so a burst that ends right after a check is folded at the
+    /// next one. A failed fold loses nothing (the rows stay, committed and synced with their groups): it is
+    /// logged, and the next group, fold, read of cells or start-up takes the rows.
     /// </summary>
     private void ScheduleQuietFold()
     {
@@ -185,33 +186,46 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             return;
         _quietFold = Task.Run(async () =>
         {
+            bool failed = false;
             try
             {
-                // Real time, not the injected clock: this is about the machine going quiet.
-                await Task.Delay(_store.Journal.MaxAge, _stopping.Token);
-                if (Volatile.Read(ref _active) == 0 && _channel.Reader.Count == 0 && _store.Journal.Rows > 0)
-                    await FoldQuietlyAsync();
+                while (_store.Journal.Rows > 0)
+                {
+                    // Real time, not the injected clock: this is about the machine going quiet.
+                    await Task.Delay(_store.Journal.MaxAge, _stopping.Token);
+                    if (Volatile.Read(ref _active) == 0 && _channel.Reader.Count == 0)
+                    {
+                        failed = !await FoldQuietlyAsync();
+                        break;
+                    }
+                }
             }
             catch (OperationCanceledException)
             {
-                // Stopping: StopAsync folds.
+                return; // stopping: StopAsync folds
             }
             finally
             {
                 Volatile.Write(ref _quietFoldScheduled, 0);
             }
+            // Rows appended while this ran, by groups that found it scheduled: look again (not after a failure,
+            // which would retry and log every MaxAge; the next group schedules again).
+            if (!failed && Volatile.Read(ref _active) == 0 && _store.Journal.Rows > 0 && !_stopping.IsCancellationRequested)
+                ScheduleQuietFold();
         });
     }
 
-    private async Task FoldQuietlyAsync()
+    private async Task<bool> FoldQuietlyAsync()
     {
         try
         {
             await _store.FoldJournalAsync();
+            return true;
         }
         catch (Exception e)
         {
             _log.LogError("Folding the cell journal failed: {Error} Its rows stay stored and are folded later; reads and releases lag until then.", e.Message);
+            return false;
         }
     }
 
