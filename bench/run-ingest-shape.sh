@@ -12,7 +12,9 @@
 #   CANDOR_BENCH_PG_FSYNC=off (postgres only) runs the cluster without fsync: only to bound the fsync share
 #   of the gap in a throwaway run (docs/benchmarks.md); a 202 then does not mean on disk. Default on.
 # Besides the rates, each row shows batches per group commit and the mean time of one group from commit
-# start to durable (candor_commit_duration_seconds on the operator listener), both over the ingest part.
+# start to durable (candor_commit_duration_seconds on the operator listener), both over the ingest part,
+# the share of groups whose cells went to the cell journal as one row (candor_cell_journal_appends_total;
+# "0 %" for a build without the journal) and the journal rows each fold took on average.
 set -euo pipefail
 # wrk sends everything from one address: turn the per-address limit off for the measurement.
 export CANDOR_RateLimitPerAddressPerSecond=0 CANDOR_Transparency__Enabled=false
@@ -73,25 +75,28 @@ other() { cat "$1"-*.txt | awk '/^answers:/ { s += $5 } END { printf "%d", s }';
 # does not depend on how busy the machine is, unlike the rates.
 cpu() { for s in "${servers[@]}"; do awk '{ print $14 + $15 }' "/proc/$s/stat"; done | awk '{ t += $1 } END { print t }'; }
 hz=$(getconf CLK_TCK)
-# groups: "<batches accepted> <group commits> <commit seconds>" summed over the collectors' /metrics.
+# groups: "<batches accepted> <group commits> <commit seconds> <journaled groups>" summed over the collectors' /metrics.
 groups() {
   for i in $(seq 0 $((collectors - 1))); do curl -fs "http://127.0.0.1:$((ports[$i] + 100))/metrics"; done |
     awk '/^candor_batches_accepted_total/ { b += $2 } /^candor_commit_duration_seconds_count/ { g += $2 } /^candor_commit_duration_seconds_sum/ { t += $2 }
-         END { printf "%d %d %f", b, g, t }'
+         /^candor_cell_journal_appends_total/ { j += $2 } /^candor_cell_journal_folds_total/ { f += $2 } END { printf "%d %d %f %d %d", b, g, t, j, f }'
 }
 
 echo "engine $engine, $collectors collector(s), wrk -t$threads -c$connections in all, ${seconds} s per part, $runs runs"
 load ingest 5 "$work/warm" # warm-up, not counted
 echo
-echo "| run | no-op GET /healthz req/s | ingest req/s | ingest / no-op | reports stored/s (database) | batches / group | ms / group | collector CPU µs / no-op | collector CPU µs / ingest | non-2xx |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | no-op GET /healthz req/s | ingest req/s | ingest / no-op | reports stored/s (database) | batches / group | ms / group | groups journaled | journal rows / fold | collector CPU µs / no-op | collector CPU µs / ingest | non-2xx |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq 1 "$runs"); do
   c0=$(cpu)
   load noop "$seconds" "$work/noop-$run"
   before=$(stored); g0=$(groups); c1=$(cpu)
   load ingest "$seconds" "$work/ingest-$run"
+  # The last group to find the queue empty folds the cell journal before it is answered; wait for that answer.
+  sleep 0.5
   after=$(stored); g1=$(groups); c2=$(cpu)
-  per_group=$(echo "$g0 $g1" | awk '{ g = $5 - $2; if (g > 0) printf "%.1f | %.2f", ($4 - $1) / g, 1000 * ($6 - $3) / g; else printf "- | -" }')
+  per_group=$(echo "$g0 $g1" | awk '{ g = $7 - $2; j = $9 - $4; f = $10 - $5; rows = (f > 0) ? sprintf("%.1f", j / f) : "-";
+    if (g > 0) printf "%.1f | %.2f | %.0f %% | %s", ($6 - $1) / g, 1000 * ($8 - $3) / g, 100 * j / g, rows; else printf "- | - | - | -" }')
   noop=$(rate "$work/noop-$run"); ingest=$(rate "$work/ingest-$run")
   echo "| $run | $noop | $ingest | $(awk -v a="$ingest" -v b="$noop" 'BEGIN { printf "%.2f", a / b }') | $(( (after - before) / seconds )) | $per_group | $(awk -v c=$((c1 - c0)) -v n="$noop" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", 1e6 * c / hz / (n * s) }') | $(awk -v c=$((c2 - c1)) -v n="$ingest" -v s="$seconds" -v hz="$hz" 'BEGIN { printf "%.0f", 1e6 * c / hz / (n * s) }') | $(( $(other "$work/noop-$run") + $(other "$work/ingest-$run") )) |"
 done

@@ -101,6 +101,16 @@ public sealed class CollectorOptions
     /// <summary>The <see cref="MaxGroupsInFlight"/> that applies to a store of this engine.</summary>
     public int GroupsInFlightFor(string engine) => MaxGroupsInFlight ?? (engine == "sqlite" ? 4 : 1);
 
+    /// <summary>
+    /// Under load a group appends its summed cells to the cell journal as one row; the next group folds the
+    /// journal (sums the rows and upserts each cell once) when it holds this many rows. 0 turns the journal
+    /// off: every group upserts its cells (docs/operations.md, "The cell journal").
+    /// </summary>
+    public int CellJournalRows { get; set; } = Storage.CellJournalPolicy.DefaultRows;
+
+    /// <summary>... or when its oldest row is this old: how long public reads may lag behind ingest under load.</summary>
+    public int CellJournalMilliseconds { get; set; } = Storage.CellJournalPolicy.DefaultMilliseconds;
+
     /// <summary>The shipped total budget (docs/privacy.md, "The privacy budget": why 4).</summary>
     public const decimal DefaultEpsilonPerWeek = 4m;
 
@@ -240,6 +250,8 @@ public sealed class CollectorOptions
         if (IngestQueueCapacity < 1) errors.Add("IngestQueueCapacity must be positive.");
         if (MaxGroupSize < 1) errors.Add("MaxGroupSize must be positive.");
         if (MaxGroupsInFlight is < 1 or > 64) errors.Add($"MaxGroupsInFlight: {MaxGroupsInFlight} is outside 1..64.");
+        if (CellJournalRows is < 0 or > 100_000) errors.Add($"CellJournalRows: {CellJournalRows} is outside 0..100000 (0: no journal).");
+        if (CellJournalMilliseconds is < 1 or > 60_000) errors.Add($"CellJournalMilliseconds: {CellJournalMilliseconds} is outside 1..60000.");
         if (RetryAfterSeconds < 1) errors.Add("RetryAfterSeconds must be positive.");
         if (RateLimitPerAddressPerSecond < 0) errors.Add("RateLimitPerAddressPerSecond must be 0 (off) or positive.");
         if (DapAggregationIntervalSeconds is < 1 or > 86400) errors.Add($"DapAggregationIntervalSeconds: {DapAggregationIntervalSeconds} is outside 1..86400.");

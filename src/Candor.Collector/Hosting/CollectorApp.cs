@@ -58,6 +58,8 @@ public static class CollectorApp
         try
         {
             store = ReportStores.Open(options.Database);
+            store.Journal.MaxRows = options.CellJournalRows;
+            store.Journal.MaxAge = TimeSpan.FromMilliseconds(options.CellJournalMilliseconds);
         }
         catch (FormatException e)
         {

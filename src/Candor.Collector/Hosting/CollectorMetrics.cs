@@ -26,7 +26,9 @@ internal sealed class CollectorMetrics
     private readonly Counter _requests, _batchesAccepted, _reportsAccepted, _batchesReplayed, _storeErrors, _rateLimited;
     private readonly Counter _sealFailures, _epochsSealed, _tokenRefusals, _azafeaUploads, _azafeaEvents;
     private readonly Histogram _commitSeconds, _requestSeconds;
-    private readonly Gauge _queueDepth, _storeFailing, _logPending, _lastSeal;
+    private readonly Gauge _queueDepth, _storeFailing, _logPending, _lastSeal, _journalRows;
+    private readonly Counter _journalAppends, _journalFolds;
+    private Storage.CellJournalPolicy? _journal;
     private Func<int> _depth = () => 0;
     private Func<bool> _failing = () => false;
     private Func<CancellationToken, Task<long>>? _pending;
@@ -61,6 +63,12 @@ internal sealed class CollectorMetrics
             "Batches waiting for their commit; at IngestQueueCapacity new batches are answered 503.");
         _storeFailing = f.CreateGauge("candor_store_failing",
             "1 while the store's last group commit failed (an outage), else 0.");
+        _journalRows = f.CreateGauge("candor_cell_journal_rows",
+            "Cell journal rows this collector appended that no fold has taken yet (each is one group's summed cells).");
+        _journalAppends = f.CreateCounter("candor_cell_journal_appends_total",
+            "Groups whose cells were appended to the cell journal as one row instead of upserted.");
+        _journalFolds = f.CreateCounter("candor_cell_journal_folds_total",
+            "Folds of the cell journal that took at least one row.");
         _requestSeconds = f.CreateHistogram("candor_http_request_duration_seconds",
             "Time from a request's arrival to its answer, by route template and method.",
             new HistogramConfiguration { LabelNames = ["route", "method"], Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -94,6 +102,12 @@ internal sealed class CollectorMetrics
         {
             _queueDepth.Set(_depth());
             _storeFailing.Set(_failing() ? 1 : 0);
+            if (_journal is { } j)
+            {
+                _journalRows.Set(j.Rows);
+                _journalAppends.IncTo(j.Appended);
+                _journalFolds.IncTo(j.Folds);
+            }
         });
         _registry.AddBeforeCollectCallback(async cancellationToken =>
         {
@@ -145,10 +159,11 @@ internal sealed class CollectorMetrics
     public void AzafeaEvents(string result, int count) => _azafeaEvents.WithLabels(result).Inc(count);
 
     /// <summary>Called once by the ingest queue, which owns the values these gauges show.</summary>
-    public void TrackQueue(Func<int> depth, Func<bool> failing)
+    public void TrackQueue(Func<int> depth, Func<bool> failing, Storage.CellJournalPolicy? journal = null)
     {
         _depth = depth;
         _failing = failing;
+        _journal = journal;
     }
 
     /// <summary>

@@ -20,6 +20,13 @@ namespace Candor.Collector.Ingest;
 /// time, 64 connections spent most of each fsync (4 ms on a virtual disk) with nothing to commit next
 /// (docs/benchmarks.md, "Ingest at ordinary concurrency"). Each request is still answered only when its
 /// own group's task ends, which the store completes after that group is on disk.
+///
+/// The store is told whether more batches are waiting or in flight (<see cref="IIngestStore.AppendGroupAsync(IReadOnlyList{AppendRequest}, bool, CancellationToken)"/>):
+/// then it may journal the group's cells as one row and fold them later with other groups'. When the last
+/// group in flight finds nothing waiting, a fold is scheduled <see cref="CellJournalPolicy.MaxAge"/> later and
+/// runs if ingest is still quiet then (under steady load the next group comes first and folds by the policy).
+/// Folding before answering that group instead made every drained pipeline fold (a 64-connection load drains
+/// every few groups): 4 to 9 rows a fold, too few to coalesce (docs/benchmarks.md).
 /// </summary>
 internal sealed class IngestQueue : IHostedService, IAsyncDisposable
 {
@@ -32,6 +39,10 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
     private readonly SemaphoreSlim _inFlight;
     private readonly int _maxInFlight;
     private Task? _consumer;
+    private int _active; // groups formed and not yet stored
+    private int _quietFoldScheduled;
+    private Task _quietFold = Task.CompletedTask;
+    private readonly CancellationTokenSource _stopping = new();
 
     public IngestQueue(IIngestStore store, CollectorOptions options, ILogger<IngestQueue> log, CollectorMetrics metrics, TimeProvider time)
     {
@@ -47,7 +58,7 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // only TryWrite is used: full means "refuse", never "wait"
         });
-        metrics.TrackQueue(() => _channel.Reader.Count, () => LastFailureInOutage is not null);
+        metrics.TrackQueue(() => _channel.Reader.Count, () => LastFailureInOutage is not null, store.Journal);
     }
 
     /// <summary>Batches waiting for their commit, for /metrics.</summary>
@@ -96,7 +107,9 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         {
             // A slot first, then the batches: waiting for a slot leaves them in the queue, where the
             // next group picks up everything that arrived meanwhile (larger groups, fewer fsyncs).
-            await _inFlight.WaitAsync();
+            bool waited = !_inFlight.Wait(0);
+            if (waited)
+                await _inFlight.WaitAsync();
             var group = new List<Pending>(Math.Min(_maxGroup, Math.Max(reader.Count, 1)));
             while (group.Count < _maxGroup && reader.TryRead(out var p))
                 group.Add(p);
@@ -105,16 +118,23 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
                 _inFlight.Release();
                 continue; // another wake-up raced us; the queue may or may not be empty by now
             }
+            // Load, as the store's journal sees it: batches left behind, another group in flight, or this
+            // group's batches had to wait for a slot (with one group in flight, as on PostgreSQL, a busy
+            // queue is always drained whole, so it is never seen non-empty here).
+            bool othersInFlight = Interlocked.Increment(ref _active) > 1;
+            // A group of several batches is load too: they arrived while the consumer was busy. A group of one
+            // batch with nothing else about writes its cells (a journal row would hold that one batch whole).
+            bool moreWaiting = waited || othersInFlight || reader.Count > 0 || group.Count > 1;
             // Not awaited: the store's append runs synchronously up to its durability wait, so the next
             // group forms while this one fsyncs. Ordering between groups is the store's (its writer lock).
-            _ = CommitAsync(group);
+            _ = CommitAsync(group, moreWaiting);
         }
         // Shutting down: the groups still in flight are committed (or failed) before StopAsync returns.
         for (int i = 0; i < _maxInFlight; i++)
             await _inFlight.WaitAsync();
     }
 
-    private async Task CommitAsync(List<Pending> group)
+    private async Task CommitAsync(List<Pending> group, bool moreWaiting)
     {
         long started = Stopwatch.GetTimestamp();
         var requests = new AppendRequest[group.Count];
@@ -122,7 +142,16 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
             requests[i] = group[i].Request;
         try
         {
-            var outcomes = await _store.AppendGroupAsync(requests);
+            AppendOutcome[] outcomes;
+            try
+            {
+                outcomes = await _store.AppendGroupAsync(requests, moreWaiting);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref _active) == 0 && _channel.Reader.Count == 0 && _store.Journal.Rows > 0)
+                    ScheduleQuietFold();
+            }
             _metrics.CommitSucceeded(Stopwatch.GetElapsedTime(started), outcomes, requests);
             Interlocked.Increment(ref _groups);
             Interlocked.Add(ref _batches, group.Count);
@@ -142,6 +171,61 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         finally
         {
             _inFlight.Release();
+        }
+    }
+
+    /// <summary>
+    /// Folds the journal once ingest has been quiet for <see cref="CellJournalPolicy.MaxAge"/>: checked every
+    /// MaxAge while this collector has rows pending, so a burst that ends right after a check is folded at the
+    /// next one. A failed fold loses nothing (the rows stay, committed and synced with their groups): it is
+    /// logged, and the next group, fold, read of cells or start-up takes the rows.
+    /// </summary>
+    private void ScheduleQuietFold()
+    {
+        if (Interlocked.Exchange(ref _quietFoldScheduled, 1) == 1)
+            return;
+        _quietFold = Task.Run(async () =>
+        {
+            bool failed = false;
+            try
+            {
+                while (_store.Journal.Rows > 0)
+                {
+                    // Real time, not the injected clock: this is about the machine going quiet.
+                    await Task.Delay(_store.Journal.MaxAge, _stopping.Token);
+                    if (Volatile.Read(ref _active) == 0 && _channel.Reader.Count == 0)
+                    {
+                        failed = !await FoldQuietlyAsync();
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopping: StopAsync folds
+            }
+            finally
+            {
+                Volatile.Write(ref _quietFoldScheduled, 0);
+            }
+            // Rows appended while this ran, by groups that found it scheduled: look again (not after a failure,
+            // which would retry and log every MaxAge; the next group schedules again).
+            if (!failed && Volatile.Read(ref _active) == 0 && _store.Journal.Rows > 0 && !_stopping.IsCancellationRequested)
+                ScheduleQuietFold();
+        });
+    }
+
+    private async Task<bool> FoldQuietlyAsync()
+    {
+        try
+        {
+            await _store.FoldJournalAsync();
+            return true;
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Folding the cell journal failed: {Error} Its rows stay stored and are folded later; reads and releases lag until then.", e.Message);
+            return false;
         }
     }
 
@@ -187,7 +271,13 @@ internal sealed class IngestQueue : IHostedService, IAsyncDisposable
         // Requests already queued are still committed: the server has stopped taking new ones by now.
         _channel.Writer.TryComplete();
         if (_consumer is not null)
+        {
             await _consumer.WaitAsync(cancellationToken);
+            await _stopping.CancelAsync();
+            await _quietFold;
+            if (_store.Journal.Rows > 0)
+                await FoldQuietlyAsync(); // the rows since the last fold, so a stopped collector leaves none
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);

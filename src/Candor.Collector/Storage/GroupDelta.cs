@@ -31,10 +31,26 @@ internal sealed class GroupDelta
         }
     }
 
-    private void AddRollup((string, string, string, string) key, long total)
+    private void AddRollup((string, string, string, string) key, long total) => AddRollup(key, 1, total);
+
+    public bool IsEmpty => Raw.Count == 0 && Rollups.Count == 0;
+
+    public void AddRaw((string App, string Metric, string Period, string Value) key, long reports) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(Raw, key, out _) += reports;
+
+    public void AddRollup((string App, string Metric, string Period, string Value) key, long reports, long total)
     {
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Rollups, key, out _);
-        cell = (cell.Reports + 1, cell.Total + total);
+        cell = (cell.Reports + reports, cell.Total + total);
+    }
+
+    /// <summary>Adds <paramref name="other"/>'s cells, their names made the instances of <paramref name="names"/> (so equal cells meet).</summary>
+    public void Add(GroupDelta other, CellNames names)
+    {
+        foreach (var (c, reports) in other.Raw)
+            AddRaw((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports);
+        foreach (var (c, (reports, total)) in other.Rollups)
+            AddRollup((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports, total);
     }
 }
 

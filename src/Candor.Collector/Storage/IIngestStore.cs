@@ -16,6 +16,27 @@ internal interface IIngestStore
     /// </summary>
     Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="AppendGroupAsync(IReadOnlyList{AppendRequest}, CancellationToken)"/> told whether more batches
+    /// are waiting or in flight. When they are, the group may append its summed cells to the cell journal as
+    /// one row instead of upserting them (<see cref="CellJournalPolicy.ShouldJournal"/>); durability is the same
+    /// (the row commits and syncs with the group). When none are, the group writes its cells and folds the
+    /// journal in the same transaction. Without the flag, a group writes its cells (nothing waiting).
+    /// </summary>
+    Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Folds the cell journal: deletes its rows and adds their summed cells to raw_reports and rollups, in one
+    /// transaction, so the rows a fold deletes are exactly the rows it adds (another collector's too). Returns
+    /// the rows folded. Run before anything that reads or changes cells as a whole (deletion, retention,
+    /// releases, the key-order rewrite), at start-up and when ingest stops.
+    /// </summary>
+    /// <exception cref="CellJournalCorruptException">A row cannot be read; nothing was folded.</exception>
+    Task<int> FoldJournalAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The journal's fold policy and counters.</summary>
+    CellJournalPolicy Journal { get; }
+
     /// <summary>Raw rows of one app, ordered by metric, period, value.</summary>
     Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default);
 }

@@ -35,6 +35,92 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public Task Under_concurrent_load_groups_journal_and_once_all_are_answered_every_report_is_in_the_tables_on_sqlite() => JournalUnderLoadAsync(null);
+
+    [PostgresFact]
+    public async Task Under_concurrent_load_groups_journal_and_once_all_are_answered_every_report_is_in_the_tables_on_postgres()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await JournalUnderLoadAsync(database.ConnectionString);
+    }
+
+    /// <summary>
+    /// The cell journal seen from HTTP: with batches arriving while groups are in flight, some groups append a
+    /// journal row instead of their cells; the last group to find nothing waiting folds the journal before it is
+    /// answered, so a client that waited for every answer reads every report, and reads each once.
+    /// </summary>
+    private static async Task JournalUnderLoadAsync(string? postgres)
+    {
+        await using var host = await CollectorHost.StartAsync(o => { if (postgres is not null) o.Database = postgres; });
+        const int Tasks = 32, BatchesPerTask = 20;
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < BatchesPerTask; b++)
+            {
+                var os = new[] { "linux", "windows", "macos" }[(t + b) % 3];
+                var body = $$"""{ "schema": 1, "period": "2026-W47", "reports": [ { "metric": "system.os", "value": "{{os}}" } ] }""";
+                Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(body)).StatusCode);
+            }
+        })));
+
+        Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
+        Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRawAsync(TestRegistries.App)).Sum(r => r.Reports));
+        Assert.Equal(Tasks * BatchesPerTask, (await host.Store.ReadRollupsAsync(TestRegistries.App, "system.os")).Sum(c => c.Reports));
+        Assert.Equal(0, host.Store.Journal.Rows);
+    }
+
+    [Fact]
+    public async Task When_ingest_goes_quiet_the_journal_is_folded_within_CellJournalMilliseconds()
+    {
+        await using var host = await CollectorHost.StartAsync(o => o.CellJournalMilliseconds = 50);
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < 10; b++)
+                Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
+        })));
+        Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
+        // Nothing reads (a read would fold): the quiet fold alone must empty the journal.
+        for (int i = 0; i < 100 && host.Store.Journal.Rows > 0; i++)
+            await Task.Delay(50);
+        Assert.Equal(0, host.Store.Journal.Rows);
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.DatabasePath};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var count = c.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM cell_journal;";
+        Assert.Equal(0L, (long)count.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task A_journal_row_that_cannot_be_read_is_logged_by_id_and_no_row_is_dropped()
+    {
+        await using var host = await CollectorHost.StartAsync(o => { o.CellJournalMilliseconds = 100; o.CellJournalRows = 100_000; });
+        long bad;
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.DatabasePath};Pooling=False"))
+        {
+            c.Open();
+            using var insert = c.CreateCommand();
+            insert.CommandText = "INSERT INTO cell_journal (delta) VALUES (x'0102FF') RETURNING id;";
+            bad = (long)insert.ExecuteScalar()!;
+        }
+        // The collector has not counted that row: it journals under this load, then folds (a group whose fold is
+        // due, answered 503, or the quiet fold): either way the fold fails by the row's id and drops nothing.
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(t => Task.Run(async () =>
+        {
+            for (int b = 0; b < 10; b++)
+                Assert.Contains((await host.PostAsync(TestRegistries.FullBatch)).StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable });
+        })));
+        Assert.True(host.Store.Journal.Appended > 0, "no group journaled: the load did not overlap groups");
+        for (int i = 0; i < 100 && !host.Logs.Lines.Any(l => l.Contains($"cell_journal row {bad} cannot be read")); i++)
+            await Task.Delay(50);
+        Assert.Contains(host.Logs.Lines, l => l.Contains($"cell_journal row {bad} cannot be read"));
+        using var read = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={host.DatabasePath};Mode=ReadOnly;Pooling=False");
+        read.Open();
+        using var count = read.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM cell_journal;";
+        Assert.Equal(host.Store.Journal.Appended + 1, (long)count.ExecuteScalar()!);
+    }
+
+    [Fact]
     public async Task A_full_ingest_queue_answers_503_with_retry_after()
     {
         // A queue of one batch and a store held busy: the second concurrent batch cannot wait.

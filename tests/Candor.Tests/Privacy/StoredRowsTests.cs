@@ -29,6 +29,11 @@ public sealed class StoredRowsTests
         int tables = 0;
         while (r.Read())
         {
+            // The one exception, on purpose: the cell journal's rows are kept in arrival order under load only until
+            // their fold deletes them (each is a whole group, worse than its order, so its window is what is bounded
+            // and attacked: CellJournalAtRestTests, docs/privacy.md). It is empty whenever ingest is quiet.
+            if (r.GetString(0) == "cell_journal")
+                continue;
             tables++;
             Assert.True(r.GetString(1).Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase), $"{r.GetString(0)} is a rowid table");
         }
@@ -78,7 +83,8 @@ public sealed class StoredRowsTests
         // The one exception, on purpose: the issuance budget's count per client and period (budgets must survive
         // restarts and be shared by collectors). It holds HMAC-SHA-256 of the address's /64 under a per-period key kept
         // outside the database, and its rows are deleted when the period turns (IssuanceBudgetTests, docs/privacy.md).
-        string[] exempt = ["issuance_budgets.client_tag"];
+        // And the cell journal's row id, the fold's handle on a row while it lives (see No_table_keeps_rows_in_arrival_order).
+        string[] exempt = ["issuance_budgets.client_tag", "cell_journal.id"];
         foreach (var column in columns.Except(exempt))
             foreach (var word in forbidden)
                 Assert.False(column.Split('.')[1].Contains(word, StringComparison.OrdinalIgnoreCase), $"{column} looks like identifying or fine-grained metadata");

@@ -151,4 +151,69 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
         while (await r.ReadAsync()) lines.Add(r.GetString(0));
         return string.Join("\n", lines);
     }
+    [PostgresFact]
+    public async Task Two_collectors_journaling_and_folding_at_once_count_every_report_exactly_once()
+    {
+        // Two collectors on one database, each journaling groups four at a time and folding every few rows,
+        // with extra folds racing them: a row is added by exactly the fold that deletes it.
+        await using var other = new PostgresReportStore(_database!.ConnectionString);
+        await other.MigrateAsync();
+        Store.Journal.MaxRows = other.Journal.MaxRows = 3;
+        var groups = JournalGroups("app.j", 80, seed: 5);
+        IReportStore[] stores = [Store, other];
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int g = w; g < groups.Count; g += 8)
+                await stores[w % 2].AppendGroupAsync(groups[g], moreWaiting: true);
+        }));
+        var folders = stores.Select(s => Task.Run(async () =>
+        {
+            for (int i = 0; i < 10; i++)
+                await s.FoldJournalAsync();
+        }));
+        await Task.WhenAll(writers.Concat(folders));
+        Assert.True(Store.Journal.Appended + other.Journal.Appended > 0, "no group journaled: the race was not run");
+        await Store.FoldJournalAsync();
+        await other.FoldJournalAsync();
+
+        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM cell_journal;"));
+        var reports = groups.SelectMany(g => g).Where(r => r.App == "app.j").SelectMany(r => r.Reports).ToList();
+        var expected = reports.GroupBy(r => (r.Metric, r.Period, r.Value)).Select(g => (g.Key.Metric, g.Key.Period, g.Key.Value, (long)g.Count())).Order();
+        Assert.Equal(expected, (await Store.ReadRawAsync("app.j")).Select(r => (r.Metric, r.Period, r.Value, r.Reports)).Order());
+        long observations = reports.Sum(r => r.Histogram is { } h ? h.Sum(b => (long)b.Count) : 1);
+        Assert.Equal(observations, (await Store.ReadRollupsAsync("app.j")).Sum(c => c.Total));
+    }
+
+    [PostgresFact]
+    public async Task A_stopped_collectors_journal_rows_are_folded_by_another_collector()
+    {
+        var gone = new PostgresReportStore(_database!.ConnectionString);
+        await gone.MigrateAsync();
+        gone.Journal.MaxRows = 1000;
+        await gone.AppendGroupAsync([Request("app.a"), Request("app.a")], moreWaiting: true);
+        await gone.DisposeAsync(); // no fold: as if killed
+
+        Assert.Equal(1, await Store.FoldJournalAsync());
+        Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(2, r.Reports));
+        Assert.Equal(0, await Store.FoldJournalAsync());
+    }
+    [PostgresFact]
+    public async Task A_collector_whose_rows_another_folded_goes_on_journaling()
+    {
+        // Store's rows folded by the other collector: its own next fold finds fewer rows than it appended, and must
+        // still count its journal as empty (counting only what it took left a fold due for ever: no group journaled).
+        await using var other = new PostgresReportStore(_database!.ConnectionString);
+        await other.MigrateAsync();
+        Store.Journal.MaxRows = 3;
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        Assert.Equal(2, await other.FoldJournalAsync());
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true); // the third row: a fold is due
+        await Store.AppendGroupAsync([Request("app.a")]);                    // it takes one row
+
+        Assert.Equal(0, Store.Journal.Rows);
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
+        Assert.Equal(4, Store.Journal.Appended);
+        Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(5, r.Reports));
+    }
 }

@@ -10,17 +10,28 @@ namespace Candor.Collector.Storage.Postgres;
 /// the held commitments, the tokens, then the raw counts and the rollups. Concurrency between collectors is
 /// left to PostgreSQL: upserts add to counts atomically, and everything written is sorted first
 /// (<see cref="ByteOrder"/>, <see cref="CellOrder"/>) so concurrent groups lock rows in one order. The replay
-/// answer and the commitment dedupe are the engines' shared ones.
+/// answer and the commitment dedupe are the engines' shared ones. Under load
+/// (<see cref="CellJournalPolicy.ShouldJournal"/>) the group appends its cells as one <c>cell_journal</c> row
+/// instead (<see cref="PostgresJournal"/>).
 /// </summary>
 internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
 {
+    private readonly PostgresJournal _journal = new(db);
+
     public string Engine => "postgres";
 
-    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
+    public CellJournalPolicy Journal => _journal.Policy;
+
+    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) =>
+        AppendGroupAsync(group, moreWaiting: false, cancellationToken);
+
+    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default)
     {
         await db.EnsurePartitionsAsync(group.SelectMany(r => r.Reports).Select(r => PostgresDatabase.PeriodStart(r.Period)), cancellationToken);
-        return await PostgresDatabase.RetryAsync(() => AppendOnceAsync(group, cancellationToken), cancellationToken);
+        return await PostgresDatabase.RetryAsync(() => AppendOnceAsync(group, moreWaiting, cancellationToken), cancellationToken);
     }
+
+    public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) => _journal.FoldAsync(cancellationToken);
 
     public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
     {
@@ -28,7 +39,7 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         return await ReportReads.RawAsync(cmd, app, cancellationToken);
     }
 
-    private async Task<AppendOutcome[]> AppendOnceAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    private async Task<AppendOutcome[]> AppendOnceAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken)
     {
         await using var c = await db.DataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await c.BeginTransactionAsync(cancellationToken);
@@ -99,18 +110,46 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
             await release.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        bool journal = !delta.IsEmpty && _journal.Policy.ShouldJournal(moreWaiting);
+        long? fold = null;
+        int folded = 0;
         await using var batch = new NpgsqlBatch(c);
-        AddRawUpsert(batch, delta);
-        AddRollupUpsert(batch, delta);
+        if (journal)
+            PostgresJournal.AddAppend(batch, delta);
+        else
+        {
+            // Only when due by this process's rows: other collectors' rows (or a crashed run's) are folded by
+            // their own collector, the next fold anywhere, or at the latest the next rewrite.
+            if (_journal.Policy.ShouldFold)
+            {
+                fold = _journal.Policy.BeginFold();
+                (delta, folded) = await PostgresJournal.TakeAsync(c, delta, cancellationToken);
+            }
+            AddCellUpserts(batch, delta);
+        }
         if (batch.BatchCommands.Count > 0)
             await batch.ExecuteNonQueryAsync(cancellationToken);
         if (commitments.Count > 0)
             await StoreCommitmentsAsync(c, commitments, pendingBatches, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         db.SharedWritten();
-        foreach (var cell in delta.Raw.Keys)
-            db.RawWritten(cell.Period);
+        if (journal)
+            _journal.Policy.Append();
+        else
+        {
+            foreach (var cell in delta.Raw.Keys)
+                db.RawWritten(cell.Period);
+            if (fold is { } mark)
+                _journal.Policy.Folded(mark, folded);
+        }
         return outcomes;
+    }
+
+    /// <summary>The raw and rollup upserts of <paramref name="delta"/>, one statement per table.</summary>
+    internal static void AddCellUpserts(NpgsqlBatch batch, GroupDelta delta)
+    {
+        AddRawUpsert(batch, delta);
+        AddRollupUpsert(batch, delta);
     }
 
     /// <summary>

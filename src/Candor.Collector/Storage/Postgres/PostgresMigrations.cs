@@ -221,6 +221,16 @@ internal static class PostgresMigrations
             ALTER TABLE dap_aggregation_jobs ADD COLUMN answered bigint NOT NULL DEFAULT 0;
             UPDATE dap_aggregation_jobs SET answered = (floor(extract(epoch FROM now()) / 3600) * 3600)::bigint;
             """),
+        (14, """
+            -- Under load a group commit appends its summed cells here as one row (Storage/CellJournal.cs) instead of
+            -- upserting each cell; a fold deletes the rows and adds their sums to raw_reports and rollups. Any
+            -- collector may fold any row: the rows a fold deletes are exactly the rows it adds.
+            CREATE TABLE cell_journal (
+                id    bigserial PRIMARY KEY,
+                delta bytea NOT NULL);
+            -- Out of line without compression: a row is read once, by its fold, and compressing it cost CPU on every group.
+            ALTER TABLE cell_journal ALTER COLUMN delta SET STORAGE EXTERNAL;
+            """),
     ];
 
     public static int Latest => All[^1].Version;
@@ -231,4 +241,7 @@ internal static class PostgresMigrations
 
     /// <summary>The version that empties commitments of their values and drops deleted ones (the table is rewritten after it).</summary>
     public const int CommitmentsWithoutValues = 7;
+
+    /// <summary>The version that adds the cell journal (folded at start-up from here on).</summary>
+    public const int CellJournal = 14;
 }

@@ -36,6 +36,8 @@ internal sealed class PostgresRewrite(PostgresDatabase db) : IKeyOrderRewrite
         ("dap_batch_shares", "task, bucket"),
         ("dap_aggregation_jobs", "task, job"),
         ("dap_collection_jobs", "task, job"),
+        // Folded journal rows stay as dead tuples (each one a group's cells together) until this truncates them.
+        ("cell_journal", "id"),
     ];
 
     public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)

@@ -34,11 +34,20 @@ internal sealed class SqliteCellUpserts(SqliteConnection writer) : IDisposable
         int n = Collect(delta.Raw.Count);
         foreach (var (cell, reports) in delta.Raw)
             _rows[n++] = (cell, reports, 0);
+        Array.Sort(_rows, 0, n, RowOrder.Instance);
         Upsert(_raw, n, withTotal: false);
         n = Collect(delta.Rollups.Count);
         foreach (var (cell, counts) in delta.Rollups)
             _rows[n++] = (cell, counts.Reports, counts.Total);
+        Array.Sort(_rows, 0, n, RowOrder.Instance);
         Upsert(_rollup, n, withTotal: true);
+    }
+
+    /// <summary>Key order: consecutive upserts walk the b-tree forwards, mostly within pages the previous one touched.</summary>
+    private sealed class RowOrder : IComparer<(Cell Cell, long Reports, long Total)>
+    {
+        public static readonly RowOrder Instance = new();
+        public int Compare((Cell Cell, long Reports, long Total) x, (Cell Cell, long Reports, long Total) y) => CellOrder.Instance.Compare(x.Cell, y.Cell);
     }
 
     private int Collect(int count)

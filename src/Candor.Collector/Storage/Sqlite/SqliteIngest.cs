@@ -9,6 +9,8 @@ namespace Candor.Collector.Storage.Sqlite;
 /// statements: per batch the replay check, the commitment check and the token, then the distinct raw and
 /// rollup cells of the whole group (<see cref="GroupDelta"/>) in multi-row upserts (<see cref="SqliteCellUpserts"/>). The replay answer and the commitment
 /// dedupe are the engines' shared ones (<see cref="IdempotencyReplay"/>, <see cref="CommitmentDedupe"/>).
+/// Under load (<see cref="CellJournalPolicy.ShouldJournal"/>) the group appends its cells as one
+/// <c>cell_journal</c> row instead, and a later group (or <see cref="FoldJournalAsync"/>) folds the rows.
 /// A group commits with <c>synchronous=NORMAL</c> and reaches the disk through <see cref="WalFlush"/> after
 /// the writer lock is released, before anyone is answered (the same guarantee as <c>synchronous=FULL</c>,
 /// with the fsync overlapping the next group's transaction); every other write keeps FULL.
@@ -17,9 +19,11 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 {
     public string Engine => "sqlite";
 
+    public CellJournalPolicy Journal { get; } = new();
+
     private SqliteCellUpserts? _cells;
     private SqliteCommand? _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
-    private SqliteCommand? _syncNormal, _syncFull;
+    private SqliteCommand? _syncNormal, _syncFull, _appendJournal, _takeJournal;
     private WalFlush? _walFlush;
 
     /// <param name="bodyColumn">The fingerprint column's name at the schema version written (tests write old schemas).</param>
@@ -35,20 +39,23 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         _walFlush = new WalFlush(db.Path + "-wal");
     }
 
-    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default)
+    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) =>
+        AppendGroupAsync(group, moreWaiting: false, cancellationToken);
+
+    public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default)
     {
-        var outcomes = await db.WriteAsync(writer => Task.FromResult(AppendUnsynced(writer, group)), cancellationToken);
+        var outcomes = await db.WriteAsync(writer => Task.FromResult(AppendUnsynced(writer, group, moreWaiting)), cancellationToken);
         // Nobody is answered before this: the group is on disk once the sync that began after its commit ends.
         await _walFlush!.FlushAsync();
         return outcomes;
     }
 
-    private AppendOutcome[] AppendUnsynced(SqliteConnection writer, IReadOnlyList<AppendRequest> group)
+    private AppendOutcome[] AppendUnsynced(SqliteConnection writer, IReadOnlyList<AppendRequest> group, bool moreWaiting)
     {
         _syncNormal!.ExecuteNonQuery();
         try
         {
-            var outcomes = Append(writer, group);
+            var outcomes = Append(writer, group, moreWaiting);
             _walFlush!.EnsureOpen();
             return outcomes;
         }
@@ -58,7 +65,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         }
     }
 
-    private AppendOutcome[] Append(SqliteConnection writer, IReadOnlyList<AppendRequest> group)
+    private AppendOutcome[] Append(SqliteConnection writer, IReadOnlyList<AppendRequest> group, bool moreWaiting)
     {
         using var tx = writer.BeginTransaction(deferred: false);
         _findKey!.Transaction = _insertKey!.Transaction = tx;
@@ -110,10 +117,88 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             count.CommandText = $"UPDATE log_state SET pending_posts = pending_posts + {pendingBatches} WHERE singleton = 1;";
             count.ExecuteNonQuery();
         }
-        _cells!.Write(delta);
+        bool journal = !delta.IsEmpty && Journal.ShouldJournal(moreWaiting);
+        long? fold = null;
+        int folded = 0;
+        if (journal)
+            AppendJournal(writer, tx, delta);
+        else
+        {
+            // Only when due by this process's rows (SQLite has one writer; start-up folded what a crash left).
+            if (Journal.ShouldFold)
+            {
+                fold = Journal.BeginFold();
+                (delta, folded) = TakeJournal(writer, tx, delta);
+            }
+            _cells!.Write(delta);
+        }
         tx.Commit();
         db.Wrote();
+        if (journal)
+            Journal.Append();
+        else if (fold is { } mark)
+            Journal.Folded(mark, folded);
         return outcomes;
+    }
+
+    public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) =>
+        db.WriteAsync(writer =>
+        {
+            // No sync of its own: a fold changes where counts are kept, not what is stored. A crash that loses
+            // it (WAL mode keeps the transaction whole or gone) leaves its rows in the journal, folded at start-up;
+            // the next synced commit carries it to the disk. Syncing here held the writer for an fsync per fold.
+            _syncNormal!.ExecuteNonQuery();
+            long mark = Journal.BeginFold();
+            int rows;
+            try
+            {
+                using var tx = writer.BeginTransaction(deferred: false);
+                (var sum, rows) = TakeJournal(writer, tx, null);
+                if (rows > 0)
+                    _cells!.Write(sum);
+                tx.Commit();
+            }
+            finally
+            {
+                _syncFull!.ExecuteNonQuery();
+            }
+            if (rows > 0)
+                db.Wrote();
+            Journal.Folded(mark, rows);
+            return Task.FromResult(rows);
+        }, cancellationToken);
+
+    private void AppendJournal(SqliteConnection writer, SqliteTransaction tx, GroupDelta delta)
+    {
+        _appendJournal ??= SqliteDatabase.Command(writer, "INSERT INTO cell_journal (delta) VALUES ($delta);", "$delta");
+        _appendJournal.Transaction = tx;
+        _appendJournal.Parameters[0].Value = CellJournal.Serialize(delta);
+        _appendJournal.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Deletes every journal row and returns their cells summed with <paramref name="live"/>'s (the group's own,
+    /// or none), and how many rows went. The delete and the upsert of the sum share the caller's transaction:
+    /// a crash keeps both or neither. secure_delete zeroes the deleted rows in their pages.
+    /// </summary>
+    private (GroupDelta Sum, int Rows) TakeJournal(SqliteConnection writer, SqliteTransaction tx, GroupDelta? live)
+    {
+        // Prepared on first use: tests migrate to older schema versions, which have no cell_journal table.
+        _takeJournal ??= SqliteDatabase.Command(writer, "DELETE FROM cell_journal RETURNING id, delta;");
+        _takeJournal.Transaction = tx;
+        var rows = new List<(long Id, byte[] Delta)>();
+        using (var r = _takeJournal.ExecuteReader())
+            while (r.Read())
+                rows.Add((r.GetInt64(0), (byte[])r.GetValue(1)));
+        if (rows.Count == 0)
+            return (live ?? new GroupDelta(), 0);
+        var sum = new GroupDelta();
+        var names = new CellNames();
+        if (live is not null)
+            sum.Add(live, names);
+        foreach (var (id, delta) in rows)
+            CellJournal.AddTo(sum, id, delta, names);
+        return (sum, rows.Count);
     }
 
     /// <summary>
@@ -223,7 +308,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     public void Dispose()
     {
-        foreach (var cmd in new[] { _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull })
+        foreach (var cmd in new[] { _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull, _appendJournal, _takeJournal })
             cmd?.Dispose();
         _cells?.Dispose();
     }

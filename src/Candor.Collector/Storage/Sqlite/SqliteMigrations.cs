@@ -229,6 +229,13 @@ internal static class SqliteMigrations
             ALTER TABLE dap_aggregation_jobs ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
             UPDATE dap_aggregation_jobs SET answered = (CAST(strftime('%s', 'now') AS INTEGER) / 3600) * 3600;
             """),
+        (14, """
+            -- Under load a group commit appends its summed cells here as one row (Storage/CellJournal.cs) instead of
+            -- upserting each cell; a fold deletes the rows and adds their sums to raw_reports and rollups.
+            CREATE TABLE cell_journal (
+                id    INTEGER PRIMARY KEY,
+                delta BLOB NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;
@@ -242,4 +249,7 @@ internal static class SqliteMigrations
 
     /// <summary>The version that drops values from commitments and deleted commitments (the store truncates the WAL after it).</summary>
     public const int CommitmentsWithoutValues = 7;
+
+    /// <summary>The version that adds the cell journal (folded at start-up from here on).</summary>
+    public const int CellJournal = 14;
 }

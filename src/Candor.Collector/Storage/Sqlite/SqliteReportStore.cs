@@ -110,6 +110,8 @@ internal sealed class SqliteReportStore : IReportStore
             await writer.DisposeAsync();
             throw;
         }
+        if (targetVersion >= SqliteMigrations.CellJournal)
+            await CellJournalStartup.FoldAsync(_ingest, $"the database {Path}", cancellationToken);
     }
 
     /// <summary>The schema version of the database; 0 when Candor never ran on it.</summary>
@@ -122,15 +124,41 @@ internal sealed class SqliteReportStore : IReportStore
     }
 
     public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, cancellationToken);
-    public Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default) => _ingest.ReadRawAsync(app, cancellationToken);
+    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, moreWaiting, cancellationToken);
+    public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) => _ingest.FoldJournalAsync(cancellationToken);
+    public CellJournalPolicy Journal => _ingest.Journal;
+    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
+    {
+        await FoldPendingAsync(cancellationToken);
+        return await _ingest.ReadRawAsync(app, cancellationToken);
+    }
     public Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default) => _keys.PurgeIdempotencyKeysAsync(firstSeenBefore, cancellationToken);
     public Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default) => _registries.SaveRegistryAsync(registry, cancellationToken);
     public Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default) => _registries.LoadRegistriesAsync(cancellationToken);
-    public Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default) => _releases.ReadRollupsAsync(app, metric, cancellationToken);
-    public Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default) => _releases.ReadRollupsAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
+    {
+        await FoldPendingAsync(cancellationToken);
+        return await _releases.ReadRollupsAsync(app, metric, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads of cells see what this collector stored: its journal rows are folded first (nothing is written when
+    /// it has none, the usual case outside load). Another collector's rows show after that collector's next fold.
+    /// </summary>
+    private Task FoldPendingAsync(CancellationToken cancellationToken) =>
+        _ingest.Journal.Rows > 0 ? _ingest.FoldJournalAsync(cancellationToken) : Task.CompletedTask;
+    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
+    {
+        await _ingest.FoldJournalAsync(cancellationToken); // a release freezes what it reads: every stored report in it
+        return await _releases.ReadRollupsAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
+    }
     public Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default) => _releases.ReadReleasesAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
     public Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default) => _releases.SaveReleasesAsync(releases, cancellationToken);
-    public Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default) => _retention.PurgeRawAsync(app, purgedBefore, today, cancellationToken);
+    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
+    {
+        await _ingest.FoldJournalAsync(cancellationToken); // expired reports still in the journal go too
+        return await _retention.PurgeRawAsync(app, purgedBefore, today, cancellationToken);
+    }
     public Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default) => _retention.ReadPurgesAsync(app, cancellationToken);
     public Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default) => _tokens.PurgeSpentTokensAsync(keepKeyIds, cancellationToken);
     public Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default) => _tokens.CountSpentTokensAsync(cancellationToken);
@@ -138,8 +166,17 @@ internal sealed class SqliteReportStore : IReportStore
     public Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default) => _tokens.PurgeIssuanceBudgetsAsync(period, cancellationToken);
     public Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default) => _log.SealEpochAsync(minBatches, seal, cancellationToken);
     public Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default) => _log.ReadLogAsync(read, cancellationToken);
-    public Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default) => _deletion.DeleteByReceiptAsync(storedApp, receipts, cancellationToken);
-    public Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default) => _rewrite.RewriteInKeyOrderAsync(force, cancellationToken);
+    public async Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default)
+    {
+        await _ingest.FoldJournalAsync(cancellationToken); // the report's cells must be in the tables to be taken off
+        return await _deletion.DeleteByReceiptAsync(storedApp, receipts, cancellationToken);
+    }
+
+    public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
+    {
+        await _ingest.FoldJournalAsync(cancellationToken); // folded rows are zeroed, then the rewrite drops their WAL images
+        return await _rewrite.RewriteInKeyOrderAsync(force, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {
