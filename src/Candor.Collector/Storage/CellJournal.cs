@@ -59,6 +59,24 @@ internal static class CellJournal
         return row.Written.ToArray();
     }
 
+    /// <summary>
+    /// The cells of the rows a fold took, summed with <paramref name="live"/>'s (the group folding them, or none);
+    /// <paramref name="live"/> itself when no row was taken. Both engines' folds: the rows they delete are the rows this adds.
+    /// </summary>
+    /// <exception cref="CellJournalCorruptException">A row cannot be read: nothing of the sum may be written.</exception>
+    public static GroupDelta Sum(GroupDelta? live, IReadOnlyList<(long Id, byte[] Delta)> rows)
+    {
+        if (rows.Count == 0)
+            return live ?? new GroupDelta();
+        var sum = new GroupDelta();
+        var names = new CellNames();
+        if (live is not null)
+            sum.Add(live, names);
+        foreach (var (id, delta) in rows)
+            AddTo(sum, id, delta, names);
+        return sum;
+    }
+
     /// <summary>Adds the cells of journal row <paramref name="rowId"/> to <paramref name="sum"/>, names taken from <paramref name="names"/>.</summary>
     /// <exception cref="CellJournalCorruptException">The row is not a journal row this Candor can read; <paramref name="sum"/> is then incomplete and must not be written.</exception>
     public static void AddTo(GroupDelta sum, long rowId, ReadOnlySpan<byte> row, CellNames names)

@@ -190,15 +190,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         using (var r = _takeJournal.ExecuteReader())
             while (r.Read())
                 rows.Add((r.GetInt64(0), (byte[])r.GetValue(1)));
-        if (rows.Count == 0)
-            return (live ?? new GroupDelta(), 0);
-        var sum = new GroupDelta();
-        var names = new CellNames();
-        if (live is not null)
-            sum.Add(live, names);
-        foreach (var (id, delta) in rows)
-            CellJournal.AddTo(sum, id, delta, names);
-        return (sum, rows.Count);
+        return (CellJournal.Sum(live, rows), rows.Count);
     }
 
     /// <summary>
