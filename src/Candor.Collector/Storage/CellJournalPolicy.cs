@@ -43,7 +43,15 @@ internal sealed class CellJournalPolicy
     /// groups, and folding then took 3 to 5 rows a fold, too few to coalesce (docs/benchmarks.md); a quiet
     /// collector folds <see cref="MaxAge"/> after its last group instead (the ingest queue's quiet fold).
     /// </summary>
-    public bool ShouldFold => FoldDue;
+    public bool ShouldFold => FoldDue && Volatile.Read(ref _foldFailed) == 0;
+
+    private int _foldFailed;
+
+    /// <summary>
+    /// An in-line fold met a row it cannot read and was rolled back: groups keep writing their own cells (a fold
+    /// is still due, so none journals) without trying again in-line, until a fold succeeds (<see cref="Folded"/>).
+    /// </summary>
+    public void FoldFailed() => Volatile.Write(ref _foldFailed, 1);
 
     private bool FoldDue
     {
@@ -75,6 +83,7 @@ internal sealed class CellJournalPolicy
     /// </summary>
     public void Folded(long mark, int rows)
     {
+        Volatile.Write(ref _foldFailed, 0);
         long left = Math.Max(0, Appended - mark);
         Interlocked.Exchange(ref _rows, left);
         if (left > 0)

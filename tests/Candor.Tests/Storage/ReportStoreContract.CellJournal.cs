@@ -129,6 +129,30 @@ public abstract partial class ReportStoreContract
     }
 
     [StoreFact]
+    public async Task A_group_whose_fold_meets_an_unreadable_row_is_still_stored_and_the_rows_stay()
+    {
+        Store.Journal.MaxRows = 1;
+        await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true); // journaled: a fold is due after it
+        Assert.Equal(1L, await CountAsync("SELECT count(*) FROM cell_journal"));
+        await CountAsync(Store.Engine == "sqlite"
+            ? "INSERT INTO cell_journal (delta) VALUES (x'0102FF') RETURNING id"
+            : @"INSERT INTO cell_journal (delta) VALUES ('\x0102FF'::bytea) RETURNING id");
+
+        // This group folds in-line and meets the bad row: the fold is rolled back, the group is stored with its own cells.
+        var outcomes = await Store.AppendGroupAsync([Request("app.b")], moreWaiting: true);
+        Assert.Equal(AppendOutcomeKind.Stored, Assert.Single(outcomes).Kind);
+        Assert.Equal(2L, await CountAsync("SELECT count(*) FROM cell_journal"));
+        long stored = await CountAsync("SELECT CAST(coalesce(sum(reports), 0) AS BIGINT) FROM raw_reports WHERE app = 'app.b'");
+        Assert.True(stored > 0, "the group's own cells were not written");
+
+        // Later groups under load neither journal nor retry the fold in-line: their cells go straight to the tables.
+        await Store.AppendGroupAsync([Request("app.b")], moreWaiting: true);
+        Assert.Equal(2L, await CountAsync("SELECT count(*) FROM cell_journal"));
+        Assert.Equal(2 * stored, await CountAsync("SELECT CAST(coalesce(sum(reports), 0) AS BIGINT) FROM raw_reports WHERE app = 'app.b'"));
+        Assert.Equal(0L, await CountAsync("SELECT CAST(coalesce(sum(reports), 0) AS BIGINT) FROM raw_reports WHERE app = 'app.a'")); // still in its row, not lost
+    }
+
+    [StoreFact]
     public async Task A_journal_row_that_cannot_be_read_stops_the_start_with_its_id_and_drops_nothing()
     {
         Store.Journal.MaxRows = 1000;

@@ -122,8 +122,20 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
             // their own collector, the next fold anywhere, or at the latest the next rewrite.
             if (_journal.Policy.ShouldFold)
             {
-                fold = _journal.Policy.BeginFold();
-                (delta, folded) = await PostgresJournal.TakeAsync(c, delta, cancellationToken);
+                // Behind a savepoint, as on SQLite: an unreadable journal row leaves this group stored with its own cells.
+                await tx.SaveAsync("fold", cancellationToken);
+                try
+                {
+                    long mark = _journal.Policy.BeginFold();
+                    (delta, folded) = await PostgresJournal.TakeAsync(c, delta, cancellationToken);
+                    await tx.ReleaseAsync("fold", cancellationToken);
+                    fold = mark;
+                }
+                catch (CellJournalCorruptException)
+                {
+                    await tx.RollbackAsync("fold", cancellationToken);
+                    _journal.Policy.FoldFailed();
+                }
             }
             AddCellUpserts(batch, delta);
         }

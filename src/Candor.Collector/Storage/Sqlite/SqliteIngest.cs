@@ -127,8 +127,22 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
             // Only when due by this process's rows (SQLite has one writer; start-up folded what a crash left).
             if (Journal.ShouldFold)
             {
-                fold = Journal.BeginFold();
-                (delta, folded) = TakeJournal(writer, tx, delta);
+                // Behind a savepoint: a journal row that cannot be read must not take this group down with it. The
+                // group then stores its own cells, the rows stay, and groups stop journaling and folding in-line
+                // until a fold succeeds (the quiet fold and every read retry it and report the row by id).
+                tx.Save("fold");
+                try
+                {
+                    long mark = Journal.BeginFold();
+                    (delta, folded) = TakeJournal(writer, tx, delta);
+                    tx.Release("fold");
+                    fold = mark;
+                }
+                catch (CellJournalCorruptException)
+                {
+                    tx.Rollback("fold");
+                    Journal.FoldFailed();
+                }
             }
             _cells!.Write(delta);
         }
