@@ -20,8 +20,9 @@ internal interface IIngestStore
     /// <see cref="AppendGroupAsync(IReadOnlyList{AppendRequest}, CancellationToken)"/> told whether more batches
     /// are waiting or in flight. When they are, the group may append its summed cells to the cell journal as
     /// one row instead of upserting them (<see cref="CellJournalPolicy.ShouldJournal"/>); durability is the same
-    /// (the row commits and syncs with the group). When none are, the group writes its cells and folds the
-    /// journal in the same transaction. Without the flag, a group writes its cells (nothing waiting).
+    /// (the row commits and syncs with the group). When none are, or a fold is due, the group writes its own
+    /// cells, and folds the journal in the same transaction when a fold is due (<see cref="CellJournalPolicy.ShouldFold"/>;
+    /// an unreadable row rolls only the fold back). Without the flag, a group writes its cells (nothing waiting).
     /// </summary>
     Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default);
 
