@@ -30,7 +30,7 @@ internal sealed class GatewayConnection : IAsyncDisposable
     /// <summary>True once the answer was received on this connection: a failure before that on a reused connection can be retried.</summary>
     public bool AnswerStarted { get; private set; }
 
-    public static async Task<GatewayConnection> OpenAsync(Uri gateway, CancellationToken cancellationToken)
+    public static async Task<GatewayConnection> OpenAsync(Uri gateway, RemoteCertificateValidationCallback? certificateCheck, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -45,6 +45,7 @@ internal sealed class GatewayConnection : IAsyncDisposable
                 {
                     TargetHost = gateway.IdnHost,
                     ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    RemoteCertificateValidationCallback = certificateCheck,
                 }, cancellationToken);
             }
             return new GatewayConnection(stream);

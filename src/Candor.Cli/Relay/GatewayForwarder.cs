@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using Candor.Ohttp;
 
@@ -17,7 +19,8 @@ namespace Candor.Cli.Relay;
 /// A connection that failed before any answer byte after sitting in the pool (the gateway closed it
 /// while idle) is retried once on a fresh connection, as HttpClient does; nothing else is retried.
 /// </summary>
-internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch) : IAsyncDisposable
+/// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
+internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null) : IAsyncDisposable
 {
     /// <summary>Idle connections older than this are closed rather than reused: gateways and proxies close idle ones after 60 s or more.</summary>
     private const long IdleMilliseconds = 30_000;
@@ -43,8 +46,9 @@ internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch)
         {
             throw watch.CountTimeout("report", options.GatewayTimeout, start, e);
         }
-        catch (Exception e) when (e is HttpRequestException or SocketException or IOException)
+        catch (Exception e) when (e is HttpRequestException or SocketException or IOException or AuthenticationException)
         {
+            // AuthenticationException: a gateway certificate the system does not trust is a gateway the relay cannot reach.
             throw watch.CountUnreachable("report", start, e as HttpRequestException ?? new HttpRequestException(e.Message, e));
         }
     }
@@ -83,7 +87,7 @@ internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch)
                 return (idle, true);
             await idle.DisposeAsync();
         }
-        return (await GatewayConnection.OpenAsync(options.Gateway!, cancellationToken), false);
+        return (await GatewayConnection.OpenAsync(options.Gateway!, certificateCheck, cancellationToken), false);
     }
 
     private static string HostHeader(Uri gateway) => gateway.IsDefaultPort ? gateway.IdnHost : $"{gateway.IdnHost}:{gateway.Port}";

@@ -2,12 +2,16 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Candor.Cli.Relay;
 using Candor.Collector.Hosting;
 using Candor.Ohttp;
 using Candor.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -263,5 +267,61 @@ public sealed class GatewayForwarderTests
             Assert.Equal(3, Value(await op.GetStringAsync("/metrics"), "candor_relay_gateway_requests_total{kind=\"report\",outcome=\"unreachable\"}"));
         }
         Assert.Equal(3, gateway.Seen.Count);
+    }
+
+    /// <summary>A gateway behind TLS (Kestrel with a certificate made for this test) answering every POST with the bytes it got, reversed.</summary>
+    private static async Task<(WebApplication App, Uri Gateway, X509Certificate2 Certificate)> TlsGatewayAsync()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        var certificate = X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pfx), null);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        var app = builder.Build();
+        app.MapPost("/.well-known/ohttp-gateway", async (HttpContext http) =>
+        {
+            var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body);
+            var bytes = body.ToArray();
+            Array.Reverse(bytes);
+            http.Response.ContentType = OhttpMediaTypes.Response;
+            await http.Response.Body.WriteAsync(bytes);
+        });
+        await app.StartAsync();
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        return (app, new Uri($"https://localhost:{port}/.well-known/ohttp-gateway"), certificate);
+    }
+
+    [Fact]
+    public async Task Over_TLS_answers_come_back_whole_and_a_gateway_certificate_the_relay_does_not_trust_is_refused()
+    {
+        var (gateway, url, certificate) = await TlsGatewayAsync();
+        await using (gateway)
+        {
+            var options = new RelayOptions { Gateway = url, GatewayTimeout = TimeSpan.FromSeconds(5) };
+            var metrics = new RelayMetrics(256);
+            // Pinned to the test's certificate: the TLS path, its framing and connection reuse.
+            await using (var pinned = new GatewayForwarder(options, new GatewayWatch(options, metrics),
+                (_, presented, _, _) => presented is not null && presented.GetCertHashString() == certificate.GetCertHashString()))
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    var (status, type, body) = await pinned.ForwardAsync(Body, CancellationToken.None);
+                    Assert.Equal(200, status);
+                    Assert.Equal(OhttpMediaTypes.Response, type);
+                    Assert.Equal(Body.Reverse(), body);
+                }
+            }
+            // The system's trust store, as in production: a self-signed gateway is unreachable, not trusted.
+            await using var trusting = new GatewayForwarder(options, new GatewayWatch(options, metrics));
+            await Assert.ThrowsAsync<HttpRequestException>(() => trusting.ForwardAsync(Body, CancellationToken.None));
+            var exported = await metrics.ExportAsync(CancellationToken.None);
+            Assert.Equal(3, Value(exported, "candor_relay_gateway_requests_total{kind=\"report\",outcome=\"2xx\"}"));
+            Assert.Equal(1, Value(exported, "candor_relay_gateway_requests_total{kind=\"report\",outcome=\"unreachable\"}"));
+        }
     }
 }
