@@ -59,7 +59,7 @@ internal sealed class GatewayConnection : IAsyncDisposable
 
     /// <summary>
     /// Sends the request head (prepared once per gateway) and the body in one write, then reads the
-    /// answer. Returns null for <c>keepAlive</c> false when the connection must not be reused.
+    /// answer; <c>KeepAlive</c> is false when the connection must not be reused.
     /// </summary>
     public async Task<(int Status, string? MediaType, byte[] Body, bool KeepAlive)> ExchangeAsync(byte[] head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -91,7 +91,9 @@ internal sealed class GatewayConnection : IAsyncDisposable
                 continue; // an interim answer (103 Early Hints): the real one follows
             byte[] bytes;
             bool keepAlive = !answer.Close;
-            if (answer.Chunked)
+            if (answer.Status is 204 or 304)
+                bytes = []; // no body by definition (RFC 9112, section 6.3), whatever the headers say
+            else if (answer.Chunked)
                 bytes = await ReadChunkedAsync(cancellationToken);
             else if (answer.Length is { } length)
                 bytes = length <= BodyLimit ? await ReadExactlyAsync((int)length, cancellationToken) : throw Broken("an answer longer than 16 MiB");

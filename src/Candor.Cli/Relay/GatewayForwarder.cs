@@ -16,8 +16,9 @@ namespace Candor.Cli.Relay;
 /// exactly what the allowlist says (<see cref="RelayHeaderAllowlist"/>): Host, Content-Type and
 /// Content-Length, prepared once. Bounded by <see cref="RelayOptions.GatewayTimeout"/> like every
 /// exchange, counted and logged by the <see cref="GatewayWatch"/> as the client's path was.
-/// A connection that failed before any answer byte after sitting in the pool (the gateway closed it
-/// while idle) is retried once on a fresh connection, as HttpClient does; nothing else is retried.
+/// A request that failed before any answer byte on a connection taken from the pool (the gateway closed
+/// it while idle) is sent again on the next pooled or a fresh connection, as HttpClient does; a failure
+/// on a fresh connection is never retried (the gateway may have processed the request).
 /// </summary>
 /// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
 internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null) : IAsyncDisposable
