@@ -116,12 +116,12 @@ internal sealed class GatewayConnection : IAsyncDisposable
     {
         int lineEnd = head.IndexOf("\r\n"u8);
         var statusLine = lineEnd < 0 ? head : head[..lineEnd];
-        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[12 - 1 - 3] != (byte)' '
+        if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[8] != (byte)' '
             || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out int used) || used != 3 || status < 100)
             throw Broken("a malformed status line");
         string? mediaType = null;
         long? length = null;
-        bool chunked = false, close = false;
+        bool chunked = false, close = statusLine[7] == (byte)'0'; // HTTP/1.0 closes unless told otherwise; not worth keeping
         var rest = lineEnd < 0 ? [] : head[(lineEnd + 2)..];
         while (!rest.IsEmpty)
         {

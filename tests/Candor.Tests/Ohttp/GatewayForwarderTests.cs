@@ -200,6 +200,8 @@ public sealed class GatewayForwarderTests
                    .. Ascii($"{problem.Length - 10:X}\r\n"), .. problem[10..], .. Ascii("\r\n0\r\nX-Trailer: device-7\r\n\r\n")], false),
             // No length and no chunking: the body ends with the connection.
             2 => ([.. Ascii("HTTP/1.1 200 OK\r\nContent-Type: message/ohttp-res\r\nConnection: close\r\n\r\n"), 1, 2, 3], true),
+            // HTTP/1.0 with a length: the gateway keeps the connection open, the relay does not reuse it.
+            3 => ([.. Ascii("HTTP/1.0 200 OK\r\nContent-Type: message/ohttp-res\r\nContent-Length: 1\r\n\r\n"), 7], false),
             // An interim answer first, then an odd media type, which the client sees as bytes.
             _ => ([.. Ascii("HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"), .. Sized("200 OK", "text/html", [4, 5])], false),
         });
@@ -217,13 +219,16 @@ public sealed class GatewayForwarderTests
             Assert.Equal(HttpStatusCode.OK, second.StatusCode);
             Assert.Equal(new byte[] { 1, 2, 3 }, await second.Content.ReadAsByteArrayAsync());
 
+            var old = await PostAsync(client);
+            Assert.Equal(new byte[] { 7 }, await old.Content.ReadAsByteArrayAsync());
+
             var third = await PostAsync(client);
             Assert.Equal(HttpStatusCode.OK, third.StatusCode);
             Assert.Equal("application/octet-stream", third.Content.Headers.ContentType?.MediaType);
             Assert.Equal(new byte[] { 4, 5 }, await third.Content.ReadAsByteArrayAsync());
         }
-        Assert.Equal(3, gateway.Seen.Count);
-        Assert.Equal(2, gateway.Connections); // the chunked answer's connection was reused until 2 closed it
+        Assert.Equal(4, gateway.Seen.Count);
+        Assert.Equal(3, gateway.Connections); // the chunked answer's connection was reused until 2 closed it; the HTTP/1.0 one was not
     }
 
     [Fact]
