@@ -44,24 +44,43 @@ public sealed class GatewayWatch(RelayOptions options, RelayMetrics metrics) : D
         {
             response = await base.SendAsync(request, timeout.Token);
             await response.Content.LoadIntoBufferAsync(timeout.Token);
-            metrics.GatewayAnswered(kind, (int)response.StatusCode, Stopwatch.GetElapsedTime(start));
-            Recovered();
+            CountAnswer(kind, (int)response.StatusCode, start);
             return response;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             response?.Dispose();
-            metrics.GatewayFailed(kind, Timeout, Stopwatch.GetElapsedTime(start));
-            Failed($"no answer within {limit.TotalSeconds:0.###} s (GatewayTimeout)");
-            throw new TaskCanceledException("The gateway did not answer within GatewayTimeout.", new TimeoutException(e.Message));
+            throw CountTimeout(kind, limit, start, e);
         }
         catch (HttpRequestException e)
         {
             response?.Dispose();
-            metrics.GatewayFailed(kind, Unreachable, Stopwatch.GetElapsedTime(start));
-            Failed(e.Message);
+            CountUnreachable(kind, start, e);
             throw;
         }
+    }
+
+    /// <summary>Counts a whole answer of the gateway (any status) begun at <paramref name="start"/> (a Stopwatch timestamp); ends an outage.</summary>
+    internal void CountAnswer(string kind, int status, long start)
+    {
+        metrics.GatewayAnswered(kind, status, Stopwatch.GetElapsedTime(start));
+        Recovered();
+    }
+
+    /// <summary>Counts and logs an exchange that outlived <paramref name="limit"/>; returns what the caller throws.</summary>
+    internal TaskCanceledException CountTimeout(string kind, TimeSpan limit, long start, Exception e)
+    {
+        metrics.GatewayFailed(kind, Timeout, Stopwatch.GetElapsedTime(start));
+        Failed($"no answer within {limit.TotalSeconds:0.###} s (GatewayTimeout)");
+        return new TaskCanceledException("The gateway did not answer within GatewayTimeout.", new TimeoutException(e.Message));
+    }
+
+    /// <summary>Counts and logs an unreachable gateway (refused, reset, or a broken answer); returns <paramref name="e"/>.</summary>
+    internal HttpRequestException CountUnreachable(string kind, long start, HttpRequestException e)
+    {
+        metrics.GatewayFailed(kind, Unreachable, Stopwatch.GetElapsedTime(start));
+        Failed(e.Message);
+        return e;
     }
 
     private void Failed(string error)

@@ -29,12 +29,17 @@ public static class RelayApp
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. options.Urls]);
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
         });
         CollectorApp.ConfigurePrivateLogging(builder.Logging);
+        // Hosting's request logger is what makes ASP.NET Core start an Activity (from the client's
+        // traceparent, if any) and a logging scope for every request; the relay logs no requests, so
+        // both were pure cost (docs/benchmarks.md). Its start-up failures still reach the caller as exceptions.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddProblemDetails();
         var operations = new RelayOperations(options); // metrics, readiness, the held-request cap (RelayOperations.cs)
@@ -50,15 +55,35 @@ public static class RelayApp
         };
         client.DefaultRequestHeaders.UserAgent.Clear();
 
+        // The sealed requests go over the relay's own pooled connections (GatewayForwarder); a handler
+        // given by a test or an embedder carries them instead, through the same watch.
+        Func<byte[], CancellationToken, Task<(int, string?, byte[])>> send;
+        GatewayForwarder? forwarder = null;
+        if (upstream is null)
+        {
+            forwarder = new GatewayForwarder(options, operations.Watch!);
+            send = forwarder.ForwardAsync;
+        }
+        else
+            send = (body, cancellationToken) => SendThroughClientAsync(client, options, body, cancellationToken);
+
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(client.Dispose);
+        if (forwarder is not null)
+            app.Lifetime.ApplicationStopped.Register(() => forwarder.DisposeAsync().AsTask().Wait());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         operations.Use(app);
+        // POST / is answered here, before routing: matching, endpoint selection and the minimal-API
+        // glue did nothing for the one hot route but cost a few percent of the relay per request. Every
+        // other request (and other methods on /, answered 405) goes through routing as before.
+        app.Use(next => http => http.Request.Path.Value == "/" && HttpMethods.IsPost(http.Request.Method) ? ForwardAndAnswerAsync(http, send, options) : next(http));
+        app.UseRouting();
 
+        // Mapped too, so that routing answers 405 for other methods on / (the POSTs never get here).
         // Typed as Func<..., Task<IResult>>: a bare (HttpContext) => Task lambda would bind as a
         // RequestDelegate and its result would be dropped (an empty 200 for every request).
-        app.MapPost("/", (Func<HttpContext, Task<IResult>>)(http => ForwardAsync(http, client, options)));
+        app.MapPost("/", (Func<HttpContext, Task<IResult>>)(http => ForwardAsync(http, send, options)));
         // Key documents come from a cache every client shares (KeyDocumentCache): the consistency route.
         var gatewayKeys = new KeyDocumentCache(client, new Uri(options.Gateway!, "/.well-known/ohttp-gateway"), OhttpMediaTypes.Keys, options.KeyCacheDuration, options.Clock);
         var issuerDirectory = new KeyDocumentCache(client, options.EffectiveIssuerDirectory, "application/private-token-issuer-directory", options.KeyCacheDuration, options.Clock);
@@ -68,7 +93,10 @@ public static class RelayApp
         return app;
     }
 
-    private static async Task<IResult> ForwardAsync(HttpContext http, HttpClient client, RelayOptions options)
+    private static async Task ForwardAndAnswerAsync(HttpContext http, Func<byte[], CancellationToken, Task<(int, string?, byte[])>> send, RelayOptions options) =>
+        await (await ForwardAsync(http, send, options)).ExecuteAsync(http);
+
+    private static async Task<IResult> ForwardAsync(HttpContext http, Func<byte[], CancellationToken, Task<(int, string?, byte[])>> send, RelayOptions options)
     {
         if (!string.Equals(http.Request.ContentType, OhttpMediaTypes.Request, StringComparison.OrdinalIgnoreCase))
             return ProblemTypes.RelayUnsupportedMediaType.Answer($"The relay forwards {OhttpMediaTypes.Request} bodies only.");
@@ -85,9 +113,7 @@ public static class RelayApp
             return ProblemTypes.RelayTooLarge.Answer($"The relay forwards at most {options.MaxBodyBytes} bytes.");
         }
 
-        var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
-        forward.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
-        return await RelayAnswerAsync(client, forward, http.RequestAborted);
+        return await RelayAnswerAsync(send, body, http.RequestAborted);
     }
 
     /// <summary>
@@ -108,17 +134,23 @@ public static class RelayApp
         return body;
     }
 
-    private static async Task<IResult> RelayAnswerAsync(HttpClient client, HttpRequestMessage forward, CancellationToken cancellationToken)
+    private static async Task<(int, string?, byte[])> SendThroughClientAsync(HttpClient client, RelayOptions options, byte[] body, CancellationToken cancellationToken)
+    {
+        var forward = new HttpRequestMessage(HttpMethod.Post, options.Gateway) { Content = new ByteArrayContent(body) };
+        forward.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
+        using var answer = await client.SendAsync(forward, cancellationToken);
+        return ((int)answer.StatusCode, answer.Content.Headers.ContentType?.MediaType, await answer.Content.ReadAsByteArrayAsync(cancellationToken));
+    }
+
+    private static async Task<IResult> RelayAnswerAsync(Func<byte[], CancellationToken, Task<(int, string?, byte[])>> send, byte[] body, CancellationToken cancellationToken)
     {
         RelayHeaderAllowlist.Detach();
         try
         {
-            using var answer = await client.SendAsync(forward, cancellationToken);
-            var bytes = await answer.Content.ReadAsByteArrayAsync(cancellationToken);
+            var (status, type, bytes) = await send(body, cancellationToken);
             // Only the status, the media type and the bytes come back: the gateway's other headers
             // (cookies, dates, server names) could otherwise tag one client's response.
-            var type = answer.Content.Headers.ContentType?.MediaType;
-            return new GatewayAnswer((int)answer.StatusCode,
+            return new GatewayAnswer(status,
                 type is OhttpMediaTypes.Response or OhttpMediaTypes.Keys or "application/problem+json" ? type : "application/octet-stream", bytes);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
