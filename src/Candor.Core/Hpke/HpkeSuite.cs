@@ -82,7 +82,7 @@ internal sealed class HpkeSuite
     }
 
     /// <summary>LabeledExtract("", "info_hash", info) of the key schedule.</summary>
-    internal byte[] InfoHash(ReadOnlySpan<byte> info) => Labeled.Extract(Hash, _suiteId, [], "info_hash", info);
+    internal byte[] InfoHash(ReadOnlySpan<byte> info) => Labeled.Extract(Hash, _suiteId, [], "info_hash"u8, info);
 
     internal HpkeContext KeySchedule(byte[] sharedSecret, ReadOnlySpan<byte> info)
     {
@@ -103,14 +103,26 @@ internal sealed class HpkeSuite
     {
         try
         {
-            var pskIdHash = _pskIdHash ??= Labeled.Extract(Hash, _suiteId, [], "psk_id_hash", []);
-            byte[] context = [0x00, .. pskIdHash, .. infoHash]; // mode_base
-            var secret = Labeled.Extract(Hash, _suiteId, sharedSecret, "secret", []);
-            var key = Labeled.Expand(Hash, _suiteId, secret, "key", context, KeySize);
-            var baseNonce = Labeled.Expand(Hash, _suiteId, secret, "base_nonce", context, NonceSize);
-            var exporterSecret = Labeled.Expand(Hash, _suiteId, secret, "exp", context, HashSize);
-            CryptographicOperations.ZeroMemory(secret);
-            return new HpkeContext(this, key, baseNonce, exporterSecret);
+            var pskIdHash = _pskIdHash ??= Labeled.Extract(Hash, _suiteId, [], "psk_id_hash"u8, []);
+            Span<byte> context = stackalloc byte[1 + pskIdHash.Length + infoHash.Length];
+            context[0] = 0x00; // mode_base
+            pskIdHash.CopyTo(context[1..]);
+            infoHash.CopyTo(context[(1 + pskIdHash.Length)..]);
+            Span<byte> secret = stackalloc byte[HashSize];
+            try
+            {
+                Hkdf.Extract(Hash, sharedSecret, secret, "HPKE-v1"u8, _suiteId, "secret"u8, []);
+                // The three expansions of one secret share its HMAC (Hkdf).
+                using var keyed = new Hkdf(Hash, secret);
+                var key = Labeled.Expand(keyed, _suiteId, "key"u8, context, KeySize);
+                var baseNonce = Labeled.Expand(keyed, _suiteId, "base_nonce"u8, context, NonceSize);
+                var exporterSecret = Labeled.Expand(keyed, _suiteId, "exp"u8, context, HashSize);
+                return new HpkeContext(this, key, baseNonce, exporterSecret);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
         }
         finally
         {
@@ -118,7 +130,7 @@ internal sealed class HpkeSuite
         }
     }
 
-    internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, string label, ReadOnlySpan<byte> info, int length) =>
+    internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length) =>
         Labeled.Expand(Hash, _suiteId, prk, label, info, length);
 
     /// <summary>Seals with this suite's AEAD under an explicit key and nonce (OHTTP responses use this outside HPKE's own context).</summary>
