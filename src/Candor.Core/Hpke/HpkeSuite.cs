@@ -133,12 +133,24 @@ internal sealed class HpkeSuite
     internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length) =>
         Labeled.Expand(Hash, _suiteId, prk, label, info, length);
 
+    /// <summary>The AEAD tag's length: 16 bytes for every AEAD HPKE names here.</summary>
+    public const int TagSize = 16;
+
     /// <summary>Seals with this suite's AEAD under an explicit key and nonce (OHTTP responses use this outside HPKE's own context).</summary>
     public byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext)
     {
-        var output = new byte[plaintext.Length + 16];
-        var ciphertext = output.AsSpan(0, plaintext.Length);
-        var tag = output.AsSpan(plaintext.Length);
+        var output = new byte[plaintext.Length + TagSize];
+        Seal(key, nonce, aad, plaintext, output);
+        return output;
+    }
+
+    /// <summary>Seals into <paramref name="output"/>: the ciphertext, then the tag (exactly plaintext length + <see cref="TagSize"/> bytes).</summary>
+    public void Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext, Span<byte> output)
+    {
+        if (output.Length != plaintext.Length + TagSize)
+            throw new ArgumentException("The output must hold the ciphertext and its tag exactly.", nameof(output));
+        var ciphertext = output[..plaintext.Length];
+        var tag = output[plaintext.Length..];
         if (AeadId == AeadId.ChaCha20Poly1305)
         {
             using var chacha = new ChaCha20Poly1305(key);
@@ -146,10 +158,9 @@ internal sealed class HpkeSuite
         }
         else
         {
-            using var gcm = new AesGcm(key, 16);
+            using var gcm = new AesGcm(key, TagSize);
             gcm.Encrypt(nonce, plaintext, ciphertext, tag, aad);
         }
-        return output;
     }
 
     /// <summary>Opens with this suite's AEAD; throws <see cref="AuthenticationTagMismatchException"/> on any tampering.</summary>
