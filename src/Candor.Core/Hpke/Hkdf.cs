@@ -37,7 +37,17 @@ internal sealed class Hkdf : IDisposable
             // RFC 5869: an absent salt is HashLen zeros, which HMAC pads exactly as it pads an empty key.
             // GetHashAndReset below leaves the context as it was made: keyed with nothing secret.
             var shared = t_emptySaltSha256 ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, []);
-            Mac(shared, prk, ikm1, ikm2, ikm3, ikm4);
+            try
+            {
+                Mac(shared, prk, ikm1, ikm2, ikm3, ikm4);
+            }
+            catch
+            {
+                // A call that failed half-way may have left input in the context: never reuse it.
+                t_emptySaltSha256 = null;
+                shared.Dispose();
+                throw;
+            }
             return;
         }
         using var hmac = IncrementalHash.CreateHMAC(hash, salt);
