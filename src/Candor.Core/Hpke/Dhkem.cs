@@ -64,7 +64,7 @@ internal sealed class Dhkem
         {
             var dh = Dh(skE, recipientPublicKey);
             var enc = PublicKey(skE);
-            return (ExtractAndExpand(dh, [.. enc, .. recipientPublicKey]), enc);
+            return (ExtractAndExpand(dh, enc, recipientPublicKey), enc);
         }
         finally
         {
@@ -77,7 +77,7 @@ internal sealed class Dhkem
         if (enc.Length != PublicKeySize)
             throw new CryptographicException($"The encapsulated key is {enc.Length} bytes; this KEM's is {PublicKeySize}.");
         var dh = Dh(recipientPrivateKey, enc);
-        return ExtractAndExpand(dh, [.. enc, .. recipientPublicKey]);
+        return ExtractAndExpand(dh, enc, recipientPublicKey);
     }
 
     /// <summary>Decap(enc, skR) with a key prepared once (<see cref="LoadPrivateKey"/>): the same result, without loading the key each time.</summary>
@@ -88,7 +88,7 @@ internal sealed class Dhkem
         if (enc.Length != PublicKeySize)
             throw new CryptographicException($"The encapsulated key is {enc.Length} bytes; this KEM's is {PublicKeySize}.");
         var dh = recipientKey.Agree(enc);
-        return ExtractAndExpand(dh, [.. enc, .. recipientKey.PublicKey]);
+        return ExtractAndExpand(dh, enc, recipientKey.PublicKey);
     }
 
     /// <summary>Prepares a recipient's private key for many decapsulations (the gateway's keys).</summary>
@@ -110,16 +110,21 @@ internal sealed class Dhkem
         return own.DeriveRawSecretAgreement(peer.PublicKey);
     }
 
-    private byte[] ExtractAndExpand(byte[] dh, byte[] kemContext)
+    /// <summary>ExtractAndExpand(dh, kem_context), kem_context = enc || pkR given in its two parts.</summary>
+    private byte[] ExtractAndExpand(byte[] dh, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> recipientPublicKey)
     {
+        Span<byte> prk = stackalloc byte[32];
         try
         {
-            var prk = Labeled.Extract(HashAlgorithmName.SHA256, _suiteId, [], "eae_prk", dh);
-            return Labeled.Expand(HashAlgorithmName.SHA256, _suiteId, prk, "shared_secret", kemContext, SecretSize);
+            // LabeledExtract("", "eae_prk", dh): the empty salt's HMAC is shared per thread (Hkdf).
+            Hkdf.Extract(HashAlgorithmName.SHA256, [], prk, "HPKE-v1"u8, _suiteId, "eae_prk"u8, dh);
+            using var keyed = new Hkdf(HashAlgorithmName.SHA256, prk);
+            return Labeled.Expand(keyed, _suiteId, "shared_secret"u8, enc, recipientPublicKey, SecretSize);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(dh);
+            CryptographicOperations.ZeroMemory(prk);
         }
     }
 

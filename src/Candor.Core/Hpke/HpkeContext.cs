@@ -44,7 +44,7 @@ internal sealed class HpkeContext
     }
 
     public byte[] Export(ReadOnlySpan<byte> exporterContext, int length) =>
-        _suite.LabeledExpand(_exporterSecret, "sec", exporterContext, length);
+        _suite.LabeledExpand(_exporterSecret, "sec"u8, exporterContext, length);
 
     private byte[] NextNonce()
     {

@@ -82,7 +82,7 @@ internal sealed class HpkeSuite
     }
 
     /// <summary>LabeledExtract("", "info_hash", info) of the key schedule.</summary>
-    internal byte[] InfoHash(ReadOnlySpan<byte> info) => Labeled.Extract(Hash, _suiteId, [], "info_hash", info);
+    internal byte[] InfoHash(ReadOnlySpan<byte> info) => Labeled.Extract(Hash, _suiteId, [], "info_hash"u8, info);
 
     internal HpkeContext KeySchedule(byte[] sharedSecret, ReadOnlySpan<byte> info)
     {
@@ -103,14 +103,26 @@ internal sealed class HpkeSuite
     {
         try
         {
-            var pskIdHash = _pskIdHash ??= Labeled.Extract(Hash, _suiteId, [], "psk_id_hash", []);
-            byte[] context = [0x00, .. pskIdHash, .. infoHash]; // mode_base
-            var secret = Labeled.Extract(Hash, _suiteId, sharedSecret, "secret", []);
-            var key = Labeled.Expand(Hash, _suiteId, secret, "key", context, KeySize);
-            var baseNonce = Labeled.Expand(Hash, _suiteId, secret, "base_nonce", context, NonceSize);
-            var exporterSecret = Labeled.Expand(Hash, _suiteId, secret, "exp", context, HashSize);
-            CryptographicOperations.ZeroMemory(secret);
-            return new HpkeContext(this, key, baseNonce, exporterSecret);
+            var pskIdHash = _pskIdHash ??= Labeled.Extract(Hash, _suiteId, [], "psk_id_hash"u8, []);
+            Span<byte> context = stackalloc byte[1 + pskIdHash.Length + infoHash.Length];
+            context[0] = 0x00; // mode_base
+            pskIdHash.CopyTo(context[1..]);
+            infoHash.CopyTo(context[(1 + pskIdHash.Length)..]);
+            Span<byte> secret = stackalloc byte[HashSize];
+            try
+            {
+                Hkdf.Extract(Hash, sharedSecret, secret, "HPKE-v1"u8, _suiteId, "secret"u8, []);
+                // The three expansions of one secret share its HMAC (Hkdf).
+                using var keyed = new Hkdf(Hash, secret);
+                var key = Labeled.Expand(keyed, _suiteId, "key"u8, context, KeySize);
+                var baseNonce = Labeled.Expand(keyed, _suiteId, "base_nonce"u8, context, NonceSize);
+                var exporterSecret = Labeled.Expand(keyed, _suiteId, "exp"u8, context, HashSize);
+                return new HpkeContext(this, key, baseNonce, exporterSecret);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
         }
         finally
         {
@@ -118,15 +130,27 @@ internal sealed class HpkeSuite
         }
     }
 
-    internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, string label, ReadOnlySpan<byte> info, int length) =>
+    internal byte[] LabeledExpand(ReadOnlySpan<byte> prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length) =>
         Labeled.Expand(Hash, _suiteId, prk, label, info, length);
+
+    /// <summary>The AEAD tag's length: 16 bytes for every AEAD HPKE names here.</summary>
+    public const int TagSize = 16;
 
     /// <summary>Seals with this suite's AEAD under an explicit key and nonce (OHTTP responses use this outside HPKE's own context).</summary>
     public byte[] Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext)
     {
-        var output = new byte[plaintext.Length + 16];
-        var ciphertext = output.AsSpan(0, plaintext.Length);
-        var tag = output.AsSpan(plaintext.Length);
+        var output = new byte[plaintext.Length + TagSize];
+        Seal(key, nonce, aad, plaintext, output);
+        return output;
+    }
+
+    /// <summary>Seals into <paramref name="output"/>: the ciphertext, then the tag (exactly plaintext length + <see cref="TagSize"/> bytes).</summary>
+    public void Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> plaintext, Span<byte> output)
+    {
+        if (output.Length != plaintext.Length + TagSize)
+            throw new ArgumentException("The output must hold the ciphertext and its tag exactly.", nameof(output));
+        var ciphertext = output[..plaintext.Length];
+        var tag = output[plaintext.Length..];
         if (AeadId == AeadId.ChaCha20Poly1305)
         {
             using var chacha = new ChaCha20Poly1305(key);
@@ -134,10 +158,9 @@ internal sealed class HpkeSuite
         }
         else
         {
-            using var gcm = new AesGcm(key, 16);
+            using var gcm = new AesGcm(key, TagSize);
             gcm.Encrypt(nonce, plaintext, ciphertext, tag, aad);
         }
-        return output;
     }
 
     /// <summary>Opens with this suite's AEAD; throws <see cref="AuthenticationTagMismatchException"/> on any tampering.</summary>

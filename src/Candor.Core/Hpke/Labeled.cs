@@ -1,53 +1,51 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Candor.Hpke;
 
-/// <summary>RFC 9180's LabeledExtract/LabeledExpand (section 4) over HKDF, bound to one suite_id.</summary>
+/// <summary>
+/// RFC 9180's LabeledExtract/LabeledExpand (section 4) over HKDF, bound to one suite_id. The labeled
+/// input is passed to HMAC in parts (<see cref="Hkdf"/>), so nothing is concatenated on the heap.
+/// </summary>
 internal static class Labeled
 {
-    private static readonly byte[] Version = "HPKE-v1"u8.ToArray();
+    private static ReadOnlySpan<byte> Version => "HPKE-v1"u8;
 
-    public static byte[] Extract(HashAlgorithmName hash, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> salt, string label, ReadOnlySpan<byte> ikm)
+    public static byte[] Extract(HashAlgorithmName hash, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> label, ReadOnlySpan<byte> ikm)
     {
-        var labeled = Concat(Version, suiteId, Encoding.ASCII.GetBytes(label), ikm);
-        return HKDF.Extract(hash, labeled, salt.ToArray());
+        var prk = new byte[HashSize(hash)];
+        Hkdf.Extract(hash, salt, prk, Version, suiteId, label, ikm);
+        return prk;
     }
 
-    public static byte[] Expand(HashAlgorithmName hash, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> prk, string label, ReadOnlySpan<byte> info, int length)
+    public static byte[] Expand(HashAlgorithmName hash, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> prk, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length)
     {
-        Span<byte> l = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16BigEndian(l, checked((ushort)length));
-        var labeled = Concat(l, Version, suiteId, Encoding.ASCII.GetBytes(label), info);
+        using var keyed = new Hkdf(hash, prk);
+        return Expand(keyed, suiteId, label, info, length);
+    }
+
+    /// <summary>LabeledExpand with a PRK already keyed (<see cref="Hkdf"/>): several expansions of one PRK share its HMAC.</summary>
+    public static byte[] Expand(Hkdf prk, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, ReadOnlySpan<byte> info2, int length)
+    {
+        // labeled_info = I2OSP(L, 2) || "HPKE-v1" || suite_id || label || info
+        int size = 2 + Version.Length + suiteId.Length + label.Length + info.Length + info2.Length;
+        Span<byte> labeled = size <= 512 ? stackalloc byte[size] : new byte[size];
+        BinaryPrimitives.WriteUInt16BigEndian(labeled, checked((ushort)length));
+        var rest = labeled[2..];
+        Version.CopyTo(rest); rest = rest[Version.Length..];
+        suiteId.CopyTo(rest); rest = rest[suiteId.Length..];
+        label.CopyTo(rest); rest = rest[label.Length..];
+        info.CopyTo(rest); rest = rest[info.Length..];
+        info2.CopyTo(rest);
         var output = new byte[length];
-        HKDF.Expand(hash, prk, output, labeled);
+        prk.Expand(labeled, output);
         return output;
     }
 
-    public static byte[] Concat(params ReadOnlySpan<byte[]> parts)
-    {
-        int total = 0;
-        foreach (var p in parts) total += p.Length;
-        var result = new byte[total];
-        int at = 0;
-        foreach (var p in parts)
-        {
-            p.CopyTo(result, at);
-            at += p.Length;
-        }
-        return result;
-    }
+    public static byte[] Expand(Hkdf prk, ReadOnlySpan<byte> suiteId, ReadOnlySpan<byte> label, ReadOnlySpan<byte> info, int length) =>
+        Expand(prk, suiteId, label, info, default, length);
 
-    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, ReadOnlySpan<byte> d, ReadOnlySpan<byte> e = default)
-    {
-        var result = new byte[a.Length + b.Length + c.Length + d.Length + e.Length];
-        var span = result.AsSpan();
-        a.CopyTo(span); span = span[a.Length..];
-        b.CopyTo(span); span = span[b.Length..];
-        c.CopyTo(span); span = span[c.Length..];
-        d.CopyTo(span); span = span[d.Length..];
-        e.CopyTo(span);
-        return result;
-    }
+    public static int HashSize(HashAlgorithmName hash) =>
+        hash == HashAlgorithmName.SHA256 ? 32 : hash == HashAlgorithmName.SHA384 ? 48 : hash == HashAlgorithmName.SHA512 ? 64
+            : throw new NotSupportedException($"Hash {hash.Name} is not an HPKE KDF hash.");
 }

@@ -68,5 +68,11 @@ internal static partial class LibCrypto
     public static unsafe partial int EVP_PKEY_derive(IntPtr context, byte* key, nuint* keyLength);
 
     [LibraryImport(Library)]
+    public static partial int EVP_PKEY_derive_set_peer_ex(IntPtr context, IntPtr peer, int validatePeer);
+
+    [LibraryImport(Library)]
+    public static unsafe partial int EVP_PKEY_set1_encoded_public_key(IntPtr pkey, byte* publicKey, nuint length);
+
+    [LibraryImport(Library)]
     public static partial void ERR_clear_error();
 }

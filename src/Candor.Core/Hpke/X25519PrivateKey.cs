@@ -7,13 +7,17 @@ namespace Candor.Hpke;
 /// An X25519 private key loaded into OpenSSL once, for a recipient that runs many key agreements with
 /// one key (the Oblivious HTTP gateway: one per request). Loading a raw X25519 key makes OpenSSL compute
 /// its public key, a full scalar multiplication; <see cref="X25519.SharedSecret"/> pays that on every
-/// call, which doubled the gateway's curve work per request. Thread-safe: each agreement has its own
-/// derivation context, and the key itself is only read. The native key is freed when this is disposed
-/// or collected, and not while an agreement is still using it.
+/// call, which doubled the gateway's curve work per request. Thread-safe: each agreement borrows a
+/// derivation context (<see cref="X25519Agreement"/>) that no other thread uses meanwhile, and returns
+/// it for the next one; the key itself is only read. The native key is freed when this is disposed or
+/// collected (with the contexts, which hold references to it), and not while an agreement is using it.
 /// </summary>
 internal sealed class X25519PrivateKey : IDisposable
 {
     private readonly KeyHandle _key;
+    // At most one context per agreement running at once; ConcurrentBag keeps them per thread, without locks.
+    private readonly System.Collections.Concurrent.ConcurrentBag<X25519Agreement> _agreements = [];
+    private volatile bool _disposed;
 
     public unsafe X25519PrivateKey(ReadOnlySpan<byte> privateKey)
     {
@@ -45,7 +49,23 @@ internal sealed class X25519PrivateKey : IDisposable
         try
         {
             _key.DangerousAddRef(ref added); // throws ObjectDisposedException after Dispose
-            return X25519.Derive(_key.DangerousGetHandle(), publicKey);
+            if (!_agreements.TryTake(out var agreement))
+                agreement = X25519Agreement.Create(_key.DangerousGetHandle());
+            byte[] secret;
+            try
+            {
+                secret = agreement.Derive(publicKey);
+            }
+            catch
+            {
+                agreement.Dispose(); // a context OpenSSL refused once is not lent out again
+                throw;
+            }
+            if (_disposed)
+                agreement.Dispose();
+            else
+                _agreements.Add(agreement);
+            return secret;
         }
         finally
         {
@@ -54,7 +74,13 @@ internal sealed class X25519PrivateKey : IDisposable
         }
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_agreements.TryTake(out var agreement))
+            agreement.Dispose();
+        _key.Dispose();
+    }
 
     private sealed class KeyHandle : SafeHandle
     {

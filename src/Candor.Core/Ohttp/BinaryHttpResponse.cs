@@ -12,7 +12,18 @@ internal sealed class BinaryHttpResponse
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
     public byte[] Content { get; init; } = [];
 
-    public byte[] Encode()
+    public byte[] Encode() => Write().WrittenSpan.ToArray();
+
+    /// <summary><see cref="Encode"/> padded with zeros to its size class (<see cref="BinaryHttpPadding"/>), so its length says nothing of its content.</summary>
+    public byte[] EncodePadded()
+    {
+        var encoded = Write();
+        var padded = new byte[BinaryHttpPadding.ClassOf(encoded.WrittenCount)]; // zero-filled: the padding RFC 9292 allows
+        encoded.WrittenSpan.CopyTo(padded);
+        return padded;
+    }
+
+    private ArrayBufferWriter<byte> Write()
     {
         var output = new ArrayBufferWriter<byte>(32 + Content.Length);
         QuicVarint.Write(output, 1);
@@ -20,11 +31,8 @@ internal sealed class BinaryHttpResponse
         BinaryHttpFields.Write(output, Headers);
         QuicVarint.WritePrefixed(output, Content);
         QuicVarint.Write(output, 0); // no trailers
-        return output.WrittenSpan.ToArray();
+        return output;
     }
-
-    /// <summary><see cref="Encode"/> padded with zeros to its size class (<see cref="BinaryHttpPadding"/>), so its length says nothing of its content.</summary>
-    public byte[] EncodePadded() => BinaryHttpPadding.Pad(Encode());
 
     public static BinaryHttpResponse Decode(ReadOnlySpan<byte> input)
     {

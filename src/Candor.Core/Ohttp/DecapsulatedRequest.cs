@@ -24,11 +24,25 @@ internal sealed class DecapsulatedRequest
     {
         var suite = _context.Suite;
         int nonceLength = Math.Max(suite.KeySize, suite.NonceSize);
-        var nonce = responseNonce.IsEmpty ? RandomNumberGenerator.GetBytes(nonceLength) : responseNonce.ToArray();
-        if (nonce.Length != nonceLength)
+        if (!responseNonce.IsEmpty && responseNonce.Length != nonceLength)
             throw new ArgumentException($"The response nonce is {nonceLength} bytes for this suite.", nameof(responseNonce));
+        // One array for the whole body: the nonce is drawn into its place and the AEAD writes after it.
+        var body = new byte[nonceLength + binaryHttpResponse.Length + HpkeSuite.TagSize];
+        var nonce = body.AsSpan(0, nonceLength);
+        if (responseNonce.IsEmpty)
+            RandomNumberGenerator.Fill(nonce);
+        else
+            responseNonce.CopyTo(nonce);
         var (key, aeadNonce) = ObliviousRequest.ResponseKeys(_context, _enc, nonce);
-        return [.. nonce, .. suite.Seal(key, aeadNonce, [], binaryHttpResponse)];
+        try
+        {
+            suite.Seal(key, aeadNonce, [], binaryHttpResponse, body.AsSpan(nonceLength));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+        return body;
     }
 
     /// <summary>The intermediate values of RFC 9458 Appendix A, for conformance tests.</summary>

@@ -83,13 +83,25 @@ internal sealed class ObliviousRequest
     {
         var suite = context.Suite;
         var secret = context.Export(ResponseLabel, Math.Max(suite.KeySize, suite.NonceSize));
-        var prk = HKDF.Extract(suite.Hash, secret, [.. enc, .. responseNonce]);
-        var key = new byte[suite.KeySize];
-        var nonce = new byte[suite.NonceSize];
-        HKDF.Expand(suite.Hash, prk, key, "key"u8);
-        HKDF.Expand(suite.Hash, prk, nonce, "nonce"u8);
-        CryptographicOperations.ZeroMemory(secret);
-        return (key, nonce, prk);
+        try
+        {
+            // salt = concat(enc, response_nonce): one contiguous HMAC key.
+            Span<byte> salt = stackalloc byte[enc.Length + responseNonce.Length];
+            enc.CopyTo(salt);
+            responseNonce.CopyTo(salt[enc.Length..]);
+            var prk = new byte[suite.HashSize];
+            Hkdf.Extract(suite.Hash, salt, prk, secret);
+            var key = new byte[suite.KeySize];
+            var nonce = new byte[suite.NonceSize];
+            using var keyed = new Hkdf(suite.Hash, prk); // both expansions of one PRK share its HMAC
+            keyed.Expand("key"u8, key);
+            keyed.Expand("nonce"u8, nonce);
+            return (key, nonce, prk);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
     }
 
 }

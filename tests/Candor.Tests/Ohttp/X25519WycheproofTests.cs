@@ -72,6 +72,43 @@ public sealed class X25519WycheproofTests
     }
 
     [Fact]
+    public void One_loaded_key_reusing_its_derivation_contexts_agrees_with_a_fresh_agreement_for_every_vector_public_key()
+    {
+        // X25519PrivateKey lends each agreement a context it keeps for the next one (X25519Agreement), with the
+        // peer's key replaced in place. Run every Wycheproof public key (low-order ones, which are refused, in
+        // between) through ONE loaded key, twice: each answer must be what a fresh one-shot agreement gives.
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(VectorFile()));
+        var publicKeys = doc.RootElement.GetProperty("testGroups").EnumerateArray()
+            .SelectMany(g => g.GetProperty("tests").EnumerateArray())
+            .Select(t => Convert.FromHexString(t.GetProperty("public").GetString()!)).ToList();
+        var own = X25519.GeneratePrivateKey();
+        using var key = new X25519PrivateKey(own);
+        int agreed = 0, refused = 0;
+        var disagreements = new List<string>();
+        for (int round = 0; round < 2; round++)
+            foreach (var pub in publicKeys)
+            {
+                byte[]? expected = null;
+                try { expected = X25519.SharedSecret(own, pub); } catch (CryptographicException) { }
+                try
+                {
+                    var computed = key.SharedSecret(pub);
+                    if (expected is null || !computed.AsSpan().SequenceEqual(expected))
+                        disagreements.Add($"{Convert.ToHexString(pub)}: {(expected is null ? "accepted, fresh refuses" : "another secret")}");
+                    agreed++;
+                }
+                catch (CryptographicException)
+                {
+                    if (expected is not null)
+                        disagreements.Add($"{Convert.ToHexString(pub)}: refused, fresh agrees");
+                    refused++;
+                }
+            }
+        Assert.Empty(disagreements);
+        Assert.True(refused > 0 && agreed > refused, $"{agreed} agreed, {refused} refused: the file's low-order keys must be among them");
+    }
+
+    [Fact]
     public async Task One_loaded_private_key_agrees_correctly_on_many_threads_at_once()
     {
         // The gateway shares one loaded key between all requests in flight.
