@@ -11,8 +11,26 @@ namespace Candor.Collector.Storage;
 /// </summary>
 internal sealed class GroupDelta
 {
-    public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; } = new(CellComparer.Instance);
-    public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; } = new(CellComparer.Instance);
+    public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; }
+    public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; }
+
+    /// <param name="raw">Cells expected (the group's reports): sized once, a group of ~300 reports grew the tables
+    /// through seven resizes, each rehashing every cell, on the writer's serial path.</param>
+    /// <param name="rollups">Rollup cells expected.</param>
+    public GroupDelta(int raw = 0, int rollups = 0)
+    {
+        Raw = new(raw, CellComparer.Instance);
+        Rollups = new(rollups, CellComparer.Instance);
+    }
+
+    /// <summary>A delta sized for <paramref name="group"/>'s reports (each writes at most one raw cell and, histograms aside, one rollup).</summary>
+    public static GroupDelta For(IReadOnlyList<AppendRequest> group)
+    {
+        int reports = 0;
+        foreach (var request in group)
+            reports += request.Reports.Count;
+        return new GroupDelta(reports, reports);
+    }
 
     public void Add(string app, IReadOnlyList<ValidatedReport> reports)
     {
@@ -42,15 +60,6 @@ internal sealed class GroupDelta
     {
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Rollups, key, out _);
         cell = (cell.Reports + reports, cell.Total + total);
-    }
-
-    /// <summary>Adds <paramref name="other"/>'s cells, their names made the instances of <paramref name="names"/> (so equal cells meet).</summary>
-    public void Add(GroupDelta other, CellNames names)
-    {
-        foreach (var (c, reports) in other.Raw)
-            AddRaw((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports);
-        foreach (var (c, (reports, total)) in other.Rollups)
-            AddRollup((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports, total);
     }
 }
 
