@@ -1,6 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
-using Ids = (int App, int Metric, int Period, int Value);
+using Cell = (string App, string Metric, string Period, string Value);
 
 namespace Candor.Collector.Storage;
 
@@ -26,24 +25,14 @@ internal static class CellJournal
 
     public static byte[] Serialize(GroupDelta delta)
     {
-        // By reference first: the names are mostly shared instances (the registry's, interned periods), and hashing
-        // their text four times a cell was most of the serialization's CPU on the writer's serial path. Equal text
-        // in another instance still gets the one index (by text, once per instance).
-        var byInstance = new Dictionary<string, int>(ReferenceEqualityComparer.Instance);
-        var byText = new Dictionary<string, int>(StringComparer.Ordinal);
+        var strings = new Dictionary<string, int>(StringComparer.Ordinal);
         var order = new List<string>();
         int Index(string s)
         {
-            ref int i = ref CollectionsMarshal.GetValueRefOrAddDefault(byInstance, s, out bool seen);
-            if (!seen)
+            if (!strings.TryGetValue(s, out int i))
             {
-                ref int t = ref CollectionsMarshal.GetValueRefOrAddDefault(byText, s, out bool known);
-                if (!known)
-                {
-                    t = order.Count;
-                    order.Add(s);
-                }
-                i = t;
+                strings[s] = i = order.Count;
+                order.Add(s);
             }
             return i;
         }
@@ -79,31 +68,32 @@ internal static class CellJournal
     {
         if (rows.Count == 0)
             return live ?? new GroupDelta();
-        var sum = new CellSum();
+        var sum = new GroupDelta();
+        var names = new CellNames();
         if (live is not null)
-            sum.Add(live);
+            sum.Add(live, names);
         foreach (var (id, delta) in rows)
-            AddTo(sum, id, delta);
-        return sum.ToDelta();
+            AddTo(sum, id, delta, names);
+        return sum;
     }
 
-    /// <summary>Adds the cells of journal row <paramref name="rowId"/> to <paramref name="sum"/>.</summary>
+    /// <summary>Adds the cells of journal row <paramref name="rowId"/> to <paramref name="sum"/>, names taken from <paramref name="names"/>.</summary>
     /// <exception cref="CellJournalCorruptException">The row is not a journal row this Candor can read; <paramref name="sum"/> is then incomplete and must not be written.</exception>
-    private static void AddTo(CellSum sum, long rowId, ReadOnlySpan<byte> row)
+    public static void AddTo(GroupDelta sum, long rowId, ReadOnlySpan<byte> row, CellNames names)
     {
         var r = new Reader(row, rowId);
         if (r.Byte() != Version)
             throw new CellJournalCorruptException(rowId, $"unknown format version {row[0]}");
         int count = r.Count(row.Length);
-        var names = new int[count];
+        var strings = new string[count];
         for (int i = 0; i < count; i++)
-            names[i] = r.Text(sum);
+            strings[i] = r.Text(names);
         int raw = r.Count(row.Length);
         for (int i = 0; i < raw; i++)
-            sum.AddRaw(r.ReadCell(names), r.Counter());
+            sum.AddRaw(r.ReadCell(strings), r.Counter());
         int rollups = r.Count(row.Length);
         for (int i = 0; i < rollups; i++)
-            sum.AddRollup(r.ReadCell(names), r.Counter(), r.Counter());
+            sum.AddRollup(r.ReadCell(strings), r.Counter(), r.Counter());
         if (!r.AtEnd)
             throw new CellJournalCorruptException(rowId, "bytes after its last cell");
     }
@@ -181,7 +171,7 @@ internal static class CellJournal
             return n >= 0 ? n : throw new CellJournalCorruptException(rowId, $"a negative count ({n})");
         }
 
-        public int Text(CellSum names)
+        public string Text(CellNames names)
         {
             int n = Count(_row.Length);
             if (_at + n > _row.Length)
@@ -190,7 +180,7 @@ internal static class CellJournal
             _at += n;
             try
             {
-                return names.Id(bytes, StrictUtf8);
+                return names.Get(bytes, StrictUtf8);
             }
             catch (DecoderFallbackException)
             {
@@ -198,15 +188,48 @@ internal static class CellJournal
             }
         }
 
-        public Ids ReadCell(int[] names) => (At(names), At(names), At(names), At(names));
+        public Cell ReadCell(string[] strings) => (At(strings), At(strings), At(strings), At(strings));
 
-        private int At(int[] names)
+        private string At(string[] strings)
         {
             long i = Varint();
-            return i >= 0 && i < names.Length ? names[i] : throw new CellJournalCorruptException(rowId, $"a name index {i} beyond its {names.Length} names");
+            return i >= 0 && i < strings.Length ? strings[i] : throw new CellJournalCorruptException(rowId, $"a name index {i} beyond its {strings.Length} names");
         }
 
         private readonly CellJournalCorruptException Truncated() => new(rowId, "it ends in the middle of a cell");
+    }
+}
+
+/// <summary>
+/// One string instance per name over a whole fold: <see cref="CellComparer"/> compares app, metric and period
+/// by reference, so the same cell read from two rows must come back as the same strings to be summed once.
+/// </summary>
+internal sealed class CellNames
+{
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    private char[] _chars = new char[256];
+
+    /// <summary>Makes <paramref name="s"/> the instance returned for its text from now on (the live group's names, read first).</summary>
+    public string Intern(string s)
+    {
+        if (_names.TryGetValue(s, out var known))
+            return known;
+        _names[s] = s;
+        return s;
+    }
+
+    public string Get(ReadOnlySpan<byte> utf8, Encoding strict)
+    {
+        int max = strict.GetMaxCharCount(utf8.Length);
+        if (_chars.Length < max)
+            _chars = new char[Math.Max(max, _chars.Length * 2)];
+        int n = strict.GetChars(utf8, _chars);
+        var text = _chars.AsSpan(0, n);
+        if (_names.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text, out var known))
+            return known;
+        var s = new string(text);
+        _names[s] = s;
+        return s;
     }
 }
 

@@ -61,6 +61,15 @@ internal sealed class GroupDelta
         ref var cell = ref CollectionsMarshal.GetValueRefOrAddDefault(Rollups, key, out _);
         cell = (cell.Reports + reports, cell.Total + total);
     }
+
+    /// <summary>Adds <paramref name="other"/>'s cells, their names made the instances of <paramref name="names"/> (so equal cells meet).</summary>
+    public void Add(GroupDelta other, CellNames names)
+    {
+        foreach (var (c, reports) in other.Raw)
+            AddRaw((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports);
+        foreach (var (c, (reports, total)) in other.Rollups)
+            AddRollup((names.Intern(c.App), names.Intern(c.Metric), names.Intern(c.Period), names.Intern(c.Value)), reports, total);
+    }
 }
 
 /// <summary>

@@ -42,7 +42,10 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
     /// </summary>
     private static long WithJournal(long raw, IEnumerable<(long Id, byte[] Delta)> journal)
     {
-        var sum = CellJournal.Sum(null, journal.ToList());
+        var sum = new GroupDelta();
+        var names = new CellNames();
+        foreach (var (id, delta) in journal)
+            CellJournal.AddTo(sum, id, delta, names);
         return raw + sum.Raw.Where(c => c.Key.Metric == "system.os").Sum(c => c.Value);
     }
 
