@@ -21,6 +21,19 @@ internal sealed class CommitmentDedupe(HashSet<byte[]> held)
         $"OR EXISTS (SELECT 1 FROM log_pending WHERE entry = {entry}) " +
         $"OR EXISTS (SELECT 1 FROM log_leaves WHERE entry = {entry}))";
 
+    /// <summary>
+    /// Whether any report of the group carries a commitment: most groups carry none (the log off, or clients without
+    /// it), and asking <see cref="All"/> cost a LINQ walk over every report of every group on the writer's serial path.
+    /// </summary>
+    public static bool Any(IReadOnlyList<AppendRequest> group)
+    {
+        foreach (var request in group)
+            foreach (var report in request.Reports)
+                if (report.Commitment is not null)
+                    return true;
+        return false;
+    }
+
     /// <summary>Every commitment the group's <paramref name="requests"/> carry, to ask the store which it holds.</summary>
     public static IEnumerable<byte[]> All(IEnumerable<AppendRequest> requests) =>
         requests.SelectMany(r => r.Reports).Select(r => r.Commitment).OfType<byte[]>();

@@ -11,8 +11,26 @@ namespace Candor.Collector.Storage;
 /// </summary>
 internal sealed class GroupDelta
 {
-    public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; } = new(CellComparer.Instance);
-    public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; } = new(CellComparer.Instance);
+    public Dictionary<(string App, string Metric, string Period, string Value), long> Raw { get; }
+    public Dictionary<(string App, string Metric, string Period, string Value), (long Reports, long Total)> Rollups { get; }
+
+    /// <param name="raw">Cells expected (the group's reports): sized once, a group of ~300 reports grew the tables
+    /// through seven resizes, each rehashing every cell, on the writer's serial path.</param>
+    /// <param name="rollups">Rollup cells expected.</param>
+    public GroupDelta(int raw = 0, int rollups = 0)
+    {
+        Raw = new(raw, CellComparer.Instance);
+        Rollups = new(rollups, CellComparer.Instance);
+    }
+
+    /// <summary>A delta sized for <paramref name="group"/>'s reports (each writes at most one raw cell and, histograms aside, one rollup).</summary>
+    public static GroupDelta For(IReadOnlyList<AppendRequest> group)
+    {
+        int reports = 0;
+        foreach (var request in group)
+            reports += request.Reports.Count;
+        return new GroupDelta(reports, reports);
+    }
 
     public void Add(string app, IReadOnlyList<ValidatedReport> reports)
     {

@@ -46,7 +46,7 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         var outcomes = new AppendOutcome[group.Count];
         var previous = await PostgresIdempotencyKeys.ClaimKeysAsync(c, group, db.BodyColumn, cancellationToken);
 
-        var delta = new GroupDelta();
+        var delta = GroupDelta.For(group);
         var firstClaim = new HashSet<byte[]>(ByteOrder.Instance);
         var candidates = new List<int>(group.Count);
         for (int i = 0; i < group.Count; i++)
@@ -172,6 +172,8 @@ internal sealed class PostgresIngest(PostgresDatabase db) : IIngestStore
         List<int> candidates, CancellationToken cancellationToken)
     {
         var result = new Dictionary<int, IReadOnlyList<int>>();
+        if (!CommitmentDedupe.Any(group))
+            return result;
         var all = CommitmentDedupe.All(candidates.Select(i => group[i])).ToArray();
         if (all.Length == 0)
             return result;

@@ -7,12 +7,22 @@ namespace Candor.Collector.Storage.Sqlite;
 /// <see cref="SqliteReportStore.MigrateAsync(CancellationToken)"/>, with <c>secure_delete</c> on) and its
 /// lock, pooled reader connections, and the count of writes since the last key-order rewrite. Writes go
 /// through <see cref="WriteAsync"/>: SQLite has one writer at a time anyway, and only the writer connection
-/// zeroes what it deletes.
+/// zeroes what it deletes. Every write commits with <c>synchronous=FULL</c> except ingest groups and folds
+/// (<see cref="WriteRelaxedAsync"/>), whose durability the caller owns.
 /// </summary>
 internal sealed class SqliteDatabase
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private long _writesSinceRewrite;
+    private SqliteConnection? _writer;
+
+    /// <summary>
+    /// The writer's <c>synchronous</c> is NORMAL, as the last relaxed write left it; read and written under the
+    /// write lock only. The mode is switched when the kind of write changes, not around every ingest group:
+    /// two PRAGMA statements per group were measurable on the writer's serial path (docs/benchmarks.md, "the
+    /// writer path taken apart"), and under load groups follow groups.
+    /// </summary>
+    private bool _relaxed;
 
     public SqliteDatabase(string path)
     {
@@ -31,8 +41,16 @@ internal sealed class SqliteDatabase
 
     public string ConnectionString { get; }
 
-    /// <summary>The writer connection; null before migration and after disposal.</summary>
-    public SqliteConnection? Writer { get; set; }
+    /// <summary>The writer connection, its <c>synchronous</c> FULL when set; null before migration and after disposal.</summary>
+    public SqliteConnection? Writer
+    {
+        get => _writer;
+        set
+        {
+            _writer = value;
+            _relaxed = false;
+        }
+    }
 
     /// <summary>Writes since the last key-order rewrite: a rewrite with none to tidy is skipped.</summary>
     public long WritesSinceRewrite => Interlocked.Read(ref _writesSinceRewrite);
@@ -41,13 +59,14 @@ internal sealed class SqliteDatabase
 
     public void Rewritten() => Interlocked.Exchange(ref _writesSinceRewrite, 0);
 
-    /// <summary>Runs <paramref name="write"/> on the writer connection under the write lock.</summary>
+    /// <summary>Runs <paramref name="write"/> on the writer connection under the write lock, with <c>synchronous=FULL</c>: its commit is on disk when it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
     {
         var writer = Writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
+            SetRelaxed(writer, false);
             return await write(writer);
         }
         finally
@@ -56,10 +75,51 @@ internal sealed class SqliteDatabase
         }
     }
 
-    /// <summary>Takes the write lock with or without a writer (disposal).</summary>
+    /// <summary>
+    /// Runs <paramref name="write"/> under the write lock with <c>synchronous=NORMAL</c>: its commit reaches the WAL
+    /// but not necessarily the disk. Only for an ingest group, which <see cref="WalFlush"/> syncs before anyone is
+    /// answered, and for a fold, which moves counts without adding any (a lost fold leaves its rows to fold again).
+    /// </summary>
+    public async Task<T> WriteRelaxedAsync<T>(Func<SqliteConnection, T> write, CancellationToken cancellationToken)
+    {
+        var writer = Writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            SetRelaxed(writer, true);
+            return write(writer);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Under the write lock. A failed switch leaves the flag as it was, so the next write tries again.</summary>
+    private void SetRelaxed(SqliteConnection writer, bool relaxed)
+    {
+        if (_relaxed == relaxed)
+            return;
+        using var cmd = writer.CreateCommand();
+        cmd.CommandText = relaxed ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;";
+        cmd.ExecuteNonQuery();
+        _relaxed = relaxed;
+    }
+
+    /// <summary>Takes the write lock with or without a writer (disposal); a writer is back at <c>synchronous=FULL</c> for what the holder writes.</summary>
     public async Task<IDisposable> LockAsync()
     {
         await _writeLock.WaitAsync();
+        try
+        {
+            if (Writer is { } writer)
+                SetRelaxed(writer, false);
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
         return new Releaser(_writeLock);
     }
 

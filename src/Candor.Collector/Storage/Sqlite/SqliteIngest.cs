@@ -11,9 +11,10 @@ namespace Candor.Collector.Storage.Sqlite;
 /// dedupe are the engines' shared ones (<see cref="IdempotencyReplay"/>, <see cref="CommitmentDedupe"/>).
 /// Under load (<see cref="CellJournalPolicy.ShouldJournal"/>) the group appends its cells as one
 /// <c>cell_journal</c> row instead, and a later group (or <see cref="FoldJournalAsync"/>) folds the rows.
-/// A group commits with <c>synchronous=NORMAL</c> and reaches the disk through <see cref="WalFlush"/> after
-/// the writer lock is released, before anyone is answered (the same guarantee as <c>synchronous=FULL</c>,
-/// with the fsync overlapping the next group's transaction); every other write keeps FULL.
+/// A group commits with <c>synchronous=NORMAL</c> (<see cref="SqliteDatabase.WriteRelaxedAsync"/>) and reaches the
+/// disk through <see cref="WalFlush"/> after the writer lock is released, before anyone is answered (the same
+/// guarantee as <c>synchronous=FULL</c>, with the fsync overlapping the next group's transaction); every other
+/// write keeps FULL.
 /// </summary>
 internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposable
 {
@@ -23,7 +24,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     private SqliteCellUpserts? _cells;
     private SqliteCommand? _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment;
-    private SqliteCommand? _syncNormal, _syncFull, _appendJournal, _takeJournal;
+    private SqliteCommand? _appendJournal, _takeJournal;
     private WalFlush? _walFlush;
 
     /// <param name="bodyColumn">The fingerprint column's name at the schema version written (tests write old schemas).</param>
@@ -34,8 +35,6 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         _findKey = SqliteDatabase.Command(c, $"SELECT {bodyColumn}, accepted, next_after FROM idempotency_keys WHERE key_hash = $key;", "$key");
         _insertKey = SqliteDatabase.Command(c, $"INSERT INTO idempotency_keys (key_hash, {bodyColumn}, accepted, next_after, first_seen) VALUES ($key, $body, $accepted, $next, $day);",
             "$key", "$body", "$accepted", "$next", "$day");
-        _syncNormal = SqliteDatabase.Command(c, "PRAGMA synchronous=NORMAL;");
-        _syncFull = SqliteDatabase.Command(c, "PRAGMA synchronous=FULL;");
         _walFlush = new WalFlush(db.Path + "-wal");
     }
 
@@ -44,25 +43,15 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     public async Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default)
     {
-        var outcomes = await db.WriteAsync(writer => Task.FromResult(AppendUnsynced(writer, group, moreWaiting)), cancellationToken);
+        var outcomes = await db.WriteRelaxedAsync(writer =>
+        {
+            var written = Append(writer, group, moreWaiting);
+            _walFlush!.EnsureOpen();
+            return written;
+        }, cancellationToken);
         // Nobody is answered before this: the group is on disk once the sync that began after its commit ends.
         await _walFlush!.FlushAsync();
         return outcomes;
-    }
-
-    private AppendOutcome[] AppendUnsynced(SqliteConnection writer, IReadOnlyList<AppendRequest> group, bool moreWaiting)
-    {
-        _syncNormal!.ExecuteNonQuery();
-        try
-        {
-            var outcomes = Append(writer, group, moreWaiting);
-            _walFlush!.EnsureOpen();
-            return outcomes;
-        }
-        finally
-        {
-            _syncFull!.ExecuteNonQuery();
-        }
     }
 
     private AppendOutcome[] Append(SqliteConnection writer, IReadOnlyList<AppendRequest> group, bool moreWaiting)
@@ -70,7 +59,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
         using var tx = writer.BeginTransaction(deferred: false);
         _findKey!.Transaction = _insertKey!.Transaction = tx;
         var outcomes = new AppendOutcome[group.Count];
-        var delta = new GroupDelta();
+        var delta = GroupDelta.For(group);
         var dedupe = new CommitmentDedupe(HeldCommitments(writer, group, tx));
         var commitments = new List<(byte[] Commitment, string App, ValidatedReport Report)>();
         long pendingBatches = 0;
@@ -156,30 +145,24 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     }
 
     public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) =>
-        db.WriteAsync(writer =>
+        db.WriteRelaxedAsync(writer =>
         {
             // No sync of its own: a fold changes where counts are kept, not what is stored. A crash that loses
             // it (WAL mode keeps the transaction whole or gone) leaves its rows in the journal, folded at start-up;
             // the next synced commit carries it to the disk. Syncing here held the writer for an fsync per fold.
-            _syncNormal!.ExecuteNonQuery();
             long mark = Journal.BeginFold();
             int rows;
-            try
+            using (var tx = writer.BeginTransaction(deferred: false))
             {
-                using var tx = writer.BeginTransaction(deferred: false);
                 (var sum, rows) = TakeJournal(writer, tx, null);
                 if (rows > 0)
                     _cells!.Write(sum);
                 tx.Commit();
             }
-            finally
-            {
-                _syncFull!.ExecuteNonQuery();
-            }
             if (rows > 0)
                 db.Wrote();
             Journal.Folded(mark, rows);
-            return Task.FromResult(rows);
+            return rows;
         }, cancellationToken);
 
     private void AppendJournal(SqliteConnection writer, SqliteTransaction tx, GroupDelta delta)
@@ -216,7 +199,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
     {
         var held = new HashSet<byte[]>(ByteOrder.Instance);
         // Most groups carry no commitment (the log off, or clients without it): no JSON writer for nothing.
-        if (!CommitmentDedupe.All(group).Any())
+        if (!CommitmentDedupe.Any(group))
             return held;
         var json = CommitmentJson(CommitmentDedupe.All(group).Select(c => (c, (string?)null, (ValidatedReport?)null)));
         if (json is null)
@@ -314,7 +297,7 @@ internal sealed class SqliteIngest(SqliteDatabase db) : IIngestStore, IDisposabl
 
     public void Dispose()
     {
-        foreach (var cmd in new[] { _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _syncNormal, _syncFull, _appendJournal, _takeJournal })
+        foreach (var cmd in new[] { _findKey, _insertKey, _spendToken, _knownCommitment, _insertCommitment, _appendJournal, _takeJournal })
             cmd?.Dispose();
         _cells?.Dispose();
     }
