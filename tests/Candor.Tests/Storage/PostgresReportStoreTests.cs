@@ -159,6 +159,7 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
         await using var other = new PostgresReportStore(_database!.ConnectionString);
         await other.MigrateAsync();
         Store.Journal.MaxRows = other.Journal.MaxRows = 3;
+        Store.Journal.MaxAge = other.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         var groups = JournalGroups("app.j", 80, seed: 5);
         IReportStore[] stores = [Store, other];
         var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
@@ -190,6 +191,7 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
         var gone = new PostgresReportStore(_database!.ConnectionString);
         await gone.MigrateAsync();
         gone.Journal.MaxRows = 1000;
+        gone.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await gone.AppendGroupAsync([Request("app.a"), Request("app.a")], moreWaiting: true);
         await gone.DisposeAsync(); // no fold: as if killed
 
@@ -205,6 +207,7 @@ public sealed class PostgresReportStoreTests(TestDatabaseFixture fixture) : Repo
         await using var other = new PostgresReportStore(_database!.ConnectionString);
         await other.MigrateAsync();
         Store.Journal.MaxRows = 3;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         Assert.Equal(2, await other.FoldJournalAsync());

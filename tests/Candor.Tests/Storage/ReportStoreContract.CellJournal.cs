@@ -37,6 +37,7 @@ public abstract partial class ReportStoreContract
     public async Task Journaled_groups_then_a_fold_leave_exactly_the_tables_that_direct_writes_leave()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         var groups = JournalGroups("app.j", 40, seed: 7);
         foreach (var group in groups)
             await Store.AppendGroupAsync(Renamed(group, "app.j", "app.d")); // nothing waiting: cells written
@@ -67,6 +68,7 @@ public abstract partial class ReportStoreContract
     public async Task A_group_with_nothing_waiting_writes_its_cells_and_folds_the_journal_only_when_a_fold_is_due()
     {
         Store.Journal.MaxRows = 3;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
 
@@ -85,6 +87,7 @@ public abstract partial class ReportStoreContract
     public async Task Under_load_the_group_after_CellJournalRows_rows_folds_them_with_its_own_cells()
     {
         Store.Journal.MaxRows = 3;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         for (int i = 0; i < 3; i++)
             await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         Assert.Equal(3L, await CountAsync("SELECT count(*) FROM cell_journal"));
@@ -109,6 +112,7 @@ public abstract partial class ReportStoreContract
     public async Task Journaled_cells_survive_a_crash_before_their_fold_and_are_counted_once()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         var groups = JournalGroups("app.j", 12, seed: 11);
         foreach (var group in groups)
             await Store.AppendGroupAsync(group, moreWaiting: true);
@@ -156,6 +160,7 @@ public abstract partial class ReportStoreContract
     public async Task A_journal_row_that_cannot_be_read_stops_the_start_with_its_id_and_drops_nothing()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         long bad = await CountAsync(Store.Engine == "sqlite"
             ? "INSERT INTO cell_journal (delta) VALUES (x'0102FF') RETURNING id"
@@ -187,6 +192,7 @@ public abstract partial class ReportStoreContract
     public async Task Deletion_by_receipt_takes_off_a_report_that_is_still_only_in_the_journal()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         var commitment = SHA256.HashData([42, 0xC0]);
         await Store.AppendGroupAsync([Request("app.a", reports: [new ValidatedReport("system.os", "2026-W47", "linux", null, commitment), Report("m.a", "1")])], moreWaiting: true);
         Assert.Equal(1L, await CountAsync("SELECT count(*) FROM cell_journal"));
@@ -202,6 +208,7 @@ public abstract partial class ReportStoreContract
     public async Task Retention_purges_a_report_that_is_still_only_in_the_journal()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a", reports: [Report("m.a", "1", "2026-W46"), Report("m.a", "1", "2026-W48")])], moreWaiting: true);
 
         var purge = await Store.PurgeRawAsync("app.a", new DateOnly(2026, 11, 23), Today);
@@ -215,6 +222,7 @@ public abstract partial class ReportStoreContract
     public async Task A_release_reads_the_rollups_of_reports_still_in_the_journal()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a", reports: [Report("m.a", "1")])], moreWaiting: true);
         Assert.Equal(0L, await CountAsync("SELECT count(*) FROM rollups"));
 
@@ -226,6 +234,7 @@ public abstract partial class ReportStoreContract
     public async Task Reads_of_cells_fold_the_rows_this_store_journaled_first()
     {
         Store.Journal.MaxRows = 1000;
+        Store.Journal.MaxAge = TimeSpan.FromHours(1); // folds fall due by rows only: a slow machine must not fold by age mid-test
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
         Assert.All(await Store.ReadRawAsync("app.a"), r => Assert.Equal(1, r.Reports));
         await Store.AppendGroupAsync([Request("app.a")], moreWaiting: true);
