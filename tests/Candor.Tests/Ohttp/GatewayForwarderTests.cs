@@ -127,18 +127,7 @@ public sealed class GatewayForwarderTests
     private static byte[] Sized(string status, string type, byte[] body) =>
         [.. Ascii($"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\nDate: Mon, 07 Dec 2026 14:00:00 GMT\r\nSet-Cookie: tag=device-7\r\n\r\n"), .. body];
 
-    private sealed record Relay(WebApplication App, HttpClient Public, HttpClient Operator) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Public.Dispose();
-            Operator.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
-
-    private static async Task<Relay> StartRelayAsync(ScriptedGateway gateway)
+    private static async Task<RunningRelay> StartRelayAsync(ScriptedGateway gateway)
     {
         var app = RelayApp.Build(new RelayOptions
         {
@@ -148,7 +137,7 @@ public sealed class GatewayForwarderTests
             GatewayTimeout = TimeSpan.FromSeconds(5),
         });
         await app.StartAsync();
-        return new Relay(app,
+        return new RunningRelay(app,
             new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) },
             new HttpClient { BaseAddress = app.Services.GetRequiredService<OperatorListener>().Addresses[0] });
     }

@@ -37,18 +37,7 @@ public sealed class RelayOperationsTests : IAsyncLifetime
         await _collector.DisposeAsync();
     }
 
-    private sealed record Relay(WebApplication App, HttpClient Public, HttpClient Operator) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Public.Dispose();
-            Operator.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
-    }
-
-    private async Task<Relay> StartRelayAsync(Uri gatewayBase, Action<RelayOptions>? configure = null)
+    private async Task<RunningRelay> StartRelayAsync(Uri gatewayBase, Action<RelayOptions>? configure = null)
     {
         var options = new RelayOptions
         {
@@ -59,7 +48,7 @@ public sealed class RelayOperationsTests : IAsyncLifetime
         configure?.Invoke(options);
         var app = RelayApp.Build(options, l => l.AddProvider(_logs));
         await app.StartAsync();
-        var relay = new Relay(app,
+        var relay = new RunningRelay(app,
             new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) },
             new HttpClient { BaseAddress = app.Services.GetRequiredService<OperatorListener>().Addresses[0] });
         _owned.Add(relay);
