@@ -165,6 +165,9 @@ public sealed class RequestBody : IDisposable
 
     private static bool IsJson(string? contentType)
     {
+        // What clients send almost always; the full parse below allocates a header value and segments.
+        if (string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
+            return true;
         if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media))
             return false;
         if (!media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))

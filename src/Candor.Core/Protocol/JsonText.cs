@@ -13,6 +13,9 @@ internal static class JsonText
         int length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
         if (length > 16)
             return false;
+        // The usual case: the bytes as sent are the text (no escapes, one segment), parsed where they lie.
+        if (!reader.HasValueSequence && !reader.ValueIsEscaped)
+            return PeriodKey.TryParseUtf8(reader.ValueSpan, out period);
         Span<char> buffer = stackalloc char[16];
         int n = reader.CopyString(buffer);
         if (PeriodKey.TryParse(buffer[..n], out var p))

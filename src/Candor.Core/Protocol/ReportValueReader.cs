@@ -61,6 +61,14 @@ internal static class ReportValueReader
         ? $"{def.Name} is sent as round(log10(x)): its value must be an integer from 0 to {MetricDefinition.MaxLog10Value}."
         : $"{def.Name} is sent as a bucket: its value must be one of the bucket lower bounds {string.Join(", ", def.Buckets)}.";
 
+    private static bool HasBound(List<(long Bound, string Text, long Count)> entries, long bound)
+    {
+        foreach (var e in entries)
+            if (e.Bound == bound)
+                return true;
+        return false;
+    }
+
     private static string? ReadHistogram(ref Utf8JsonReader reader, int index, CompiledMetric metric, List<ReportProblem> problems, out HistogramEntry[]? histogram)
     {
         histogram = null;
@@ -76,16 +84,26 @@ internal static class ReportValueReader
         bool ok = true;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            // The usual key (unescaped, one segment) is checked on its bytes: the canonical text the registry
+            // holds is the one kept, and the key's own text is made only for an error message.
+            bool direct = !reader.HasValueSequence && !reader.ValueIsEscaped;
+            ReadOnlySpan<byte> keyBytes = direct ? reader.ValueSpan : default;
+            string? keyText = direct ? null : reader.GetString()!;
             reader.Read();
-            bool keyOk = long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out long bound)
-                && metric.BucketText.TryGetValue(bound, out var canonical) && canonical == key;
+            string? canonical = null;
+            long bound = 0;
+            bool keyOk = direct
+                ? keyBytes.Length <= 20 && long.TryParse(keyBytes, NumberStyles.None, CultureInfo.InvariantCulture, out bound)
+                    && metric.BucketText.TryGetValue(bound, out canonical) && Ascii.Equals(keyBytes, canonical)
+                : long.TryParse(keyText, NumberStyles.None, CultureInfo.InvariantCulture, out bound)
+                    && metric.BucketText.TryGetValue(bound, out canonical) && canonical == keyText;
+            string key = keyOk ? canonical! : keyText ?? Encoding.UTF8.GetString(keyBytes);
             if (!keyOk)
             {
                 problems.Add(new(index, def.Name, "value", $"'{JsonText.Echo(key)}' is not a bucket of {def.Name} (buckets: {string.Join(", ", def.Buckets)})."));
                 ok = false;
             }
-            else if (entries.Exists(e => e.Bound == bound))
+            else if (HasBound(entries, bound))
             {
                 problems.Add(new(index, def.Name, "value", $"Bucket {key} appears more than once."));
                 ok = false;
