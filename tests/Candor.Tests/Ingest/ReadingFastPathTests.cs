@@ -23,7 +23,7 @@ public sealed class ReadingFastPathTests
 
     public static TheoryData<string> Periods()
     {
-        var data = new TheoryData<string>
+        var data = new List<string>
         {
             "2026-11-22", "2026-02-29", "2024-02-29", "2023-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-04-30",
             "0000-01-01", "0001-01-01", "9999-12-31", "2026-1-122", "2026-11-2x", "+026-11-22", " 026-11-22", "2026/11/22",
@@ -36,7 +36,8 @@ public sealed class ReadingFastPathTests
         foreach (int year in new[] { 1, 2015, 2020, 2026, 9998 })
             for (int w = 0; w <= 54; w++)
                 data.Add($"{year:D4}-W{w:D2}");
-        return data;
+        // Each once: a spelling listed above and generated again would be a duplicate case, which xUnit skips with a warning.
+        return [.. data.Distinct(StringComparer.Ordinal)];
     }
 
     [Theory]

@@ -95,10 +95,19 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
             output.WriteLine($"{view}: p = {p:0.000}");
         if (rewrite)
             Assert.All(views, v => Assert.True(v.Value >= PlacementTest.Alpha, $"{v.Key}: p = {v.Value}"));
-        else
-            foreach (var view in postgres ? ["SELECT without ORDER BY", "ctid order", "xmin", "pg_dump --data-only"] : SqliteControlViews)
+        else if (postgres)
+            foreach (var view in new[] { "SELECT without ORDER BY", "ctid order", "xmin", "pg_dump --data-only" })
                 foreach (var place in places)
                     Assert.True(views[$"{place.Name}: {view}"] < PlacementTest.Alpha, $"the test no longer detects upload order in {place.Name}: {view}");
+        else
+            // SQLite: every aggregator's WAL must give its planted devices away, in at least one of its tables. Not
+            // every table every time: an automatic checkpoint that restarts the log in the middle of a population's
+            // uploads overwrites the first frames of that population, and a small table whose pages every commit
+            // rewrites (the Leader's dap_report_ids) then shows most of its reports first in a later commit's frame
+            // (one CI run: p = 0.086 there, 0.001 in the Leader's dap_reports and the Helper's table).
+            foreach (var aggregator in places.GroupBy(p => p.Host))
+                Assert.True(aggregator.Min(place => views[$"{place.Name}: {LiveCopy}"]) < PlacementTest.Alpha,
+                    $"the test no longer detects upload order in any table of {aggregator.First().Name.Split(' ')[0]}'s WAL");
     }
 
     /// <summary>
@@ -107,8 +116,6 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
     /// key (measured: no view of the file alone finds the planted devices, p &gt; 0.2). The write-ahead log does:
     /// its frames are the commits in upload order, until a checkpoint empties it, which the rewrite does.
     /// </summary>
-    private static readonly string[] SqliteControlViews = [LiveCopy];
-
     private const string LiveCopy = "byte offset in the WAL in commit order, then the file (a copy of a running aggregator)";
 
     private static async Task StartUpRewriteAsync(CollectorHost host)
