@@ -178,6 +178,26 @@ public sealed class GatewayForwarderTests
     }
 
     [Fact]
+    public async Task Only_a_POST_to_the_root_is_forwarded_before_routing_and_other_methods_there_are_405()
+    {
+        await using var gateway = new ScriptedGateway(_ => (Sized("200 OK", OhttpMediaTypes.Response, [1]), false));
+        var relay = await StartRelayAsync(gateway);
+        await using (relay)
+        {
+            foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete })
+            {
+                using var request = new HttpRequestMessage(method, "/") { Content = new ByteArrayContent(Body) };
+                request.Content.Headers.ContentType = new(OhttpMediaTypes.Request);
+                using var response = await relay.Public.SendAsync(request);
+                Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            }
+            Assert.Empty(gateway.Seen); // none of them reached the gateway
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(relay.Public)).StatusCode);
+            Assert.Single(gateway.Seen);
+        }
+    }
+
+    [Fact]
     public async Task Chunked_answers_and_answers_ended_by_closing_reach_the_client_as_the_same_bytes()
     {
         var problem = Ascii("{\"type\":\"urn:candor:problem:gateway\",\"status\":400}");
