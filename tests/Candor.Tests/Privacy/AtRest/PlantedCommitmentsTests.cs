@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Candor.Collector.Hosting;
@@ -6,6 +7,7 @@ using Candor.Tests.Infrastructure;
 using Candor.Tests.Transparency;
 using Candor.Transparency;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -94,7 +96,11 @@ public sealed class PlantedCommitmentsTests(ITestOutputHelper output)
             if (postgres is not null)
                 o.Database = postgres;
         });
-        await StartUpRewrite.AwaitAsync(host);
+        var rewriter = host.App.Services.GetRequiredService<StorageRewriter>();
+        var clock = Stopwatch.StartNew();
+        while (rewriter.Rewrites < 1 && clock.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(20);
+        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run");
         return host;
     }
 
