@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Candor.Tests.Infrastructure;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Cli;
 
@@ -14,17 +14,11 @@ public sealed class ServeCommandTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task Serve_with_defaults_stores_in_data_under_the_working_directory_and_accepts_the_example_registry()
     {
-        int port = FreePort();
+        int port = LoopbackClient.FreePort();
         using var serve = CandorProcess.Start(_dir, "serve", "--urls", $"http://127.0.0.1:{port}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         await serve.WaitUntilHealthyAsync(http);
@@ -45,7 +39,7 @@ public sealed class ServeCommandTests : IDisposable
     {
         var file = Path.Combine(_dir, "bad.yaml");
         File.WriteAllText(file, "app: Not Valid\nversion: 0\n");
-        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--registry", file, "--urls", $"http://127.0.0.1:{FreePort()}");
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--registry", file, "--urls", $"http://127.0.0.1:{LoopbackClient.FreePort()}");
         Assert.Equal(1, exit);
         Assert.Contains("a registry is invalid", stderr);
         Assert.Contains("bad.yaml:", stderr);
@@ -58,14 +52,14 @@ public sealed class ServeCommandTests : IDisposable
         var file = Path.Combine(_dir, "r.yaml");
         File.WriteAllText(file, TestRegistries.V1);
         var db = Path.Combine(_dir, "c.db");
-        int port = FreePort();
+        int port = LoopbackClient.FreePort();
         using (var first = CandorProcess.Start(_dir, "serve", "--db", db, "--registry", file, "--urls", $"http://127.0.0.1:{port}"))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             await first.WaitUntilHealthyAsync(http);
         }
         File.WriteAllText(file, TestRegistries.V1.Replace("The operating system family.", "The OS family."));
-        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", db, "--registry", file, "--urls", $"http://127.0.0.1:{FreePort()}");
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", db, "--registry", file, "--urls", $"http://127.0.0.1:{LoopbackClient.FreePort()}");
         Assert.Equal(1, exit);
         Assert.Contains("already known with different content", stderr);
     }
@@ -75,7 +69,7 @@ public sealed class ServeCommandTests : IDisposable
     {
         var config = Path.Combine(_dir, "settings.json");
         File.WriteAllText(config, """{ "Candor": { "MaxBodyBytes": 10, "NextReportMinSeconds": 100, "NextReportMaxSeconds": 5 } }""");
-        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--config", config, "--urls", $"http://127.0.0.1:{FreePort()}");
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--config", config, "--urls", $"http://127.0.0.1:{LoopbackClient.FreePort()}");
         Assert.Equal(1, exit);
         Assert.Contains("MaxBodyBytes", stderr);
         Assert.Contains("NextReportMinSeconds", stderr);

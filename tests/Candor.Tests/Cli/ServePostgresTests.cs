@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using Candor.Collector.Storage.Postgres;
 using Candor.Postgres;
 using Candor.Tests.Infrastructure;
 using Npgsql;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Cli;
 
@@ -40,7 +40,7 @@ public sealed class ServePostgresTests : IDisposable
     [InlineData("Host=db.example;Frobnicate=1", "connection string is invalid")]
     public async Task Serve_refuses_an_unreadable_postgres_setting_with_a_one_line_message(string db, string message)
     {
-        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", db, "--urls", $"http://127.0.0.1:{FreePort()}");
+        var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", db, "--urls", $"http://127.0.0.1:{LoopbackClient.FreePort()}");
         Assert.Equal(1, exit);
         Assert.Contains(message, stderr);
         Assert.DoesNotContain("   at ", stderr);
@@ -50,7 +50,7 @@ public sealed class ServePostgresTests : IDisposable
     public async Task Serve_refuses_an_unreachable_postgres_with_a_one_line_message()
     {
         var (exit, _, stderr) = await CandorProcess.RunAsync(_dir, "serve", "--db", "Host=127.0.0.1;Port=1;Database=candor;Timeout=3",
-            "--urls", $"http://127.0.0.1:{FreePort()}");
+            "--urls", $"http://127.0.0.1:{LoopbackClient.FreePort()}");
         Assert.Equal(1, exit);
         Assert.StartsWith("candor serve: ", stderr);
         Assert.DoesNotContain("   at ", stderr);
@@ -62,7 +62,7 @@ public sealed class ServePostgresTests : IDisposable
         await using var database = await TestDatabase.CreateAsync();
         var b = new NpgsqlConnectionStringBuilder(database.ConnectionString);
         var url = $"postgres://{b.Username}@{b.Host}:{b.Port}/{b.Database}";
-        int port = FreePort();
+        int port = LoopbackClient.FreePort();
         using (var serve = CandorProcess.Start(_dir, "serve", "--db", url, "--urls", $"http://127.0.0.1:{port}"))
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -77,11 +77,5 @@ public sealed class ServePostgresTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "data", "log-key.pem")), "the transparency log's key is kept in data/ by default");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
 }

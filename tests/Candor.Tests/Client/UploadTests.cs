@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Candor.Client;
 using Candor.Client.Upload;
 using Candor.Registry;
 using Candor.Tests.Infrastructure;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Client;
 
@@ -16,16 +16,6 @@ public sealed class UploadTests : IDisposable
     public void Dispose() => _kit.Dispose();
 
     private static readonly DateTimeOffset NextMonday = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-
-    /// <summary>A loopback port nobody listens on: connections are refused at once.</summary>
-    private static Uri ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
 
     [Fact]
     public async Task A_crash_between_sending_and_the_answer_loses_nothing_and_counts_nothing_twice()
@@ -101,7 +91,7 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task Network_errors_back_off_exponentially_with_jitter()
     {
-        var options = _kit.Options(ClosedPort());
+        var options = _kit.Options(LoopbackClient.ClosedUri());
         options.InitialBackoff = TimeSpan.FromMinutes(10);
         options.MaxBackoff = TimeSpan.FromHours(4);
         using var client = CandorClient.Create(options);
@@ -187,7 +177,7 @@ public sealed class UploadTests : IDisposable
     [Fact]
     public async Task A_year_offline_keeps_the_outbox_within_its_limit_dropping_the_oldest_first()
     {
-        var options = _kit.Options(ClosedPort());
+        var options = _kit.Options(LoopbackClient.ClosedUri());
         options.MaxOutboxBatches = 4;
         options.InitialBackoff = TimeSpan.FromHours(1);
         options.MaxBackoff = TimeSpan.FromDays(1);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Infrastructure;
 
@@ -27,7 +28,7 @@ public sealed class NginxServer : IDisposable
     public static async Task<NginxServer> StartAsync(string candorConf, int upstreamPort)
     {
         var dir = Directory.CreateTempSubdirectory("candor-nginx-").FullName;
-        int port = FreePort();
+        int port = LoopbackClient.FreePort();
         var conf = Regex.Replace(candorConf, @"server collector:\d+[^;]*;", $"server 127.0.0.1:{upstreamPort};");
         conf = Regex.Replace(conf, @"listen 80;", $"listen 127.0.0.1:{port};");
         conf = conf.Replace("/var/log/nginx/", dir + "/", StringComparison.Ordinal);
@@ -87,12 +88,6 @@ public sealed class NginxServer : IDisposable
         }
     }
 
-    internal static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

@@ -201,7 +201,7 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrong.StatusCode);
         Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType!.MediaType);
 
-        await using var orphan = RelayApp.Build(new RelayOptions { Gateway = new Uri($"http://127.0.0.1:{ClosedPort()}/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
+        await using var orphan = RelayApp.Build(new RelayOptions { Gateway = new Uri($"http://127.0.0.1:{LoopbackClient.ClosedPort()}/.well-known/ohttp-gateway"), Urls = ["http://127.0.0.1:0"], OperatorUrls = ["http://127.0.0.1:0"] });
         await orphan.StartAsync();
         using var toOrphan = new HttpClient { BaseAddress = new Uri(orphan.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
         var sealedBody = new ByteArrayContent(new byte[64]);
@@ -215,7 +215,7 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
     [MicrosocksFact]
     public async Task Ohttp_combines_with_tor_the_relay_is_reached_only_through_the_socks5_proxy()
     {
-        int port = ClosedPort();
+        int port = LoopbackClient.ClosedPort();
         using var socks = Process.Start(new ProcessStartInfo(MicrosocksFactAttribute.ExecutablePath, ["-i", "127.0.0.1", "-p", port.ToString()])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
@@ -261,10 +261,4 @@ public sealed class RelayEndToEndTests : IAsyncLifetime
         }
     }
 
-    private static int ClosedPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

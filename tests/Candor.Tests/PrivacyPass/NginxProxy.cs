@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Candor.Tests.Infrastructure;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.PrivacyPass;
 
@@ -19,7 +20,7 @@ public sealed class NginxProxy : IAsyncDisposable
     public static async Task<NginxProxy> StartAsync(Uri upstream)
     {
         var directory = Directory.CreateTempSubdirectory("candor-nginx-").FullName;
-        int port = NginxServer.FreePort();
+        int port = LoopbackClient.FreePort();
         var config = File.ReadAllText(Template()).Replace("{dir}", directory).Replace("{port}", port.ToString())
             .Replace("{upstream}", $"{upstream.Host}:{upstream.Port}");
         var configPath = Path.Combine(directory, "nginx.conf");

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Candor.Collector.Storage;
 using Candor.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Reliability;
 
@@ -27,12 +27,6 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
     /// <summary>32 clients on one loopback address: the per-address limit would (rightly) slow them down.</summary>
     private static readonly Dictionary<string, string> NoRateLimit = new() { ["CANDOR_RateLimitPerAddressPerSecond"] = "0" };
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private const string StoredSql = "SELECT coalesce(sum(reports), 0) FROM raw_reports WHERE metric = 'system.os';";
 
@@ -97,7 +91,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
 
         const int Batches = 3000;
         var acknowledged = new ConcurrentDictionary<int, bool>();
-        int port1 = FreePort();
+        int port1 = LoopbackClient.FreePort();
         using (var serve = CandorProcess.Start(_dir, NoRateLimit, serveArgs(port1)))
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port1}"), Timeout = TimeSpan.FromSeconds(10) })
         {
@@ -134,7 +128,7 @@ public sealed class CrashTests(Xunit.Abstractions.ITestOutputHelper output) : ID
         long afterCrash = await storedReports();
         Assert.True(afterCrash >= ackedBeforeCrash, $"acknowledged {ackedBeforeCrash}, stored {afterCrash}: acknowledged reports were lost");
 
-        int port2 = FreePort();
+        int port2 = LoopbackClient.FreePort();
         using (var serve = CandorProcess.Start(_dir, NoRateLimit, serveArgs(port2)))
         using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port2}") })
         {

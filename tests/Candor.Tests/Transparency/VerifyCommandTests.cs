@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using Candor.Tests.Client;
 using Candor.Tests.Infrastructure;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Transparency;
 
@@ -27,15 +26,6 @@ public sealed class VerifyCommandTests : IDisposable
     private Task<(int Exit, string Stdout, string Stderr)> Candor(params string[] args) =>
         CandorProcess.RunAsync(_kit.DataDirectory, ["client", .. args, "--data-dir", _kit.DataDirectory, "--registry", _registry]);
 
-    private static Uri ClosedPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
-
     private static string OneLine(string stderr)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -45,12 +35,12 @@ public sealed class VerifyCommandTests : IDisposable
     [Fact]
     public async Task A_bad_log_key_is_refused_in_one_line_before_anything_is_asked()
     {
-        var (exit, stdout, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct", "--log-key", "log.example+0000abcd+AgAA");
+        var (exit, stdout, stderr) = await Candor("verify", "--collector", LoopbackClient.ClosedUri().ToString(), "--transport", "direct", "--log-key", "log.example+0000abcd+AgAA");
         Assert.Equal(1, exit);
         Assert.StartsWith("candor client: --log-key is not a log verifier key:", OneLine(stderr));
         Assert.Empty(stdout);
 
-        (exit, _, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct", "--log-key", "no-plus-signs");
+        (exit, _, stderr) = await Candor("verify", "--collector", LoopbackClient.ClosedUri().ToString(), "--transport", "direct", "--log-key", "no-plus-signs");
         Assert.Equal(1, exit);
         Assert.Equal("candor client: --log-key is not a log verifier key: a verifier key is name+keyid+key, with no spaces in the name.", OneLine(stderr));
     }
@@ -58,7 +48,7 @@ public sealed class VerifyCommandTests : IDisposable
     [Fact]
     public async Task An_unreachable_collector_is_one_readable_line()
     {
-        var closed = ClosedPort();
+        var closed = LoopbackClient.ClosedUri();
         await Candor("consent", "grant"); // checking the log reaches the network, so it needs consent (NetworkConsentGateTests)
         var (exit, _, stderr) = await Candor("verify", "--collector", closed.ToString(), "--transport", "direct");
         Assert.Equal(1, exit);
@@ -73,7 +63,7 @@ public sealed class VerifyCommandTests : IDisposable
     public async Task A_checkpoint_to_compare_that_cannot_be_read_is_one_line()
     {
         var missing = Path.Combine(_kit.DataDirectory, "no-such-checkpoint.txt");
-        var (exit, _, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct", "--compare", missing);
+        var (exit, _, stderr) = await Candor("verify", "--collector", LoopbackClient.ClosedUri().ToString(), "--transport", "direct", "--compare", missing);
         Assert.Equal(1, exit);
         Assert.StartsWith($"candor client: the checkpoint to compare ({missing}) cannot be read:", OneLine(stderr));
     }
@@ -85,7 +75,7 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("No receipts", stdout);
 
-        (exit, stdout, _) = await Candor("delete-reports", "--collector", ClosedPort().ToString(), "--transport", "direct");
+        (exit, stdout, _) = await Candor("delete-reports", "--collector", LoopbackClient.ClosedUri().ToString(), "--transport", "direct");
         Assert.Equal(0, exit);
         Assert.Equal("No sent report matches: nothing was asked of the collector.", stdout.Trim());
     }
@@ -179,7 +169,7 @@ public sealed class VerifyCommandTests : IDisposable
     [Fact]
     public async Task Without_consent_verify_sends_nothing_and_says_so_in_one_line()
     {
-        var (exit, stdout, stderr) = await Candor("verify", "--collector", ClosedPort().ToString(), "--transport", "direct");
+        var (exit, stdout, stderr) = await Candor("verify", "--collector", LoopbackClient.ClosedUri().ToString(), "--transport", "direct");
         Assert.Equal(1, exit);
         Assert.Empty(stdout);
         Assert.StartsWith("candor client: Nothing was sent: checking reports in the transparency log reaches the collector, and consent is not granted", OneLine(stderr));

@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using Candor.Client;
 using Candor.Client.Transport;
 using Candor.Tests.Client;
 using Candor.Tests.Infrastructure;
+using Candor.Tests.Operations;
 
 namespace Candor.Tests.Transport;
 
@@ -33,7 +32,7 @@ public sealed class DefaultTransportTests : IAsyncLifetime
     public async Task With_default_options_and_no_tor_the_upload_goes_direct_and_the_local_log_says_so()
     {
         var options = _kit.Options(_host.BaseAddress); // no handler, no Transport set: the defaults
-        options.SocksProxy = new Uri($"socks5://127.0.0.1:{ClosedPort()}");
+        options.SocksProxy = new Uri($"socks5://127.0.0.1:{LoopbackClient.ClosedPort()}");
         using var client = CandorClient.Create(options);
         client.GrantConsent();
         ClientTestKit.RecordSomething(client);
@@ -46,10 +45,4 @@ public sealed class DefaultTransportTests : IAsyncLifetime
         Assert.True((await _host.Store.ReadRawAsync(TestRegistries.App)).Count > 0);
     }
 
-    private static int ClosedPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
