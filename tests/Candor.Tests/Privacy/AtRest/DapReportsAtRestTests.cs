@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Candor.Collector.Dap;
 using Candor.Collector.Storage;
@@ -62,8 +61,8 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
             o.RewriteIntervalSeconds = 86400; // only the start-up rewrite; the test decides when the next one runs
             o.DapAggregationIntervalSeconds = 86400; // the test runs the Leader's aggregation jobs itself
         });
-        await StartUpRewriteAsync(pair.Leader);
-        await StartUpRewriteAsync(pair.Helper);
+        await StartUpRewrite.AwaitAsync(pair.Leader);
+        await StartUpRewrite.AwaitAsync(pair.Helper);
         using var http = new HttpClient();
         var client = pair.Client(http);
         await client.FetchConfigurationsAsync();
@@ -117,16 +116,6 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
     /// its frames are the commits in upload order, until a checkpoint empties it, which the rewrite does.
     /// </summary>
     private const string LiveCopy = "byte offset in the WAL in commit order, then the file (a copy of a running aggregator)";
-
-    private static async Task StartUpRewriteAsync(CollectorHost host)
-    {
-        // It must be over before anything is uploaded, or it would reorder part of the data in the positive control.
-        var rewriter = host.App.Services.GetRequiredService<StorageRewriter>();
-        var clock = Stopwatch.StartNew();
-        while (rewriter.Rewrites < 1 && clock.Elapsed < TimeSpan.FromSeconds(20))
-            await Task.Delay(20);
-        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run");
-    }
 
     /// <summary>
     /// Each device uploads its reports back to back. Low load: one device after another, and, when
@@ -249,8 +238,8 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
     /// </summary>
     private static List<(string, double)> SqliteFileOffsets(string path, string table, DapDevicePopulation population)
     {
-        var wal = ReadShared(path + "-wal");
-        var file = ReadShared(path);
+        var wal = RawFiles.Read(path + "-wal");
+        var file = RawFiles.Read(path);
         var frames = new List<(uint Salt, int Index, byte[] Page)>();
         if (wal.Length >= 32)
         {
@@ -277,15 +266,5 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
             }
         }
         return list;
-    }
-
-    private static byte[] ReadShared(string path)
-    {
-        if (!File.Exists(path))
-            return [];
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var m = new MemoryStream();
-        f.CopyTo(m);
-        return m.ToArray();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Candor.Collector.Hosting;
@@ -7,7 +6,6 @@ using Candor.Tests.Infrastructure;
 using Candor.Tests.Transparency;
 using Candor.Transparency;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -96,11 +94,7 @@ public sealed class PlantedCommitmentsTests(ITestOutputHelper output)
             if (postgres is not null)
                 o.Database = postgres;
         });
-        var rewriter = host.App.Services.GetRequiredService<StorageRewriter>();
-        var clock = Stopwatch.StartNew();
-        while (rewriter.Rewrites < 1 && clock.Elapsed < TimeSpan.FromSeconds(20))
-            await Task.Delay(20);
-        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run");
+        await StartUpRewrite.AwaitAsync(host);
         return host;
     }
 

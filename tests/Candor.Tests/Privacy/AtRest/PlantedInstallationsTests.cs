@@ -5,7 +5,6 @@ using Candor.Collector.Hosting;
 using Candor.Collector.Storage;
 using Candor.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -102,13 +101,7 @@ public sealed class PlantedInstallationsTests(ITestOutputHelper output)
             if (postgres is not null)
                 o.Database = postgres;
         });
-        // The start-up rewrite (of an empty store) must be over before anything is sent, or it would
-        // reorder part of the data in the runs that test what happens without one.
-        var rewriter = host.App.Services.GetRequiredService<StorageRewriter>();
-        var clock = Stopwatch.StartNew();
-        while (rewriter.Rewrites < 1 && clock.Elapsed < TimeSpan.FromSeconds(20))
-            await Task.Delay(20);
-        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run");
+        await StartUpRewrite.AwaitAsync(host);
         return host;
     }
 

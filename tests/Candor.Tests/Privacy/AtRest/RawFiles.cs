@@ -7,7 +7,7 @@ internal static class RawFiles
 {
     /// <summary>The SQLite database and its -wal and -shm files, concatenated (absent ones are empty).</summary>
     public static byte[] Sqlite(string path) =>
-        [.. new[] { path, path + "-wal", path + "-shm" }.SelectMany(f => File.Exists(f) ? ReadShared(f) : [])];
+        [.. new[] { path, path + "-wal", path + "-shm" }.SelectMany(f => Read(f))];
 
     /// <summary>
     /// Every file of one PostgreSQL database (base/&lt;oid&gt;/: tables, indexes, free space and
@@ -23,12 +23,13 @@ internal static class RawFiles
         var directory = (string)(await where.ExecuteScalarAsync())!;
         var files = Directory.GetFiles(directory);
         Assert.NotEmpty(files); // reading the cluster's files needs root or the postgres user; an empty scan proves nothing
-        return [.. files.SelectMany(f => File.Exists(f) ? ReadShared(f) : [])];
+        return [.. files.SelectMany(f => Read(f))];
     }
 
     public static bool Contains(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 
-    private static byte[] ReadShared(string path)
+    /// <summary>One file's bytes, read beside a running writer; empty when it does not exist (or was dropped meanwhile).</summary>
+    public static byte[] Read(string path)
     {
         try
         {
@@ -39,7 +40,7 @@ internal static class RawFiles
         }
         catch (FileNotFoundException)
         {
-            return []; // dropped between listing and reading (a rewrite's old file)
+            return []; // absent, or dropped between listing and reading (a rewrite's old file)
         }
     }
 }
