@@ -187,19 +187,8 @@ public sealed class DapReportsAtRestTests(ITestOutputHelper output)
     private static List<(string, double)> DumpOrder(string dump, string table)
     {
         var list = new List<(string, double)>();
-        bool inTable = false;
-        foreach (var line in dump.Split('\n'))
-        {
-            if (line.StartsWith("COPY public.", StringComparison.Ordinal))
-                inTable = line.StartsWith($"COPY public.{table} ", StringComparison.Ordinal);
-            else if (line == "\\.")
-                inTable = false;
-            else if (inTable)
-            {
-                var report = line.Split('\t')[1];
-                list.Add((report[(report.IndexOf('x') + 1)..], list.Count));
-            }
-        }
+        foreach (var columns in PlantedInstallationsTests.DumpRows(dump, table))
+            list.Add((columns[1][(columns[1].IndexOf('x') + 1)..], list.Count));
         return list;
     }
 

@@ -208,16 +208,8 @@ public sealed class PlantedCommitmentsTests(ITestOutputHelper output)
     private static List<(string, double)> DumpOrder(string dump, string table, int skip)
     {
         var list = new List<(string, double)>();
-        bool inTable = false;
-        foreach (var line in dump.Split('\n'))
-        {
-            if (line.StartsWith("COPY public.", StringComparison.Ordinal))
-                inTable = line.StartsWith($"COPY public.{table} ", StringComparison.Ordinal);
-            else if (line == "\\.")
-                inTable = false;
-            else if (inTable)
-                list.Add((line.Split('\t')[0][3..].ToUpperInvariant()[(2 * skip)..], list.Count));
-        }
+        foreach (var columns in PlantedInstallationsTests.DumpRows(dump, table))
+            list.Add((columns[0][3..].ToUpperInvariant()[(2 * skip)..], list.Count));
         return list;
     }
 

@@ -195,23 +195,30 @@ public sealed class PlantedInstallationsTests(ITestOutputHelper output)
     private static List<(string, string, double)> DumpOrder(string dump, string table)
     {
         var list = new List<(string, string, double)>();
+        foreach (var columns in DumpRows(dump, table, partitions: table == "raw_reports"))
+            list.Add((columns[1], columns[3], list.Count));
+        return list;
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="table"/> in a <c>pg_dump --data-only</c>, in the order it wrote them, as their
+    /// tab-separated columns (bytea as <c>\x</c> hex); with <paramref name="partitions"/>, its partitions' rows too.
+    /// </summary>
+    internal static IEnumerable<string[]> DumpRows(string dump, string table, bool partitions = false)
+    {
         bool inTable = false;
         foreach (var line in dump.Split('\n'))
         {
             if (line.StartsWith("COPY public.", StringComparison.Ordinal))
             {
                 var name = line["COPY public.".Length..line.IndexOf(' ', "COPY public.".Length)];
-                inTable = name == table || (table == "raw_reports" && name.StartsWith("raw_reports_", StringComparison.Ordinal));
+                inTable = name == table || (partitions && name.StartsWith(table + "_", StringComparison.Ordinal));
             }
             else if (line == "\\.")
                 inTable = false;
             else if (inTable)
-            {
-                var columns = line.Split('\t');
-                list.Add((columns[1], columns[3], list.Count));
-            }
+                yield return line.Split('\t');
         }
-        return list;
     }
 
     internal static async Task<string> PgDumpAsync(string connectionString)
