@@ -16,25 +16,27 @@ public sealed class StorageRewriter(IKeyOrderRewrite store, CollectorOptions opt
     public long Rewrites => Interlocked.Read(ref _rewrites);
     private long _rewrites;
 
+    /// <summary>How soon a rewrite that was skipped or failed is first tried again (then twice as long each time it fails again, up to the interval).</summary>
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         bool first = true;
         return PeriodicJob.RunAsync(TimeSpan.FromSeconds(options.RewriteIntervalSeconds), time, runAtStart: true, async cancellationToken =>
         {
-            try
-            {
-                if (await store.RewriteInKeyOrderAsync(force: first, cancellationToken))
-                    Interlocked.Increment(ref _rewrites);
-                first = false;
-            }
-            catch (RewriteSkippedException e)
-            {
-                // Not enough room: nothing was written, ingest goes on; the next tick measures again.
-                log.LogWarning("Skipped rewriting the store in key order: {Reason}. Ingest is unaffected; cells written since the last rewrite stay in write order on disk until a rewrite fits (free space; docs/operations.md, \"Disk full\").", e.Message);
-            }
+            // Forced at start-up until one has run: what an earlier run left is in write order whatever was written since.
+            if (await store.RewriteInKeyOrderAsync(force: first, cancellationToken))
+                Interlocked.Increment(ref _rewrites);
+            first = false;
         },
-        // A store outage or an I/O error: the next tick tries again; the store has emptied the WAL whatever
-        // failed, so ingest is unaffected.
-        e => log.LogWarning("Rewriting the store in key order failed: {Error}", e.Message), stoppingToken);
+        e =>
+        {
+            if (e is RewriteSkippedException)
+                // Not enough room, or a read that held the WAL too long: nothing was written, ingest goes on.
+                log.LogWarning("Skipped rewriting the store in key order: {Reason}. Ingest is unaffected; cells written since the last rewrite stay in write order on disk until a rewrite fits (free space; docs/operations.md, \"Disk full\"). Tried again after a minute, backing off to every {Interval} s while it fails.", e.Message, options.RewriteIntervalSeconds);
+            else
+                // A store outage or an I/O error: the store has emptied the WAL whatever failed, so ingest is unaffected.
+                log.LogWarning("Rewriting the store in key order failed: {Error}. Tried again after a minute, backing off to every {Interval} s while it fails.", e.Message, options.RewriteIntervalSeconds);
+        }, stoppingToken, RetryAfterFailure);
     }
 }

@@ -162,18 +162,36 @@ internal sealed class SqliteDatabase
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>How long <see cref="TruncateWalAsync"/> waits for readers still on older WAL frames before it gives up.</summary>
+    public static readonly TimeSpan CheckpointPatience = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// secure_delete zeroed the deleted cells in the pages written to the WAL, but the WAL still holds
     /// the earlier images of those pages, with the cells in them. Checkpointing copies the clean pages
-    /// into the main file, and TRUNCATE empties the WAL. Best effort: a reader in the middle of a long
-    /// read makes it give up (busy), and the next purge or rewrite tries again.
+    /// into the main file, and TRUNCATE empties the WAL. A reader still reading older frames keeps the WAL
+    /// from being emptied: the checkpoint is tried again every few milliseconds, for up to
+    /// <paramref name="patience"/> (<see cref="CheckpointPatience"/> by default), because reads are short and
+    /// one that started after the frames were copied no longer holds the WAL. Without that, one dashboard
+    /// read at the wrong moment skipped a rewrite until the next interval (a day, by default). A read still
+    /// going after that long makes it give up (false), and the next purge or rewrite tries again. Ingest
+    /// waits meanwhile (the caller holds the write lock; its queue absorbs the pause).
     /// </summary>
-    public static async Task<bool> TruncateWalAsync(SqliteConnection writer)
+    public static async Task<bool> TruncateWalAsync(SqliteConnection writer, TimeSpan? patience = null)
     {
-        await using var cmd = writer.CreateCommand();
-        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-        await using var r = await cmd.ExecuteReaderAsync();
-        return await r.ReadAsync() && r.GetInt64(0) == 0;
+        long deadline = Environment.TickCount64 + (long)(patience ?? CheckpointPatience).TotalMilliseconds;
+        while (true)
+        {
+            await using (var cmd = writer.CreateCommand())
+            {
+                cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var r = await cmd.ExecuteReaderAsync();
+                if (await r.ReadAsync() && r.GetInt64(0) == 0)
+                    return true;
+            }
+            if (Environment.TickCount64 >= deadline)
+                return false;
+            await Task.Delay(10);
+        }
     }
 
     /// <summary><see cref="TruncateWalAsync"/> where a failure must not hide the error being handled; the next purge, rewrite or checkpoint tries again.</summary>

@@ -17,6 +17,7 @@ internal static class StartUpRewrite
         var clock = Stopwatch.StartNew();
         while (rewriter.Rewrites < 1 && clock.Elapsed < TimeSpan.FromSeconds(20))
             await Task.Delay(20);
-        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run");
+        Assert.True(rewriter.Rewrites >= 1, "the start-up rewrite did not run; the collector logged: "
+            + string.Join(" | ", host.Logs.Lines.Where(l => l.Contains("rewrit", StringComparison.OrdinalIgnoreCase) || l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal))));
     }
 }
