@@ -91,7 +91,12 @@ internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch,
         return (await GatewayConnection.OpenAsync(options.Gateway!, certificateCheck, cancellationToken), false);
     }
 
-    private static string HostHeader(Uri gateway) => gateway.IsDefaultPort ? gateway.IdnHost : $"{gateway.IdnHost}:{gateway.Port}";
+    /// <summary>The Host header: the IDN (punycode) name, or an IPv6 literal in brackets (IdnHost drops them, and "::1:8080" is no host).</summary>
+    private static string HostHeader(Uri gateway)
+    {
+        var host = gateway.HostNameType == UriHostNameType.IPv6 ? gateway.Host : gateway.IdnHost;
+        return gateway.IsDefaultPort ? host : $"{host}:{gateway.Port}";
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -30,13 +30,14 @@ public sealed class GatewayForwarderTests
     /// <summary>A gateway that records each request (per connection) and answers it with the script's bytes, closing after if told.</summary>
     private sealed class ScriptedGateway : IAsyncDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener;
         private readonly Func<int, (byte[] Answer, bool Close)> _script;
         private readonly List<Task> _connections = [];
         private int _requests;
 
-        public ScriptedGateway(Func<int, (byte[] Answer, bool Close)> script)
+        public ScriptedGateway(Func<int, (byte[] Answer, bool Close)> script, IPAddress? address = null)
         {
+            _listener = new(address ?? IPAddress.Loopback, 0);
             _script = script;
             _listener.Start();
             _ = AcceptAsync();
@@ -127,11 +128,11 @@ public sealed class GatewayForwarderTests
     private static byte[] Sized(string status, string type, byte[] body) =>
         [.. Ascii($"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\nDate: Mon, 07 Dec 2026 14:00:00 GMT\r\nSet-Cookie: tag=device-7\r\n\r\n"), .. body];
 
-    private static async Task<RunningRelay> StartRelayAsync(ScriptedGateway gateway)
+    private static async Task<RunningRelay> StartRelayAsync(ScriptedGateway gateway, string host = "127.0.0.1")
     {
         var app = RelayApp.Build(new RelayOptions
         {
-            Gateway = new Uri($"http://127.0.0.1:{gateway.Port}/.well-known/ohttp-gateway"),
+            Gateway = new Uri($"http://{host}:{gateway.Port}/.well-known/ohttp-gateway"),
             Urls = ["http://127.0.0.1:0"],
             OperatorUrls = ["http://127.0.0.1:0"],
             GatewayTimeout = TimeSpan.FromSeconds(5),
@@ -175,6 +176,21 @@ public sealed class GatewayForwarderTests
         Assert.All(gateway.Seen, r => Assert.Equal(
             $"POST /.well-known/ohttp-gateway HTTP/1.1\r\nHost: 127.0.0.1:{gateway.Port}\r\nContent-Type: message/ohttp-req\r\nContent-Length: 64\r\n\r\n", r.Head));
         Assert.All(gateway.Seen, r => Assert.Equal(Body, r.Body));
+    }
+
+    [Fact]
+    public async Task A_gateway_at_an_IPv6_address_is_reached_with_the_bracketed_host()
+    {
+        await using var gateway = new ScriptedGateway(_ => (Sized("200 OK", OhttpMediaTypes.Response, [5]), false), IPAddress.IPv6Loopback);
+        var relay = await StartRelayAsync(gateway, "[::1]");
+        await using (relay)
+        {
+            var response = await PostAsync(relay.Public);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal([5], await response.Content.ReadAsByteArrayAsync());
+        }
+        var seen = Assert.Single(gateway.Seen);
+        Assert.Equal($"POST /.well-known/ohttp-gateway HTTP/1.1\r\nHost: [::1]:{gateway.Port}\r\nContent-Type: message/ohttp-req\r\nContent-Length: 64\r\n\r\n", seen.Head);
     }
 
     [Fact]
