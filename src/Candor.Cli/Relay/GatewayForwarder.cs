@@ -21,15 +21,32 @@ namespace Candor.Cli.Relay;
 /// on a fresh connection is never retried (the gateway may have processed the request).
 /// </summary>
 /// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
-internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null) : IAsyncDisposable
+internal sealed class GatewayForwarder : IAsyncDisposable
 {
-    /// <summary>Idle connections older than this are closed rather than reused: gateways and proxies close idle ones after 60 s or more.</summary>
-    private const long IdleMilliseconds = 30_000;
-
+    private readonly RelayOptions options;
+    private readonly GatewayWatch watch;
+    private readonly RemoteCertificateValidationCallback? certificateCheck;
+    private readonly long _idleMilliseconds;
     private readonly ConcurrentStack<GatewayConnection> _idle = new();
-    private readonly byte[] _head = Encoding.ASCII.GetBytes(
-        $"POST {options.Gateway!.PathAndQuery} HTTP/1.1\r\nHost: {HostHeader(options.Gateway)}\r\nContent-Type: {OhttpMediaTypes.Request}\r\nContent-Length: ");
+    private readonly byte[] _head;
+    private readonly ITimer _sweep;
     private bool _disposed;
+
+    public GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null)
+    {
+        this.options = options;
+        this.watch = watch;
+        this.certificateCheck = certificateCheck;
+        _idleMilliseconds = (long)options.GatewayIdleTimeout.TotalMilliseconds;
+        _head = Encoding.ASCII.GetBytes(
+            $"POST {options.Gateway!.PathAndQuery} HTTP/1.1\r\nHost: {HostHeader(options.Gateway)}\r\nContent-Type: {OhttpMediaTypes.Request}\r\nContent-Length: ");
+        // The pool is a stack, so after a burst the connections below the ones in use are never reached again:
+        // without this they stayed open (half-closed once the gateway gave up on them) until the relay stopped.
+        _sweep = TimeProvider.System.CreateTimer(_ => _ = SweepAsync(), null, options.GatewayIdleTimeout, options.GatewayIdleTimeout);
+    }
+
+    /// <summary>Connections idle in the pool right now (tests, and the sweep's effect).</summary>
+    public int IdleConnections => _idle.Count;
 
     /// <summary>The gateway's answer: status, media type as sent, bytes. Throws HttpRequestException (unreachable) or TaskCanceledException (GatewayTimeout), both counted.</summary>
     public async Task<(int Status, string? MediaType, byte[] Body)> ForwardAsync(byte[] body, CancellationToken clientAborted)
@@ -84,7 +101,7 @@ internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch,
     {
         while (_idle.TryPop(out var idle))
         {
-            if (Environment.TickCount64 - idle.IdleSince < IdleMilliseconds)
+            if (Environment.TickCount64 - idle.IdleSince < _idleMilliseconds)
                 return (idle, true);
             await idle.DisposeAsync();
         }
@@ -98,9 +115,29 @@ internal sealed class GatewayForwarder(RelayOptions options, GatewayWatch watch,
         return gateway.IsDefaultPort ? host : $"{host}:{gateway.Port}";
     }
 
+    /// <summary>Closes the pool's connections idle for longer than <see cref="RelayOptions.GatewayIdleTimeout"/>, keeping the others in their order.</summary>
+    private async Task SweepAsync()
+    {
+        long now = Environment.TickCount64;
+        if (_disposed || !_idle.ToArray().Any(c => now - c.IdleSince >= _idleMilliseconds))
+            return; // the usual case: a snapshot, nothing taken out of the pool
+        var taken = new List<GatewayConnection>();
+        while (_idle.TryPop(out var connection))
+            taken.Add(connection);
+        // Back in the order they were (the most recently used on top); requests meanwhile opened fresh ones or took these.
+        for (int i = taken.Count - 1; i >= 0; i--)
+        {
+            if (now - taken[i].IdleSince < _idleMilliseconds && !_disposed)
+                _idle.Push(taken[i]);
+            else
+                await taken[i].DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        await _sweep.DisposeAsync();
         while (_idle.TryPop(out var idle))
             await idle.DisposeAsync();
     }

@@ -39,6 +39,12 @@ public sealed class RelayOptions
     /// </summary>
     public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Longest a pooled connection to the gateway stays open unused: it is then closed (checked as often), and never
+    /// reused after that long, since gateways and proxies close idle ones after 60 s or more. Not a setting: tests shorten it.
+    /// </summary>
+    internal TimeSpan GatewayIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The relay's clock (the key cache's windows); tests drive it by hand.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 

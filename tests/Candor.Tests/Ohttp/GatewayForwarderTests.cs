@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -44,6 +45,13 @@ public sealed class GatewayForwarderTests
         }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        /// <summary>Awaited before each answer (by request number): lets a test keep several requests open at once.</summary>
+        public Func<int, Task>? Hold { get; init; }
+
+        /// <summary>Connections the relay closed (end of stream seen here).</summary>
+        public int ClosedByRelay => Volatile.Read(ref _closedByRelay);
+        private int _closedByRelay;
         public List<(int Connection, string Head, byte[] Body)> Seen { get; } = [];
         public int Connections { get; private set; }
 
@@ -77,7 +85,11 @@ public sealed class GatewayForwarderTests
                     while ((headEnd = IndexOf(buffer, "\r\n\r\n"u8.ToArray())) < 0)
                     {
                         int n = await stream.ReadAsync(chunk);
-                        if (n == 0) return;
+                        if (n == 0)
+                        {
+                            Interlocked.Increment(ref _closedByRelay);
+                            return;
+                        }
                         buffer.AddRange(chunk.AsSpan(0, n));
                     }
                     var head = Encoding.ASCII.GetString([.. buffer.Take(headEnd + 4)]);
@@ -96,6 +108,8 @@ public sealed class GatewayForwarderTests
                         Seen.Add((connection, head, body));
                         index = ++_requests;
                     }
+                    if (Hold is not null)
+                        await Hold(index);
                     var (answer, close) = _script(index);
                     await stream.WriteAsync(answer);
                     if (close) return;
@@ -128,15 +142,18 @@ public sealed class GatewayForwarderTests
     private static byte[] Sized(string status, string type, byte[] body) =>
         [.. Ascii($"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {body.Length}\r\nDate: Mon, 07 Dec 2026 14:00:00 GMT\r\nSet-Cookie: tag=device-7\r\n\r\n"), .. body];
 
-    private static async Task<RunningRelay> StartRelayAsync(ScriptedGateway gateway, string host = "127.0.0.1")
+    private static async Task<RunningRelay> StartRelayAsync(ScriptedGateway gateway, string host = "127.0.0.1", TimeSpan? idleTimeout = null)
     {
-        var app = RelayApp.Build(new RelayOptions
+        var options = new RelayOptions
         {
             Gateway = new Uri($"http://{host}:{gateway.Port}/.well-known/ohttp-gateway"),
             Urls = ["http://127.0.0.1:0"],
             OperatorUrls = ["http://127.0.0.1:0"],
             GatewayTimeout = TimeSpan.FromSeconds(5),
-        });
+        };
+        if (idleTimeout is { } idle)
+            options.GatewayIdleTimeout = idle;
+        var app = RelayApp.Build(options);
         await app.StartAsync();
         return new RunningRelay(app,
             new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) },
@@ -191,6 +208,45 @@ public sealed class GatewayForwarderTests
         }
         var seen = Assert.Single(gateway.Seen);
         Assert.Equal($"POST /.well-known/ohttp-gateway HTTP/1.1\r\nHost: [::1]:{gateway.Port}\r\nContent-Type: message/ohttp-req\r\nContent-Length: 64\r\n\r\n", seen.Head);
+    }
+
+    /// <summary>
+    /// Four requests at once need four connections; afterwards one request at a time only ever takes the top one of the
+    /// pool. The three below it were never reached again, and stayed open until the relay stopped.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // the positive control: with an hour's idle timeout nothing is closed in that time
+    public async Task Connections_left_idle_below_the_ones_in_use_are_closed_after_the_idle_timeout(bool shortTimeout)
+    {
+        var fourAtOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var gateway = new ScriptedGateway(_ => (Sized("200 OK", OhttpMediaTypes.Response, [1]), false))
+        {
+            Hold = async request =>
+            {
+                if (request == 4)
+                    fourAtOnce.TrySetResult();
+                if (request <= 4)
+                    await fourAtOnce.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            },
+        };
+        var relay = await StartRelayAsync(gateway, idleTimeout: shortTimeout ? TimeSpan.FromMilliseconds(400) : TimeSpan.FromHours(1));
+        await using (relay)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostAsync(relay.Public)));
+            Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+            Assert.Equal(4, gateway.Connections);
+
+            // Then one request every 100 ms: it takes the top connection each time, and the others are left idle.
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(shortTimeout ? 10 : 2) && gateway.Connections - gateway.ClosedByRelay > 1)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await PostAsync(relay.Public)).StatusCode);
+                await Task.Delay(100);
+            }
+            int open = gateway.Connections - gateway.ClosedByRelay;
+            Assert.Equal(shortTimeout ? 1 : 4, open);
+        }
     }
 
     [Fact]
