@@ -22,25 +22,30 @@ internal sealed class DapHelper(DapStore store, TimeProvider time)
 
         var hash = SHA256.HashData(body);
         if (await store.FindAggregationJobAsync(task.Id, job, ct) is { } seen)
-            return Replay(task, seen.RequestHash, hash, seen.Response);
+            return Replay(task, seen.RequestHash, hash, seen.Response, request);
 
         var now = (ulong)time.GetUtcNow().ToUnixTimeSeconds();
         var outcomes = new DapStore.Prepared[request.PrepareInits.Count];
         var payloads = new byte[]?[request.PrepareInits.Count];
         // Decrypting and preparing is pure computation, one report independent of the next: spread over the cores.
         Parallel.For(0, request.PrepareInits.Count, i => (outcomes[i], payloads[i]) = Prepare(task, request.PrepareInits[i], now));
-        var response = await store.FinishHelperJobAsync(task.Id, job, hash, task.Vdaf, outcomes, final =>
-            new AggregationJobResp(final.Select((error, i) => error is { } e
+        AggregationJobResp? answer = null;
+        var stored = await store.FinishHelperJobAsync(task.Id, job, hash, task.Vdaf, outcomes, final =>
+        {
+            answer = new AggregationJobResp(final.Select((error, i) => error is { } e
                 ? PrepareResp.Reject(outcomes[i].Report, e)
-                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList()).Encode(), now, ct);
-        if (response is null && await store.FindAggregationJobAsync(task.Id, job, ct) is { } raced)
-            return Replay(task, raced.RequestHash, hash, raced.Response);
-        return new DapMessageResult(201, DapMediaTypes.AggregationJobResp, response!);
+                : PrepareResp.Continue(outcomes[i].Report, payloads[i]!)).ToList());
+            return answer.WithoutReportIds().Encode(); // kept for retries without the job's report ids
+        }, now, ct);
+        if (stored is null && await store.FindAggregationJobAsync(task.Id, job, ct) is { } raced)
+            return Replay(task, raced.RequestHash, hash, raced.Response, request);
+        return new DapMessageResult(201, DapMediaTypes.AggregationJobResp, answer!.Encode());
     }
 
-    private static IResult Replay(DapTask task, byte[] storedHash, byte[] hash, byte[] response) =>
+    /// <summary>A retry of a job already answered: the same request (by hash) gets the same answer, its report ids put back from the request.</summary>
+    private static IResult Replay(DapTask task, byte[] storedHash, byte[] hash, byte[] stored, AggregationJobInitReq request) =>
         storedHash.AsSpan().SequenceEqual(hash)
-            ? new DapMessageResult(201, DapMediaTypes.AggregationJobResp, response)
+            ? new DapMessageResult(201, DapMediaTypes.AggregationJobResp, AggregationJobResp.Decode(stored).WithReportIdsOf(request).Encode())
             : new DapProblem(409, "invalidMessage", "this aggregation job exists with a different request; a job's parameters cannot change", task.Id);
 
     /// <summary>One report: decrypt, validate, prepare against the Leader's share. The checks in DAP-09's order.</summary>

@@ -129,9 +129,10 @@ internal sealed class DapStore
 
     /// <summary>
     /// The Helper's end of an aggregation job, in one transaction: takes each report id (a replay is
-    /// rejected), refuses reports in collected batches, adds the rest, counts rejections, and stores the
-    /// answer <paramref name="respond"/> builds from the final outcomes, marked <paramref name="answeredAt"/> (Unix
-    /// seconds, rounded down to the hour here so the row says no more about when than rule 4 needs). Returns that answer.
+    /// rejected), refuses reports in collected batches, adds the rest, counts rejections, and stores what
+    /// <paramref name="respond"/> builds from the final outcomes (the answer without its report ids: DapHelper), marked <paramref name="answeredAt"/> (Unix
+    /// seconds, rounded down to the hour here so the row says no more about when than rule 4 needs). Returns what it stored,
+    /// or null when a concurrent retry of the job stored first.
     /// </summary>
     public Task<byte[]?> FinishHelperJobAsync(byte[] task, byte[] job, byte[] requestHash, DapVdaf vdaf, IReadOnlyList<Prepared> outcomes,
         Func<IReadOnlyList<PrepareError?>, byte[]> respond, ulong answeredAt, CancellationToken ct = default) =>

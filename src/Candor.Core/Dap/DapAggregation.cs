@@ -165,6 +165,20 @@ internal sealed record AggregationJobResp(IReadOnlyList<PrepareResp> PrepareResp
 {
     public byte[] Encode() => new DapWriter().Vector32(w => { foreach (var p in PrepareResps) p.Encode(w); }).ToArray();
 
+    /// <summary>
+    /// This answer with every report id zeroed: what a Helper keeps for retries. The ids are the request's, in its order,
+    /// so a retry (the same request, byte for byte) gives them back (<see cref="WithReportIdsOf"/>); kept in the answer, they
+    /// would list which reports one job held, which is what the key-order rewrite takes out of every other table.
+    /// </summary>
+    public AggregationJobResp WithoutReportIds() =>
+        new([.. PrepareResps.Select(p => p with { ReportId = new byte[ReportMetadata.ReportIdSize] })]);
+
+    /// <summary>The answer <see cref="WithoutReportIds"/> kept, with the ids of the request it answered put back in order.</summary>
+    public AggregationJobResp WithReportIdsOf(AggregationJobInitReq request) =>
+        request.PrepareInits.Count == PrepareResps.Count
+            ? new([.. PrepareResps.Select((p, i) => p with { ReportId = request.PrepareInits[i].ReportShare.Metadata.ReportId })])
+            : throw new DapDecodeException($"a kept answer for {PrepareResps.Count} reports does not answer a request with {request.PrepareInits.Count}");
+
     public static AggregationJobResp Decode(ReadOnlySpan<byte> bytes)
     {
         var r = new DapReader(bytes);

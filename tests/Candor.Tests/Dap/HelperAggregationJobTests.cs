@@ -30,6 +30,7 @@ public sealed class HelperAggregationJobTests
         var retry = await PutJobAsync(pair, http, job, new AggregationJobInitReq([], [one]).Encode());
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal(answer, await retry.Content.ReadAsByteArrayAsync()); // idempotent, and not counted as a replay
+        Assert.Equal(one.ReportShare.Metadata.ReportId, AggregationJobResp.Decode(answer).PrepareResps.Single().ReportId);
         Assert.Equal(HttpStatusCode.Conflict, (await PutJobAsync(pair, http, job, new AggregationJobInitReq([], [one, two]).Encode())).StatusCode);
 
         job[0] = 2;
@@ -37,6 +38,42 @@ public sealed class HelperAggregationJobTests
         Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
         Assert.Contains("invalidMessage", await duplicate.Content.ReadAsStringAsync());
         Assert.Empty(await pair.HelperStore.RejectionsAsync(pair.LeaderTask.Id));
+    }
+
+    /// <summary>
+    /// What the Helper keeps to answer a retried job holds the job's answers in order but none of its report ids: listing
+    /// them would tell which reports one job held (uploaded around the same time), the grouping the key-order rewrite
+    /// takes out of every other table. A retry still gets the full answer, byte for byte, ids put back from the request.
+    /// </summary>
+    [Fact]
+    public async Task The_kept_answer_to_a_job_lists_none_of_its_report_ids_and_a_retry_still_gets_them()
+    {
+        await using var pair = await DapAggregators.StartAsync(new JsonObject { ["type"] = "count" }, minBatchSize: 1);
+        using var http = new HttpClient();
+        var (client, _) = await ClientAsync(pair, http);
+        var inits = Enumerable.Range(0, 5).Select(i => Init(pair, client.Generate((ulong)(i % 2), pair.Now))).ToList();
+        var replayed = inits[4]; // one rejected report too: its answer is kept the same way
+        await PutJobAsync(pair, http, Job(1), new AggregationJobInitReq([], [replayed]).Encode());
+        var body = new AggregationJobInitReq([], inits).Encode();
+
+        var first = await PutJobAsync(pair, http, Job(2), body);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var answer = await first.Content.ReadAsByteArrayAsync();
+        var ids = inits.Select(p => p.ReportShare.Metadata.ReportId).ToList();
+        // The positive control: the answer sent names every report, and the kept copy would be this answer.
+        Assert.Equal(ids, AggregationJobResp.Decode(answer).PrepareResps.Select(p => p.ReportId));
+        Assert.All(ids, id => Assert.True(answer.AsSpan().IndexOf(id) >= 0));
+
+        var kept = (await pair.HelperStore.FindAggregationJobAsync(pair.LeaderTask.Id, Job(2)))!.Value.Response;
+        Assert.All(ids, id => Assert.True(kept.AsSpan().IndexOf(id) < 0, "a report id is in the kept answer"));
+        Assert.Equal(answer.Length, kept.Length);
+        var keptResps = AggregationJobResp.Decode(kept).PrepareResps;
+        Assert.All(keptResps, p => Assert.Equal(new byte[16], p.ReportId));
+        Assert.Equal(PrepareRespState.Reject, keptResps[4].State);
+
+        var retry = await PutJobAsync(pair, http, Job(2), body);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(answer, await retry.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
