@@ -20,7 +20,6 @@ namespace Candor.Cli.Relay;
 /// it while idle) is sent again on the next pooled or a fresh connection, as HttpClient does; a failure
 /// on a fresh connection is never retried (the gateway may have processed the request).
 /// </summary>
-/// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
 internal sealed class GatewayForwarder : IAsyncDisposable
 {
     private readonly RelayOptions options;
@@ -32,6 +31,7 @@ internal sealed class GatewayForwarder : IAsyncDisposable
     private readonly ITimer _sweep;
     private bool _disposed;
 
+    /// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
     public GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null)
     {
         this.options = options;

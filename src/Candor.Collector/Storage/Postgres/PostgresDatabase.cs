@@ -25,6 +25,8 @@ internal sealed class PostgresDatabase(string connectionString)
     private readonly ConcurrentDictionary<DateOnly, bool> _dirtyMonths = new();
     private int _dirtyShared;
 
+    public string ConnectionString { get; } = connectionString;
+
     public NpgsqlDataSource DataSource { get; } = NpgsqlDataSource.Create(connectionString);
 
     /// <summary>The fingerprint column's name at the schema version written (tests write old schemas).</summary>

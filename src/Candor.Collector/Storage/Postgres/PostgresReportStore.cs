@@ -1,4 +1,3 @@
-using Candor.Collector.Transparency;
 using Candor.Postgres;
 using Npgsql;
 
@@ -6,44 +5,36 @@ namespace Candor.Collector.Storage.Postgres;
 
 /// <summary>
 /// The engine for more than one machine: several collector processes share one PostgreSQL. Each contract is
-/// one small class of this folder over the shared <see cref="PostgresDatabase"/>; this class migrates, hands
-/// each call to its feature and closes the pool. Concurrency between collectors is left to PostgreSQL (row
+/// one small class of this folder over the shared <see cref="PostgresDatabase"/>; <see cref="ReportStore"/> hands
+/// each call to its feature (and folds first where a call needs it); this class migrates and closes the pool. Concurrency between collectors is left to PostgreSQL (row
 /// locks taken in one order, deadlock victims retried); at rest, every table written is rewritten in key
 /// order (<see cref="PostgresRewrite"/>) and purges rewrite what they deleted from.
 /// </summary>
-internal sealed class PostgresReportStore : IReportStore
+internal sealed class PostgresReportStore : ReportStore
 {
     /// <summary>Schema version this code writes (the <c>schema_version</c> table).</summary>
     public static int SchemaVersion => PostgresMigrations.Latest;
 
     private readonly PostgresDatabase _db;
     private readonly PostgresIngest _ingest;
-    private readonly PostgresIdempotencyKeys _keys;
-    private readonly RegistryStore _registries;
-    private readonly PostgresReleases _releases;
-    private readonly PostgresRetention _retention;
-    private readonly TokenStore _tokens;
-    private readonly PostgresLog _log;
-    private readonly PostgresDeletion _deletion;
-    private readonly PostgresRewrite _rewrite;
 
     /// <param name="database">An Npgsql connection string or a postgres:// URL.</param>
-    public PostgresReportStore(string database)
+    public PostgresReportStore(string database) : this(new PostgresDatabase(PostgresConnectionString.ToNpgsql(database)))
     {
-        ConnectionString = PostgresConnectionString.ToNpgsql(database);
-        _db = new PostgresDatabase(ConnectionString);
-        _ingest = new PostgresIngest(_db);
-        _keys = new PostgresIdempotencyKeys(_db);
-        _registries = new RegistryStore(async ct => await _db.DataSource.OpenConnectionAsync(ct));
-        _releases = new PostgresReleases(_db);
-        _retention = new PostgresRetention(_db);
-        _tokens = new TokenStore(async ct => await _db.DataSource.OpenConnectionAsync(ct), SqlDialect.Postgres);
-        _log = new PostgresLog(_db);
-        _deletion = new PostgresDeletion(_db);
-        _rewrite = new PostgresRewrite(_db);
     }
 
-    public string Engine => "postgres";
+    private PostgresReportStore(PostgresDatabase db) : this(db, new PostgresIngest(db))
+    {
+    }
+
+    private PostgresReportStore(PostgresDatabase db, PostgresIngest ingest)
+        : base(ingest, new PostgresIdempotencyKeys(db), new RegistryStore(async ct => await db.DataSource.OpenConnectionAsync(ct)), new PostgresReleases(db),
+            new PostgresRetention(db), new TokenStore(async ct => await db.DataSource.OpenConnectionAsync(ct), SqlDialect.Postgres), new PostgresLog(db),
+            new PostgresDeletion(db), new PostgresRewrite(db))
+    {
+        _db = db;
+        _ingest = ingest;
+    }
 
     /// <summary>For bulk work beside the store (<see cref="StoreCopier"/>).</summary>
     internal NpgsqlDataSource DataSource => _db.DataSource;
@@ -51,12 +42,12 @@ internal sealed class PostgresReportStore : IReportStore
     /// <summary>A write beside the store (DAP) to the tables rewritten in key order (<see cref="PostgresRewrite"/>).</summary>
     internal void SharedWritten() => _db.SharedWritten();
 
-    public string ConnectionString { get; }
+    public string ConnectionString => _db.ConnectionString;
 
     /// <summary>host:port/database, without credentials, for messages.</summary>
     public string Description => PostgresConnectionString.Describe(ConnectionString);
 
-    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
+    public override Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
 
     /// <summary>Applies the migrations up to <paramref name="targetVersion"/> (tests build older schemas with it).</summary>
     internal async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
@@ -107,60 +98,5 @@ internal sealed class PostgresReportStore : IReportStore
     internal Task EnsurePartitionsAsync(IEnumerable<DateOnly> periodStarts, CancellationToken cancellationToken) =>
         _db.EnsurePartitionsAsync(periodStarts, cancellationToken);
 
-    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, cancellationToken);
-    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, moreWaiting, cancellationToken);
-    public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) => _ingest.FoldJournalAsync(cancellationToken);
-    public CellJournalPolicy Journal => _ingest.Journal;
-    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
-    {
-        await FoldPendingAsync(cancellationToken);
-        return await _ingest.ReadRawAsync(app, cancellationToken);
-    }
-    public Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default) => _keys.PurgeIdempotencyKeysAsync(firstSeenBefore, cancellationToken);
-    public Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default) => _registries.SaveRegistryAsync(registry, cancellationToken);
-    public Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default) => _registries.LoadRegistriesAsync(cancellationToken);
-    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
-    {
-        await FoldPendingAsync(cancellationToken);
-        return await _releases.ReadRollupsAsync(app, metric, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads of cells see what this collector stored: its journal rows are folded first (nothing is written when
-    /// it has none, the usual case outside load). Another collector's rows show after that collector's next fold.
-    /// </summary>
-    private Task FoldPendingAsync(CancellationToken cancellationToken) =>
-        _ingest.Journal.Rows > 0 ? _ingest.FoldJournalAsync(cancellationToken) : Task.CompletedTask;
-    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // a release freezes what it reads: every stored report in it
-        return await _releases.ReadRollupsAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
-    }
-    public Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default) => _releases.ReadReleasesAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
-    public Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default) => _releases.SaveReleasesAsync(releases, cancellationToken);
-    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // expired reports still in the journal go too
-        return await _retention.PurgeRawAsync(app, purgedBefore, today, cancellationToken);
-    }
-    public Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default) => _retention.ReadPurgesAsync(app, cancellationToken);
-    public Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default) => _tokens.PurgeSpentTokensAsync(keepKeyIds, cancellationToken);
-    public Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default) => _tokens.CountSpentTokensAsync(cancellationToken);
-    public Task<bool> TryTakeIssuanceBudgetAsync(long period, byte[] partition, int tokens, int budget, CancellationToken cancellationToken = default) => _tokens.TryTakeIssuanceBudgetAsync(period, partition, tokens, budget, cancellationToken);
-    public Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default) => _tokens.PurgeIssuanceBudgetsAsync(period, cancellationToken);
-    public Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default) => _log.SealEpochAsync(minBatches, seal, cancellationToken);
-    public Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default) => _log.ReadLogAsync(read, cancellationToken);
-    public async Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // the report's cells must be in the tables to be taken off
-        return await _deletion.DeleteByReceiptAsync(storedApp, receipts, cancellationToken);
-    }
-
-    public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // the folded rows' dead tuples then leave with the rewrite of cell_journal
-        return await _rewrite.RewriteInKeyOrderAsync(force, cancellationToken);
-    }
-
-    public ValueTask DisposeAsync() => _db.DataSource.DisposeAsync();
+    public override ValueTask DisposeAsync() => _db.DataSource.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using Candor.Collector.Transparency;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Collector.Storage.Sqlite;
@@ -8,7 +7,7 @@ namespace Candor.Collector.Storage.Sqlite;
 /// is on disk before it returns and an acknowledged report survives a crash or power cut. One writer
 /// connection takes whole groups of batches (group commit); readers use their own pooled connections.
 /// Each contract is one small class of this folder over the shared <see cref="SqliteDatabase"/>; this
-/// class migrates, hands each call to its feature and closes the file.
+/// class migrates and closes the file; <see cref="ReportStore"/> hands each call to its feature (and folds first where a call needs it).
 ///
 /// At rest (docs/privacy.md): the writer runs with <c>secure_delete</c>, so deleted and moved cells are
 /// zeroed in their pages; after every purge the WAL is checkpointed and truncated, so no older page
@@ -16,7 +15,7 @@ namespace Candor.Collector.Storage.Sqlite;
 /// table in primary-key order and leaves no free page, so the file's page and cell order no longer
 /// says which cells were written by one commit.
 /// </summary>
-internal sealed class SqliteReportStore : IReportStore
+internal sealed class SqliteReportStore : ReportStore
 {
     /// <summary>Schema version this code writes (PRAGMA user_version); the versions are in <see cref="SqliteMigrations"/>.</summary>
     public static int SchemaVersion => SqliteMigrations.Latest;
@@ -26,30 +25,25 @@ internal sealed class SqliteReportStore : IReportStore
 
     private readonly SqliteDatabase _db;
     private readonly SqliteIngest _ingest;
-    private readonly SqliteIdempotencyKeys _keys;
-    private readonly RegistryStore _registries;
-    private readonly SqliteReleases _releases;
-    private readonly SqliteRetention _retention;
-    private readonly TokenStore _tokens;
-    private readonly SqliteLog _log;
-    private readonly SqliteDeletion _deletion;
     private readonly SqliteRewrite _rewrite;
 
-    public SqliteReportStore(string path)
+    public SqliteReportStore(string path) : this(new SqliteDatabase(path))
     {
-        _db = new SqliteDatabase(path);
-        _ingest = new SqliteIngest(_db);
-        _keys = new SqliteIdempotencyKeys(_db);
-        _registries = new RegistryStore(async ct => await _db.OpenAsync(ct));
-        _releases = new SqliteReleases(_db);
-        _retention = new SqliteRetention(_db);
-        _tokens = new TokenStore(async ct => await _db.OpenAsync(ct), SqlDialect.Sqlite);
-        _log = new SqliteLog(_db);
-        _deletion = new SqliteDeletion(_db);
-        _rewrite = new SqliteRewrite(_db);
     }
 
-    public string Engine => "sqlite";
+    private SqliteReportStore(SqliteDatabase db) : this(db, new SqliteIngest(db), new SqliteRewrite(db))
+    {
+    }
+
+    private SqliteReportStore(SqliteDatabase db, SqliteIngest ingest, SqliteRewrite rewrite)
+        : base(ingest, new SqliteIdempotencyKeys(db), new RegistryStore(async ct => await db.OpenAsync(ct)), new SqliteReleases(db),
+            new SqliteRetention(db), new TokenStore(async ct => await db.OpenAsync(ct), SqlDialect.Sqlite), new SqliteLog(db),
+            new SqliteDeletion(db), rewrite)
+    {
+        _db = db;
+        _ingest = ingest;
+        _rewrite = rewrite;
+    }
 
     /// <summary>Full path of the database file (its -wal and -shm files sit beside it).</summary>
     public string Path => _db.Path;
@@ -64,7 +58,7 @@ internal sealed class SqliteReportStore : IReportStore
         set => _rewrite.MeasureSpaceBeforeRewrite = value;
     }
 
-    public Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
+    public override Task MigrateAsync(CancellationToken cancellationToken = default) => MigrateAsync(SchemaVersion, cancellationToken);
 
     /// <summary>Applies the migrations up to <paramref name="targetVersion"/> (tests build older schemas with it).</summary>
     internal async Task MigrateAsync(int targetVersion, CancellationToken cancellationToken)
@@ -123,62 +117,7 @@ internal sealed class SqliteReportStore : IReportStore
         return (int)(long)(await SqliteDatabase.Scalar(c, "PRAGMA user_version;"))!;
     }
 
-    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, cancellationToken);
-    public Task<AppendOutcome[]> AppendGroupAsync(IReadOnlyList<AppendRequest> group, bool moreWaiting, CancellationToken cancellationToken = default) => _ingest.AppendGroupAsync(group, moreWaiting, cancellationToken);
-    public Task<int> FoldJournalAsync(CancellationToken cancellationToken = default) => _ingest.FoldJournalAsync(cancellationToken);
-    public CellJournalPolicy Journal => _ingest.Journal;
-    public async Task<IReadOnlyList<RawRow>> ReadRawAsync(string app, CancellationToken cancellationToken = default)
-    {
-        await FoldPendingAsync(cancellationToken);
-        return await _ingest.ReadRawAsync(app, cancellationToken);
-    }
-    public Task<int> PurgeIdempotencyKeysAsync(DateOnly firstSeenBefore, CancellationToken cancellationToken = default) => _keys.PurgeIdempotencyKeysAsync(firstSeenBefore, cancellationToken);
-    public Task SaveRegistryAsync(StoredRegistry registry, CancellationToken cancellationToken = default) => _registries.SaveRegistryAsync(registry, cancellationToken);
-    public Task<IReadOnlyList<StoredRegistry>> LoadRegistriesAsync(CancellationToken cancellationToken = default) => _registries.LoadRegistriesAsync(cancellationToken);
-    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string? metric = null, CancellationToken cancellationToken = default)
-    {
-        await FoldPendingAsync(cancellationToken);
-        return await _releases.ReadRollupsAsync(app, metric, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads of cells see what this collector stored: its journal rows are folded first (nothing is written when
-    /// it has none, the usual case outside load). Another collector's rows show after that collector's next fold.
-    /// </summary>
-    private Task FoldPendingAsync(CancellationToken cancellationToken) =>
-        _ingest.Journal.Rows > 0 ? _ingest.FoldJournalAsync(cancellationToken) : Task.CompletedTask;
-    public async Task<IReadOnlyList<RollupCell>> ReadRollupsAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // a release freezes what it reads: every stored report in it
-        return await _releases.ReadRollupsAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
-    }
-    public Task<IReadOnlyList<StoredRelease>> ReadReleasesAsync(string app, string metric, string fromPeriod, string toPeriod, CancellationToken cancellationToken = default) => _releases.ReadReleasesAsync(app, metric, fromPeriod, toPeriod, cancellationToken);
-    public Task SaveReleasesAsync(IReadOnlyList<StoredRelease> releases, CancellationToken cancellationToken = default) => _releases.SaveReleasesAsync(releases, cancellationToken);
-    public async Task<PurgeRecord> PurgeRawAsync(string app, DateOnly purgedBefore, DateOnly today, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // expired reports still in the journal go too
-        return await _retention.PurgeRawAsync(app, purgedBefore, today, cancellationToken);
-    }
-    public Task<IReadOnlyList<PurgeRecord>> ReadPurgesAsync(string app, CancellationToken cancellationToken = default) => _retention.ReadPurgesAsync(app, cancellationToken);
-    public Task<int> PurgeSpentTokensAsync(IReadOnlyCollection<byte[]> keepKeyIds, CancellationToken cancellationToken = default) => _tokens.PurgeSpentTokensAsync(keepKeyIds, cancellationToken);
-    public Task<long> CountSpentTokensAsync(CancellationToken cancellationToken = default) => _tokens.CountSpentTokensAsync(cancellationToken);
-    public Task<bool> TryTakeIssuanceBudgetAsync(long period, byte[] partition, int tokens, int budget, CancellationToken cancellationToken = default) => _tokens.TryTakeIssuanceBudgetAsync(period, partition, tokens, budget, cancellationToken);
-    public Task<int> PurgeIssuanceBudgetsAsync(long period, CancellationToken cancellationToken = default) => _tokens.PurgeIssuanceBudgetsAsync(period, cancellationToken);
-    public Task<long?> SealEpochAsync(int minBatches, Func<PendingEpoch, SealedEpoch> seal, CancellationToken cancellationToken = default) => _log.SealEpochAsync(minBatches, seal, cancellationToken);
-    public Task<T> ReadLogAsync<T>(Func<ILogReader, T> read, CancellationToken cancellationToken = default) => _log.ReadLogAsync(read, cancellationToken);
-    public async Task<IReadOnlyList<DeletionStatus>> DeleteByReceiptAsync(string storedApp, IReadOnlyList<DeletionReceipt> receipts, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // the report's cells must be in the tables to be taken off
-        return await _deletion.DeleteByReceiptAsync(storedApp, receipts, cancellationToken);
-    }
-
-    public async Task<bool> RewriteInKeyOrderAsync(bool force = false, CancellationToken cancellationToken = default)
-    {
-        await _ingest.FoldJournalAsync(cancellationToken); // folded rows are zeroed, then the rewrite drops their WAL images
-        return await _rewrite.RewriteInKeyOrderAsync(force, cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         using (await _db.LockAsync())
         {
