@@ -87,7 +87,8 @@ public sealed class PublishedCandor : IAsyncLifetime
 
 /// <summary>
 /// packaging/linux: the .deb built by build-deb.sh installed with dpkg into this machine (as CI does),
-/// checked, removed and purged until nothing is left; the RPM spec built with rpmbuild and inspected.
+/// checked, removed and purged until nothing is left; the RPM spec built with rpmbuild, inspected, installed with
+/// rpm (its scriptlets run) and erased until nothing is left.
 /// </summary>
 public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture<PublishedCandor>
 {
@@ -188,10 +189,68 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
             Assert.Contains("userdel candor-agent", scripts);
             Assert.DoesNotContain("systemctl start", scripts);                     // install starts nothing
             Assert.DoesNotContain("systemctl enable", scripts);
+
+            await InstallAndEraseAsync(rpm, top);
         }
         finally
         {
             System.IO.Directory.Delete(top, true);
+        }
+    }
+
+    /// <summary>
+    /// The RPM installed on this (Debian) machine with Debian's rpm, its scriptlets run for real: into the system's
+    /// folders, with a package database of its own (<c>--dbpath</c>) so the machine's is untouched, and without
+    /// dependency checks (dbus, openssl-libs and shadow-utils are Fedora's names for what Debian has under others).
+    /// Then erased, which for RPM is also the purge: nothing may be left, not even a configuration file the
+    /// administrator edited (rpm would keep it as .rpmsave).
+    /// </summary>
+    private async Task InstallAndEraseAsync(string rpm, string top)
+    {
+        Assert.False(File.Exists("/usr/bin/candor") || System.IO.Directory.Exists("/usr/lib/candor"), "a candor is already installed on this machine; the test would remove it");
+        Assert.False((await RunAsync("getent", ["passwd", Package], allowFailure: true)).ExitCode == 0,
+            $"a user {Package} already exists on this machine; the test's erase would delete it");
+        string[] db = ["--dbpath", Path.Combine(top, "rpmdb")];
+        System.IO.Directory.CreateDirectory(db[1]);
+        try
+        {
+            await RunAsync("rpm", [.. db, "--initdb"]);
+            await RunAsync("rpm", [.. db, "-i", "--nodeps", rpm], TimeSpan.FromMinutes(5));
+
+            Assert.Contains(": ok (org.fedoraproject.workstation", (await RunAsync("/usr/bin/candor", ["registry", "validate", "/etc/candor-agent/registry.yaml"])).Output);
+            foreach (var path in OwnPaths.Where(p => !p.StartsWith("/var/", StringComparison.Ordinal)))
+                Assert.True(File.Exists(path) || System.IO.Directory.Exists(path), $"{path} is not installed");
+            var user = (await RunAsync("getent", ["passwd", Package])).Output.Split(':');
+            Assert.True(int.Parse(user[2], System.Globalization.CultureInfo.InvariantCulture) < 1000, "the agent's user is a system user");
+            Assert.EndsWith("nologin", user[6].Trim());
+            Assert.Empty(AgentProcesses());
+            Assert.False(System.IO.Directory.Exists("/var/lib/candor-agent"), "install wrote agent state before anyone consented");
+            Assert.Contains(Package, (await RunAsync("rpm", [.. db, "-q", Package])).Output);
+
+            // What a running agent would have kept, and an administrator's edit of a configuration file.
+            System.IO.Directory.CreateDirectory("/var/lib/candor-agent");
+            File.WriteAllText("/var/lib/candor-agent/consent.json", "{\"state\":\"granted\"}");
+            await RunAsync("chown", ["-R", $"{Package}:{Package}", "/var/lib/candor-agent"]);
+            File.AppendAllText("/etc/candor-agent/registry.yaml", "\n# edited by the administrator\n");
+
+            await RunAsync("rpm", [.. db, "-e", Package], TimeSpan.FromMinutes(5));
+            foreach (var path in OwnPaths)
+                Assert.False(File.Exists(path) || System.IO.Directory.Exists(path), $"erase left {path}");
+            Assert.False(File.Exists("/etc/candor-agent/registry.yaml.rpmsave"), "erase left the edited configuration behind");
+            Assert.NotEqual(0, (await RunAsync("getent", ["passwd", Package], allowFailure: true)).ExitCode);
+            Assert.NotEqual(0, (await RunAsync("getent", ["group", Package], allowFailure: true)).ExitCode);
+            Assert.NotEqual(0, (await RunAsync("rpm", [.. db, "-q", Package], allowFailure: true)).ExitCode);
+        }
+        finally
+        {
+            await RunAsync("rpm", [.. db, "-e", "--nodeps", Package], allowFailure: true);
+            foreach (var path in OwnPaths.Append("/etc/candor-agent"))
+            {
+                if (System.IO.Directory.Exists(path)) System.IO.Directory.Delete(path, true);
+                else if (File.Exists(path) || new FileInfo(path).LinkTarget is not null) File.Delete(path);
+            }
+            await RunAsync("userdel", [Package], allowFailure: true);
+            await RunAsync("groupdel", [Package], allowFailure: true);
         }
     }
 
