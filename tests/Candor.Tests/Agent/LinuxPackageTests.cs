@@ -124,18 +124,8 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
         {
             await RunAsync("dpkg", ["-i", deb]);
 
-            // Installed: the command runs (a self-contained .NET inside), the files are there, the user exists.
-            Assert.Contains(": ok (org.fedoraproject.workstation", (await RunAsync("/usr/bin/candor", ["registry", "validate", "/etc/candor-agent/registry.yaml"])).Output);
-            foreach (var path in OwnPaths.Where(p => !p.StartsWith("/var/", StringComparison.Ordinal)))
-                Assert.True(File.Exists(path) || System.IO.Directory.Exists(path), $"{path} is not installed");
-            var user = (await RunAsync("getent", ["passwd", Package])).Output.Split(':');
-            Assert.True(int.Parse(user[2], System.Globalization.CultureInfo.InvariantCulture) < 1000, "the agent's user is a system user");
-            Assert.EndsWith("nologin", user[6].Trim());
-
-            // Install starts nothing and enables nothing: no agent process, no state, and a unit that
-            // cannot be enabled (no [Install] section), only D-Bus activated.
-            Assert.Empty(AgentProcesses());
-            Assert.False(System.IO.Directory.Exists("/var/lib/candor-agent"), "install wrote agent state before anyone consented");
+            await AssertInstalledStartingNothingAsync();
+            // A unit that cannot be enabled (no [Install] section), only D-Bus activated.
             var unit = File.ReadAllText("/usr/lib/systemd/system/candor-agent.service");
             Assert.DoesNotContain("[Install]", unit);
             Assert.Contains("SystemdService=candor-agent.service", File.ReadAllText("/usr/share/dbus-1/system-services/com.endlessm.Metrics.service"));
@@ -143,10 +133,7 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
             // dbus-daemon accepts the installed policy folder as a system bus's configuration.
             Assert.Equal(0, await StartSystemBusIncludingAsync("/usr/share/dbus-1/system.d"));
 
-            // What a running agent would have kept, so purge has something to delete.
-            System.IO.Directory.CreateDirectory("/var/lib/candor-agent");
-            File.WriteAllText("/var/lib/candor-agent/consent.json", "{\"state\":\"granted\"}");
-            await RunAsync("chown", ["-R", $"{Package}:{Package}", "/var/lib/candor-agent"]);
+            await WriteAgentStateAsync(); // so purge has something to delete
 
             await RunAsync("dpkg", ["-r", Package]);
             Assert.False(File.Exists("/usr/bin/candor") || System.IO.Directory.Exists("/usr/lib/candor"), "remove left the program");
@@ -154,10 +141,7 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
             Assert.Contains("config-files", (await RunAsync("dpkg-query", ["-W", "-f=${Status}", Package])).Output);
 
             await RunAsync("dpkg", ["-P", Package]);
-            foreach (var path in OwnPaths)
-                Assert.False(File.Exists(path) || System.IO.Directory.Exists(path), $"purge left {path}");
-            Assert.NotEqual(0, (await RunAsync("getent", ["passwd", Package], allowFailure: true)).ExitCode);
-            Assert.NotEqual(0, (await RunAsync("getent", ["group", Package], allowFailure: true)).ExitCode);
+            await AssertNothingLeftAsync("purge");
             Assert.Equal("", (await RunAsync("dpkg-query", ["-W", "-f=${Status}", Package], allowFailure: true)).Output.Replace("unknown ok not-installed", ""));
         }
         finally
@@ -217,28 +201,15 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
             await RunAsync("rpm", [.. db, "--initdb"]);
             await RunAsync("rpm", [.. db, "-i", "--nodeps", rpm], TimeSpan.FromMinutes(5));
 
-            Assert.Contains(": ok (org.fedoraproject.workstation", (await RunAsync("/usr/bin/candor", ["registry", "validate", "/etc/candor-agent/registry.yaml"])).Output);
-            foreach (var path in OwnPaths.Where(p => !p.StartsWith("/var/", StringComparison.Ordinal)))
-                Assert.True(File.Exists(path) || System.IO.Directory.Exists(path), $"{path} is not installed");
-            var user = (await RunAsync("getent", ["passwd", Package])).Output.Split(':');
-            Assert.True(int.Parse(user[2], System.Globalization.CultureInfo.InvariantCulture) < 1000, "the agent's user is a system user");
-            Assert.EndsWith("nologin", user[6].Trim());
-            Assert.Empty(AgentProcesses());
-            Assert.False(System.IO.Directory.Exists("/var/lib/candor-agent"), "install wrote agent state before anyone consented");
+            await AssertInstalledStartingNothingAsync();
             Assert.Contains(Package, (await RunAsync("rpm", [.. db, "-q", Package])).Output);
 
-            // What a running agent would have kept, and an administrator's edit of a configuration file.
-            System.IO.Directory.CreateDirectory("/var/lib/candor-agent");
-            File.WriteAllText("/var/lib/candor-agent/consent.json", "{\"state\":\"granted\"}");
-            await RunAsync("chown", ["-R", $"{Package}:{Package}", "/var/lib/candor-agent"]);
+            await WriteAgentStateAsync();
             File.AppendAllText("/etc/candor-agent/registry.yaml", "\n# edited by the administrator\n");
 
             await RunAsync("rpm", [.. db, "-e", Package], TimeSpan.FromMinutes(5));
-            foreach (var path in OwnPaths)
-                Assert.False(File.Exists(path) || System.IO.Directory.Exists(path), $"erase left {path}");
+            await AssertNothingLeftAsync("erase");
             Assert.False(File.Exists("/etc/candor-agent/registry.yaml.rpmsave"), "erase left the edited configuration behind");
-            Assert.NotEqual(0, (await RunAsync("getent", ["passwd", Package], allowFailure: true)).ExitCode);
-            Assert.NotEqual(0, (await RunAsync("getent", ["group", Package], allowFailure: true)).ExitCode);
             Assert.NotEqual(0, (await RunAsync("rpm", [.. db, "-q", Package], allowFailure: true)).ExitCode);
         }
         finally
@@ -252,6 +223,36 @@ public sealed class LinuxPackageTests(PublishedCandor published) : IClassFixture
             await RunAsync("userdel", [Package], allowFailure: true);
             await RunAsync("groupdel", [Package], allowFailure: true);
         }
+    }
+
+    /// <summary>Installed: the command runs (a self-contained .NET inside), the files are there, the system user exists; and install started nothing and wrote no state.</summary>
+    private static async Task AssertInstalledStartingNothingAsync()
+    {
+        Assert.Contains(": ok (org.fedoraproject.workstation", (await RunAsync("/usr/bin/candor", ["registry", "validate", "/etc/candor-agent/registry.yaml"])).Output);
+        foreach (var path in OwnPaths.Where(p => !p.StartsWith("/var/", StringComparison.Ordinal)))
+            Assert.True(File.Exists(path) || System.IO.Directory.Exists(path), $"{path} is not installed");
+        var user = (await RunAsync("getent", ["passwd", Package])).Output.Split(':');
+        Assert.True(int.Parse(user[2], System.Globalization.CultureInfo.InvariantCulture) < 1000, "the agent's user is a system user");
+        Assert.EndsWith("nologin", user[6].Trim());
+        Assert.Empty(AgentProcesses());
+        Assert.False(System.IO.Directory.Exists("/var/lib/candor-agent"), "install wrote agent state before anyone consented");
+    }
+
+    /// <summary>What a running agent would have kept, owned by its user.</summary>
+    private static async Task WriteAgentStateAsync()
+    {
+        System.IO.Directory.CreateDirectory("/var/lib/candor-agent");
+        File.WriteAllText("/var/lib/candor-agent/consent.json", "{\"state\":\"granted\"}");
+        await RunAsync("chown", ["-R", $"{Package}:{Package}", "/var/lib/candor-agent"]);
+    }
+
+    /// <summary>After the last removal: none of the package's paths, no user, no group.</summary>
+    private static async Task AssertNothingLeftAsync(string removal)
+    {
+        foreach (var path in OwnPaths)
+            Assert.False(File.Exists(path) || System.IO.Directory.Exists(path), $"{removal} left {path}");
+        Assert.NotEqual(0, (await RunAsync("getent", ["passwd", Package], allowFailure: true)).ExitCode);
+        Assert.NotEqual(0, (await RunAsync("getent", ["group", Package], allowFailure: true)).ExitCode);
     }
 
     private static async Task<List<string>> ConffilesAsync(string deb)
