@@ -245,7 +245,12 @@ public sealed class GatewayForwarderTests
                 await Task.Delay(100);
             }
             int open = gateway.Connections - gateway.ClosedByRelay;
-            Assert.Equal(shortTimeout ? 1 : 4, open);
+            if (shortTimeout)
+                // The three below were closed; at most the one in use is open (a stalled machine may have let that one
+                // idle past the short timeout too, and then it was closed and a fresh one opened: also right).
+                Assert.InRange(open, 0, 1);
+            else
+                Assert.Equal(4, open);
         }
     }
 
