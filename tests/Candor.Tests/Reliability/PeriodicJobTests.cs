@@ -74,11 +74,12 @@ public sealed class PeriodicJobTests : IAsyncDisposable
         (TimeSpan At, TaskCompletionSource Done) run = default;
         await WaitForAsync(() => _runs.TryDequeue(out run), $"the run at minute {minute}");
         Assert.Equal(at, run.At);
+        var done = run.Done!;
         int timers = _time.Timers;
         if (fail)
-            run.Done.SetException(new IOException("the store is away"));
+            done.SetException(new IOException("the store is away"));
         else
-            run.Done.SetResult();
+            done.SetResult();
         if (newTimerNext)
             await WaitForAsync(() => _time.Timers > timers, $"the job's next wait after minute {minute}");
         else
