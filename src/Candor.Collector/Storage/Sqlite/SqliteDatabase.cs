@@ -172,7 +172,7 @@ internal sealed class SqliteDatabase
     /// from being emptied: the checkpoint is tried again every few milliseconds, for up to
     /// <paramref name="patience"/> (<see cref="CheckpointPatience"/> by default), because reads are short and
     /// one that started after the frames were copied no longer holds the WAL. Without that, one dashboard
-    /// read at the wrong moment skipped a rewrite until the next interval (a day, by default). A read still
+    /// read at the wrong moment skipped a rewrite until the next interval (10 minutes by default, up to a day). A read still
     /// going after that long makes it give up (false), and the next purge or rewrite tries again. Ingest
     /// waits meanwhile (the caller holds the write lock; its queue absorbs the pause).
     /// </summary>

@@ -43,7 +43,7 @@ public sealed class StorageRewriterTests
 
     /// <summary>
     /// A read still going when the rewrite empties the WAL: the rewrite waits for it instead of giving up. It did give
-    /// up, and the collector only tried again a whole interval later (a day by default): one dashboard read at start-up
+    /// up, and the collector only tried again a whole interval later (10 minutes by default, up to a day; a day in these tests): one dashboard read at start-up
     /// left what an earlier run wrote in write order all day (and failed a CI run's at-rest test).
     /// </summary>
     [Fact]
