@@ -22,9 +22,9 @@ namespace Candor.Cli.Relay;
 /// </summary>
 internal sealed class GatewayForwarder : IAsyncDisposable
 {
-    private readonly RelayOptions options;
-    private readonly GatewayWatch watch;
-    private readonly RemoteCertificateValidationCallback? certificateCheck;
+    private readonly RelayOptions _options;
+    private readonly GatewayWatch _watch;
+    private readonly RemoteCertificateValidationCallback? _certificateCheck;
     private readonly long _idleMilliseconds;
     private readonly ConcurrentStack<GatewayConnection> _idle = new();
     private readonly byte[] _head;
@@ -34,9 +34,9 @@ internal sealed class GatewayForwarder : IAsyncDisposable
     /// <param name="certificateCheck">Null (the system's trust store, as HttpClient): only tests pin their own certificate.</param>
     public GatewayForwarder(RelayOptions options, GatewayWatch watch, RemoteCertificateValidationCallback? certificateCheck = null)
     {
-        this.options = options;
-        this.watch = watch;
-        this.certificateCheck = certificateCheck;
+        _options = options;
+        _watch = watch;
+        _certificateCheck = certificateCheck;
         _idleMilliseconds = (long)options.GatewayIdleTimeout.TotalMilliseconds;
         _head = Encoding.ASCII.GetBytes(
             $"POST {options.Gateway!.PathAndQuery} HTTP/1.1\r\nHost: {HostHeader(options.Gateway)}\r\nContent-Type: {OhttpMediaTypes.Request}\r\nContent-Length: ");
@@ -45,29 +45,26 @@ internal sealed class GatewayForwarder : IAsyncDisposable
         _sweep = TimeProvider.System.CreateTimer(_ => _ = SweepAsync(), null, options.GatewayIdleTimeout, options.GatewayIdleTimeout);
     }
 
-    /// <summary>Connections idle in the pool right now (tests, and the sweep's effect).</summary>
-    public int IdleConnections => _idle.Count;
-
     /// <summary>The gateway's answer: status, media type as sent, bytes. Throws HttpRequestException (unreachable) or TaskCanceledException (GatewayTimeout), both counted.</summary>
     public async Task<(int Status, string? MediaType, byte[] Body)> ForwardAsync(byte[] body, CancellationToken clientAborted)
     {
         long start = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(options.GatewayTimeout);
+        timeout.CancelAfter(_options.GatewayTimeout);
         try
         {
             var answer = await ExchangeAsync(body, timeout.Token);
-            watch.CountAnswer("report", answer.Status, start);
+            _watch.CountAnswer("report", answer.Status, start);
             return answer;
         }
         catch (OperationCanceledException e) when (!clientAborted.IsCancellationRequested)
         {
-            throw watch.CountTimeout("report", options.GatewayTimeout, start, e);
+            throw _watch.CountTimeout("report", _options.GatewayTimeout, start, e);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or AuthenticationException)
         {
             // AuthenticationException: a gateway certificate the system does not trust is a gateway the relay cannot reach.
-            throw watch.CountUnreachable("report", start, e as HttpRequestException ?? new HttpRequestException(e.Message, e));
+            throw _watch.CountUnreachable("report", start, e as HttpRequestException ?? new HttpRequestException(e.Message, e));
         }
     }
 
@@ -105,7 +102,7 @@ internal sealed class GatewayForwarder : IAsyncDisposable
                 return (idle, true);
             await idle.DisposeAsync();
         }
-        return (await GatewayConnection.OpenAsync(options.Gateway!, certificateCheck, cancellationToken), false);
+        return (await GatewayConnection.OpenAsync(_options.Gateway!, _certificateCheck, cancellationToken), false);
     }
 
     /// <summary>The Host header: the IDN (punycode) name, or an IPv6 literal in brackets (IdnHost drops them, and "::1:8080" is no host).</summary>

@@ -29,7 +29,6 @@ public static class RelayApp
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([.. options.Urls]);
-
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -15,8 +15,9 @@ public static class PeriodicJob
     /// <param name="retryAfterFailure">
     /// When shorter than <paramref name="interval"/>: a failed run is tried again after this long rather than at the next
     /// tick, then after twice as long, and so on while it keeps failing, until the wait would reach the interval (from
-    /// then on, one interval after the last try; a success also goes back to one interval after itself). For a job whose interval can be long (the rewrite's, up to a day) and whose failures are usually brief (a read
-    /// holding the WAL, a store restarting), without one warning a minute for a failure that lasts (a full disk).
+    /// then on, one interval after the last try; a success also goes back to one interval after itself). For a job
+    /// whose interval can be long (the rewrite's, up to a day) and whose failures are usually brief (a read holding the
+    /// WAL, a store restarting), without one warning a minute for a failure that lasts (a full disk).
     /// </param>
     public static async Task RunAsync(TimeSpan interval, TimeProvider time, bool runAtStart, Func<CancellationToken, Task> run,
         Action<Exception> failed, CancellationToken stoppingToken, TimeSpan? retryAfterFailure = null)

@@ -33,8 +33,6 @@ internal static class LoopbackClient
         for (int tries = 0; tries < EndPort - FirstPort; tries++)
         {
             int port = FirstPort + (Interlocked.Increment(ref _next) - FirstPort) % (EndPort - FirstPort);
-            if (port < FirstPort)
-                port += EndPort - FirstPort;
             try
             {
                 using var l = new TcpListener(IPAddress.Loopback, port);

@@ -170,15 +170,15 @@ internal sealed class SqliteDatabase
     /// the earlier images of those pages, with the cells in them. Checkpointing copies the clean pages
     /// into the main file, and TRUNCATE empties the WAL. A reader still reading older frames keeps the WAL
     /// from being emptied: the checkpoint is tried again every few milliseconds, for up to
-    /// <paramref name="patience"/> (<see cref="CheckpointPatience"/> by default), because reads are short and
+    /// <see cref="CheckpointPatience"/>, because reads are short and
     /// one that started after the frames were copied no longer holds the WAL. Without that, one dashboard
     /// read at the wrong moment skipped a rewrite until the next interval (10 minutes by default, up to a day). A read still
     /// going after that long makes it give up (false), and the next purge or rewrite tries again. Ingest
     /// waits meanwhile (the caller holds the write lock; its queue absorbs the pause).
     /// </summary>
-    public static async Task<bool> TruncateWalAsync(SqliteConnection writer, TimeSpan? patience = null)
+    public static async Task<bool> TruncateWalAsync(SqliteConnection writer)
     {
-        long deadline = Environment.TickCount64 + (long)(patience ?? CheckpointPatience).TotalMilliseconds;
+        long deadline = Environment.TickCount64 + (long)CheckpointPatience.TotalMilliseconds;
         while (true)
         {
             await using (var cmd = writer.CreateCommand())
