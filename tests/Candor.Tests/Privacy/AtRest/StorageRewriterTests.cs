@@ -78,8 +78,7 @@ public sealed class StorageRewriterTests
     private static async Task<CollectorHost> RewriterIdleAsync()
     {
         var host = await CollectorHost.StartAsync(o => o.RewriteIntervalSeconds = 86400);
-        var rewriter = host.App.Services.GetRequiredService<StorageRewriter>();
-        await WaitAsync(() => rewriter.Rewrites >= 1, "the start-up rewrite");
+        await StartUpRewrite.AwaitAsync(host);
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostAsync(TestRegistries.FullBatch)).StatusCode);
         Assert.True(new FileInfo(host.DatabasePath + "-wal").Length > 0);
         return host;
